@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "database_p.h"
+
+#include "logging_p.h"
+#include "schema.h"
+#include "sqlutil_p.h"
+
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+
+#include <sqlite3.h>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+Database::Statement::~Statement()
+{
+    sqlite3_finalize(stmt);
+}
+
+Database::Database() = default;
+
+Database::~Database()
+{
+    close();
+}
+
+bool Database::open(const QString &path, bool create)
+{
+    close();
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    const QByteArray file = path.toUtf8();
+    const int rc = sqlite3_open_v2(file.constData(), &m_db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        m_error = u"cannot open %1: %2"_s.arg(path, QString::fromUtf8(sqlite3_errstr(rc)));
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        return false;
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+    return true;
+}
+
+void Database::close()
+{
+    clearStatementCache();
+    if (m_db) {
+        sqlite3_close_v2(m_db);
+        m_db = nullptr;
+    }
+}
+
+void Database::clearStatementCache()
+{
+    qDeleteAll(m_cache);
+    m_cache.clear();
+}
+
+QString Database::sqliteError() const
+{
+    return m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : u"database is not open"_s;
+}
+
+int Database::lastErrorCode() const
+{
+    return m_db ? sqlite3_extended_errcode(m_db) : SQLITE_MISUSE;
+}
+
+namespace {
+
+struct AuthorizerCollector
+{
+    QStringList reads;
+    QStringList writes;
+};
+
+int collectTables(void *data, int action, const char *arg1, const char *, const char *, const char *)
+{
+    auto *collector = static_cast<AuthorizerCollector *>(data);
+    if (!arg1 || qstrncmp(arg1, "sqlite_", 7) == 0)
+        return SQLITE_OK;
+    QStringList *target = nullptr;
+    switch (action) {
+    case SQLITE_READ:
+        target = &collector->reads;
+        break;
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+        target = &collector->writes;
+        break;
+    default:
+        return SQLITE_OK;
+    }
+    const QString table = QString::fromUtf8(arg1);
+    if (!target->contains(table))
+        target->append(table);
+    return SQLITE_OK;
+}
+
+} // namespace
+
+Database::Statement *Database::prepare(const QString &sql)
+{
+    if (Statement *cached = m_cache.value(sql))
+        return cached;
+    if (!m_db) {
+        m_error = u"database is not open"_s;
+        return nullptr;
+    }
+    AuthorizerCollector collector;
+    sqlite3_set_authorizer(m_db, collectTables, &collector);
+    const QByteArray utf8 = sql.toUtf8();
+    sqlite3_stmt *stmt = nullptr;
+    const char *tail = nullptr;
+    const int rc = sqlite3_prepare_v3(m_db, utf8.constData(), int(utf8.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+    sqlite3_set_authorizer(m_db, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        m_error = sqliteError();
+        sqlite3_finalize(stmt);
+        return nullptr;
+    }
+    if (!stmt) {
+        m_error = u"empty SQL statement"_s;
+        return nullptr;
+    }
+    if (tail && QByteArrayView(tail).trimmed().size() > 0
+        && !QByteArrayView(tail).trimmed().startsWith(";")) {
+        sqlite3_finalize(stmt);
+        m_error = u"only one SQL statement is allowed here; found more after \"%1\""_s.arg(sql.left(60));
+        return nullptr;
+    }
+    auto *s = new Statement;
+    s->stmt = stmt;
+    s->sql = sql;
+    s->readTables = collector.reads;
+    s->writeTables = collector.writes;
+    s->isReadOnly = sqlite3_stmt_readonly(stmt);
+    const int params = sqlite3_bind_parameter_count(stmt);
+    for (int i = 1; i <= params; ++i) {
+        const char *name = sqlite3_bind_parameter_name(stmt, i);
+        s->parameterNames.append(name ? QByteArray(name + 1) : QByteArray());
+    }
+    const int columns = sqlite3_column_count(stmt);
+    for (int c = 0; c < columns; ++c) {
+        s->columnNames.append(QString::fromUtf8(sqlite3_column_name(stmt, c)));
+        ColumnDecoder decoder = ColumnDecoder::Plain;
+        // Columns that come straight from a schema table decode by their declared type.
+        const char *table = sqlite3_column_table_name(stmt, c);
+        const char *origin = sqlite3_column_origin_name(stmt, c);
+        if (m_schema && table && origin) {
+            if (const TableDef *t = m_schema->table(QString::fromUtf8(table))) {
+                if (const ColumnDef *col = t->findColumn(QString::fromUtf8(origin))) {
+                    switch (col->type) {
+                    case ColumnType::Boolean: decoder = ColumnDecoder::Boolean; break;
+                    case ColumnType::Json: decoder = ColumnDecoder::Json; break;
+                    case ColumnType::DateTime: decoder = ColumnDecoder::DateTime; break;
+                    default: break;
+                    }
+                }
+            }
+        }
+        s->decoders.append(decoder);
+    }
+    m_cache.insert(sql, s);
+    return s;
+}
+
+bool Database::exec(const QString &sql)
+{
+    return exec(sql.toUtf8().constData());
+}
+
+bool Database::exec(const char *sql)
+{
+    char *message = nullptr;
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        m_error = message ? QString::fromUtf8(message) : QString::fromUtf8(sqlite3_errstr(rc));
+        sqlite3_free(message);
+        return false;
+    }
+    return true;
+}
+
+bool Database::bindValue(sqlite3_stmt *stmt, int index, const QVariant &value)
+{
+    switch (value.typeId()) {
+    case QMetaType::UnknownType:
+    case QMetaType::Nullptr:
+        return sqlite3_bind_null(stmt, index) == SQLITE_OK;
+    case QMetaType::Bool:
+        return sqlite3_bind_int(stmt, index, value.toBool() ? 1 : 0) == SQLITE_OK;
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+    case QMetaType::Long:
+    case QMetaType::ULong:
+        return sqlite3_bind_int64(stmt, index, value.toLongLong()) == SQLITE_OK;
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return sqlite3_bind_double(stmt, index, value.toDouble()) == SQLITE_OK;
+    case QMetaType::QByteArray: {
+        const QByteArray bytes = value.toByteArray();
+        return sqlite3_bind_blob64(stmt, index, bytes.constData(), sqlite3_uint64(bytes.size()),
+                                   SQLITE_TRANSIENT) == SQLITE_OK;
+    }
+    case QMetaType::QString: {
+        if (value.isNull())
+            return sqlite3_bind_null(stmt, index) == SQLITE_OK;
+        const QString &text = *static_cast<const QString *>(value.constData());
+        // SQLite keeps text as UTF-8; binding UTF-16 lets it convert once, without a temporary.
+        return sqlite3_bind_text16(stmt, index, text.utf16(), int(text.size() * 2),
+                                   SQLITE_TRANSIENT) == SQLITE_OK;
+    }
+    default: {
+        const QVariant encoded = Query::encodeValue(value);
+        if (encoded.typeId() != value.typeId())
+            return bindValue(stmt, index, encoded);
+        return bindValue(stmt, index, QVariant(value.toString()));
+    }
+    }
+}
+
+bool Database::bind(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
+{
+    sqlite3_reset(s->stmt);
+    const int count = int(s->parameterNames.size());
+    qsizetype positional = 0;
+    for (int i = 0; i < count; ++i) {
+        const QByteArray &name = s->parameterNames.at(i);
+        QVariant value;
+        if (name.isEmpty() || (name.front() >= '0' && name.front() <= '9')) {
+            // `?` or `?NNN`
+            const qsizetype at = name.isEmpty() ? positional++ : name.toLongLong() - 1;
+            if (at < 0 || at >= binds.size()) {
+                m_error = u"missing bind value %1 (the statement has %2 parameters, %3 values given)"_s
+                                  .arg(at + 1).arg(count).arg(binds.size());
+                return false;
+            }
+            value = binds.at(at);
+        } else {
+            const auto it = namedBinds.constFind(QString::fromUtf8(name));
+            if (it == namedBinds.cend()) {
+                m_error = u"missing bind value for parameter $%1"_s.arg(QString::fromUtf8(name));
+                return false;
+            }
+            value = *it;
+        }
+        if (!bindValue(s->stmt, i + 1, value)) {
+            m_error = sqliteError();
+            return false;
+        }
+    }
+    if (positional < binds.size() && namedBinds.isEmpty() && positional == count) {
+        m_error = u"too many bind values: the statement has %1 parameters, %2 values given"_s
+                          .arg(count).arg(binds.size());
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+QVariant decodeJson(const char *text, int size)
+{
+    const QByteArray bytes = QByteArray::fromRawData(text, size);
+    QJsonParseError error;
+    if (size > 0 && (text[0] == '{' || text[0] == '[')) {
+        const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
+        if (error.error == QJsonParseError::NoError)
+            return doc.isObject() ? QVariant(doc.object().toVariantMap())
+                                  : QVariant(doc.array().toVariantList());
+    } else {
+        // A scalar: parse it as the only element of an array.
+        const QJsonDocument doc = QJsonDocument::fromJson("[" + bytes + "]", &error);
+        if (error.error == QJsonParseError::NoError)
+            return doc.array().at(0).toVariant();
+    }
+    // Not JSON after all (written by raw SQL): hand back the text rather than lose it.
+    return QString::fromUtf8(text, size);
+}
+
+} // namespace
+
+QueryResult Database::run(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
+{
+    QueryResult result;
+    if (!bind(s, binds, namedBinds))
+        return QueryResult::failure(m_error);
+    result.m_columns = s->columnNames;
+    const int columns = int(s->columnNames.size());
+    sqlite3_stmt *stmt = s->stmt;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        QVariantList row;
+        row.reserve(columns);
+        for (int c = 0; c < columns; ++c) {
+            const int type = sqlite3_column_type(stmt, c);
+            const ColumnDecoder decoder = s->decoders.at(c);
+            switch (type) {
+            case SQLITE_NULL:
+                row.append(QVariant());
+                break;
+            case SQLITE_INTEGER: {
+                const qint64 v = sqlite3_column_int64(stmt, c);
+                row.append(decoder == ColumnDecoder::Boolean ? QVariant(v != 0) : QVariant(v));
+                break;
+            }
+            case SQLITE_FLOAT:
+                row.append(sqlite3_column_double(stmt, c));
+                break;
+            case SQLITE_TEXT: {
+                const char *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, c));
+                const int size = sqlite3_column_bytes(stmt, c);
+                if (decoder == ColumnDecoder::Json) {
+                    row.append(decodeJson(text, size));
+                } else if (decoder == ColumnDecoder::DateTime) {
+                    const QString iso = QString::fromUtf8(text, size);
+                    const QDateTime dt = sql::parseIsoDateTime(iso);
+                    row.append(dt.isValid() ? QVariant(dt) : QVariant(iso));
+                } else {
+                    row.append(QString::fromUtf8(text, size));
+                }
+                break;
+            }
+            case SQLITE_BLOB: {
+                const char *data = static_cast<const char *>(sqlite3_column_blob(stmt, c));
+                row.append(QByteArray(data, sqlite3_column_bytes(stmt, c)));
+                break;
+            }
+            }
+        }
+        result.m_rows.append(std::move(row));
+    }
+    if (rc != SQLITE_DONE) {
+        m_error = sqliteError();
+        sqlite3_reset(stmt);
+        return QueryResult::failure(m_error);
+    }
+    if (!s->isReadOnly)
+        result.m_rowsAffected = sqlite3_changes64(m_db);
+    sqlite3_reset(stmt);
+    return result;
+}
+
+bool Database::execute(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
+{
+    if (!bind(s, binds, namedBinds))
+        return false;
+    int rc;
+    while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) { }
+    if (rc != SQLITE_DONE) {
+        m_error = sqliteError();
+        sqlite3_reset(s->stmt);
+        return false;
+    }
+    sqlite3_reset(s->stmt);
+    return true;
+}
+
+} // namespace LiveStore

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: the one SQLite connection of a store, through SQLite's C API, with a cache of
+// prepared statements that also remembers which tables each statement reads and writes.
+#ifndef LIVESTORE_DATABASE_P_H
+#define LIVESTORE_DATABASE_P_H
+
+#include "queryresult.h"
+
+#include <QtCore/qhash.h>
+#include <QtCore/qstring.h>
+#include <QtCore/qstringlist.h>
+#include <QtCore/qvariant.h>
+
+#include <memory>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace LiveStore {
+
+class Schema;
+
+class Database
+{
+public:
+    enum class ColumnDecoder : quint8 { Plain, Boolean, Json, DateTime };
+
+    struct Statement
+    {
+        sqlite3_stmt *stmt = nullptr;
+        QString sql;
+        QStringList readTables;  // from the authorizer at prepare time
+        QStringList writeTables;
+        QList<QByteArray> parameterNames; // without the $ : @ prefix; empty for `?`
+        QStringList columnNames;
+        QList<ColumnDecoder> decoders;
+        bool isReadOnly = true;
+        ~Statement();
+    };
+
+    Database();
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // `path` ":memory:" for an in-memory database. Without `create`, a missing file is an error.
+    bool open(const QString &path, bool create);
+    void close();
+    bool isOpen() const { return m_db != nullptr; }
+    sqlite3 *handle() const { return m_db; }
+
+    // Statements prepared from now on decode columns of schema tables by their declared type.
+    void setSchema(const Schema *schema) { m_schema = schema; }
+
+    Statement *prepare(const QString &sql);
+    void clearStatementCache();
+
+    // Runs statements without binds or results (DDL, PRAGMA, transaction control).
+    bool exec(const QString &sql);
+    bool exec(const char *sql);
+
+    // Binds, steps to the end, and collects the rows.
+    QueryResult run(Statement *statement, const QVariantList &binds = {},
+                    const QVariantMap &namedBinds = {});
+    // The same for writes whose rows nobody reads: returns false with lastError() set.
+    bool execute(Statement *statement, const QVariantList &binds = {},
+                 const QVariantMap &namedBinds = {});
+
+    bool bind(Statement *statement, const QVariantList &binds, const QVariantMap &namedBinds);
+    static bool bindValue(sqlite3_stmt *stmt, int index, const QVariant &value);
+
+    QString lastError() const { return m_error; }
+    void setError(const QString &error) { m_error = error; }
+    QString sqliteError() const;
+    int lastErrorCode() const;
+
+private:
+    sqlite3 *m_db = nullptr;
+    const Schema *m_schema = nullptr;
+    QHash<QString, Statement *> m_cache;
+    QString m_error;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_DATABASE_P_H

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "reactive_p.h"
+
+#include "logging_p.h"
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+// ---------------------------------------------------------------------------------------------
+// Subscription
+// ---------------------------------------------------------------------------------------------
+
+Subscription::Subscription(std::shared_ptr<detail::Node> node, quint64 id)
+    : m_node(std::move(node)), m_id(id)
+{
+}
+
+Subscription::Subscription(Subscription &&other) noexcept
+    : m_node(std::move(other.m_node)), m_id(std::exchange(other.m_id, 0))
+{
+}
+
+Subscription &Subscription::operator=(Subscription &&other) noexcept
+{
+    if (this != &other) {
+        unsubscribe();
+        m_node = std::move(other.m_node);
+        m_id = std::exchange(other.m_id, 0);
+    }
+    return *this;
+}
+
+Subscription::~Subscription()
+{
+    unsubscribe();
+}
+
+void Subscription::unsubscribe()
+{
+    if (m_node)
+        m_node->unsubscribe(m_id);
+    m_node.reset();
+    m_id = 0;
+}
+
+bool Subscription::isActive() const
+{
+    return m_node && m_node->subscribers.count(m_id) > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handles
+// ---------------------------------------------------------------------------------------------
+
+QueryResult LiveQuery::result() const
+{
+    if (!d)
+        return QueryResult::failure(u"null live query"_s);
+    d->ensureFresh();
+    return d->result;
+}
+
+Subscription LiveQuery::subscribe(std::function<void(const QueryResult &)> callback,
+                                  SubscribeOptions options) const
+{
+    if (!d)
+        return {};
+    detail::Node *node = d.get();
+    return d->subscribe([node, callback = std::move(callback)] { callback(node->result); },
+                        options.skipInitialRun);
+}
+
+QStringList LiveQuery::tables() const
+{
+    return d ? d->tables : QStringList();
+}
+
+int LiveQuery::runCount() const
+{
+    return d ? d->runs : 0;
+}
+
+QVariant Computed::value() const
+{
+    if (!d)
+        return {};
+    d->ensureFresh();
+    return d->value;
+}
+
+Subscription Computed::subscribe(std::function<void(const QVariant &)> callback,
+                                 SubscribeOptions options) const
+{
+    if (!d)
+        return {};
+    detail::Node *node = d.get();
+    return d->subscribe([node, callback = std::move(callback)] { callback(node->value); },
+                        options.skipInitialRun);
+}
+
+int Computed::runCount() const
+{
+    return d ? d->runs : 0;
+}
+
+QVariant ReactiveValue::value() const
+{
+    return d ? d->value : QVariant();
+}
+
+void ReactiveValue::set(const QVariant &value) const
+{
+    if (!d)
+        return;
+    if (d->graph)
+        d->graph->setValue(d.get(), value);
+    else
+        d->value = value;
+}
+
+Subscription ReactiveValue::subscribe(std::function<void(const QVariant &)> callback,
+                                      SubscribeOptions options) const
+{
+    if (!d)
+        return {};
+    detail::Node *node = d.get();
+    return d->subscribe([node, callback = std::move(callback)] { callback(node->value); },
+                        options.skipInitialRun);
+}
+
+QueryResult Getter::operator()(const LiveQuery &query)
+{
+    if (!query.d)
+        return QueryResult::failure(u"null live query"_s);
+    m_reader->recordRead(query.d.get());
+    return query.d->result;
+}
+
+QVariant Getter::operator()(const Computed &computed)
+{
+    if (!computed.d)
+        return {};
+    m_reader->recordRead(computed.d.get());
+    return computed.d->value;
+}
+
+QVariant Getter::operator()(const ReactiveValue &value)
+{
+    if (!value.d)
+        return {};
+    m_reader->recordRead(value.d.get());
+    return value.d->value;
+}
+
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// Node
+// ---------------------------------------------------------------------------------------------
+
+Node::~Node()
+{
+    for (const auto &dependency : dependencies)
+        dependency->dependents.remove(this);
+    if (graph)
+        graph->forget(this);
+}
+
+void Node::ensureFresh()
+{
+    if (dirty && graph && kind != ValueNode)
+        recompute();
+}
+
+void Node::recordRead(Node *dependency)
+{
+    if (dependency == this || dependency->computing) {
+        qCWarning(lcQuery, "a computed value reads itself (a dependency cycle); the read returns "
+                           "the previous value");
+        return;
+    }
+    dependency->ensureFresh();
+    const auto known = std::find_if(dependencies.begin(), dependencies.end(),
+                                    [dependency](const auto &p) { return p.get() == dependency; });
+    if (known == dependencies.end())
+        dependencies.push_back(dependency->shared_from_this());
+    dependency->dependents.insert(this);
+    level = std::max(level, dependency->level + 1);
+}
+
+bool Node::recompute()
+{
+    if (kind == ValueNode || !graph) {
+        dirty = false;
+        return false;
+    }
+    // Dependencies are recorded afresh by every run; keep the old ones alive until the run ends
+    // so shared inputs are not destroyed and rebuilt in between.
+    std::vector<std::shared_ptr<Node>> previous;
+    previous.swap(dependencies);
+    level = 1;
+    computing = true;
+    ++runs;
+    bool changed = false;
+    Getter get(this);
+    if (kind == QueryNode) {
+        const Query q = queryFunction ? queryFunction(get) : query;
+        QStringList readTables;
+        QueryResult fresh = graph ? graph->execute(q, &readTables) : result;
+        if (graph)
+            graph->setTables(this, readTables);
+        changed = !everComputed || fresh != result;
+        if (changed)
+            result = std::move(fresh);
+    } else {
+        QVariant fresh = computeFunction(get);
+        changed = !everComputed || fresh != value;
+        if (changed)
+            value = std::move(fresh);
+    }
+    computing = false;
+    everComputed = true;
+    dirty = false;
+    for (const auto &old : previous) {
+        const bool stillRead = std::any_of(dependencies.begin(), dependencies.end(),
+                                           [&old](const auto &p) { return p == old; });
+        if (!stillRead)
+            old->dependents.remove(this);
+    }
+    return changed;
+}
+
+Subscription Node::subscribe(std::function<void()> callback, bool skipInitialRun)
+{
+    ensureFresh();
+    const quint64 subscriptionId = nextSubscriptionId++;
+    subscribers.emplace(subscriptionId, std::move(callback));
+    if (!skipInitialRun) {
+        // Copy: the callback may unsubscribe itself.
+        auto it = subscribers.find(subscriptionId);
+        auto fn = it->second;
+        fn();
+    }
+    return Subscription(shared_from_this(), subscriptionId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graph
+// ---------------------------------------------------------------------------------------------
+
+Graph::~Graph()
+{
+    // Handles may outlive the store: they keep their last value and stop updating.
+    for (Node *node : std::as_const(m_nodes))
+        node->graph = nullptr;
+}
+
+std::shared_ptr<Node> Graph::makeQuery(const Query &query)
+{
+    const QString key = query.key();
+    if (auto existing = m_dedup.value(key).lock())
+        return existing;
+    auto node = std::make_shared<Node>(this, Node::QueryNode, m_nextId++);
+    node->query = query;
+    node->dedupKey = key;
+    m_nodes.insert(node.get());
+    m_dedup.insert(key, node);
+    return node;
+}
+
+std::shared_ptr<Node> Graph::makeQuery(std::function<Query(Getter &)> build)
+{
+    auto node = std::make_shared<Node>(this, Node::QueryNode, m_nextId++);
+    node->queryFunction = std::move(build);
+    m_nodes.insert(node.get());
+    return node;
+}
+
+std::shared_ptr<Node> Graph::makeComputed(std::function<QVariant(Getter &)> compute)
+{
+    auto node = std::make_shared<Node>(this, Node::ComputedNode, m_nextId++);
+    node->computeFunction = std::move(compute);
+    m_nodes.insert(node.get());
+    return node;
+}
+
+std::shared_ptr<Node> Graph::makeValue(const QVariant &initial)
+{
+    auto node = std::make_shared<Node>(this, Node::ValueNode, m_nextId++);
+    node->value = initial;
+    node->dirty = false;
+    node->everComputed = true;
+    m_nodes.insert(node.get());
+    return node;
+}
+
+void Graph::setTables(Node *node, const QStringList &tables)
+{
+    if (node->tables == tables)
+        return;
+    for (const QString &t : std::as_const(node->tables))
+        m_byTable[t].remove(node);
+    node->tables = tables;
+    for (const QString &t : tables)
+        m_byTable[t].insert(node);
+}
+
+void Graph::forget(Node *node)
+{
+    for (const QString &t : std::as_const(node->tables))
+        m_byTable[t].remove(node);
+    m_nodes.remove(node);
+    // The node's level may have changed since it was queued: find it by identity.
+    for (auto it = m_queue.begin(); it != m_queue.end();) {
+        if (it->second == node)
+            it = m_queue.erase(it);
+        else
+            ++it;
+    }
+    if (!node->dedupKey.isEmpty()) {
+        auto it = m_dedup.find(node->dedupKey);
+        if (it != m_dedup.end() && it->expired())
+            m_dedup.erase(it);
+    }
+}
+
+void Graph::markDirty(Node *node)
+{
+    node->dirty = true;
+    m_queue.emplace(std::pair{node->level, node->id}, node);
+}
+
+void Graph::tablesChanged(const QSet<QString> &tables)
+{
+    for (const QString &t : tables) {
+        const auto it = m_byTable.constFind(t);
+        if (it == m_byTable.cend())
+            continue;
+        for (Node *node : *it)
+            markDirty(node);
+    }
+    settle();
+}
+
+void Graph::setValue(Node *node, const QVariant &value)
+{
+    if (node->value == value && node->value.typeId() == value.typeId())
+        return;
+    node->value = value;
+    for (Node *dependent : std::as_const(node->dependents))
+        markDirty(dependent);
+    QList<std::weak_ptr<Node>> notify;
+    if (!node->subscribers.empty())
+        notify.append(node->weak_from_this());
+    if (!m_settling)
+        settle();
+    for (const auto &weak : notify) {
+        if (auto n = weak.lock()) {
+            auto subscribers = n->subscribers;
+            for (auto &[id, fn] : subscribers) {
+                if (n->subscribers.count(id))
+                    fn();
+            }
+        }
+    }
+}
+
+void Graph::settle()
+{
+    if (m_settling)
+        return; // the outer settle() picks up what was marked
+    m_settling = true;
+    QList<std::weak_ptr<Node>> notify;
+    while (!m_queue.empty()) {
+        auto first = m_queue.begin();
+        Node *node = first->second;
+        m_queue.erase(first);
+        if (!node->dirty || !node->isObserved())
+            continue; // lazily recomputed when read
+        // Keep it alive: a subscriber elsewhere could drop the last handle meanwhile.
+        std::shared_ptr<Node> keep = node->shared_from_this();
+        if (!node->recompute())
+            continue;
+        for (Node *dependent : std::as_const(node->dependents))
+            markDirty(dependent);
+        if (!node->subscribers.empty())
+            notify.append(keep);
+    }
+    m_settling = false;
+    // Subscribers run after the graph settled; one of them committing starts a fresh settle().
+    for (const auto &weak : std::as_const(notify)) {
+        if (auto n = weak.lock()) {
+            auto subscribers = n->subscribers;
+            for (auto &[id, fn] : subscribers) {
+                if (n->subscribers.count(id))
+                    fn();
+            }
+        }
+    }
+}
+
+} // namespace detail
+} // namespace LiveStore

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_REACTIVE_H
+#define LIVESTORE_REACTIVE_H
+
+#include "livestore_export.h"
+#include "query.h"
+#include "queryresult.h"
+
+#include <QtCore/qstringlist.h>
+#include <QtCore/qvariant.h>
+
+#include <functional>
+#include <memory>
+
+namespace LiveStore {
+
+namespace detail {
+class Node;
+class Graph;
+}
+class Getter;
+
+// Keeps a subscription alive; unsubscribes when destroyed. Move-only.
+class LIVESTORE_EXPORT Subscription
+{
+public:
+    Subscription() = default;
+    Subscription(Subscription &&other) noexcept;
+    Subscription &operator=(Subscription &&other) noexcept;
+    Subscription(const Subscription &) = delete;
+    Subscription &operator=(const Subscription &) = delete;
+    ~Subscription();
+
+    void unsubscribe();
+    bool isActive() const;
+
+private:
+    friend class detail::Node;
+    Subscription(std::shared_ptr<detail::Node> node, quint64 id);
+    std::shared_ptr<detail::Node> m_node;
+    quint64 m_id = 0;
+};
+
+struct SubscribeOptions
+{
+    bool skipInitialRun = false; // do not call the callback with the current value right away
+};
+
+// A query kept up to date: after a commit that wrote a table it reads, it re-runs, and its
+// subscribers are called only if the result changed. Handles share one live instance; it is
+// dropped with the last handle.
+class LIVESTORE_EXPORT LiveQuery
+{
+public:
+    LiveQuery() = default;
+    bool isNull() const { return !d; }
+
+    QueryResult result() const;
+    Subscription subscribe(std::function<void(const QueryResult &)> callback,
+                           SubscribeOptions options = {}) const;
+    // Tables the query read on its last run.
+    QStringList tables() const;
+    // How often the SQL ran (for tests and devtools).
+    int runCount() const;
+
+private:
+    friend class detail::Graph;
+    friend class Getter;
+    std::shared_ptr<detail::Node> d;
+};
+
+// A value derived from live queries, reactive values and other computeds (LiveStore's `computed`).
+class LIVESTORE_EXPORT Computed
+{
+public:
+    Computed() = default;
+    bool isNull() const { return !d; }
+
+    QVariant value() const;
+    Subscription subscribe(std::function<void(const QVariant &)> callback,
+                           SubscribeOptions options = {}) const;
+    int runCount() const;
+
+private:
+    friend class detail::Graph;
+    friend class Getter;
+    std::shared_ptr<detail::Node> d;
+};
+
+// A plain in-memory reactive value (LiveStore's `signal`). Live queries built from a function and
+// computeds that read it update when it is set.
+class LIVESTORE_EXPORT ReactiveValue
+{
+public:
+    ReactiveValue() = default;
+    bool isNull() const { return !d; }
+
+    QVariant value() const;
+    void set(const QVariant &value) const;
+    Subscription subscribe(std::function<void(const QVariant &)> callback,
+                           SubscribeOptions options = {}) const;
+
+private:
+    friend class detail::Graph;
+    friend class Getter;
+    std::shared_ptr<detail::Node> d;
+};
+
+// Passed to computeds and query functions: reading through it records a dependency.
+class LIVESTORE_EXPORT Getter
+{
+public:
+    QueryResult operator()(const LiveQuery &query);
+    QVariant operator()(const Computed &computed);
+    QVariant operator()(const ReactiveValue &value);
+
+private:
+    friend class detail::Node;
+    explicit Getter(detail::Node *reader) : m_reader(reader) { }
+    detail::Node *m_reader;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_REACTIVE_H

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: the reactive graph behind LiveQuery, Computed and ReactiveValue.
+//
+// Nodes are live queries (leaves that read tables), computeds and reactive values. A commit marks
+// the query nodes reading a written table dirty; nodes that someone observes (a subscriber or a
+// dependent node) are recomputed in level order, each once; a node whose value did not change stops
+// the propagation there (equality cut-off). Subscribers are called after the whole graph settled,
+// so none of them sees a half-updated state. Unobserved nodes stay dirty and recompute on read.
+#ifndef LIVESTORE_REACTIVE_P_H
+#define LIVESTORE_REACTIVE_P_H
+
+#include "reactive.h"
+
+#include <QtCore/qhash.h>
+#include <QtCore/qset.h>
+
+#include <map>
+#include <vector>
+
+namespace LiveStore::detail {
+
+class Graph;
+
+class Node : public std::enable_shared_from_this<Node>
+{
+public:
+    enum Kind { QueryNode, ComputedNode, ValueNode };
+
+    Node(Graph *graph, Kind kind, quint64 id) : graph(graph), kind(kind), id(id) { }
+    ~Node();
+
+    // Recomputes if dirty and still attached to a store.
+    void ensureFresh();
+    // Returns whether the value changed.
+    bool recompute();
+    bool isObserved() const { return !subscribers.empty() || !dependents.isEmpty(); }
+    Subscription subscribe(std::function<void()> callback, bool skipInitialRun);
+    void unsubscribe(quint64 subscriptionId) { subscribers.erase(subscriptionId); }
+    void recordRead(Node *dependency);
+
+    Graph *graph;
+    const Kind kind;
+    const quint64 id;
+    int level = 0;
+    bool dirty = true;
+    bool everComputed = false;
+    bool computing = false;
+    int runs = 0;
+
+    Query query;
+    std::function<Query(Getter &)> queryFunction;
+    std::function<QVariant(Getter &)> computeFunction;
+
+    QueryResult result;
+    QVariant value;
+    QStringList tables;
+    QString dedupKey;
+
+    std::vector<std::shared_ptr<Node>> dependencies;
+    QSet<Node *> dependents;
+    std::map<quint64, std::function<void()>> subscribers;
+    quint64 nextSubscriptionId = 1;
+};
+
+class Graph
+{
+public:
+    // Runs a read for a query node and reports the tables it read.
+    using Executor = std::function<QueryResult(const Query &, QStringList *tables)>;
+
+    explicit Graph(Executor executor) : m_execute(std::move(executor)) { }
+    ~Graph();
+
+    std::shared_ptr<Node> makeQuery(const Query &query);
+    std::shared_ptr<Node> makeQuery(std::function<Query(Getter &)> build);
+    std::shared_ptr<Node> makeComputed(std::function<QVariant(Getter &)> compute);
+    std::shared_ptr<Node> makeValue(const QVariant &initial);
+
+    template<typename Handle>
+    static Handle wrap(std::shared_ptr<Node> node)
+    {
+        Handle h;
+        h.d = std::move(node);
+        return h;
+    }
+
+    // A commit (or rebase) wrote these tables: refresh what reads them, notify, once.
+    void tablesChanged(const QSet<QString> &tables);
+    void setValue(Node *node, const QVariant &value);
+
+    // Internal bookkeeping used by Node.
+    QueryResult execute(const Query &query, QStringList *tables) { return m_execute(query, tables); }
+    void setTables(Node *node, const QStringList &tables);
+    void forget(Node *node);
+    void markDirty(Node *node);
+
+private:
+    void settle();
+
+    Executor m_execute;
+    quint64 m_nextId = 1;
+    QSet<Node *> m_nodes;
+    QHash<QString, QSet<Node *>> m_byTable;
+    QHash<QString, std::weak_ptr<Node>> m_dedup;
+    std::map<std::pair<int, quint64>, Node *> m_queue; // (level, id): lowest level first
+    bool m_settling = false;
+};
+
+} // namespace LiveStore::detail
+
+#endif // LIVESTORE_REACTIVE_P_H

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "schema.h"
+
+#include "sqlutil_p.h"
+
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+// ---------------------------------------------------------------------------------------------
+// Type names
+// ---------------------------------------------------------------------------------------------
+
+QString columnTypeName(ColumnType type)
+{
+    switch (type) {
+    case ColumnType::Text: return u"text"_s;
+    case ColumnType::Integer: return u"integer"_s;
+    case ColumnType::Real: return u"real"_s;
+    case ColumnType::Blob: return u"blob"_s;
+    case ColumnType::Boolean: return u"boolean"_s;
+    case ColumnType::Json: return u"json"_s;
+    case ColumnType::DateTime: return u"datetime"_s;
+    }
+    return {};
+}
+
+std::optional<ColumnType> columnTypeFromName(QStringView name)
+{
+    for (ColumnType t : {ColumnType::Text, ColumnType::Integer, ColumnType::Real, ColumnType::Blob,
+                         ColumnType::Boolean, ColumnType::Json, ColumnType::DateTime}) {
+        if (name == columnTypeName(t))
+            return t;
+    }
+    return std::nullopt;
+}
+
+QString argTypeName(ArgType type)
+{
+    switch (type) {
+    case ArgType::String: return u"string"_s;
+    case ArgType::Integer: return u"integer"_s;
+    case ArgType::Real: return u"real"_s;
+    case ArgType::Boolean: return u"boolean"_s;
+    case ArgType::DateTime: return u"datetime"_s;
+    case ArgType::Json: return u"json"_s;
+    }
+    return {};
+}
+
+std::optional<ArgType> argTypeFromName(QStringView name)
+{
+    if (name == u"number")
+        return ArgType::Real;
+    for (ArgType t : {ArgType::String, ArgType::Integer, ArgType::Real, ArgType::Boolean,
+                      ArgType::DateTime, ArgType::Json}) {
+        if (name == argTypeName(t))
+            return t;
+    }
+    return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+QString sqliteStorageType(ColumnType type)
+{
+    switch (type) {
+    case ColumnType::Integer:
+    case ColumnType::Boolean:
+        return u"INTEGER"_s;
+    case ColumnType::Real:
+        return u"REAL"_s;
+    case ColumnType::Blob:
+        return u"BLOB"_s;
+    case ColumnType::Text:
+    case ColumnType::Json:
+    case ColumnType::DateTime:
+        return u"TEXT"_s;
+    }
+    return u"ANY"_s;
+}
+
+QString defaultLiteral(const ColumnDef &c)
+{
+    if (c.defaultKind == ColumnDef::DefaultKind::Sql)
+        return u'(' + c.defaultSql + u')';
+    const QVariant v = c.type == ColumnType::Json && !c.defaultValue.isNull()
+            ? QVariant(sql::jsonText(c.defaultValue))
+            : Query::encodeValue(c.defaultValue);
+    if (v.isNull())
+        return u"NULL"_s;
+    switch (v.typeId()) {
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+        return QString::number(v.toLongLong());
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return QString::number(v.toDouble(), 'g', 17);
+    default:
+        return sql::quoteLiteral(v.toString());
+    }
+}
+
+QJsonValue defaultJson(const ColumnDef &c)
+{
+    switch (c.defaultKind) {
+    case ColumnDef::DefaultKind::None:
+        return QJsonValue::Undefined;
+    case ColumnDef::DefaultKind::Sql:
+        return QJsonObject{{u"sql"_s, c.defaultSql}};
+    case ColumnDef::DefaultKind::Value:
+        return QJsonValue::fromVariant(Query::encodeValue(c.defaultValue));
+    }
+    return QJsonValue::Undefined;
+}
+
+} // namespace
+
+const ColumnDef *TableDef::findColumn(QStringView columnName) const
+{
+    for (const ColumnDef &c : columns) {
+        if (c.name == columnName)
+            return &c;
+    }
+    return nullptr;
+}
+
+QStringList TableDef::primaryKey() const
+{
+    QStringList keys;
+    for (const ColumnDef &c : columns) {
+        if (c.isPrimaryKey)
+            keys.append(c.name);
+    }
+    return keys;
+}
+
+QStringList TableDef::ddl() const
+{
+    const QStringList keys = primaryKey();
+    QStringList parts;
+    for (const ColumnDef &c : columns) {
+        QString part = sql::quoteIdentifier(c.name) + u' ' + sqliteStorageType(c.type);
+        if (keys.size() == 1 && c.isPrimaryKey) {
+            part += u" PRIMARY KEY"_s;
+            if (c.isAutoIncrement && c.type == ColumnType::Integer)
+                part += u" AUTOINCREMENT"_s;
+        }
+        // SQLite lets a rowid table's TEXT primary key hold NULL unless told otherwise.
+        if (!c.isNullable)
+            part += u" NOT NULL"_s;
+        if (c.hasDefault())
+            part += u" DEFAULT "_s + defaultLiteral(c);
+        parts.append(part);
+    }
+    if (keys.size() > 1) {
+        QStringList quoted;
+        for (const QString &k : keys)
+            quoted.append(sql::quoteIdentifier(k));
+        parts.append(u"PRIMARY KEY ("_s + quoted.join(u", "_s) + u')');
+    }
+    QStringList statements;
+    statements.append(u"CREATE TABLE IF NOT EXISTS "_s + sql::quoteIdentifier(name) + u" ("_s
+                      + parts.join(u", "_s) + u") STRICT"_s);
+    for (const IndexDef &index : indexes) {
+        QStringList cols;
+        for (const QString &c : index.columns)
+            cols.append(sql::quoteIdentifier(c));
+        statements.append((index.isUnique ? u"CREATE UNIQUE INDEX IF NOT EXISTS "_s
+                                           : u"CREATE INDEX IF NOT EXISTS "_s)
+                          + sql::quoteIdentifier(index.name) + u" ON "_s
+                          + sql::quoteIdentifier(name) + u" ("_s + cols.join(u", "_s) + u')');
+    }
+    return statements;
+}
+
+QJsonObject TableDef::toJson() const
+{
+    QJsonArray cols;
+    for (const ColumnDef &c : columns) {
+        QJsonObject col{{u"name"_s, c.name},
+                        {u"type"_s, columnTypeName(c.type)},
+                        {u"primaryKey"_s, c.isPrimaryKey},
+                        {u"nullable"_s, c.isNullable},
+                        {u"autoIncrement"_s, c.isAutoIncrement}};
+        const QJsonValue def = defaultJson(c);
+        if (!def.isUndefined())
+            col.insert(u"default"_s, def);
+        cols.append(col);
+    }
+    QJsonArray idx;
+    for (const IndexDef &i : indexes) {
+        idx.append(QJsonObject{{u"name"_s, i.name},
+                               {u"columns"_s, QJsonArray::fromStringList(i.columns)},
+                               {u"unique"_s, i.isUnique}});
+    }
+    return {{u"name"_s, name}, {u"columns"_s, cols}, {u"indexes"_s, idx}};
+}
+
+qint32 TableDef::hash() const
+{
+    return sql::javaStringHash(
+            QString::fromUtf8(QJsonDocument(toJson()).toJson(QJsonDocument::Compact)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+const ArgDef *EventDef::findArg(QStringView argName) const
+{
+    for (const ArgDef &a : args) {
+        if (a.name == argName)
+            return &a;
+    }
+    return nullptr;
+}
+
+QJsonObject EventDef::argsSchemaJson() const
+{
+    QJsonObject schema;
+    for (const ArgDef &a : args) {
+        schema.insert(a.name, QJsonObject{{u"type"_s, argTypeName(a.type)},
+                                          {u"optional"_s, a.isOptional},
+                                          {u"nullable"_s, a.isNullable}});
+    }
+    return schema;
+}
+
+qint32 EventDef::hash() const
+{
+    return sql::javaStringHash(
+            QString::fromUtf8(QJsonDocument(argsSchemaJson()).toJson(QJsonDocument::Compact)));
+}
+
+namespace {
+
+QString describeType(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::Bool: return u"a boolean"_s;
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong: return u"an integer"_s;
+    case QMetaType::Double:
+    case QMetaType::Float: return u"a number"_s;
+    case QMetaType::QString: return u"a string"_s;
+    case QMetaType::QDateTime: return u"a date-time"_s;
+    case QMetaType::QVariantMap: return u"an object"_s;
+    case QMetaType::QVariantList: return u"a list"_s;
+    default: return u"a value of type "_s + QString::fromLatin1(v.metaType().name());
+    }
+}
+
+constexpr double maxSafeInteger = 9007199254740991.0; // 2^53 - 1, what a JSON number holds exactly
+
+bool isIntegerVariant(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+    case QMetaType::Long:
+    case QMetaType::ULong:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QString *errorString) const
+{
+    auto fail = [&](const QString &message) -> std::optional<QJsonObject> {
+        if (errorString)
+            *errorString = u"event \"%1\": "_s.arg(name) + message;
+        return std::nullopt;
+    };
+    for (auto it = input.cbegin(); it != input.cend(); ++it) {
+        if (!findArg(it.key())) {
+            QStringList known;
+            for (const ArgDef &a : args)
+                known.append(a.name);
+            return fail(u"unknown argument \"%1\" (arguments: %2)"_s.arg(
+                    it.key(), known.isEmpty() ? u"none"_s : known.join(u", "_s)));
+        }
+    }
+    QJsonObject out;
+    for (const ArgDef &a : args) {
+        const auto found = input.constFind(a.name);
+        if (found == input.cend() || !found->isValid()) {
+            if (a.isOptional)
+                continue;
+            return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
+        }
+        const QVariant &v = *found;
+        if (v.isNull() && v.typeId() != QMetaType::QString) {
+            if (!a.isNullable)
+                return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
+            out.insert(a.name, QJsonValue::Null);
+            continue;
+        }
+        auto wrongType = [&] {
+            return fail(u"argument \"%1\" must be %2, got %3"_s.arg(
+                    a.name,
+                    a.type == ArgType::Integer ? u"an integer"_s
+                    : a.type == ArgType::Real  ? u"a number"_s
+                    : a.type == ArgType::DateTime ? u"a date-time (QDateTime or ISO-8601 text)"_s
+                                                  : u"a "_s + argTypeName(a.type),
+                    describeType(v)));
+        };
+        switch (a.type) {
+        case ArgType::String:
+            if (v.typeId() != QMetaType::QString)
+                return wrongType();
+            out.insert(a.name, v.toString());
+            break;
+        case ArgType::Integer:
+            if (isIntegerVariant(v)) {
+                const qint64 n = v.toLongLong();
+                if (std::abs(double(n)) > maxSafeInteger)
+                    return fail(u"argument \"%1\" is outside the exactly representable integer range (±2^53)"_s.arg(a.name));
+                out.insert(a.name, n);
+            } else if (v.typeId() == QMetaType::Double || v.typeId() == QMetaType::Float) {
+                const double d = v.toDouble();
+                if (!std::isfinite(d) || std::trunc(d) != d || std::abs(d) > maxSafeInteger)
+                    return wrongType();
+                out.insert(a.name, qint64(d));
+            } else {
+                return wrongType();
+            }
+            break;
+        case ArgType::Real:
+            if (!isIntegerVariant(v) && v.typeId() != QMetaType::Double
+                && v.typeId() != QMetaType::Float)
+                return wrongType();
+            if (!std::isfinite(v.toDouble()))
+                return fail(u"argument \"%1\" must be a finite number"_s.arg(a.name));
+            out.insert(a.name, v.toDouble());
+            break;
+        case ArgType::Boolean:
+            if (v.typeId() != QMetaType::Bool)
+                return wrongType();
+            out.insert(a.name, v.toBool());
+            break;
+        case ArgType::DateTime: {
+            QDateTime dt;
+            if (v.typeId() == QMetaType::QDateTime)
+                dt = v.toDateTime();
+            else if (v.typeId() == QMetaType::QString)
+                dt = sql::parseIsoDateTime(v.toString());
+            else
+                return wrongType();
+            if (!dt.isValid())
+                return fail(u"argument \"%1\" is not a valid date-time: \"%2\""_s.arg(a.name, v.toString()));
+            out.insert(a.name, sql::isoDateTime(dt));
+            break;
+        }
+        case ArgType::Json: {
+            const QJsonValue j = QJsonValue::fromVariant(v);
+            if (j.isUndefined())
+                return fail(u"argument \"%1\" cannot be represented as JSON (%2)"_s.arg(a.name, describeType(v)));
+            out.insert(a.name, j);
+            break;
+        }
+        }
+    }
+    return out;
+}
+
+bool EventDef::validateEncodedArgs(const QJsonObject &input, QString *errorString) const
+{
+    auto fail = [&](const QString &message) {
+        if (errorString)
+            *errorString = u"event \"%1\": "_s.arg(name) + message;
+        return false;
+    };
+    for (const ArgDef &a : args) {
+        const QJsonValue v = input.value(a.name);
+        if (v.isUndefined()) {
+            if (a.isOptional)
+                continue;
+            return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
+        }
+        if (v.isNull()) {
+            if (a.isNullable)
+                continue;
+            return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
+        }
+        bool ok = true;
+        switch (a.type) {
+        case ArgType::String: ok = v.isString(); break;
+        case ArgType::Integer: ok = v.isDouble() && std::trunc(v.toDouble()) == v.toDouble(); break;
+        case ArgType::Real: ok = v.isDouble(); break;
+        case ArgType::Boolean: ok = v.isBool(); break;
+        case ArgType::DateTime: ok = v.isString() && sql::parseIsoDateTime(v.toString()).isValid(); break;
+        case ArgType::Json: break;
+        }
+        if (!ok)
+            return fail(u"argument \"%1\" is not a valid %2"_s.arg(a.name, argTypeName(a.type)));
+    }
+    return true;
+}
+
+QJsonObject EventRecord::toJson() const
+{
+    auto seq = [](const SequenceNumber &s) {
+        return QJsonObject{{u"global"_s, s.global},
+                           {u"client"_s, s.client},
+                           {u"rebaseGeneration"_s, s.rebaseGeneration}};
+    };
+    return {{u"seqNum"_s, seq(seqNum)},     {u"parentSeqNum"_s, seq(parentSeqNum)},
+            {u"name"_s, name},              {u"args"_s, args},
+            {u"clientId"_s, clientId},      {u"sessionId"_s, sessionId}};
+}
+
+std::optional<EventRecord> EventRecord::fromJson(const QJsonObject &o, QString *errorString)
+{
+    auto fail = [&](const QString &message) -> std::optional<EventRecord> {
+        if (errorString)
+            *errorString = message;
+        return std::nullopt;
+    };
+    auto seq = [](const QJsonValue &v, SequenceNumber *out) {
+        if (v.isString()) {
+            const auto parsed = SequenceNumber::fromString(v.toString());
+            if (parsed)
+                *out = *parsed;
+            return bool(parsed);
+        }
+        if (v.isDouble()) { // LiveStore's global wire form: a plain integer
+            *out = {qint64(v.toDouble()), 0, 0};
+            return true;
+        }
+        const QJsonObject s = v.toObject();
+        if (!s.value(u"global"_s).isDouble())
+            return false;
+        *out = {qint64(s.value(u"global"_s).toDouble()), qint64(s.value(u"client"_s).toDouble()),
+                qint64(s.value(u"rebaseGeneration"_s).toDouble())};
+        return true;
+    };
+    EventRecord r;
+    if (!seq(o.value(u"seqNum"_s), &r.seqNum))
+        return fail(u"\"seqNum\" is missing or not a sequence number"_s);
+    if (!seq(o.value(u"parentSeqNum"_s), &r.parentSeqNum))
+        return fail(u"\"parentSeqNum\" is missing or not a sequence number"_s);
+    if (!o.value(u"name"_s).isString() || o.value(u"name"_s).toString().isEmpty())
+        return fail(u"\"name\" is missing or not a string"_s);
+    r.name = o.value(u"name"_s).toString();
+    const QJsonValue args = o.value(u"args"_s);
+    if (!args.isObject() && !args.isUndefined() && !args.isNull())
+        return fail(u"\"args\" of event \"%1\" is not an object"_s.arg(r.name));
+    r.args = args.toObject();
+    r.clientId = o.value(u"clientId"_s).toString();
+    r.sessionId = o.value(u"sessionId"_s).toString();
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client documents
+// ---------------------------------------------------------------------------------------------
+
+TableDef ClientDocumentDef::tableDef() const
+{
+    TableDef t{name};
+    t.column(ColumnDef::text(u"id"_s).primaryKey());
+    t.column(ColumnDef::json(u"value"_s));
+    return t;
+}
+
+EventDef ClientDocumentDef::setEventDef() const
+{
+    EventDef def = EventDef::clientOnly(setEventName());
+    def.isDerived = true;
+    def.arg(ArgDef{u"id"_s, ArgType::String}.optional());
+    def.arg(u"value"_s, ArgType::Json);
+    const ClientDocumentDef doc = *this;
+    def.materialize([doc](const EventRecord &event, MaterializerContext &) -> Writes {
+        const QString id = event.args.value(u"id"_s).toString(doc.defaultId);
+        const QJsonValue value = event.args.value(u"value"_s);
+        const QString table = sql::quoteIdentifier(doc.name);
+        if (doc.partialSet && value.isObject()) {
+            const QJsonObject patch = value.toObject();
+            QJsonObject merged = doc.defaultValue;
+            for (auto it = patch.begin(); it != patch.end(); ++it)
+                merged.insert(it.key(), it.value());
+            QVariantList binds{id, QString::fromUtf8(sql::jsonBytes(merged))};
+            // Per-field last-write-wins: only the fields in the patch replace stored ones.
+            QStringList paths;
+            for (auto it = patch.begin(); it != patch.end(); ++it) {
+                QString escapedKey = it.key();
+                escapedKey.replace(u'"', u"\\\""_s);
+                paths.append(u"'$.\"%1\"', json(?)"_s.arg(escapedKey.replace(u'\'', u"''"_s)));
+                binds.append(QString::fromUtf8(sql::jsonBytes(it.value())));
+            }
+            QString text = u"INSERT INTO "_s + table + u" (\"id\", \"value\") VALUES (?, json(?))"_s;
+            if (paths.isEmpty())
+                text += u" ON CONFLICT (\"id\") DO NOTHING"_s;
+            else
+                text += u" ON CONFLICT (\"id\") DO UPDATE SET \"value\" = json_set(\"value\", "_s
+                        + paths.join(u", "_s) + u')';
+            return {Query::sql(text, binds)};
+        }
+        const QJsonValue full = value.isUndefined() ? QJsonValue(doc.defaultValue) : value;
+        return {Query::sql(u"INSERT INTO "_s + table
+                                   + u" (\"id\", \"value\") VALUES (?, json(?)) ON CONFLICT (\"id\") "
+                                     u"DO UPDATE SET \"value\" = excluded.\"value\""_s,
+                           QVariantList{id, QString::fromUtf8(sql::jsonBytes(full))})};
+    });
+    return def;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+struct Schema::Data
+{
+    QList<TableDef> tables;
+    QList<EventDef> events;
+    QList<ClientDocumentDef> documents;
+    QHash<QString, qsizetype> tableIndex;
+    QHash<QString, qsizetype> eventIndex;
+    QStringList duplicates; // reported by validate(); adding never fails
+    UnknownEventPolicy unknownPolicy = UnknownEventPolicy::Warn;
+    std::function<void(const UnknownEvent &)> unknownCallback;
+};
+
+Schema::Schema() : d(std::make_shared<Data>()) { }
+Schema::Schema(const Schema &) = default;
+Schema &Schema::operator=(const Schema &) = default;
+Schema::Schema(Schema &&) noexcept = default;
+Schema &Schema::operator=(Schema &&) noexcept = default;
+Schema::~Schema() = default;
+
+void Schema::detach()
+{
+    if (!d)
+        d = std::make_shared<Data>();
+    else if (d.use_count() > 1)
+        d = std::make_shared<Data>(*d);
+}
+
+Schema &Schema::addTable(const TableDef &table)
+{
+    detach();
+    if (d->tableIndex.contains(table.name)) {
+        d->duplicates.append(u"duplicate table \"%1\""_s.arg(table.name));
+        return *this;
+    }
+    d->tableIndex.insert(table.name, d->tables.size());
+    d->tables.append(table);
+    return *this;
+}
+
+Schema &Schema::addEvent(const EventDef &event)
+{
+    detach();
+    if (d->eventIndex.contains(event.name)) {
+        d->duplicates.append(u"duplicate event \"%1\""_s.arg(event.name));
+        return *this;
+    }
+    d->eventIndex.insert(event.name, d->events.size());
+    d->events.append(event);
+    return *this;
+}
+
+Schema &Schema::addClientDocument(const ClientDocumentDef &document)
+{
+    detach();
+    d->documents.append(document);
+    addTable(document.tableDef());
+    addEvent(document.setEventDef());
+    return *this;
+}
+
+Schema &Schema::setUnknownEventPolicy(UnknownEventPolicy policy)
+{
+    detach();
+    d->unknownPolicy = policy;
+    return *this;
+}
+
+Schema &Schema::setUnknownEventCallback(std::function<void(const UnknownEvent &)> callback)
+{
+    detach();
+    d->unknownCallback = std::move(callback);
+    d->unknownPolicy = UnknownEventPolicy::Callback;
+    return *this;
+}
+
+QList<TableDef> Schema::tables() const { return d->tables; }
+QList<EventDef> Schema::events() const { return d->events; }
+QList<ClientDocumentDef> Schema::clientDocuments() const { return d->documents; }
+UnknownEventPolicy Schema::unknownEventPolicy() const { return d->unknownPolicy; }
+const std::function<void(const UnknownEvent &)> &Schema::unknownEventCallback() const
+{
+    return d->unknownCallback;
+}
+
+const TableDef *Schema::table(QStringView name) const
+{
+    const auto it = d->tableIndex.constFind(name.toString());
+    return it == d->tableIndex.cend() ? nullptr : &d->tables.at(*it);
+}
+
+const EventDef *Schema::event(QStringView name) const
+{
+    const auto it = d->eventIndex.constFind(name.toString());
+    return it == d->eventIndex.cend() ? nullptr : &d->events.at(*it);
+}
+
+const ClientDocumentDef *Schema::clientDocument(QStringView name) const
+{
+    for (const ClientDocumentDef &doc : d->documents) {
+        if (doc.name == name)
+            return &doc;
+    }
+    return nullptr;
+}
+
+qint32 Schema::stateHash() const
+{
+    QList<const TableDef *> sorted;
+    for (const TableDef &t : d->tables)
+        sorted.append(&t);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const TableDef *a, const TableDef *b) { return a->name < b->name; });
+    QJsonArray all;
+    for (const TableDef *t : sorted)
+        all.append(t->toJson());
+    return sql::javaStringHash(QString::fromUtf8(QJsonDocument(all).toJson(QJsonDocument::Compact)));
+}
+
+QString Schema::validate() const
+{
+    QStringList problems = d->duplicates;
+    QSet<QString> indexNames;
+    for (const TableDef &t : d->tables) {
+        const QString where = u"table \"%1\""_s.arg(t.name);
+        if (t.name.isEmpty())
+            problems.append(u"a table has no name"_s);
+        if (t.name.startsWith(u"__livestore"_s) || t.name.startsWith(u"sqlite_"_s, Qt::CaseInsensitive))
+            problems.append(where + u": the name is reserved"_s);
+        if (t.columns.isEmpty())
+            problems.append(where + u": no columns"_s);
+        QSet<QString> names;
+        const QStringList keys = t.primaryKey();
+        for (const ColumnDef &c : t.columns) {
+            if (c.name.isEmpty())
+                problems.append(where + u": a column has no name"_s);
+            if (names.contains(c.name))
+                problems.append(where + u": duplicate column \"%1\""_s.arg(c.name));
+            names.insert(c.name);
+            if (c.isPrimaryKey && c.isNullable)
+                problems.append(where + u": primary key column \"%1\" cannot be nullable"_s.arg(c.name));
+            if (c.isAutoIncrement && (keys.size() != 1 || !c.isPrimaryKey || c.type != ColumnType::Integer))
+                problems.append(where + u": autoIncrement needs a single integer primary key column (\"%1\")"_s.arg(c.name));
+            if (c.defaultKind == ColumnDef::DefaultKind::Value && c.defaultValue.isNull() && !c.isNullable)
+                problems.append(where + u": column \"%1\" defaults to null but is not nullable"_s.arg(c.name));
+            if (c.defaultKind == ColumnDef::DefaultKind::Sql && c.defaultSql.trimmed().isEmpty())
+                problems.append(where + u": column \"%1\" has an empty SQL default"_s.arg(c.name));
+        }
+        for (const IndexDef &i : t.indexes) {
+            if (i.name.isEmpty())
+                problems.append(where + u": an index has no name"_s);
+            if (indexNames.contains(i.name))
+                problems.append(where + u": duplicate index name \"%1\""_s.arg(i.name));
+            indexNames.insert(i.name);
+            if (i.columns.isEmpty())
+                problems.append(where + u": index \"%1\" has no columns"_s.arg(i.name));
+            for (const QString &c : i.columns) {
+                if (!t.findColumn(c))
+                    problems.append(where + u": index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
+            }
+        }
+    }
+    for (const EventDef &e : d->events) {
+        const QString where = u"event \"%1\""_s.arg(e.name);
+        if (e.name.isEmpty())
+            problems.append(u"an event has no name"_s);
+        if (!e.hasMaterializer())
+            problems.append(where + u": no materializer"_s);
+        QSet<QString> names;
+        for (const ArgDef &a : e.args) {
+            if (a.name.isEmpty())
+                problems.append(where + u": an argument has no name"_s);
+            if (names.contains(a.name))
+                problems.append(where + u": duplicate argument \"%1\""_s.arg(a.name));
+            names.insert(a.name);
+        }
+    }
+    return problems.join(u"; "_s);
+}
+
+} // namespace LiveStore

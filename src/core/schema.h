@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_SCHEMA_H
+#define LIVESTORE_SCHEMA_H
+
+#include "livestore_export.h"
+#include "query.h"
+#include "sequencenumber.h"
+
+#include <QtCore/qhash.h>
+#include <QtCore/qjsonobject.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qstring.h>
+#include <QtCore/qstringlist.h>
+#include <QtCore/qvariant.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace LiveStore {
+
+class MaterializerContext;
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+// ---------------------------------------------------------------------------------------------
+
+enum class ColumnType { Text, Integer, Real, Blob, Boolean, Json, DateTime };
+
+LIVESTORE_EXPORT QString columnTypeName(ColumnType type);
+LIVESTORE_EXPORT std::optional<ColumnType> columnTypeFromName(QStringView name);
+
+// A column of a state table. Build it with the named constructors and chain the options:
+//     ColumnDef::text(u"id"_s).primaryKey()
+//     ColumnDef::boolean(u"completed"_s).withDefault(false)
+//     ColumnDef::integer(u"deletedAt"_s).nullable()
+struct LIVESTORE_EXPORT ColumnDef
+{
+    enum class DefaultKind { None, Value, Sql };
+
+    QString name;
+    ColumnType type = ColumnType::Text;
+    bool isNullable = false;
+    bool isPrimaryKey = false;
+    bool isAutoIncrement = false;
+    DefaultKind defaultKind = DefaultKind::None;
+    QVariant defaultValue; // a null QVariant with DefaultKind::Value means `DEFAULT NULL`
+    QString defaultSql;    // with DefaultKind::Sql, e.g. CURRENT_TIMESTAMP
+
+    static ColumnDef text(const QString &name) { return {name, ColumnType::Text}; }
+    static ColumnDef integer(const QString &name) { return {name, ColumnType::Integer}; }
+    static ColumnDef real(const QString &name) { return {name, ColumnType::Real}; }
+    static ColumnDef blob(const QString &name) { return {name, ColumnType::Blob}; }
+    static ColumnDef boolean(const QString &name) { return {name, ColumnType::Boolean}; }
+    static ColumnDef json(const QString &name) { return {name, ColumnType::Json}; }
+    static ColumnDef dateTime(const QString &name) { return {name, ColumnType::DateTime}; }
+
+    ColumnDef &nullable(bool on = true) { isNullable = on; return *this; }
+    ColumnDef &primaryKey(bool on = true) { isPrimaryKey = on; return *this; }
+    ColumnDef &autoIncrement(bool on = true) { isAutoIncrement = on; return *this; }
+    ColumnDef &withDefault(const QVariant &value)
+    {
+        defaultKind = DefaultKind::Value;
+        defaultValue = value;
+        return *this;
+    }
+    ColumnDef &withDefaultSql(const QString &sql)
+    {
+        defaultKind = DefaultKind::Sql;
+        defaultSql = sql;
+        return *this;
+    }
+    bool hasDefault() const { return defaultKind != DefaultKind::None; }
+};
+
+struct LIVESTORE_EXPORT IndexDef
+{
+    QString name;
+    QStringList columns;
+    bool isUnique = false;
+};
+
+struct LIVESTORE_EXPORT TableDef
+{
+    QString name;
+    QList<ColumnDef> columns;
+    QList<IndexDef> indexes;
+
+    TableDef &column(const ColumnDef &c) { columns.append(c); return *this; }
+    TableDef &index(const QString &indexName, const QStringList &cols, bool unique = false)
+    {
+        indexes.append({indexName, cols, unique});
+        return *this;
+    }
+
+    const ColumnDef *findColumn(QStringView columnName) const;
+    QStringList primaryKey() const;
+    // CREATE TABLE and CREATE INDEX statements, tables STRICT, identifiers quoted.
+    QStringList ddl() const;
+    // 32-bit hash over the table's definition (LiveStore's Java-style string hash of its JSON form).
+    qint32 hash() const;
+    QJsonObject toJson() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+enum class ArgType { String, Integer, Real, Boolean, DateTime, Json };
+
+LIVESTORE_EXPORT QString argTypeName(ArgType type);
+LIVESTORE_EXPORT std::optional<ArgType> argTypeFromName(QStringView name);
+
+struct LIVESTORE_EXPORT ArgDef
+{
+    QString name;
+    ArgType type = ArgType::String;
+    bool isOptional = false; // may be left out
+    bool isNullable = false; // may be null
+    QString deprecated;      // non-empty: warn (once) when an event carries a value for it
+
+    ArgDef &optional(bool on = true) { isOptional = on; return *this; }
+    ArgDef &nullable(bool on = true) { isNullable = on; return *this; }
+    ArgDef &deprecate(const QString &reason) { deprecated = reason; return *this; }
+};
+
+// What a commit takes: an event name and its arguments in their decoded form (QDateTime for
+// date-times, QVariantMap/QVariantList for JSON).
+struct LIVESTORE_EXPORT Event
+{
+    QString name;
+    QVariantMap args;
+};
+
+// An event as the eventlog stores it: the arguments are encoded as LiveStore encodes them (dates as
+// ISO-8601 strings), which is also the form materializers read and sync sends.
+struct LIVESTORE_EXPORT EventRecord
+{
+    SequenceNumber seqNum;
+    SequenceNumber parentSeqNum;
+    QString name;
+    QJsonObject args;
+    QString clientId;
+    QString sessionId;
+    qint32 schemaHash = 0; // the event definition's hash; -1 for an event unknown to the schema
+    QByteArray argsJson;   // args exactly as stored (compact JSON)
+
+    QVariant arg(const QString &argName) const { return args.value(argName).toVariant(); }
+    QJsonObject toJson() const;
+    static std::optional<EventRecord> fromJson(const QJsonObject &object, QString *errorString);
+};
+
+// A materializer turns an event into writes: query-builder writes or SQL with bind values.
+using Writes = QList<Query>;
+using Materializer = std::function<Writes(const EventRecord &event, MaterializerContext &context)>;
+
+struct LIVESTORE_EXPORT EventDef
+{
+    QString name;
+    QList<ArgDef> args;
+    bool isClientOnly = false;
+    bool isDerived = false; // defined by the framework (a client document's Set event)
+    QString deprecated;
+    Materializer materializer;  // a C++ materializer, or
+    QStringList sqlStatements;  // SQL statements with $name parameters bound from the arguments
+    bool hasSqlMaterializer = false; // set by materializeSql(); an empty list is a no-op
+
+    static EventDef synced(const QString &name) { return EventDef{name}; }
+    static EventDef clientOnly(const QString &name)
+    {
+        EventDef def{name};
+        def.isClientOnly = true;
+        return def;
+    }
+    EventDef &arg(const QString &argName, ArgType type)
+    {
+        args.append({argName, type});
+        return *this;
+    }
+    EventDef &arg(const ArgDef &def) { args.append(def); return *this; }
+    EventDef &deprecate(const QString &reason) { deprecated = reason; return *this; }
+    EventDef &materialize(Materializer fn) { materializer = std::move(fn); return *this; }
+    EventDef &materializeSql(const QStringList &statements)
+    {
+        sqlStatements = statements;
+        hasSqlMaterializer = true;
+        return *this;
+    }
+
+    bool hasMaterializer() const { return bool(materializer) || hasSqlMaterializer; }
+    const ArgDef *findArg(QStringView argName) const;
+    // Hash of the argument schema; stored with every event of this definition.
+    qint32 hash() const;
+    QJsonObject argsSchemaJson() const;
+
+    // Checks `args` against the definition and encodes them. On failure returns nullopt and says
+    // why in `errorString` (naming the event and the argument).
+    std::optional<QJsonObject> encodeArgs(const QVariantMap &args, QString *errorString) const;
+    // Checks already-encoded arguments (from the eventlog, an import or sync).
+    bool validateEncodedArgs(const QJsonObject &args, QString *errorString) const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Client documents
+// ---------------------------------------------------------------------------------------------
+
+// A keyed JSON document (UI state and the like). It defines a table `name(id TEXT PRIMARY KEY,
+// value TEXT)` and a client-only event `<name>Set` with args {id, value}. With `partialSet`, the
+// value of a Set event may hold only some fields; they are merged field by field.
+struct LIVESTORE_EXPORT ClientDocumentDef
+{
+    QString name;
+    QString defaultId = QStringLiteral("default");
+    QJsonObject defaultValue;
+    bool partialSet = true;
+
+    QString setEventName() const { return name + QStringLiteral("Set"); }
+    TableDef tableDef() const;
+    EventDef setEventDef() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+enum class UnknownEventPolicy { Warn, Ignore, Fail, Callback };
+
+struct LIVESTORE_EXPORT UnknownEvent
+{
+    EventRecord event;
+    QString reason; // "event-definition-missing" or "materializer-missing"
+};
+
+// The whole definition of a store: state tables, events with their materializers, client
+// documents. Build it in C++ with addTable/addEvent/addClientDocument, or load a schema file with
+// fromJson()/fromFile() (format: docs/schema.md).
+class LIVESTORE_EXPORT Schema
+{
+public:
+    Schema();
+    Schema(const Schema &);
+    Schema &operator=(const Schema &);
+    Schema(Schema &&) noexcept;
+    Schema &operator=(Schema &&) noexcept;
+    ~Schema();
+
+    Schema &addTable(const TableDef &table);
+    Schema &addEvent(const EventDef &event);
+    Schema &addClientDocument(const ClientDocumentDef &document);
+    Schema &setUnknownEventPolicy(UnknownEventPolicy policy);
+    Schema &setUnknownEventCallback(std::function<void(const UnknownEvent &)> callback);
+
+    // All tables, client-document tables included, in declaration order.
+    QList<TableDef> tables() const;
+    QList<EventDef> events() const;
+    QList<ClientDocumentDef> clientDocuments() const;
+    UnknownEventPolicy unknownEventPolicy() const;
+    const std::function<void(const UnknownEvent &)> &unknownEventCallback() const;
+
+    const TableDef *table(QStringView name) const;
+    const EventDef *event(QStringView name) const;
+    const ClientDocumentDef *clientDocument(QStringView name) const;
+
+    // Hash over all table definitions; a change rebuilds the state from the eventlog.
+    qint32 stateHash() const;
+
+    // Checks the schema as a whole: duplicate names, reserved names, a materializer for every event,
+    // indexes naming existing columns, arg names used by SQL materializers. Empty when valid.
+    QString validate() const;
+
+    // The declarative schema file (JSON). See docs/schema.md.
+    static std::optional<Schema> fromJson(const QByteArray &json, QString *errorString);
+    static std::optional<Schema> fromFile(const QString &path, QString *errorString);
+
+private:
+    struct Data;
+    std::shared_ptr<Data> d; // copy-on-write: schemas are shared by stores and copied rarely
+    void detach();
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_SCHEMA_H

@@ -1,0 +1,1227 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "store.h"
+
+#include "logging_p.h"
+#include "sqlutil_p.h"
+#include "store_p.h"
+
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qcryptographichash.h>
+#include <QtCore/qdir.h>
+#include <QtCore/qfileinfo.h>
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qmutex.h>
+#include <QtCore/qrandom.h>
+#include <QtCore/qregularexpression.h>
+
+#include <sqlite3.h>
+
+#include <exception>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+namespace {
+
+constexpr const char *EventlogTable = "__livestore_eventlog";
+
+QString randomId(int length)
+{
+    static constexpr char alphabet[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    QString id;
+    id.reserve(length);
+    for (int i = 0; i < length; ++i)
+        id += QLatin1Char(alphabet[QRandomGenerator::system()->bounded(64)]);
+    return id;
+}
+
+// Deprecation warnings are per process, as in LiveStore: once per event name or field.
+QSet<QString> &warnedDeprecations()
+{
+    static QSet<QString> warned;
+    return warned;
+}
+QMutex warnedMutex;
+
+// A transaction that rolls back unless committed; commit failures roll back too.
+class Transaction
+{
+public:
+    explicit Transaction(Database &db) : m_db(db) { m_active = db.exec("BEGIN IMMEDIATE"); }
+    ~Transaction()
+    {
+        if (m_active)
+            m_db.exec("ROLLBACK");
+    }
+    bool isActive() const { return m_active; }
+    bool commit()
+    {
+        if (!m_active)
+            return false;
+        if (!m_db.exec("COMMIT"))
+            return false; // destructor rolls back
+        m_active = false;
+        return true;
+    }
+
+private:
+    Database &m_db;
+    bool m_active = false;
+};
+
+} // namespace
+
+bool isValidStoreId(QStringView storeId)
+{
+    if (storeId.isEmpty())
+        return false;
+    for (QChar c : storeId) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+                || u == '_' || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contexts handed to user code
+// ---------------------------------------------------------------------------------------------
+
+QueryResult MaterializerContext::query(const Query &query)
+{
+    return m_store->read(*m_db, query, nullptr);
+}
+
+QueryResult MaterializerContext::query(const QString &sql, const QVariantList &binds)
+{
+    return query(Query::sql(sql, binds));
+}
+
+bool MigrationContext::exec(const Query &query)
+{
+    const Query::Compiled c = query.compile(&m_store->schema);
+    if (!c.error.isEmpty()) {
+        m_error = c.error;
+        return false;
+    }
+    Database::Statement *s = m_store->db.prepare(c.sql);
+    if (!s || !m_store->db.execute(s, c.binds, c.namedBinds)) {
+        m_error = m_store->db.lastError();
+        return false;
+    }
+    return true;
+}
+
+QueryResult MigrationContext::query(const Query &query)
+{
+    return m_store->read(m_store->db, query, nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+// ---------------------------------------------------------------------------------------------
+
+bool StorePrivate::fail(const QString &message)
+{
+    error = message;
+    return false;
+}
+
+void StorePrivate::setBootStatus(BootStatus::Stage stage, qint64 done, qint64 total)
+{
+    boot = {stage, done, total};
+    if (options.onBootStatus)
+        options.onBootStatus(boot);
+    Q_EMIT q->bootStatusChanged(boot);
+}
+
+bool StorePrivate::open(const StoreOptions &opts)
+{
+    close();
+    error.clear();
+    options = opts;
+    schema = opts.schema;
+
+    if (!isValidStoreId(opts.storeId))
+        return fail(u"invalid store id \"%1\": use letters, digits, '_' and '-' only"_s.arg(opts.storeId));
+    if (const QString problems = schema.validate(); !problems.isEmpty())
+        return fail(u"invalid schema: "_s + problems);
+    if (!opts.inMemory && opts.directory.isEmpty())
+        return fail(u"no store directory given (set StoreOptions::directory or inMemory)"_s);
+
+    setBootStatus(BootStatus::Loading);
+
+    QString path = u":memory:"_s;
+    bool exists = false;
+    if (!opts.inMemory) {
+        const QFileInfo dirInfo(opts.directory);
+        if (dirInfo.exists() && !dirInfo.isDir())
+            return fail(u"%1 is not a directory"_s.arg(opts.directory));
+        if (!QDir().mkpath(opts.directory))
+            return fail(u"cannot create the store directory %1"_s.arg(opts.directory));
+        // One process at a time: two writers would each number events on their own.
+        lock = std::make_unique<QLockFile>(QDir(opts.directory).filePath(u"store.lock"_s));
+        lock->setStaleLockTime(0);
+        if (!lock->tryLock(0)) {
+            qint64 pid = 0;
+            QString host, app;
+            lock->getLockInfo(&pid, &host, &app);
+            lock.reset();
+            if (pid == QCoreApplication::applicationPid())
+                return fail(u"the store in %1 is already open in this process"_s.arg(opts.directory));
+            return fail(u"the store in %1 is in use by another process (pid %2%3)"_s.arg(
+                    opts.directory, QString::number(pid), app.isEmpty() ? QString() : u", "_s + app));
+        }
+        path = QDir(opts.directory).filePath(u"store.db"_s);
+        exists = QFileInfo::exists(path);
+    }
+
+    if (!db.open(path, true))
+        return fail(db.lastError());
+
+    // Look before writing anything: a foreign or newer file must stay untouched.
+    if (exists) {
+        Database::Statement *s = db.prepare(u"PRAGMA application_id"_s);
+        const QueryResult appId = s ? db.run(s) : QueryResult::failure(db.lastError());
+        if (!appId.isValid()) {
+            const QString reason = appId.errorString();
+            close();
+            return fail(u"%1 is not a LiveStore store: %2"_s.arg(path, reason));
+        }
+        const qint64 id = appId.scalar().toLongLong();
+        const QueryResult tables = db.run(db.prepare(u"SELECT count(*) FROM sqlite_schema"_s));
+        if (id != ApplicationId && !(id == 0 && tables.scalar().toLongLong() == 0)) {
+            close();
+            return fail(u"%1 is not a LiveStore store (it is an SQLite database of another application)"_s.arg(path));
+        }
+        const qint64 version = db.run(db.prepare(u"PRAGMA user_version"_s)).scalar().toLongLong();
+        if (version > StorageFormatVersion) {
+            close();
+            return fail(u"%1 was written in storage format %2, newer than this build reads (%3); "
+                        "open it with a newer LiveStore"_s.arg(path).arg(version).arg(StorageFormatVersion));
+        }
+        db.clearStatementCache();
+    }
+
+    if (!opts.inMemory) {
+        if (!db.exec("PRAGMA journal_mode = WAL"))
+            return fail(db.lastError());
+        if (!db.exec(opts.durability == Durability::PowerLoss ? "PRAGMA synchronous = FULL"
+                                                              : "PRAGMA synchronous = NORMAL"))
+            return fail(db.lastError());
+    }
+    db.exec("PRAGMA cache_size = -8000");
+    db.exec("PRAGMA foreign_keys = OFF");
+    db.setSchema(&schema);
+
+    if (!createSystemTables() || !loadMetadata())
+        return false;
+    if (!checkRemovedEventDefinitions())
+        return false;
+
+    const QString storedHash = metaValue("stateHash");
+    const bool rebuild = storedHash.isEmpty() || storedHash.toInt() != schema.stateHash();
+    if (rebuild) {
+        if (!rebuildState(true))
+            return false;
+    } else if (!createStateTables(db) || !validateSqlMaterializers(db)) {
+        return false;
+    }
+    if (!updateEventDefinitionRegistry() || !loadHead())
+        return false;
+
+    graph = std::make_unique<detail::Graph>(
+            [this](const Query &query, QStringList *tables) { return read(db, query, tables); });
+    isOpen = true;
+    setBootStatus(BootStatus::Done);
+    qCDebug(lcStore) << "opened store" << opts.storeId << "at" << path << "head" << head.toString();
+    return true;
+}
+
+void StorePrivate::close()
+{
+    graph.reset();
+    db.close();
+    lock.reset();
+    insertEvent = nullptr;
+    isOpen = false;
+    head = SequenceNumber::root();
+}
+
+bool StorePrivate::createSystemTables()
+{
+    Transaction tx(db);
+    if (!tx.isActive())
+        return fail(db.lastError());
+    const QString statements[] = {
+        u"PRAGMA application_id = %1"_s.arg(ApplicationId),
+        u"PRAGMA user_version = %1"_s.arg(StorageFormatVersion),
+        u"CREATE TABLE IF NOT EXISTS __livestore_meta (key TEXT PRIMARY KEY NOT NULL, value ANY) STRICT"_s,
+        u"CREATE TABLE IF NOT EXISTS __livestore_eventlog ("
+          "seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
+          "seqNumRebaseGeneration INTEGER NOT NULL, parentSeqNumGlobal INTEGER NOT NULL, "
+          "parentSeqNumClient INTEGER NOT NULL, parentSeqNumRebaseGeneration INTEGER NOT NULL, "
+          "name TEXT NOT NULL, argsJson TEXT NOT NULL, clientId TEXT NOT NULL, "
+          "sessionId TEXT NOT NULL, schemaHash INTEGER NOT NULL, syncMetadataJson TEXT, "
+          "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT"_s,
+        u"CREATE TABLE IF NOT EXISTS __livestore_sync_status (id INTEGER PRIMARY KEY CHECK (id = 1), "
+          "head INTEGER NOT NULL, backendId TEXT) STRICT"_s,
+        u"INSERT OR IGNORE INTO __livestore_sync_status (id, head) VALUES (1, 0)"_s,
+        u"CREATE TABLE IF NOT EXISTS __livestore_schema (tableName TEXT PRIMARY KEY NOT NULL, "
+          "schemaHash INTEGER NOT NULL, updatedAt TEXT NOT NULL) STRICT"_s,
+        u"CREATE TABLE IF NOT EXISTS __livestore_schema_event_defs (eventName TEXT PRIMARY KEY NOT NULL, "
+          "schemaHash INTEGER NOT NULL, updatedAt TEXT NOT NULL) STRICT"_s,
+    };
+    for (const QString &s : statements) {
+        if (!db.exec(s))
+            return fail(u"cannot initialize the store: "_s + db.lastError());
+    }
+    if (!tx.commit())
+        return fail(u"cannot initialize the store: "_s + db.lastError());
+    return true;
+}
+
+QString StorePrivate::metaValue(const char *key)
+{
+    Database::Statement *s = db.prepare(u"SELECT value FROM __livestore_meta WHERE key = ?"_s);
+    if (!s)
+        return {};
+    return db.run(s, {QString::fromLatin1(key)}).scalar().toString();
+}
+
+bool StorePrivate::setMetaValue(const char *key, const QVariant &value)
+{
+    Database::Statement *s = db.prepare(
+            u"INSERT INTO __livestore_meta (key, value) VALUES (?, ?) "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s);
+    if (!s || !db.execute(s, {QString::fromLatin1(key), value}))
+        return fail(db.lastError());
+    return true;
+}
+
+bool StorePrivate::loadMetadata()
+{
+    const QString storedId = metaValue("storeId");
+    if (!storedId.isEmpty() && storedId != options.storeId)
+        return fail(u"the store directory %1 holds store \"%2\", not \"%3\""_s.arg(
+                options.directory, storedId, options.storeId));
+    clientId = options.clientId.isEmpty() ? metaValue("clientId") : options.clientId;
+    if (clientId.isEmpty())
+        clientId = randomId(6);
+    sessionId = options.sessionId.isEmpty() ? metaValue("sessionId") : options.sessionId;
+    if (sessionId.isEmpty())
+        sessionId = randomId(6);
+    Transaction tx(db);
+    if (storedId.isEmpty())
+        setMetaValue("storeId", options.storeId);
+    if (metaValue("clientId") != clientId)
+        setMetaValue("clientId", clientId);
+    if (metaValue("sessionId") != sessionId)
+        setMetaValue("sessionId", sessionId);
+    if (!tx.commit())
+        return fail(db.lastError());
+    return true;
+}
+
+bool StorePrivate::checkRemovedEventDefinitions()
+{
+    Database::Statement *defs = db.prepare(u"SELECT eventName FROM __livestore_schema_event_defs"_s);
+    if (!defs)
+        return fail(db.lastError());
+    const QueryResult registered = db.run(defs);
+    QStringList problems;
+    for (const QVariantList &row : registered.rows()) {
+        const QString name = row.at(0).toString();
+        if (schema.event(name))
+            continue;
+        const qint64 count = db.run(db.prepare(u"SELECT count(*) FROM __livestore_eventlog WHERE name = ?"_s),
+                                    {name}).scalar().toLongLong();
+        if (count > 0)
+            problems.append(u"\"%1\" (%2 events)"_s.arg(name).arg(count));
+    }
+    if (!problems.isEmpty())
+        return fail(u"event definitions were removed from the schema while the eventlog still holds "
+                    "their events: %1. Keep the definitions (mark them deprecated instead)"_s.arg(
+                            problems.join(u", "_s)));
+    return true;
+}
+
+bool StorePrivate::updateEventDefinitionRegistry()
+{
+    Database::Statement *s = db.prepare(u"SELECT eventName, schemaHash FROM __livestore_schema_event_defs"_s);
+    QHash<QString, qint32> known;
+    const QueryResult registered = db.run(s);
+    for (const QVariantList &row : registered.rows())
+        known.insert(row.at(0).toString(), qint32(row.at(1).toLongLong()));
+    const QList<EventDef> events = schema.events();
+    bool changed = false;
+    for (const EventDef &e : events) {
+        if (known.value(e.name, 0) != e.hash() || !known.contains(e.name)) {
+            changed = true;
+            break;
+        }
+    }
+    if (!changed)
+        return true;
+    Transaction tx(db);
+    Database::Statement *upsert = db.prepare(
+            u"INSERT INTO __livestore_schema_event_defs (eventName, schemaHash, updatedAt) VALUES (?, ?, ?) "
+             "ON CONFLICT (eventName) DO UPDATE SET schemaHash = excluded.schemaHash, updatedAt = excluded.updatedAt"_s);
+    const QString now = sql::isoDateTime(QDateTime::currentDateTimeUtc());
+    for (const EventDef &e : events) {
+        if (!db.execute(upsert, {e.name, e.hash(), now}))
+            return fail(db.lastError());
+    }
+    if (!tx.commit())
+        return fail(db.lastError());
+    return true;
+}
+
+bool StorePrivate::createStateTables(Database &target)
+{
+    for (const TableDef &t : schema.tables()) {
+        for (const QString &statement : t.ddl()) {
+            if (!target.exec(statement))
+                return fail(u"cannot create table \"%1\": %2"_s.arg(t.name, target.lastError()));
+        }
+    }
+    return true;
+}
+
+bool StorePrivate::validateSqlMaterializers(Database &target)
+{
+    for (const EventDef &e : schema.events()) {
+        for (qsizetype i = 0; i < e.sqlStatements.size(); ++i) {
+            const QString where = u"event \"%1\", materializer statement %2"_s.arg(e.name).arg(i + 1);
+            Database::Statement *s = target.prepare(e.sqlStatements.at(i));
+            if (!s)
+                return fail(where + u": "_s + target.lastError());
+            for (const QByteArray &param : std::as_const(s->parameterNames)) {
+                if (param.isEmpty() || (param.front() >= '0' && param.front() <= '9'))
+                    return fail(where + u": use named parameters ($name) bound from the event's "
+                                        "arguments, not positional ones"_s);
+                if (!e.findArg(QString::fromUtf8(param))) {
+                    QStringList names;
+                    for (const ArgDef &a : e.args)
+                        names.append(a.name);
+                    return fail(where + u": parameter $%1 is not an argument of the event (arguments: %2)"_s
+                                                .arg(QString::fromUtf8(param),
+                                                     names.isEmpty() ? u"none"_s : names.join(u", "_s)));
+                }
+            }
+        }
+    }
+    return true;
+}
+
+bool StorePrivate::runHook(const std::function<bool(MigrationContext &)> &hook, const char *name)
+{
+    if (!hook)
+        return true;
+    MigrationContext context(this, migrationReport);
+    if (!hook(context))
+        return fail(u"the %1 migration hook failed: %2"_s.arg(
+                QLatin1StringView(name),
+                context.errorString().isEmpty() ? u"it returned false"_s : context.errorString()));
+    return true;
+}
+
+bool StorePrivate::rebuildState(bool reportProgress)
+{
+    // Which tables changed, for the migration report and the hooks.
+    QHash<QString, qint32> previous;
+    const QueryResult stored = db.run(db.prepare(u"SELECT tableName, schemaHash FROM __livestore_schema"_s));
+    for (const QVariantList &row : stored.rows())
+        previous.insert(row.at(0).toString(), qint32(row.at(1).toLongLong()));
+    migrationReport.clear();
+    const QList<TableDef> tables = schema.tables();
+    for (const TableDef &t : tables) {
+        const auto it = previous.constFind(t.name);
+        if (it != previous.cend() && *it == t.hash())
+            continue;
+        migrationReport.append({t.name, t.hash(), it == previous.cend() ? 0 : *it, it == previous.cend()});
+    }
+
+    // One transaction: a crash mid-rebuild leaves the old state and the old hash, so the next
+    // open rebuilds again.
+    Transaction tx(db);
+    if (!tx.isActive())
+        return fail(db.lastError());
+    db.clearStatementCache();
+    insertEvent = nullptr;
+    QStringList drop = previous.keys();
+    for (const TableDef &t : tables) {
+        if (!drop.contains(t.name))
+            drop.append(t.name);
+    }
+    if (reportProgress)
+        setBootStatus(BootStatus::Migrating, 0, tables.size());
+    for (const QString &name : std::as_const(drop)) {
+        if (!db.exec(u"DROP TABLE IF EXISTS "_s + sql::quoteIdentifier(name)))
+            return fail(u"cannot drop table \"%1\": %2"_s.arg(name, db.lastError()));
+    }
+    db.clearStatementCache();
+    if (!runHook(options.migrations.init, "init") || !createStateTables(db))
+        return false;
+    if (reportProgress)
+        setBootStatus(BootStatus::Migrating, tables.size(), tables.size());
+    if (!runHook(options.migrations.pre, "pre") || !validateSqlMaterializers(db))
+        return false;
+    if (!replayEventlog(db, reportProgress))
+        return false;
+    if (!runHook(options.migrations.post, "post"))
+        return false;
+
+    if (!db.exec("DELETE FROM __livestore_schema"))
+        return fail(db.lastError());
+    Database::Statement *insert = db.prepare(
+            u"INSERT INTO __livestore_schema (tableName, schemaHash, updatedAt) VALUES (?, ?, ?)"_s);
+    const QString now = sql::isoDateTime(QDateTime::currentDateTimeUtc());
+    for (const TableDef &t : tables) {
+        if (!db.execute(insert, {t.name, t.hash(), now}))
+            return fail(db.lastError());
+    }
+    if (!setMetaValue("stateHash", schema.stateHash()))
+        return false;
+    if (!tx.commit())
+        return fail(u"cannot commit the rebuilt state: "_s + db.lastError());
+    return true;
+}
+
+std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QString *errorString)
+{
+    EventRecord r;
+    r.seqNum = {sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2)};
+    r.parentSeqNum = {sqlite3_column_int64(stmt, 3), sqlite3_column_int64(stmt, 4),
+                      sqlite3_column_int64(stmt, 5)};
+    r.name = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 6)),
+                               sqlite3_column_bytes(stmt, 6));
+    r.argsJson = QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 7)),
+                            sqlite3_column_bytes(stmt, 7));
+    r.clientId = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 8)),
+                                   sqlite3_column_bytes(stmt, 8));
+    r.sessionId = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 9)),
+                                    sqlite3_column_bytes(stmt, 9));
+    r.schemaHash = sqlite3_column_int(stmt, 10);
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.argsJson, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        if (errorString)
+            *errorString = u"event %1 (%2) has corrupt arguments in the eventlog: %3"_s.arg(
+                    r.seqNum.toString(), r.name, parseError.errorString());
+        return std::nullopt;
+    }
+    r.args = doc.object();
+    return r;
+}
+
+static const char EventColumns[] =
+        "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
+        "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
+
+bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
+{
+    const qint64 total = db.run(db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s)).scalar().toLongLong();
+    if (reportProgress)
+        setBootStatus(BootStatus::Rematerializing, 0, total);
+    Database::Statement *s = db.prepare(u"SELECT %1 FROM __livestore_eventlog ORDER BY seqNumGlobal, seqNumClient"_s
+                                                .arg(QLatin1StringView(EventColumns)));
+    if (!s)
+        return fail(db.lastError());
+    sqlite3_reset(s->stmt);
+    QSet<QString> touched;
+    qint64 done = 0;
+    // Progress about a hundred times per rebuild, at most every 1,000 events.
+    const qint64 step = std::max<qint64>(1000, total / 100);
+    int rc;
+    while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
+        QString rowError;
+        const auto event = readEventRow(s->stmt, &rowError);
+        if (!event) {
+            sqlite3_reset(s->stmt);
+            return fail(rowError);
+        }
+        if (const EventDef *def = schema.event(event->name)) {
+            if (!materialize(target, *event, *def, &touched)) {
+                sqlite3_reset(s->stmt);
+                return fail(u"rematerializing the eventlog failed: "_s + error);
+            }
+        } else if (!handleUnknownEvent(*event, u"event-definition-missing"_s)) {
+            sqlite3_reset(s->stmt);
+            return false;
+        }
+        ++done;
+        if (reportProgress && done % step == 0)
+            setBootStatus(BootStatus::Rematerializing, done, total);
+    }
+    sqlite3_reset(s->stmt);
+    if (rc != SQLITE_DONE)
+        return fail(u"reading the eventlog failed: "_s + db.sqliteError());
+    if (reportProgress)
+        setBootStatus(BootStatus::Rematerializing, done, total);
+    return true;
+}
+
+bool StorePrivate::loadHead()
+{
+    Database::Statement *s = db.prepare(
+            u"SELECT seqNumGlobal, seqNumClient, seqNumRebaseGeneration FROM __livestore_eventlog "
+             "ORDER BY seqNumGlobal DESC, seqNumClient DESC LIMIT 1"_s);
+    if (!s)
+        return fail(db.lastError());
+    const QueryResult r = db.run(s);
+    if (!r.isValid())
+        return fail(r.errorString());
+    head = r.isEmpty() ? SequenceNumber::root()
+                       : SequenceNumber{r.value(0, 0).toLongLong(), r.value(0, 1).toLongLong(),
+                                        r.value(0, 2).toLongLong()};
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committing
+// ---------------------------------------------------------------------------------------------
+
+std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event> &events)
+{
+    QList<EventRecord> records;
+    records.reserve(events.size());
+    SequenceNumber at = head;
+    for (const Event &e : events) {
+        const EventDef *def = schema.event(e.name);
+        if (!def) {
+            fail(u"unknown event \"%1\": it is not defined in the schema"_s.arg(e.name));
+            return std::nullopt;
+        }
+        QString argError;
+        auto args = def->encodeArgs(e.args, &argError);
+        if (!args) {
+            fail(argError);
+            return std::nullopt;
+        }
+        EventRecord r;
+        r.seqNum = at.next(def->isClientOnly);
+        r.parentSeqNum = at.parentForNext(def->isClientOnly);
+        r.name = e.name;
+        r.args = std::move(*args);
+        r.argsJson = QJsonDocument(r.args).toJson(QJsonDocument::Compact);
+        r.clientId = clientId;
+        r.sessionId = sessionId;
+        r.schemaHash = def->hash();
+        at = r.seqNum;
+        records.append(std::move(r));
+    }
+    return records;
+}
+
+bool StorePrivate::commit(const QList<Event> &events)
+{
+    if (!isOpen)
+        return fail(u"the store is not open"_s);
+    if (events.isEmpty())
+        return true;
+    auto records = prepareEvents(events);
+    if (!records)
+        return false;
+
+    QSet<QString> touched;
+    {
+        Transaction tx(db);
+        if (!tx.isActive())
+            return fail(u"cannot begin a transaction: "_s + db.lastError());
+        for (const EventRecord &r : std::as_const(*records)) {
+            const EventDef &def = *schema.event(r.name);
+            if (!materialize(db, r, def, &touched) || !insertEventRecord(r))
+                return false; // rolled back by tx
+        }
+        if (!tx.commit())
+            return fail(u"commit failed: "_s + db.lastError());
+    }
+    head = records->constLast().seqNum;
+    Q_EMIT q->committed(*records);
+    if (graph && !touched.isEmpty())
+        graph->tablesChanged(touched);
+    return true;
+}
+
+bool StorePrivate::insertEventRecord(const EventRecord &r)
+{
+    if (!insertEvent) {
+        Database::Statement *s = db.prepare(
+                u"INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
+                 "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
+                 "clientId, sessionId, schemaHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+        if (!s)
+            return fail(u"cannot write the eventlog: "_s + db.lastError());
+        insertEvent = s->stmt;
+    }
+    sqlite3_stmt *st = insertEvent;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, r.seqNum.global);
+    sqlite3_bind_int64(st, 2, r.seqNum.client);
+    sqlite3_bind_int64(st, 3, r.seqNum.rebaseGeneration);
+    sqlite3_bind_int64(st, 4, r.parentSeqNum.global);
+    sqlite3_bind_int64(st, 5, r.parentSeqNum.client);
+    sqlite3_bind_int64(st, 6, r.parentSeqNum.rebaseGeneration);
+    sqlite3_bind_text16(st, 7, r.name.utf16(), int(r.name.size() * 2), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, r.argsJson.constData(), int(r.argsJson.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text16(st, 9, r.clientId.utf16(), int(r.clientId.size() * 2), SQLITE_TRANSIENT);
+    sqlite3_bind_text16(st, 10, r.sessionId.utf16(), int(r.sessionId.size() * 2), SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 11, r.schemaHash);
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            return fail(u"event %1 (%2) is already in the eventlog"_s.arg(r.seqNum.toString(), r.name));
+        return fail(u"cannot write event %1 to the eventlog: %2"_s.arg(r.seqNum.toString(), db.sqliteError()));
+    }
+    return true;
+}
+
+void StorePrivate::warnDeprecations(const EventRecord &event, const EventDef &def)
+{
+    if (def.deprecated.isEmpty()
+        && std::none_of(def.args.cbegin(), def.args.cend(),
+                        [](const ArgDef &a) { return !a.deprecated.isEmpty(); }))
+        return;
+    QMutexLocker locker(&warnedMutex);
+    QSet<QString> &warned = warnedDeprecations();
+    if (!def.deprecated.isEmpty() && !warned.contains(def.name)) {
+        warned.insert(def.name);
+        qCWarning(lcSchema, "event \"%s\" is deprecated: %s", qUtf8Printable(def.name),
+                  qUtf8Printable(def.deprecated));
+    }
+    for (const ArgDef &a : def.args) {
+        const QString key = def.name + u'.' + a.name;
+        if (a.deprecated.isEmpty() || warned.contains(key) || !event.args.contains(a.name))
+            continue;
+        warned.insert(key);
+        qCWarning(lcSchema, "argument \"%s\" of event \"%s\" is deprecated: %s", qUtf8Printable(a.name),
+                  qUtf8Printable(def.name), qUtf8Printable(a.deprecated));
+    }
+}
+
+bool StorePrivate::materialize(Database &target, const EventRecord &event, const EventDef &def,
+                               QSet<QString> *touched, QByteArray *changeset)
+{
+    warnDeprecations(event, def);
+    if (options.checkDeterminism && !checkDeterminism(target, event, def))
+        return false;
+
+    sqlite3_session *session = nullptr;
+    if (changeset) {
+        if (sqlite3session_create(target.handle(), "main", &session) != SQLITE_OK
+            || sqlite3session_attach(session, nullptr) != SQLITE_OK) {
+            sqlite3session_delete(session);
+            return fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
+                                                                         target.sqliteError()));
+        }
+    }
+    bool ok;
+    if (def.materializer) {
+        try {
+            MaterializerContext context(this, &target, event);
+            const Writes writes = def.materializer(event, context);
+            ok = runWrites(target, event, writes, touched);
+        } catch (const std::exception &e) {
+            ok = fail(u"materializer of event \"%1\" (%2) threw: %3"_s.arg(
+                    event.name, event.seqNum.toString(), QString::fromUtf8(e.what())));
+        } catch (...) {
+            ok = fail(u"materializer of event \"%1\" (%2) threw an exception"_s.arg(
+                    event.name, event.seqNum.toString()));
+        }
+    } else {
+        ok = runSqlMaterializer(target, event, def, touched);
+    }
+    if (session) {
+        if (ok) {
+            int size = 0;
+            void *bytes = nullptr;
+            if (sqlite3session_changeset(session, &size, &bytes) == SQLITE_OK)
+                *changeset = QByteArray(static_cast<const char *>(bytes), size);
+            else
+                ok = fail(u"cannot record the changes of event %1"_s.arg(event.seqNum.toString()));
+            sqlite3_free(bytes);
+        }
+        sqlite3session_delete(session);
+    }
+    return ok;
+}
+
+bool StorePrivate::runWrites(Database &target, const EventRecord &event, const Writes &writes,
+                             QSet<QString> *touched)
+{
+    const QString where = u"materializer of event \"%1\" (%2)"_s.arg(event.name, event.seqNum.toString());
+    for (const Query &w : writes) {
+        const Query::Compiled c = w.compile(&schema);
+        if (!c.error.isEmpty())
+            return fail(where + u": "_s + c.error);
+        Database::Statement *s = target.prepare(c.sql);
+        if (!s)
+            return fail(where + u": "_s + target.lastError());
+        if (w.kind() == Query::Select || w.kind() == Query::Count)
+            return fail(where + u": returned a read query; materializers return writes"_s);
+        if (!target.execute(s, c.binds, c.namedBinds))
+            return fail(where + u" failed: "_s + target.lastError());
+        if (touched) {
+            for (const QString &t : std::as_const(s->writeTables))
+                touched->insert(t);
+        }
+    }
+    return true;
+}
+
+bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event, const EventDef &def,
+                                      QSet<QString> *touched)
+{
+    for (qsizetype i = 0; i < def.sqlStatements.size(); ++i) {
+        Database::Statement *s = target.prepare(def.sqlStatements.at(i));
+        const QString where = u"materializer of event \"%1\" (%2), statement %3"_s.arg(
+                event.name, event.seqNum.toString()).arg(i + 1);
+        if (!s)
+            return fail(where + u": "_s + target.lastError());
+        sqlite3_reset(s->stmt);
+        for (int p = 0; p < s->parameterNames.size(); ++p) {
+            const QString name = QString::fromUtf8(s->parameterNames.at(p));
+            const QJsonValue v = event.args.value(name);
+            const ArgDef *arg = def.findArg(name);
+            int rc = SQLITE_OK;
+            switch (v.type()) {
+            case QJsonValue::Null:
+            case QJsonValue::Undefined:
+                rc = sqlite3_bind_null(s->stmt, p + 1);
+                break;
+            case QJsonValue::Bool:
+                rc = sqlite3_bind_int(s->stmt, p + 1, v.toBool() ? 1 : 0);
+                break;
+            case QJsonValue::Double:
+                if (arg && arg->type == ArgType::Integer)
+                    rc = sqlite3_bind_int64(s->stmt, p + 1, qint64(v.toDouble()));
+                else
+                    rc = sqlite3_bind_double(s->stmt, p + 1, v.toDouble());
+                break;
+            case QJsonValue::String: {
+                const QString text = v.toString();
+                rc = sqlite3_bind_text16(s->stmt, p + 1, text.utf16(), int(text.size() * 2),
+                                         SQLITE_TRANSIENT);
+                break;
+            }
+            case QJsonValue::Array:
+            case QJsonValue::Object: {
+                const QByteArray json = sql::jsonBytes(v);
+                rc = sqlite3_bind_text(s->stmt, p + 1, json.constData(), int(json.size()), SQLITE_TRANSIENT);
+                break;
+            }
+            }
+            if (rc != SQLITE_OK)
+                return fail(where + u": "_s + target.sqliteError());
+        }
+        int rc;
+        while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) { }
+        sqlite3_reset(s->stmt);
+        if (rc != SQLITE_DONE)
+            return fail(where + u" failed: "_s + target.sqliteError());
+        if (touched) {
+            for (const QString &t : std::as_const(s->writeTables))
+                touched->insert(t);
+        }
+    }
+    return true;
+}
+
+bool StorePrivate::checkDeterminism(Database &target, const EventRecord &event, const EventDef &def)
+{
+    const QString where = u"materializer of event \"%1\" (%2) is not deterministic: "_s.arg(
+            event.name, event.seqNum.toString());
+    if (def.materializer) {
+        // The writes a C++ materializer emits must not depend on anything but event and state.
+        auto hashWrites = [&](QString *out) {
+            try {
+                MaterializerContext context(this, &target, event);
+                QCryptographicHash h(QCryptographicHash::Sha256);
+                for (const Query &w : def.materializer(event, context))
+                    h.addData(w.key().toUtf8());
+                *out = QString::fromLatin1(h.result().toHex());
+                return true;
+            } catch (...) {
+                return false;
+            }
+        };
+        QString a, b;
+        if (hashWrites(&a) && hashWrites(&b) && a != b)
+            return fail(where + u"two runs emitted different writes"_s);
+    }
+    // And the effect of those writes (SQL can call random() or read the clock): compare the
+    // changesets of two runs, rolled back in between.
+    if (!target.exec("SAVEPOINT livestore_determinism"))
+        return fail(target.lastError());
+    QByteArray first, second;
+    QSet<QString> ignored;
+    StoreOptions saved = options;
+    options.checkDeterminism = false;
+    bool ok = materialize(target, event, def, &ignored, &first);
+    target.exec("ROLLBACK TO livestore_determinism");
+    if (ok)
+        ok = materialize(target, event, def, &ignored, &second);
+    target.exec("ROLLBACK TO livestore_determinism");
+    target.exec("RELEASE livestore_determinism");
+    options.checkDeterminism = saved.checkDeterminism;
+    if (!ok)
+        return false;
+    if (first != second)
+        return fail(where + u"two runs changed the state differently"_s);
+    return true;
+}
+
+bool StorePrivate::handleUnknownEvent(const EventRecord &event, const QString &reason)
+{
+    switch (schema.unknownEventPolicy()) {
+    case UnknownEventPolicy::Ignore:
+        return true;
+    case UnknownEventPolicy::Warn: {
+        QMutexLocker locker(&warnedMutex);
+        if (!warnedDeprecations().contains(u"unknown:"_s + event.name)) {
+            warnedDeprecations().insert(u"unknown:"_s + event.name);
+            qCWarning(lcSchema, "event \"%s\" (%s) is not defined in the schema; it stays in the "
+                                "eventlog and is not materialized", qUtf8Printable(event.name),
+                      qUtf8Printable(event.seqNum.toString()));
+        }
+        return true;
+    }
+    case UnknownEventPolicy::Fail:
+        return fail(u"event \"%1\" (%2) is not defined in the schema (unknown event policy: fail)"_s.arg(
+                event.name, event.seqNum.toString()));
+    case UnknownEventPolicy::Callback:
+        if (schema.unknownEventCallback())
+            schema.unknownEventCallback()({event, reason});
+        return true;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+QueryResult StorePrivate::read(Database &target, const Query &query, QStringList *tables)
+{
+    const Query::Compiled c = query.compile(&schema);
+    if (!c.error.isEmpty())
+        return QueryResult::failure(c.error);
+    Database::Statement *s = target.prepare(c.sql);
+    if (!s)
+        return QueryResult::failure(target.lastError());
+    if (!s->isReadOnly)
+        return QueryResult::failure(u"queries only read; change the state by committing events"_s);
+    if (tables)
+        *tables = s->readTables;
+    return target.run(s, c.binds, c.namedBinds);
+}
+
+QByteArray StorePrivate::digest(Database &target)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QList<TableDef> tables = schema.tables();
+    std::sort(tables.begin(), tables.end(), [](const TableDef &a, const TableDef &b) { return a.name < b.name; });
+    for (const TableDef &t : tables) {
+        QStringList order;
+        for (qsizetype i = 1; i <= t.columns.size(); ++i)
+            order.append(QString::number(i));
+        Database::Statement *s = target.prepare(u"SELECT * FROM "_s + sql::quoteIdentifier(t.name)
+                                                + u" ORDER BY "_s + order.join(u", "_s));
+        if (!s)
+            continue;
+        hash.addData(t.name.toUtf8());
+        sqlite3_reset(s->stmt);
+        while (sqlite3_step(s->stmt) == SQLITE_ROW) {
+            for (int c = 0; c < int(t.columns.size()); ++c) {
+                const int type = sqlite3_column_type(s->stmt, c);
+                hash.addData(QByteArrayView(reinterpret_cast<const char *>(&type), sizeof type));
+                const void *data = type == SQLITE_BLOB ? sqlite3_column_blob(s->stmt, c)
+                                                       : sqlite3_column_text(s->stmt, c);
+                const int size = sqlite3_column_bytes(s->stmt, c);
+                hash.addData(QByteArrayView(reinterpret_cast<const char *>(&size), sizeof size));
+                if (data)
+                    hash.addData(QByteArrayView(static_cast<const char *>(data), size));
+            }
+        }
+        sqlite3_reset(s->stmt);
+    }
+    return hash.result();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store
+// ---------------------------------------------------------------------------------------------
+
+Store::Store(QObject *parent) : QObject(parent), d(std::make_unique<StorePrivate>(this)) { }
+
+Store::~Store()
+{
+    d->close();
+}
+
+bool Store::open(const StoreOptions &options)
+{
+    if (d->open(options))
+        return true;
+    const QString error = d->error;
+    d->close();
+    d->error = error;
+    qCWarning(lcStore, "cannot open store \"%s\": %s", qUtf8Printable(options.storeId),
+              qUtf8Printable(error));
+    return false;
+}
+
+void Store::close() { d->close(); }
+bool Store::isOpen() const { return d->isOpen; }
+QString Store::storeId() const { return d->options.storeId; }
+QString Store::clientId() const { return d->clientId; }
+QString Store::sessionId() const { return d->sessionId; }
+QString Store::directory() const { return d->options.directory; }
+const Schema &Store::schema() const { return d->schema; }
+QList<TableMigration> Store::migrationReport() const { return d->migrationReport; }
+BootStatus Store::bootStatus() const { return d->boot; }
+QString Store::errorString() const { return d->error; }
+SequenceNumber Store::head() const { return d->head; }
+
+bool Store::commit(const Event &event) { return d->commit({event}); }
+bool Store::commit(const QList<Event> &events) { return d->commit(events); }
+bool Store::commit(const QString &name, const QVariantMap &args) { return d->commit({Event{name, args}}); }
+
+QueryResult Store::query(const Query &query)
+{
+    if (!d->isOpen)
+        return QueryResult::failure(u"the store is not open"_s);
+    return d->read(d->db, query, nullptr);
+}
+
+QueryResult Store::query(const QString &sql, const QVariantList &binds)
+{
+    return query(Query::sql(sql, binds));
+}
+
+LiveQuery Store::liveQuery(const Query &query)
+{
+    if (!d->graph)
+        return {};
+    return detail::Graph::wrap<LiveQuery>(d->graph->makeQuery(query));
+}
+
+LiveQuery Store::liveQuery(std::function<Query(Getter &)> build)
+{
+    if (!d->graph)
+        return {};
+    return detail::Graph::wrap<LiveQuery>(d->graph->makeQuery(std::move(build)));
+}
+
+Computed Store::computed(std::function<QVariant(Getter &)> compute)
+{
+    if (!d->graph)
+        return {};
+    return detail::Graph::wrap<Computed>(d->graph->makeComputed(std::move(compute)));
+}
+
+ReactiveValue Store::reactiveValue(const QVariant &initial)
+{
+    if (!d->graph)
+        return {};
+    return detail::Graph::wrap<ReactiveValue>(d->graph->makeValue(initial));
+}
+
+Subscription Store::subscribe(const Query &query, std::function<void(const QueryResult &)> callback,
+                              SubscribeOptions options)
+{
+    return liveQuery(query).subscribe(std::move(callback), options);
+}
+
+QJsonObject Store::clientDocument(const QString &name, const QString &id)
+{
+    const ClientDocumentDef *doc = d->schema.clientDocument(name);
+    if (!doc) {
+        d->fail(u"unknown client document \"%1\""_s.arg(name));
+        return {};
+    }
+    QJsonObject value = doc->defaultValue;
+    const QueryResult r = query(Query::from(name).select({u"value"_s}).where(u"id"_s, id.isEmpty() ? doc->defaultId : id));
+    if (!r.isValid()) {
+        d->fail(r.errorString());
+        return value;
+    }
+    if (!r.isEmpty()) {
+        const QJsonObject stored = QJsonObject::fromVariantMap(r.scalar().toMap());
+        for (auto it = stored.begin(); it != stored.end(); ++it)
+            value.insert(it.key(), it.value());
+    }
+    return value;
+}
+
+bool Store::setClientDocument(const QString &name, const QJsonObject &value, const QString &id)
+{
+    const ClientDocumentDef *doc = d->schema.clientDocument(name);
+    if (!doc)
+        return d->fail(u"unknown client document \"%1\""_s.arg(name));
+    QVariantMap args{{u"value"_s, value.toVariantMap()}};
+    args.insert(u"id"_s, id.isEmpty() ? doc->defaultId : id);
+    return commit(doc->setEventName(), args);
+}
+
+qint64 Store::eventCount() const
+{
+    if (!d->isOpen)
+        return 0;
+    return d->db.run(d->db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s)).scalar().toLongLong();
+}
+
+QList<EventRecord> Store::events(const EventFilter &filter) const
+{
+    QList<EventRecord> out;
+    if (!d->isOpen)
+        return out;
+    QString text = u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, ?)"_s.arg(
+            QLatin1StringView(EventColumns));
+    if (!filter.includeClientOnly)
+        text += u" AND seqNumClient = 0"_s;
+    if (!filter.names.isEmpty()) {
+        QStringList marks;
+        for (const QString &n : filter.names)
+            marks.append(sql::quoteLiteral(n));
+        text += u" AND name IN ("_s + marks.join(u", "_s) + u')';
+    }
+    text += u" ORDER BY seqNumGlobal, seqNumClient"_s;
+    if (filter.limit >= 0)
+        text += u" LIMIT "_s + QString::number(filter.limit);
+    Database::Statement *s = d->db.prepare(text);
+    if (!s) {
+        d->fail(d->db.lastError());
+        return out;
+    }
+    sqlite3_reset(s->stmt);
+    sqlite3_bind_int64(s->stmt, 1, filter.after.global);
+    sqlite3_bind_int64(s->stmt, 2, filter.after.client);
+    while (sqlite3_step(s->stmt) == SQLITE_ROW) {
+        QString rowError;
+        if (auto r = StorePrivate::readEventRow(s->stmt, &rowError))
+            out.append(std::move(*r));
+        else
+            qCWarning(lcStore, "%s", qUtf8Printable(rowError));
+    }
+    sqlite3_reset(s->stmt);
+    return out;
+}
+
+bool Store::importEvents(const QList<EventRecord> &events)
+{
+    if (!d->isOpen)
+        return d->fail(u"the store is not open"_s);
+    if (events.isEmpty())
+        return true;
+    if (eventCount() > 0)
+        return d->fail(u"import needs an empty eventlog; this store holds %1 events"_s.arg(eventCount()));
+    QSet<QString> touched;
+    QList<EventRecord> imported;
+    imported.reserve(events.size());
+    {
+        Transaction tx(d->db);
+        if (!tx.isActive())
+            return d->fail(d->db.lastError());
+        SequenceNumber previous = SequenceNumber::root();
+        for (EventRecord r : events) {
+            if (r.seqNum <= previous)
+                return d->fail(u"event %1 (%2) does not come after %3: events must be in eventlog order"_s.arg(
+                        r.seqNum.toString(), r.name, previous.toString()));
+            if (r.parentSeqNum >= r.seqNum)
+                return d->fail(u"event %1 (%2) has parent %3, which is not before it"_s.arg(
+                        r.seqNum.toString(), r.name, r.parentSeqNum.toString()));
+            previous = r.seqNum;
+            if (r.argsJson.isEmpty())
+                r.argsJson = QJsonDocument(r.args).toJson(QJsonDocument::Compact);
+            if (const EventDef *def = d->schema.event(r.name)) {
+                QString argError;
+                if (!def->validateEncodedArgs(r.args, &argError))
+                    return d->fail(u"event %1: "_s.arg(r.seqNum.toString()) + argError);
+                r.schemaHash = def->hash();
+                if (!d->materialize(d->db, r, *def, &touched))
+                    return false;
+            } else {
+                r.schemaHash = -1;
+                if (!d->handleUnknownEvent(r, u"event-definition-missing"_s))
+                    return false;
+            }
+            if (!d->insertEventRecord(r))
+                return false;
+            imported.append(r);
+        }
+        if (!tx.commit())
+            return d->fail(d->db.lastError());
+    }
+    d->head = imported.constLast().seqNum;
+    Q_EMIT committed(imported);
+    if (d->graph)
+        d->graph->tablesChanged(touched);
+    return true;
+}
+
+bool Store::rematerialize()
+{
+    if (!d->isOpen)
+        return d->fail(u"the store is not open"_s);
+    if (!d->rebuildState(true))
+        return false;
+    d->db.clearStatementCache();
+    d->insertEvent = nullptr;
+    QSet<QString> all;
+    for (const TableDef &t : d->schema.tables())
+        all.insert(t.name);
+    d->setBootStatus(BootStatus::Done);
+    if (d->graph)
+        d->graph->tablesChanged(all);
+    return true;
+}
+
+bool Store::verify()
+{
+    if (!d->isOpen)
+        return d->fail(u"the store is not open"_s);
+    Database fresh;
+    fresh.setSchema(&d->schema);
+    if (!fresh.open(u":memory:"_s, true))
+        return d->fail(fresh.lastError());
+    if (!d->createStateTables(fresh) || !d->replayEventlog(fresh, false))
+        return false;
+    if (d->digest(fresh) == d->digest(d->db))
+        return true;
+    // Say which tables differ, with row counts, so a user knows where to look.
+    QStringList differences;
+    for (const TableDef &t : d->schema.tables()) {
+        const QString sqlText = u"SELECT * FROM "_s + sql::quoteIdentifier(t.name) + u" ORDER BY 1"_s;
+        const QueryResult replayed = fresh.run(fresh.prepare(sqlText));
+        const QueryResult stored = d->db.run(d->db.prepare(sqlText));
+        if (replayed == stored)
+            continue;
+        QString line = u"table \"%1\": stored %2 rows, replay gives %3"_s.arg(t.name)
+                               .arg(stored.rowCount()).arg(replayed.rowCount());
+        for (qsizetype i = 0; i < std::max(stored.rowCount(), replayed.rowCount()); ++i) {
+            if (stored.value(i, 0) != replayed.value(i, 0) || stored.rowMap(i) != replayed.rowMap(i)) {
+                line += u"; first difference at row %1: stored %2, replayed %3"_s.arg(i + 1).arg(
+                        QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(stored.rowMap(i))).toJson(QJsonDocument::Compact)),
+                        QString::fromUtf8(QJsonDocument(QJsonObject::fromVariantMap(replayed.rowMap(i))).toJson(QJsonDocument::Compact)));
+                break;
+            }
+        }
+        differences.append(line);
+    }
+    return d->fail(u"the stored state differs from a replay of the eventlog: "_s + differences.join(u"; "_s));
+}
+
+QByteArray Store::stateDigest()
+{
+    return d->isOpen ? d->digest(d->db) : QByteArray();
+}
+
+} // namespace LiveStore

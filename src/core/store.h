@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_STORE_H
+#define LIVESTORE_STORE_H
+
+#include "livestore_export.h"
+#include "query.h"
+#include "queryresult.h"
+#include "reactive.h"
+#include "schema.h"
+#include "sequencenumber.h"
+
+#include <QtCore/qjsonobject.h>
+#include <QtCore/qobject.h>
+
+#include <functional>
+#include <memory>
+
+namespace LiveStore {
+
+class StorePrivate;
+class MigrationContext;
+
+// Boot progress: loading the files, creating tables (migrating), replaying the eventlog into a
+// rebuilt state (rematerializing), done.
+struct LIVESTORE_EXPORT BootStatus
+{
+    Q_GADGET
+public:
+    enum Stage { Loading, Migrating, Rematerializing, Done };
+    Q_ENUM(Stage)
+    Stage stage = Loading;
+    qint64 done = 0;
+    qint64 total = 0;
+};
+
+// How a table changed when the state was rebuilt: `actualHash` is 0 for a new table.
+struct LIVESTORE_EXPORT TableMigration
+{
+    QString tableName;
+    qint32 expectedHash = 0;
+    qint32 actualHash = 0;
+    bool isNew = true;
+};
+
+// Hooks run on a state rebuild, inside its transaction: `init` before the tables are created,
+// `pre` after, before the eventlog is replayed, `post` after the replay. Returning false (after
+// setting an error on the context) aborts the rebuild and the open.
+struct LIVESTORE_EXPORT MigrationHooks
+{
+    std::function<bool(MigrationContext &)> init;
+    std::function<bool(MigrationContext &)> pre;
+    std::function<bool(MigrationContext &)> post;
+};
+
+class LIVESTORE_EXPORT MigrationContext
+{
+public:
+    bool exec(const Query &query);
+    QueryResult query(const Query &query);
+    void setError(const QString &error) { m_error = error; }
+    QString errorString() const { return m_error; }
+    const QList<TableMigration> &report() const { return m_report; }
+
+private:
+    friend class StorePrivate;
+    MigrationContext(StorePrivate *store, const QList<TableMigration> &report)
+        : m_store(store), m_report(report) { }
+    StorePrivate *m_store;
+    QList<TableMigration> m_report;
+    QString m_error;
+};
+
+enum class Durability {
+    Process,   // a returned commit survives the process being killed (WAL, synchronous=NORMAL)
+    PowerLoss, // ... and a power loss: a full sync per commit (synchronous=FULL)
+};
+
+struct LIVESTORE_EXPORT StoreOptions
+{
+    QString storeId;   // letters, digits, '_' and '-'
+    Schema schema;
+    QString directory; // the store's own directory; empty with inMemory
+    bool inMemory = false;
+    Durability durability = Durability::Process;
+    // Debug/test aid: materialize each event twice and compare the emitted writes and their
+    // effect; a difference fails the commit naming the event.
+    bool checkDeterminism = false;
+    QString clientId;  // generated and persisted when empty
+    QString sessionId; // generated and persisted when empty
+    MigrationHooks migrations;
+    std::function<void(const BootStatus &)> onBootStatus;
+};
+
+struct LIVESTORE_EXPORT EventFilter
+{
+    QStringList names;               // empty: all
+    SequenceNumber after = SequenceNumber::root(); // exclusive
+    qint64 limit = -1;
+    bool includeClientOnly = true;
+};
+
+// A local-first event store: commits append events to the eventlog and materialize them into
+// SQLite state in one transaction; queries read that state synchronously; live queries re-run
+// after commits that touch what they read.
+//
+// Errors follow Qt style: functions return false (or an invalid result) and errorString() says why.
+// A Store lives in the thread that created it.
+class LIVESTORE_EXPORT Store : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Store)
+public:
+    explicit Store(QObject *parent = nullptr);
+    ~Store() override;
+
+    bool open(const StoreOptions &options);
+    void close();
+    bool isOpen() const;
+
+    QString storeId() const;
+    QString clientId() const;
+    QString sessionId() const;
+    QString directory() const;
+    const Schema &schema() const;
+    QList<TableMigration> migrationReport() const;
+    BootStatus bootStatus() const;
+
+    // Commits atomically: all events are appended and materialized, or none is and the store is
+    // unchanged. Live queries refresh once, before commit returns.
+    bool commit(const Event &event);
+    bool commit(const QList<Event> &events);
+    bool commit(const QString &name, const QVariantMap &args);
+
+    // One-shot reads of the current state.
+    QueryResult query(const Query &query);
+    QueryResult query(const QString &sql, const QVariantList &binds = {});
+
+    // Reactive reads.
+    LiveQuery liveQuery(const Query &query);
+    LiveQuery liveQuery(std::function<Query(Getter &)> build);
+    Computed computed(std::function<QVariant(Getter &)> compute);
+    ReactiveValue reactiveValue(const QVariant &initial = {});
+    Subscription subscribe(const Query &query, std::function<void(const QueryResult &)> callback,
+                           SubscribeOptions options = {});
+
+    // Client documents: the stored value merged over the declared default (get-or-default), and
+    // a partial update committed as the document's Set event.
+    QJsonObject clientDocument(const QString &name, const QString &id = {});
+    bool setClientDocument(const QString &name, const QJsonObject &value, const QString &id = {});
+
+    // The eventlog.
+    SequenceNumber head() const;
+    qint64 eventCount() const;
+    QList<EventRecord> events(const EventFilter &filter = {}) const;
+
+    // Appends events taken from elsewhere (an export), keeping their numbers; the store must hold
+    // no events yet. Unknown events follow the schema's policy.
+    bool importEvents(const QList<EventRecord> &events);
+
+    // Rebuilds the state by replaying the eventlog, with bootStatus progress.
+    bool rematerialize();
+    // Replays the eventlog into a fresh in-memory state and compares it with the stored state.
+    // Returns false with a report of the first differences in errorString().
+    bool verify();
+    // A digest of the user-visible state (all tables, all rows, in key order).
+    QByteArray stateDigest();
+
+    QString errorString() const;
+
+Q_SIGNALS:
+    void bootStatusChanged(const LiveStore::BootStatus &status);
+    // After every successful commit or import, with the events it appended.
+    void committed(const QList<LiveStore::EventRecord> &events);
+
+private:
+    friend class StorePrivate;
+    std::unique_ptr<StorePrivate> d;
+};
+
+// "^[A-Za-z0-9_-]+$", as LiveStore requires.
+LIVESTORE_EXPORT bool isValidStoreId(QStringView storeId);
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_STORE_H

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: the store's machinery. One SQLite database file per store holds the eventlog, the
+// materialized state and the store's metadata, so that one SQLite transaction covers an event and
+// its materialization: crash-atomic by construction.
+#ifndef LIVESTORE_STORE_P_H
+#define LIVESTORE_STORE_P_H
+
+#include "database_p.h"
+#include "materializercontext.h"
+#include "reactive_p.h"
+#include "store.h"
+
+#include <QtCore/qlockfile.h>
+#include <QtCore/qset.h>
+
+#include <memory>
+#include <optional>
+
+struct sqlite3_stmt;
+
+namespace LiveStore {
+
+// The on-disk format this build writes (PRAGMA user_version). Newer files are refused.
+inline constexpr int StorageFormatVersion = 1;
+// PRAGMA application_id: "LSQT". A database without it is not a LiveStore store.
+inline constexpr int ApplicationId = 0x4C535154;
+
+class StorePrivate
+{
+public:
+    explicit StorePrivate(Store *q) : q(q) { }
+
+    bool open(const StoreOptions &options);
+    void close();
+
+    bool fail(const QString &message);
+    void setBootStatus(BootStatus::Stage stage, qint64 done = 0, qint64 total = 0);
+
+    // Encodes and numbers events on top of `head` (no I/O).
+    std::optional<QList<EventRecord>> prepareEvents(const QList<Event> &events);
+    bool commit(const QList<Event> &events);
+
+    // Applies one event's materializer to `db` and adds the written tables to `touched`.
+    // With `changeset`, also records the SQLite session changeset of its writes.
+    bool materialize(Database &db, const EventRecord &event, const EventDef &def,
+                     QSet<QString> *touched, QByteArray *changeset = nullptr);
+    bool runWrites(Database &db, const EventRecord &event, const Writes &writes,
+                   QSet<QString> *touched);
+    bool runSqlMaterializer(Database &db, const EventRecord &event, const EventDef &def,
+                            QSet<QString> *touched);
+    bool checkDeterminism(Database &db, const EventRecord &event, const EventDef &def);
+    bool insertEventRecord(const EventRecord &event);
+    // Unknown events: apply the schema's policy. Returns false (error set) under Fail.
+    bool handleUnknownEvent(const EventRecord &event, const QString &reason);
+    void warnDeprecations(const EventRecord &event, const EventDef &def);
+
+    QueryResult read(Database &db, const Query &query, QStringList *tables);
+
+    // State (re)building.
+    bool createSystemTables();
+    bool loadMetadata();
+    bool checkRemovedEventDefinitions();
+    bool updateEventDefinitionRegistry();
+    bool createStateTables(Database &db);
+    bool validateSqlMaterializers(Database &db);
+    bool rebuildState(bool reportProgress);
+    bool replayEventlog(Database &target, bool reportProgress);
+    bool runHook(const std::function<bool(MigrationContext &)> &hook, const char *name);
+    QByteArray digest(Database &db);
+
+    QString metaValue(const char *key);
+    bool setMetaValue(const char *key, const QVariant &value);
+    bool loadHead();
+
+    static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error);
+
+    Store *q;
+    StoreOptions options;
+    Schema schema;
+    Database db;
+    std::unique_ptr<detail::Graph> graph;
+    std::unique_ptr<QLockFile> lock;
+    QString error;
+    BootStatus boot;
+    QList<TableMigration> migrationReport;
+    SequenceNumber head;
+    QString clientId;
+    QString sessionId;
+    bool isOpen = false;
+    sqlite3_stmt *insertEvent = nullptr; // owned by db's statement cache
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_STORE_P_H

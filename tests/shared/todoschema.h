@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The todo schema used across tests and the benchmark, declared with the C++ builder API.
+#ifndef LIVESTORE_TESTS_TODOSCHEMA_H
+#define LIVESTORE_TESTS_TODOSCHEMA_H
+
+#include <schema.h>
+
+namespace LiveStoreTest {
+
+using namespace LiveStore;
+
+// Table todos(id text pk, text text, completed boolean, deletedAt integer nullable) and the
+// v1.Todo* events, with SQL materializers (as a schema file would have them) or C++ ones.
+inline Schema todoSchema(bool cppMaterializers = false)
+{
+    using namespace Qt::StringLiterals;
+    Schema schema;
+    schema.addTable(TableDef{u"todos"_s}
+                            .column(ColumnDef::text(u"id"_s).primaryKey())
+                            .column(ColumnDef::text(u"text"_s).withDefault(u""_s))
+                            .column(ColumnDef::boolean(u"completed"_s).withDefault(false))
+                            .column(ColumnDef::integer(u"deletedAt"_s).nullable()));
+    schema.addClientDocument({u"uiState"_s, u"default"_s,
+                              QJsonObject{{u"newTodoText"_s, u""_s}, {u"filter"_s, u"all"_s}}});
+    if (cppMaterializers) {
+        schema.addEvent(EventDef::synced(u"v1.TodoCreated"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"text"_s, ArgType::String)
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::insert(u"todos"_s, {{u"id"_s, e.arg(u"id"_s)},
+                                                                       {u"text"_s, e.arg(u"text"_s)}})};
+                                }));
+        schema.addEvent(EventDef::synced(u"v1.TodoCompleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::update(u"todos"_s, {{u"completed"_s, true}})
+                                                    .where(u"id"_s, e.arg(u"id"_s))};
+                                }));
+        schema.addEvent(EventDef::synced(u"v1.TodoUncompleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::update(u"todos"_s, {{u"completed"_s, false}})
+                                                    .where(u"id"_s, e.arg(u"id"_s))};
+                                }));
+        schema.addEvent(EventDef::synced(u"v1.TodoDeleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"deletedAt"_s, ArgType::Integer)
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::update(u"todos"_s, {{u"deletedAt"_s, e.arg(u"deletedAt"_s)}})
+                                                    .where(u"id"_s, e.arg(u"id"_s))};
+                                }));
+    } else {
+        schema.addEvent(EventDef::synced(u"v1.TodoCreated"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"text"_s, ArgType::String)
+                                .materializeSql({u"INSERT INTO todos (id, text) VALUES ($id, $text)"_s}));
+        schema.addEvent(EventDef::synced(u"v1.TodoCompleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .materializeSql({u"UPDATE todos SET completed = 1 WHERE id = $id"_s}));
+        schema.addEvent(EventDef::synced(u"v1.TodoUncompleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .materializeSql({u"UPDATE todos SET completed = 0 WHERE id = $id"_s}));
+        schema.addEvent(EventDef::synced(u"v1.TodoDeleted"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"deletedAt"_s, ArgType::Integer)
+                                .materializeSql({u"UPDATE todos SET deletedAt = $deletedAt WHERE id = $id"_s}));
+    }
+    schema.addEvent(EventDef::synced(u"v1.TodoClearedCompleted"_s)
+                            .arg(u"deletedAt"_s, ArgType::Integer)
+                            .materializeSql({u"UPDATE todos SET deletedAt = $deletedAt WHERE completed = 1 AND deletedAt IS NULL"_s}));
+    return schema;
+}
+
+} // namespace LiveStoreTest
+
+#endif // LIVESTORE_TESTS_TODOSCHEMA_H
