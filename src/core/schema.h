@@ -265,7 +265,8 @@ public:
     qint32 stateHash() const;
 
     // Checks the schema as a whole: duplicate names, reserved names, a materializer for every event,
-    // indexes naming existing columns, arg names used by SQL materializers. Empty when valid.
+    // indexes naming existing columns. Empty when valid. (SQL materializers are checked against
+    // the tables and the event's arguments when a store opens: that needs SQLite.)
     QString validate() const;
 
     // The declarative schema file (JSON). See docs/schema.md.
