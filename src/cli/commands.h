@@ -13,6 +13,7 @@
 #include <QtCore/qstring.h>
 
 #include <memory>
+#include <optional>
 
 enum ExitCode {
     ExitOk = 0,
@@ -40,6 +41,9 @@ public:
     QStringList arguments() const { return m_parser.positionalArguments(); }
     const StoreLocation &location() const { return m_location; }
 
+    // The schema file, loaded on first use. Prints the error and returns nullptr on failure.
+    const LiveStore::Schema *schema();
+
     // Loads the schema and opens the store, printing progress while it is rebuilt. With `create`,
     // a store that does not exist yet is created; without, that is an error (a read must not leave
     // an empty store behind). Prints the error and returns nullptr on failure.
@@ -51,6 +55,7 @@ public:
 private:
     const QCommandLineParser &m_parser;
     StoreLocation m_location;
+    std::optional<LiveStore::Schema> m_schema;
     std::unique_ptr<LiveStore::Store> m_store;
 };
 

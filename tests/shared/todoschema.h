@@ -71,6 +71,23 @@ inline Schema todoSchema(bool cppMaterializers = false)
     return schema;
 }
 
+// The same events with one more column in todos: a table change, so opening a store made with
+// todoSchema() rebuilds its state.
+inline Schema widerTodoSchema()
+{
+    using namespace Qt::StringLiterals;
+    const Schema base = todoSchema();
+    Schema s;
+    s.addTable(TableDef{*base.table(u"todos")}.column(ColumnDef::integer(u"priority"_s).withDefault(3)));
+    for (const ClientDocumentDef &doc : base.clientDocuments())
+        s.addClientDocument(doc);
+    for (const EventDef &e : base.events()) {
+        if (!e.isDerived)
+            s.addEvent(e);
+    }
+    return s;
+}
+
 } // namespace LiveStoreTest
 
 #endif // LIVESTORE_TESTS_TODOSCHEMA_H

@@ -35,21 +35,6 @@ private:
         }
         QVERIFY2(store.commit(events), qPrintable(store.errorString()));
     }
-    // The todo schema with one more column (a table change) and a materializer using it.
-    static Schema schemaWithPriority()
-    {
-        Schema s;
-        const Schema base = todoSchema();
-        s.addTable(TableDef{*base.table(u"todos")}.column(ColumnDef::integer(u"priority"_s).withDefault(3)));
-        for (const ClientDocumentDef &doc : base.clientDocuments())
-            s.addClientDocument(doc);
-        for (const EventDef &e : base.events()) {
-            if (!e.isDerived)
-                s.addEvent(e);
-        }
-        return s;
-    }
-
 private Q_SLOTS:
     void tableChangeRebuildsFromEventlog()
     {
@@ -62,7 +47,7 @@ private Q_SLOTS:
         }
         Store store;
         QList<BootStatus> stages;
-        StoreOptions o = options(dir.path(), schemaWithPriority());
+        StoreOptions o = options(dir.path(), widerTodoSchema());
         o.onBootStatus = [&](const BootStatus &s) { stages.append(s); };
         QVERIFY2(store.open(o), qPrintable(store.errorString()));
         // Loading, migrating (tables), rematerializing with counts, done.
@@ -112,7 +97,7 @@ private Q_SLOTS:
         }
         Store store;
         QStringList order;
-        StoreOptions o = options(dir.path(), schemaWithPriority());
+        StoreOptions o = options(dir.path(), widerTodoSchema());
         o.migrations.init = [&](MigrationContext &) { order.append(u"init"_s); return true; };
         o.migrations.pre = [&](MigrationContext &ctx) {
             order.append(u"pre"_s);
@@ -141,7 +126,7 @@ private Q_SLOTS:
         }
         {
             Store store;
-            StoreOptions o = options(dir.path(), schemaWithPriority());
+            StoreOptions o = options(dir.path(), widerTodoSchema());
             o.migrations.post = [](MigrationContext &ctx) {
                 ctx.setError(u"refusing on purpose"_s);
                 return false;

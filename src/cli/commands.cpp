@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "commands.h"
+
+#include "output.h"
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qjsonobject.h>
+#include <QtCore/qsavefile.h>
+
+#include <cstdio>
+#ifdef Q_OS_WIN
+#  include <io.h>
+#else
+#  include <unistd.h>
+#endif
+
+using namespace LiveStore;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Events are read in pages so that listing or exporting a large eventlog takes bounded memory.
+constexpr qint64 PageSize = 1000;
+
+bool stderrIsTerminal()
+{
+#ifdef Q_OS_WIN
+    return _isatty(_fileno(stderr));
+#else
+    return isatty(STDERR_FILENO);
+#endif
+}
+
+// Rebuild progress on stderr. On a terminal one line is rewritten in place; anywhere else (a log,
+// a pipe) a line at every tenth, so that a log is not flooded.
+class ProgressPrinter
+{
+public:
+    void update(const BootStatus &status)
+    {
+        if (status.stage != BootStatus::Rematerializing || status.total <= 0)
+            return;
+        QTextStream &err = Output::err();
+        const QString text = u"rematerializing %1/%2 events"_s.arg(status.done).arg(status.total);
+        if (m_terminal) {
+            err << '\r' << text;
+            m_lineOpen = status.done < status.total;
+            if (!m_lineOpen)
+                err << '\n';
+            err.flush();
+            return;
+        }
+        const qint64 tenth = status.done * 10 / status.total;
+        if (tenth <= m_lastTenth)
+            return;
+        m_lastTenth = tenth;
+        err << text << Qt::endl;
+    }
+    // Ends a line left open by a rebuild that failed half-way, so that the error starts a line.
+    void finishLine()
+    {
+        if (m_lineOpen)
+            Output::err() << Qt::endl;
+        m_lineOpen = false;
+    }
+
+private:
+    bool m_terminal = stderrIsTerminal();
+    bool m_lineOpen = false;
+    qint64 m_lastTenth = -1;
+};
+
+ProgressPrinter &progress()
+{
+    static ProgressPrinter printer;
+    return printer;
+}
+
+QString storeFile(const QString &directory)
+{
+    return QDir(directory).filePath(u"store.db"_s);
+}
+
+// A --bind value: JSON numbers, booleans and null bind as such, a quoted JSON string binds as its
+// text (the way to pass "5" as text), anything else binds as the text it is.
+QVariant bindValue(const QString &text)
+{
+    // QJsonDocument takes only arrays and objects: parse the value as the one element of an array.
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(u"["_s.append(text).append(u']').toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError || doc.array().size() != 1)
+        return text;
+    const QJsonValue value = doc.array().at(0);
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return QVariant::fromValue(nullptr);
+    case QJsonValue::Bool:
+        return value.toBool();
+    case QJsonValue::Double: {
+        // toInteger() falls back for a fraction; two different fallbacks tell an integer apart.
+        const qint64 a = value.toInteger(0);
+        if (a == value.toInteger(1))
+            return a;
+        return value.toDouble();
+    }
+    case QJsonValue::String:
+        return value.toString();
+    default:
+        return text;
+    }
+}
+
+qsizetype longestEventName(const Schema &schema)
+{
+    qsizetype width = 0;
+    for (const EventDef &e : schema.events())
+        width = std::max(width, e.name.size());
+    return width;
+}
+
+QString quoteIdentifier(const QString &name)
+{
+    return u'"' + QString(name).replace(u'"', u"\"\""_s) + u'"';
+}
+
+// Walks the eventlog in pages, in order, calling `visit` for each event; `limit` < 0 for all.
+template<typename Visit>
+void forEachEvent(Store &store, EventFilter filter, qint64 limit, Visit visit)
+{
+    qint64 remaining = limit;
+    while (remaining != 0) {
+        filter.limit = remaining < 0 ? PageSize : std::min(PageSize, remaining);
+        const QList<EventRecord> page = store.events(filter);
+        for (const EventRecord &e : page)
+            visit(e);
+        if (remaining > 0)
+            remaining -= page.size();
+        if (page.size() < filter.limit)
+            break;
+        filter.after = page.constLast().seqNum;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+// ---------------------------------------------------------------------------------------------
+
+int runEvents(Context &context)
+{
+    const QCommandLineParser &args = context.parser();
+    EventFilter filter;
+    filter.names = args.values(u"name"_s);
+    if (args.isSet(u"after"_s)) {
+        const QString text = args.value(u"after"_s);
+        const auto after = SequenceNumber::fromString(text);
+        if (!after)
+            return context.fail(u"events: --after takes a sequence number such as e5 or e5.1, not \"%1\""_s.arg(text),
+                                ExitUsage);
+        filter.after = *after;
+    }
+    qint64 limit = -1;
+    if (args.isSet(u"limit"_s)) {
+        bool ok = false;
+        limit = args.value(u"limit"_s).toLongLong(&ok);
+        if (!ok || limit < 0)
+            return context.fail(u"events: --limit takes a count (0 or more), not \"%1\""_s.arg(args.value(u"limit"_s)),
+                                ExitUsage);
+    }
+    const bool json = args.isSet(u"json"_s);
+
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+    const qsizetype nameWidth = longestEventName(store->schema());
+    QTextStream &out = Output::out();
+    forEachEvent(*store, filter, limit, [&](const EventRecord &e) {
+        out << (json ? Output::eventJson(e) : Output::eventLine(e, nameWidth)) << '\n';
+    });
+    return ExitOk;
+}
+
+int runQuery(Context &context)
+{
+    const QString sql = context.arguments().at(0);
+    QVariantList binds;
+    for (const QString &b : context.parser().values(u"bind"_s))
+        binds.append(bindValue(b));
+
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+    const QueryResult result = store->query(sql, binds);
+    if (!result.isValid())
+        return context.fail(u"query failed: "_s + result.errorString());
+    QTextStream &out = Output::out();
+    if (context.parser().isSet(u"json"_s)) {
+        for (const QVariantList &row : result.rows())
+            out << Output::rowJson(result.columns(), row) << '\n';
+    } else {
+        Output::printTable(out, result);
+    }
+    return ExitOk;
+}
+
+int runCommit(Context &context)
+{
+    const QString name = context.arguments().at(0);
+    const QString json = context.arguments().value(1, u"{}"_s);
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return context.fail(u"commit: the arguments are not valid JSON: %1 (at character %2)"_s.arg(
+                parseError.errorString()).arg(parseError.offset + 1));
+    if (!doc.isObject())
+        return context.fail(u"commit: the arguments must be a JSON object, such as {\"id\":\"a\"}"_s);
+    const QVariantMap eventArgs = doc.object().toVariantMap();
+
+    // Check the event against the schema before opening: a rejected first commit must not leave
+    // an empty store behind. Store::commit() checks again.
+    const Schema *schema = context.schema();
+    if (!schema)
+        return ExitFailed;
+    const EventDef *def = schema->event(name);
+    if (!def)
+        return context.fail(u"commit: unknown event \"%1\": it is not defined in the schema"_s.arg(name));
+    QString argError;
+    if (!def->encodeArgs(eventArgs, &argError))
+        return context.fail(u"commit: "_s + argError);
+
+    Store *store = context.openStore(true);
+    if (!store)
+        return ExitFailed;
+    if (!store->commit(name, eventArgs))
+        return context.fail(u"commit: "_s + store->errorString());
+    Output::out() << "committed " << store->head().toString() << '\n';
+    return ExitOk;
+}
+
+int runExport(Context &context)
+{
+    const QString path = context.arguments().value(0, u"-"_s);
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+
+    if (path == u"-") {
+        QTextStream &out = Output::out();
+        forEachEvent(*store, {}, -1, [&](const EventRecord &e) { out << Output::eventJson(e) << '\n'; });
+        return ExitOk;
+    }
+    // Written in full or not at all: a failed export must not leave a truncated file that looks
+    // like a complete one.
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return context.fail(u"export: cannot write %1: %2"_s.arg(path, file.errorString()));
+    QTextStream stream(&file);
+    qint64 count = 0;
+    forEachEvent(*store, {}, -1, [&](const EventRecord &e) {
+        stream << Output::eventJson(e) << '\n';
+        ++count;
+    });
+    stream.flush();
+    if (!file.commit())
+        return context.fail(u"export: cannot write %1: %2"_s.arg(path, file.errorString()));
+    Output::out() << "exported " << count << (count == 1 ? " event to " : " events to ") << path << '\n';
+    return ExitOk;
+}
+
+int runImport(Context &context)
+{
+    const QString path = context.arguments().at(0);
+    const bool fromStdin = path == u"-";
+    const QString label = fromStdin ? u"<stdin>"_s : path;
+    QFile file;
+    const bool opened = fromStdin ? file.open(stdin, QIODevice::ReadOnly)
+                                  : (file.setFileName(path), file.open(QIODevice::ReadOnly));
+    if (!opened)
+        return context.fail(u"import: cannot read %1: %2"_s.arg(label, file.errorString()));
+
+    // Everything is read and checked before the store is opened: a bad line changes nothing.
+    QList<EventRecord> events;
+    qint64 lineNumber = 0;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        ++lineNumber;
+        if (line.isEmpty())
+            continue;
+        const QString where = u"import: %1:%2: "_s.arg(label).arg(lineNumber);
+        QJsonParseError parseError;
+        const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
+        if (parseError.error != QJsonParseError::NoError)
+            return context.fail(where + u"not valid JSON: %1 (at character %2)"_s.arg(parseError.errorString())
+                                                .arg(parseError.offset + 1));
+        if (!doc.isObject())
+            return context.fail(where + u"not a JSON object (each line holds one event)"_s);
+        QString recordError;
+        auto record = EventRecord::fromJson(doc.object(), &recordError);
+        if (!record)
+            return context.fail(where + recordError);
+        events.append(std::move(*record));
+    }
+
+    Store *store = context.openStore(true);
+    if (!store)
+        return ExitFailed;
+    if (const qint64 existing = store->eventCount(); existing > 0)
+        return context.fail(u"import: the store already holds %1 events; import only into a store without events"_s.arg(
+                existing));
+    if (!store->importEvents(events))
+        return context.fail(u"import: "_s + store->errorString());
+    Output::out() << "imported " << events.size() << (events.size() == 1 ? " event" : " events")
+                  << ", head " << store->head().toString() << '\n';
+    return ExitOk;
+}
+
+int runVerify(Context &context)
+{
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+    if (!store->verify())
+        return context.fail(u"verify: "_s + store->errorString());
+    const qint64 count = store->eventCount();
+    Output::out() << "OK: state matches a replay of " << count << (count == 1 ? " event" : " events") << '\n';
+    return ExitOk;
+}
+
+int runInfo(Context &context)
+{
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+    QStringList tables;
+    for (const TableDef &t : store->schema().tables()) {
+        const qint64 rows = store->query(u"SELECT count(*) FROM "_s + quoteIdentifier(t.name)).scalar().toLongLong();
+        tables.append(u"%1 (%2 %3)"_s.arg(t.name).arg(rows).arg(rows == 1 ? u"row"_s : u"rows"_s));
+    }
+    const QList<std::pair<QString, QString>> lines = {
+        {u"store id"_s, store->storeId()},
+        {u"directory"_s, QDir(store->directory()).absolutePath()},
+        {u"client id"_s, store->clientId()},
+        {u"session id"_s, store->sessionId()},
+        {u"head"_s, store->head().toString()},
+        {u"events"_s, QString::number(store->eventCount())},
+        {u"schema hash"_s, QString::number(store->schema().stateHash())},
+        {u"tables"_s, tables.join(u", "_s)},
+    };
+    QTextStream &out = Output::out();
+    for (const auto &[key, value] : lines)
+        out << (key + u':').leftJustified(13) << value << '\n';
+    return ExitOk;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Context
+// ---------------------------------------------------------------------------------------------
+
+const Schema *Context::schema()
+{
+    if (m_schema)
+        return &*m_schema;
+    QString error;
+    m_schema = Schema::fromFile(m_location.schemaFile, &error);
+    if (!m_schema) {
+        fail(u"cannot load the schema %1: %2"_s.arg(m_location.schemaFile, error));
+        return nullptr;
+    }
+    return &*m_schema;
+}
+
+Store *Context::openStore(bool create)
+{
+    if (m_store)
+        return m_store.get();
+    const Schema *loaded = schema();
+    if (!loaded)
+        return nullptr;
+    if (!create && !QFileInfo::exists(storeFile(m_location.directory))) {
+        fail(u"there is no store in %1 (no store.db); commit or import events to create one"_s.arg(
+                m_location.directory));
+        return nullptr;
+    }
+    StoreOptions options;
+    options.storeId = m_location.storeId;
+    options.schema = *loaded;
+    options.directory = m_location.directory;
+    options.onBootStatus = [](const BootStatus &status) { progress().update(status); };
+    auto store = std::make_unique<Store>();
+    if (!store->open(options)) {
+        fail(u"cannot open the store in %1: %2"_s.arg(m_location.directory, store->errorString()));
+        return nullptr;
+    }
+    m_store = std::move(store);
+    return m_store.get();
+}
+
+int Context::fail(const QString &message, ExitCode code)
+{
+    progress().finishLine();
+    Output::error(message);
+    return code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------
+
+const QList<Command> &commands()
+{
+    static const QList<Command> table = {
+        {u"events"_s,
+         u"[--name NAME]... [--after SEQ] [--limit N] [--json]"_s,
+         u"List the eventlog in order: sequence number, name, arguments, client."_s,
+         {QCommandLineOption(u"name"_s, u"Only events named NAME; repeat for several names."_s, u"NAME"_s),
+          QCommandLineOption(u"after"_s, u"Only events after SEQ, such as e5 or e5.1."_s, u"SEQ"_s),
+          QCommandLineOption(u"limit"_s, u"At most N events."_s, u"N"_s),
+          QCommandLineOption(u"json"_s, u"One JSON object per line, as export writes them."_s)},
+         0, 0, runEvents},
+        {u"query"_s,
+         u"SQL [--bind VALUE]... [--json]"_s,
+         u"Run a read-only SQL query on the state and print the rows as a table."_s,
+         {QCommandLineOption(u"bind"_s,
+                             u"A value for the next ? in SQL. A JSON number, true, false or null binds\n"
+                             "as such, a quoted JSON string as its text, anything else as text."_s,
+                             u"VALUE"_s),
+          QCommandLineOption(u"json"_s, u"One JSON object per row, one per line."_s)},
+         1, 1, runQuery},
+        {u"commit"_s,
+         u"NAME [JSON]"_s,
+         u"Commit one event NAME with the arguments JSON, an object (default {}).\n"
+         "Prints the new head. Creates the store if there is none."_s,
+         {},
+         1, 2, runCommit},
+        {u"export"_s,
+         u"[FILE]"_s,
+         u"Write the eventlog as JSON lines, one event per line, to FILE or stdout."_s,
+         {},
+         0, 1, runExport},
+        {u"import"_s,
+         u"FILE"_s,
+         u"Append the events of a JSON lines FILE (- for stdin), as export wrote them,\n"
+         "to a store that holds no events yet. All or nothing."_s,
+         {},
+         1, 1, runImport},
+        {u"verify"_s,
+         QString(),
+         u"Replay the eventlog into a fresh state and compare it with the stored state."_s,
+         {},
+         0, 0, runVerify},
+        {u"info"_s,
+         QString(),
+         u"Show the store id, client and session ids, head, event count, schema hash\n"
+         "and table sizes."_s,
+         {},
+         0, 0, runInfo},
+    };
+    return table;
+}
+
+const Command *findCommand(QStringView name)
+{
+    for (const Command &c : commands()) {
+        if (c.name == name)
+            return &c;
+    }
+    return nullptr;
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "livestorebench.h"
+
+#include "todoschema.h"
+#include "workload.h"
+
+#include <store.h>
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+
+#include <algorithm>
+#include <optional>
+
+using namespace Qt::StringLiterals;
+using namespace LiveStore;
+
+namespace Bench::Ours {
+
+namespace {
+
+StoreOptions storeOptions(const QString &directory, Durability durability = Durability::Process)
+{
+    StoreOptions options;
+    options.storeId = u"bench"_s;
+    options.schema = LiveStoreTest::todoSchema();
+    options.directory = directory;
+    options.durability = durability;
+    return options;
+}
+
+// The todo schema whose todos table has one more (nullable) column: a different state hash, so
+// that open() rebuilds the state from the eventlog.
+Schema todoSchemaWithNoteColumn()
+{
+    const Schema base = LiveStoreTest::todoSchema();
+    Schema schema;
+    TableDef todos = *base.table(u"todos");
+    todos.column(ColumnDef::text(u"note"_s).nullable());
+    schema.addTable(todos);
+    for (const ClientDocumentDef &document : base.clientDocuments())
+        schema.addClientDocument(document); // adds its table and its Set event
+    for (const EventDef &event : base.events()) {
+        if (!event.isDerived)
+            schema.addEvent(event);
+    }
+    return schema;
+}
+
+void open(Store &store, const StoreOptions &options)
+{
+    if (!store.open(options))
+        throw Error(u"cannot open the store: "_s + store.errorString());
+}
+
+void commit(Store &store, const auto &events)
+{
+    if (!store.commit(events))
+        throw Error(u"commit failed: "_s + store.errorString());
+}
+
+QueryResult query(Store &store, const QString &sql, const QVariantList &binds = {})
+{
+    QueryResult result = store.query(sql, binds);
+    if (!result.isValid())
+        throw Error(u"query failed: "_s + result.errorString());
+    return result;
+}
+
+Event toEvent(const Workload::TodoEvent &e)
+{
+    const QString id = QString::fromStdString(e.id);
+    if (e.kind == Workload::TodoEvent::Created)
+        return {u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, QString::fromStdString(e.text)}}};
+    return {u"v1.TodoCompleted"_s, {{u"id"_s, id}}};
+}
+
+// Built before the clock starts: how an app assembles its events is not the library's cost.
+QList<Event> toEvents(const std::vector<Workload::TodoEvent> &events)
+{
+    QList<Event> out;
+    out.reserve(qsizetype(events.size()));
+    for (const Workload::TodoEvent &e : events)
+        out.append(toEvent(e));
+    return out;
+}
+
+// Opens a store in the work directory holding `seedTodos` todos, every second one completed.
+void openSeeded(Store &store, const Context &context)
+{
+    open(store, storeOptions(context.workDir));
+    commit(store, toEvents(Workload::seedEvents(context.sizes.seedTodos)));
+}
+
+QJsonObject singleCommits(const Context &context, Durability durability, int count)
+{
+    Store store;
+    open(store, storeOptions(context.workDir, durability));
+    const QList<Event> events = toEvents(Workload::createdEvents(count));
+    const auto start = Clock::now();
+    for (const Event &e : events)
+        commit(store, e);
+    return throughput(count, secondsSince(start));
+}
+
+// Copies the prepared history store, so that every run starts from the same files.
+QString copyHistory(const Context &context)
+{
+    const QString target = QDir(context.workDir).filePath(u"store"_s);
+    QDir().mkpath(target);
+    for (const QString &file : {u"store.db"_s, u"store.db-wal"_s}) {
+        const QString from = QDir(context.history).filePath(file);
+        if (QFile::exists(from) && !QFile::copy(from, QDir(target).filePath(file)))
+            throw Error(u"cannot copy "_s + from);
+    }
+    return target;
+}
+
+} // namespace
+
+QJsonObject commitSingle(const Context &context)
+{
+    return singleCommits(context, Durability::Process, context.sizes.singleCommits);
+}
+
+QJsonObject durableCommitSingle(const Context &context)
+{
+    return singleCommits(context, Durability::PowerLoss, context.sizes.durableCommits);
+}
+
+QJsonObject commitBatch(const Context &context)
+{
+    Store store;
+    open(store, storeOptions(context.workDir));
+    const QList<Event> events = toEvents(Workload::createdEvents(context.sizes.batchEvents));
+    const auto start = Clock::now();
+    commit(store, events);
+    return throughput(events.size(), secondsSince(start));
+}
+
+QJsonObject latency(const Context &context)
+{
+    Store store;
+    openSeeded(store, context);
+
+    // Both live queries refresh inside commit(); each callback stamps when it ran.
+    std::optional<Clock::time_point> countAt, listAt;
+    QueryResult listed;
+    const Subscription countSubscription = store.subscribe(
+            Query::sql(QString::fromLatin1(Workload::CountOpenSql)),
+            [&](const QueryResult &) { countAt = Clock::now(); }, {.skipInitialRun = true});
+    const Subscription listSubscription = store.subscribe(
+            Query::sql(QString::fromLatin1(Workload::LatestOpenSql)), [&](const QueryResult &result) {
+                listAt = Clock::now();
+                listed = result; // implicitly shared: no copy of the rows
+            });
+    if (!listed.isValid() || listed.isEmpty())
+        throw Error(u"the live list is empty: "_s + listed.errorString());
+
+    Samples samples;
+    samples.reserve(context.sizes.latencyCommits);
+    int missed = 0;
+    int nextTodo = context.sizes.seedTodos;
+    for (int i = 0; i < context.sizes.latencyCommits; ++i) {
+        // Alternate: a new todo (its id sorts first, so it enters the list) and completing one
+        // from the middle of the current list. Both change both results, so both callbacks run.
+        const Event event = i % 2 == 0
+                ? toEvent(Workload::created(nextTodo++))
+                : toEvent(Workload::completed(
+                          listed.value(listed.rowCount() / 2, u"id").toString().toStdString()));
+        countAt.reset();
+        listAt.reset();
+        const auto start = Clock::now();
+        commit(store, event);
+        if (!countAt || !listAt) {
+            ++missed;
+            continue;
+        }
+        samples.add(microseconds(start, std::max(*countAt, *listAt)));
+    }
+    QJsonObject result = samples.toJson();
+    if (missed > 0)
+        result.insert(u"missed_notifications"_s, missed);
+    return result;
+}
+
+QJsonObject queryList100(const Context &context)
+{
+    Store store;
+    openSeeded(store, context);
+    const QString sql = QString::fromLatin1(Workload::OpenByTextSql);
+    auto run = [&](int i) {
+        return query(store, sql, {QString::fromStdString(Workload::textBound(i))}).rowCount();
+    };
+    // Warm-up: the first run prepares the statement (cached afterwards) and warms SQLite's cache.
+    for (int i = 0; i < 10; ++i)
+        run(i);
+    Samples samples;
+    samples.reserve(context.sizes.listQueryRuns);
+    for (int i = 0; i < context.sizes.listQueryRuns; ++i) {
+        const auto start = Clock::now();
+        run(i);
+        samples.add(microseconds(start, Clock::now()));
+    }
+    return samples.toJson();
+}
+
+QJsonObject query5000(const Context &context)
+{
+    Store store;
+    openSeeded(store, context);
+    const QString sql = QString::fromLatin1(Workload::AllOpenSql);
+    for (int i = 0; i < 3; ++i) // warm-up, as above
+        query(store, sql);
+    Samples samples;
+    samples.reserve(context.sizes.fullQueryRuns);
+    qsizetype rows = 0;
+    for (int i = 0; i < context.sizes.fullQueryRuns; ++i) {
+        const auto start = Clock::now();
+        rows = query(store, sql).rowCount();
+        samples.add(microseconds(start, Clock::now()));
+    }
+    QJsonObject result = samples.toJson();
+    result.insert(u"rows"_s, rows);
+    return result;
+}
+
+QJsonObject boot(const Context &context)
+{
+    const QString directory = copyHistory(context);
+    const auto start = Clock::now();
+    Store store;
+    open(store, storeOptions(directory));
+    const qsizetype rows = query(store, QString::fromLatin1(Workload::LatestOpenSql)).rowCount();
+    const double seconds = secondsSince(start);
+    if (!store.migrationReport().isEmpty())
+        throw Error(u"boot rebuilt the state; the fixture does not match the schema"_s);
+    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}};
+}
+
+QJsonObject rematerialize(const Context &context)
+{
+    const QString directory = copyHistory(context);
+    StoreOptions options = storeOptions(directory);
+    options.schema = todoSchemaWithNoteColumn();
+    const auto start = Clock::now();
+    Store store;
+    open(store, options);
+    const double seconds = secondsSince(start);
+    if (store.migrationReport().isEmpty())
+        throw Error(u"open() did not rebuild the state"_s);
+    QJsonObject result = throughput(store.eventCount(), seconds);
+    result.insert(u"events"_s, store.eventCount());
+    return result;
+}
+
+void prepareHistoryStore(const QString &directory, int events)
+{
+    Store store;
+    open(store, storeOptions(directory));
+    const QList<Event> all = toEvents(Workload::historyEvents(events));
+    // Batches of a thousand: the history of an app that committed in small steps, written fast.
+    for (qsizetype i = 0; i < all.size(); i += 1000)
+        commit(store, all.mid(i, 1000));
+}
+
+} // namespace Bench::Ours

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The library side of each scenario: the work done through LiveStore::Store.
+#ifndef LIVESTORE_BENCH_LIVESTOREBENCH_H
+#define LIVESTORE_BENCH_LIVESTOREBENCH_H
+
+#include "benchutil.h"
+
+namespace Bench::Ours {
+
+QJsonObject commitSingle(const Context &context);
+QJsonObject commitBatch(const Context &context);
+QJsonObject latency(const Context &context);
+QJsonObject queryList100(const Context &context);
+QJsonObject query5000(const Context &context);
+QJsonObject boot(const Context &context);
+QJsonObject rematerialize(const Context &context);
+QJsonObject durableCommitSingle(const Context &context);
+
+// Writes a store of `events` history events into `directory` (the boot/rematerialize fixture).
+void prepareHistoryStore(const QString &directory, int events);
+
+} // namespace Bench::Ours
+
+#endif // LIVESTORE_BENCH_LIVESTOREBENCH_H

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "rawsqlite.h"
+
+#include "workload.h"
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+using namespace Qt::StringLiterals;
+
+namespace Bench::Raw {
+
+namespace {
+
+// The library's tables, as it creates them (TableDef::ddl() and createSystemTables()).
+constexpr char EventlogDdl[] =
+        "CREATE TABLE IF NOT EXISTS __livestore_eventlog ("
+        "seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
+        "seqNumRebaseGeneration INTEGER NOT NULL, parentSeqNumGlobal INTEGER NOT NULL, "
+        "parentSeqNumClient INTEGER NOT NULL, parentSeqNumRebaseGeneration INTEGER NOT NULL, "
+        "name TEXT NOT NULL, argsJson TEXT NOT NULL, clientId TEXT NOT NULL, "
+        "sessionId TEXT NOT NULL, schemaHash INTEGER NOT NULL, syncMetadataJson TEXT, "
+        "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT";
+constexpr char TodosDdl[] =
+        "CREATE TABLE IF NOT EXISTS \"todos\" (\"id\" TEXT PRIMARY KEY NOT NULL, "
+        "\"text\" TEXT NOT NULL DEFAULT '', \"completed\" INTEGER NOT NULL DEFAULT 0, "
+        "\"deletedAt\" INTEGER) STRICT";
+// The rematerialize scenario's changed table: one more nullable column.
+constexpr char TodosWithNoteDdl[] =
+        "CREATE TABLE \"todos\" (\"id\" TEXT PRIMARY KEY NOT NULL, "
+        "\"text\" TEXT NOT NULL DEFAULT '', \"completed\" INTEGER NOT NULL DEFAULT 0, "
+        "\"deletedAt\" INTEGER, \"note\" TEXT) STRICT";
+
+constexpr char CreatedName[] = "v1.TodoCreated";
+constexpr char CompletedName[] = "v1.TodoCompleted";
+
+enum class Sync { Normal, Full };
+
+[[noreturn]] void fail(sqlite3 *db, const char *what)
+{
+    throw Error(QString::fromUtf8(what) + u": "_s + QString::fromUtf8(sqlite3_errmsg(db)));
+}
+
+// A prepared statement, finalized on destruction.
+class Statement
+{
+public:
+    Statement(sqlite3 *db, const char *sql) : m_db(db)
+    {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
+            fail(db, sql);
+    }
+    ~Statement() { sqlite3_finalize(m_stmt); }
+    Statement(const Statement &) = delete;
+    Statement &operator=(const Statement &) = delete;
+
+    sqlite3_stmt *get() const { return m_stmt; }
+    // The workload's strings outlive each step: SQLITE_STATIC saves SQLite a copy.
+    void bind(int index, const std::string &text)
+    {
+        sqlite3_bind_text(m_stmt, index, text.data(), int(text.size()), SQLITE_STATIC);
+    }
+    void bind(int index, sqlite3_int64 value) { sqlite3_bind_int64(m_stmt, index, value); }
+    // Steps a write to its end.
+    void run()
+    {
+        int rc;
+        while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) { }
+        sqlite3_reset(m_stmt);
+        if (rc != SQLITE_DONE)
+            fail(m_db, sqlite3_sql(m_stmt));
+    }
+
+private:
+    sqlite3 *m_db;
+    sqlite3_stmt *m_stmt = nullptr;
+};
+
+// One connection with the library's pragmas: WAL, synchronous NORMAL (FULL for power-loss
+// durability), an 8 MB page cache.
+class Connection
+{
+public:
+    Connection(const QString &path, Sync sync = Sync::Normal)
+    {
+        const QByteArray file = QFile::encodeName(path);
+        if (sqlite3_open_v2(file.constData(), &m_db,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
+            != SQLITE_OK)
+            fail(m_db, "open");
+        exec("PRAGMA journal_mode = WAL");
+        exec(sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        exec("PRAGMA cache_size = -8000");
+    }
+    ~Connection() { sqlite3_close_v2(m_db); }
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    sqlite3 *get() const { return m_db; }
+    void exec(const char *sql)
+    {
+        if (sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+            fail(m_db, sql);
+    }
+
+private:
+    sqlite3 *m_db = nullptr;
+};
+
+// What the library does per commit, by hand: BEGIN IMMEDIATE, per event the state write and one
+// eventlog row, COMMIT.
+class EventWriter
+{
+public:
+    explicit EventWriter(Connection &db)
+        : m_begin(db.get(), "BEGIN IMMEDIATE"),
+          m_commit(db.get(), "COMMIT"),
+          m_insertEvent(db.get(),
+                        "INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, "
+                        "seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
+                        "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, "
+                        "schemaHash) VALUES (?, 0, 0, ?, 0, 0, ?, ?, ?, ?, ?)"),
+          m_insertTodo(db.get(), "INSERT INTO todos (id, text) VALUES (?, ?)"),
+          m_completeTodo(db.get(), "UPDATE todos SET completed = 1 WHERE id = ?")
+    {
+    }
+
+    static void createTables(Connection &db)
+    {
+        db.exec(EventlogDdl);
+        db.exec(TodosDdl);
+    }
+
+    void commit(const Workload::TodoEvent &event)
+    {
+        m_begin.run();
+        append(event);
+        m_commit.run();
+    }
+
+    template<typename Range>
+    void commit(const Range &events)
+    {
+        m_begin.run();
+        for (const Workload::TodoEvent &event : events)
+            append(event);
+        m_commit.run();
+    }
+
+private:
+    void append(const Workload::TodoEvent &event)
+    {
+        const bool isCreated = event.kind == Workload::TodoEvent::Created;
+        // The arguments as the eventlog keeps them (compact JSON, keys sorted). The workload's
+        // strings need no escaping.
+        std::string args = "{\"id\":\"" + event.id + '"';
+        if (isCreated)
+            args += ",\"text\":\"" + event.text + '"';
+        args += '}';
+
+        Statement &state = isCreated ? m_insertTodo : m_completeTodo;
+        state.bind(1, event.id);
+        if (isCreated)
+            state.bind(2, event.text);
+        state.run();
+
+        ++m_head;
+        m_insertEvent.bind(1, m_head);
+        m_insertEvent.bind(2, m_head - 1);
+        sqlite3_bind_text(m_insertEvent.get(), 3, isCreated ? CreatedName : CompletedName, -1,
+                          SQLITE_STATIC);
+        m_insertEvent.bind(4, args);
+        m_insertEvent.bind(5, m_clientId);
+        m_insertEvent.bind(6, m_sessionId);
+        m_insertEvent.bind(7, isCreated ? 1234567 : 7654321);
+        m_insertEvent.run();
+    }
+
+    Statement m_begin, m_commit, m_insertEvent, m_insertTodo, m_completeTodo;
+    sqlite3_int64 m_head = 0;
+    const std::string m_clientId = "rawCli";
+    const std::string m_sessionId = "rawSes";
+};
+
+// Steps a query to its end reading every column, as a result consumer would. Returns the rows;
+// `firstColumn`, when given, collects the first column's text of each row.
+qsizetype readAll(Statement &query, std::vector<std::string> *firstColumn = nullptr)
+{
+    sqlite3_stmt *stmt = query.get();
+    const int columns = sqlite3_column_count(stmt);
+    qsizetype rows = 0;
+    size_t bytes = 0; // consumed, so the reads are not optimized away
+    if (firstColumn)
+        firstColumn->clear();
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        ++rows;
+        for (int c = 0; c < columns; ++c) {
+            switch (sqlite3_column_type(stmt, c)) {
+            case SQLITE_INTEGER:
+                bytes += size_t(sqlite3_column_int64(stmt, c) & 1);
+                break;
+            case SQLITE_TEXT: {
+                const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, c));
+                const int size = sqlite3_column_bytes(stmt, c);
+                bytes += size_t(size) + size_t(text[0]);
+                if (c == 0 && firstColumn)
+                    firstColumn->emplace_back(text, size_t(size));
+                break;
+            }
+            default:
+                break;
+            }
+        }
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        fail(sqlite3_db_handle(stmt), sqlite3_sql(stmt));
+    static volatile size_t sink;
+    sink = bytes;
+    return rows;
+}
+
+QString databasePath(const Context &context)
+{
+    return QDir(context.workDir).filePath(u"raw.db"_s);
+}
+
+std::unique_ptr<Connection> openSeeded(const Context &context)
+{
+    auto db = std::make_unique<Connection>(databasePath(context));
+    EventWriter::createTables(*db);
+    EventWriter(*db).commit(Workload::seedEvents(context.sizes.seedTodos));
+    return db;
+}
+
+QJsonObject singleCommits(const Context &context, Sync sync, int count)
+{
+    Connection db(databasePath(context), sync);
+    EventWriter::createTables(db);
+    EventWriter writer(db);
+    const auto events = Workload::createdEvents(count);
+    const auto start = Clock::now();
+    for (const Workload::TodoEvent &e : events)
+        writer.commit(e);
+    return throughput(count, secondsSince(start));
+}
+
+QString copyHistory(const Context &context)
+{
+    const QString target = databasePath(context);
+    for (const QString &suffix : {QString(), u"-wal"_s}) {
+        const QString from = context.history + suffix;
+        if (QFile::exists(from) && !QFile::copy(from, target + suffix))
+            throw Error(u"cannot copy "_s + from);
+    }
+    return target;
+}
+
+} // namespace
+
+QJsonObject commitSingle(const Context &context)
+{
+    return singleCommits(context, Sync::Normal, context.sizes.singleCommits);
+}
+
+QJsonObject durableCommitSingle(const Context &context)
+{
+    return singleCommits(context, Sync::Full, context.sizes.durableCommits);
+}
+
+QJsonObject commitBatch(const Context &context)
+{
+    Connection db(databasePath(context));
+    EventWriter::createTables(db);
+    EventWriter writer(db);
+    const auto events = Workload::createdEvents(context.sizes.batchEvents);
+    const auto start = Clock::now();
+    writer.commit(events);
+    return throughput(qint64(events.size()), secondsSince(start));
+}
+
+QJsonObject latency(const Context &context)
+{
+    const auto db = openSeeded(context);
+    EventWriter writer(*db);
+    Statement count(db->get(), Workload::CountOpenSql);
+    Statement list(db->get(), Workload::LatestOpenSql);
+    std::vector<std::string> listed;
+    readAll(list, &listed);
+
+    Samples samples;
+    samples.reserve(context.sizes.latencyCommits);
+    int nextTodo = context.sizes.seedTodos;
+    for (int i = 0; i < context.sizes.latencyCommits; ++i) {
+        const Workload::TodoEvent event = i % 2 == 0 ? Workload::created(nextTodo++)
+                                                     : Workload::completed(listed[listed.size() / 2]);
+        // The commit, then what a hand-written app would do to refresh its two views.
+        const auto start = Clock::now();
+        writer.commit(event);
+        readAll(count);
+        readAll(list, &listed);
+        samples.add(microseconds(start, Clock::now()));
+    }
+    return samples.toJson();
+}
+
+QJsonObject queryList100(const Context &context)
+{
+    const auto db = openSeeded(context);
+    Statement query(db->get(), Workload::OpenByTextSql);
+    auto run = [&](int i) {
+        const std::string bound = Workload::textBound(i);
+        query.bind(1, bound);
+        return readAll(query);
+    };
+    for (int i = 0; i < 10; ++i) // warm-up, as on the library side
+        run(i);
+    Samples samples;
+    samples.reserve(context.sizes.listQueryRuns);
+    for (int i = 0; i < context.sizes.listQueryRuns; ++i) {
+        const auto start = Clock::now();
+        run(i);
+        samples.add(microseconds(start, Clock::now()));
+    }
+    return samples.toJson();
+}
+
+QJsonObject query5000(const Context &context)
+{
+    const auto db = openSeeded(context);
+    Statement query(db->get(), Workload::AllOpenSql);
+    for (int i = 0; i < 3; ++i)
+        readAll(query);
+    Samples samples;
+    samples.reserve(context.sizes.fullQueryRuns);
+    qsizetype rows = 0;
+    for (int i = 0; i < context.sizes.fullQueryRuns; ++i) {
+        const auto start = Clock::now();
+        rows = readAll(query);
+        samples.add(microseconds(start, Clock::now()));
+    }
+    QJsonObject result = samples.toJson();
+    result.insert(u"rows"_s, rows);
+    return result;
+}
+
+QJsonObject boot(const Context &context)
+{
+    const QString path = copyHistory(context);
+    const auto start = Clock::now();
+    Connection db(path);
+    Statement list(db.get(), Workload::LatestOpenSql);
+    const qsizetype rows = readAll(list);
+    const double seconds = secondsSince(start);
+    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}};
+}
+
+QJsonObject rematerialize(const Context &context)
+{
+    const QString path = copyHistory(context);
+    const auto start = Clock::now();
+    Connection db(path);
+    db.exec("BEGIN IMMEDIATE");
+    db.exec("DROP TABLE todos");
+    db.exec(TodosWithNoteDdl);
+    // The replay binds the stored argsJson as it is and lets SQLite's JSON functions pick the
+    // fields: no JSON parsing in C++, the cheapest honest way to apply a stored event.
+    Statement insertTodo(db.get(), "INSERT INTO todos (id, text) VALUES "
+                                   "(json_extract(?1, '$.id'), json_extract(?1, '$.text'))");
+    Statement completeTodo(db.get(), "UPDATE todos SET completed = 1 WHERE id = json_extract(?1, '$.id')");
+    Statement events(db.get(), "SELECT name, argsJson FROM __livestore_eventlog "
+                               "ORDER BY seqNumGlobal, seqNumClient");
+    qint64 replayed = 0;
+    int rc;
+    while ((rc = sqlite3_step(events.get())) == SQLITE_ROW) {
+        const auto *name = reinterpret_cast<const char *>(sqlite3_column_text(events.get(), 0));
+        Statement &apply = std::strcmp(name, CreatedName) == 0 ? insertTodo : completeTodo;
+        sqlite3_bind_value(apply.get(), 1, sqlite3_column_value(events.get(), 1));
+        apply.run();
+        ++replayed;
+    }
+    sqlite3_reset(events.get());
+    if (rc != SQLITE_DONE)
+        fail(db.get(), "reading the eventlog");
+    db.exec("COMMIT");
+    QJsonObject result = throughput(replayed, secondsSince(start));
+    result.insert(u"events"_s, replayed);
+    return result;
+}
+
+void prepareHistoryDatabase(const QString &path, int events)
+{
+    Connection db(path);
+    EventWriter::createTables(db);
+    EventWriter writer(db);
+    const auto all = Workload::historyEvents(events);
+    for (size_t i = 0; i < all.size(); i += 1000) {
+        const auto end = all.begin() + ptrdiff_t(std::min(all.size(), i + 1000));
+        writer.commit(std::vector<Workload::TodoEvent>(all.begin() + ptrdiff_t(i), end));
+    }
+}
+
+} // namespace Bench::Raw
