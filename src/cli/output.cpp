@@ -192,7 +192,7 @@ void printTable(QTextStream &stream, const LiveStore::QueryResult &result)
 
 QString eventLine(const LiveStore::EventRecord &event, qsizetype nameWidth)
 {
-    const QString args = event.argsJson.isEmpty() ? compactJson(event.args)
+    const QString args = event.argsJson.isEmpty() ? compactJson(QJsonObject::fromVariantMap(event.args))
                                                    : QString::fromUtf8(event.argsJson);
     return event.seqNum.toString().leftJustified(6) + u' ' + event.name.leftJustified(nameWidth)
             + u"  "_s + args + u"  client="_s + event.clientId;

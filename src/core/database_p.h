@@ -58,6 +58,8 @@ public:
     // Runs statements without binds or results (DDL, PRAGMA, transaction control).
     bool exec(const QString &sql);
     bool exec(const char *sql);
+    // The same for one statement run often (BEGIN, COMMIT): prepared once, from the cache.
+    bool execCached(const QString &sql);
 
     // Binds, steps to the end, and collects the rows.
     QueryResult run(Statement *statement, const QVariantList &binds = {},

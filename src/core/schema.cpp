@@ -286,9 +286,9 @@ bool isIntegerVariant(const QVariant &v)
 
 } // namespace
 
-std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QString *errorString) const
+std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QString *errorString) const
 {
-    auto fail = [&](const QString &message) -> std::optional<QJsonObject> {
+    auto fail = [&](const QString &message) -> std::optional<QVariantMap> {
         if (errorString)
             *errorString = u"event \"%1\": "_s.arg(name) + message;
         return std::nullopt;
@@ -302,7 +302,7 @@ std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QStrin
                     it.key(), known.isEmpty() ? u"none"_s : known.join(u", "_s)));
         }
     }
-    QJsonObject out;
+    QVariantMap out;
     for (const ArgDef &a : args) {
         const auto found = input.constFind(a.name);
         if (found == input.cend() || !found->isValid()) {
@@ -314,7 +314,7 @@ std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QStrin
         if (v.isNull() && v.typeId() != QMetaType::QString) {
             if (!a.isNullable)
                 return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
-            out.insert(a.name, QJsonValue::Null);
+            out.insert(a.name, QVariant::fromValue(nullptr));
             continue;
         }
         auto wrongType = [&] {
@@ -377,7 +377,8 @@ std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QStrin
             const QJsonValue j = QJsonValue::fromVariant(v);
             if (j.isUndefined())
                 return fail(u"argument \"%1\" cannot be represented as JSON (%2)"_s.arg(a.name, describeType(v)));
-            out.insert(a.name, j);
+            // Normalized to what JSON gives back (maps, lists, numbers as double or qint64).
+            out.insert(a.name, j.isNull() ? QVariant::fromValue(nullptr) : j.toVariant());
             break;
         }
         }
@@ -385,7 +386,7 @@ std::optional<QJsonObject> EventDef::encodeArgs(const QVariantMap &input, QStrin
     return out;
 }
 
-bool EventDef::validateEncodedArgs(const QJsonObject &input, QString *errorString) const
+bool EventDef::validateEncodedArgs(const QVariantMap &input, QString *errorString) const
 {
     auto fail = [&](const QString &message) {
         if (errorString)
@@ -393,24 +394,28 @@ bool EventDef::validateEncodedArgs(const QJsonObject &input, QString *errorStrin
         return false;
     };
     for (const ArgDef &a : args) {
-        const QJsonValue v = input.value(a.name);
-        if (v.isUndefined()) {
+        const auto found = input.constFind(a.name);
+        if (found == input.cend()) {
             if (a.isOptional)
                 continue;
             return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
         }
-        if (v.isNull()) {
+        const QVariant &v = *found;
+        if (v.isNull() && v.typeId() != QMetaType::QString) {
             if (a.isNullable)
                 continue;
             return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
         }
+        const bool isNumber = isIntegerVariant(v) || v.typeId() == QMetaType::Double;
         bool ok = true;
         switch (a.type) {
-        case ArgType::String: ok = v.isString(); break;
-        case ArgType::Integer: ok = v.isDouble() && std::trunc(v.toDouble()) == v.toDouble(); break;
-        case ArgType::Real: ok = v.isDouble(); break;
-        case ArgType::Boolean: ok = v.isBool(); break;
-        case ArgType::DateTime: ok = v.isString() && sql::parseIsoDateTime(v.toString()).isValid(); break;
+        case ArgType::String: ok = v.typeId() == QMetaType::QString; break;
+        case ArgType::Integer: ok = isNumber && std::trunc(v.toDouble()) == v.toDouble(); break;
+        case ArgType::Real: ok = isNumber; break;
+        case ArgType::Boolean: ok = v.typeId() == QMetaType::Bool; break;
+        case ArgType::DateTime:
+            ok = v.typeId() == QMetaType::QString && sql::parseIsoDateTime(v.toString()).isValid();
+            break;
         case ArgType::Json: break;
         }
         if (!ok)
@@ -427,7 +432,7 @@ QJsonObject EventRecord::toJson() const
                            {u"rebaseGeneration"_s, s.rebaseGeneration}};
     };
     return {{u"seqNum"_s, seq(seqNum)},     {u"parentSeqNum"_s, seq(parentSeqNum)},
-            {u"name"_s, name},              {u"args"_s, args},
+            {u"name"_s, name},              {u"args"_s, QJsonObject::fromVariantMap(args)},
             {u"clientId"_s, clientId},      {u"sessionId"_s, sessionId}};
 }
 
@@ -467,7 +472,7 @@ std::optional<EventRecord> EventRecord::fromJson(const QJsonObject &o, QString *
     const QJsonValue args = o.value(u"args"_s);
     if (!args.isObject() && !args.isUndefined() && !args.isNull())
         return fail(u"\"args\" of event \"%1\" is not an object"_s.arg(r.name));
-    r.args = args.toObject();
+    r.args = args.toObject().toVariantMap();
     r.clientId = o.value(u"clientId"_s).toString();
     r.sessionId = o.value(u"sessionId"_s).toString();
     return r;
@@ -493,8 +498,9 @@ EventDef ClientDocumentDef::setEventDef() const
     def.arg(u"value"_s, ArgType::Json);
     const ClientDocumentDef doc = *this;
     def.materialize([doc](const EventRecord &event, MaterializerContext &) -> Writes {
-        const QString id = event.args.value(u"id"_s).toString(doc.defaultId);
-        const QJsonValue value = event.args.value(u"value"_s);
+        const QVariant idArg = event.args.value(u"id"_s);
+        const QString id = idArg.typeId() == QMetaType::QString ? idArg.toString() : doc.defaultId;
+        const QJsonValue value = QJsonValue::fromVariant(event.args.value(u"value"_s));
         const QString table = sql::quoteIdentifier(doc.name);
         if (doc.partialSet && value.isObject()) {
             const QJsonObject patch = value.toObject();
@@ -518,7 +524,7 @@ EventDef ClientDocumentDef::setEventDef() const
                         + paths.join(u", "_s) + u')';
             return {Query::sql(text, binds)};
         }
-        const QJsonValue full = value.isUndefined() ? QJsonValue(doc.defaultValue) : value;
+        const QJsonValue full = value.isUndefined() || value.isNull() ? QJsonValue(doc.defaultValue) : value;
         return {Query::sql(u"INSERT INTO "_s + table
                                    + u" (\"id\", \"value\") VALUES (?, json(?)) ON CONFLICT (\"id\") "
                                      u"DO UPDATE SET \"value\" = excluded.\"value\""_s,

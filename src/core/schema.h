@@ -133,19 +133,20 @@ struct LIVESTORE_EXPORT Event
 };
 
 // An event as the eventlog stores it: the arguments are encoded as LiveStore encodes them (dates as
-// ISO-8601 strings), which is also the form materializers read and sync sends.
+// ISO-8601 strings, JSON arguments as maps and lists), which is also the form materializers read
+// and sync sends.
 struct LIVESTORE_EXPORT EventRecord
 {
     SequenceNumber seqNum;
     SequenceNumber parentSeqNum;
     QString name;
-    QJsonObject args;
+    QVariantMap args;
     QString clientId;
     QString sessionId;
     qint32 schemaHash = 0; // the event definition's hash; -1 for an event unknown to the schema
     QByteArray argsJson;   // args exactly as stored (compact JSON)
 
-    QVariant arg(const QString &argName) const { return args.value(argName).toVariant(); }
+    QVariant arg(const QString &argName) const { return args.value(argName); }
     QJsonObject toJson() const;
     static std::optional<EventRecord> fromJson(const QJsonObject &object, QString *errorString);
 };
@@ -195,9 +196,9 @@ struct LIVESTORE_EXPORT EventDef
 
     // Checks `args` against the definition and encodes them. On failure returns nullopt and says
     // why in `errorString` (naming the event and the argument).
-    std::optional<QJsonObject> encodeArgs(const QVariantMap &args, QString *errorString) const;
+    std::optional<QVariantMap> encodeArgs(const QVariantMap &args, QString *errorString) const;
     // Checks already-encoded arguments (from the eventlog, an import or sync).
-    bool validateEncodedArgs(const QJsonObject &args, QString *errorString) const;
+    bool validateEncodedArgs(const QVariantMap &args, QString *errorString) const;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qjsonarray.h>
+#include <QtCore/qjsonobject.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonvalue.h>
 #include <QtCore/qstring.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "store.h"
 
+#include "jsonwriter_p.h"
 #include "logging_p.h"
 #include "sqlutil_p.h"
 #include "store_p.h"
@@ -50,18 +51,19 @@ QMutex warnedMutex;
 class Transaction
 {
 public:
-    explicit Transaction(Database &db) : m_db(db) { m_active = db.exec("BEGIN IMMEDIATE"); }
+    // Through the statement cache: parsing BEGIN and COMMIT anew cost ~5% of a single commit.
+    explicit Transaction(Database &db) : m_db(db) { m_active = db.execCached(u"BEGIN IMMEDIATE"_s); }
     ~Transaction()
     {
         if (m_active)
-            m_db.exec("ROLLBACK");
+            m_db.execCached(u"ROLLBACK"_s);
     }
     bool isActive() const { return m_active; }
     bool commit()
     {
         if (!m_active)
             return false;
-        if (!m_db.exec("COMMIT"))
+        if (!m_db.execCached(u"COMMIT"_s))
             return false; // destructor rolls back
         m_active = false;
         return true;
@@ -185,6 +187,7 @@ bool StorePrivate::open(const StoreOptions &opts)
         return fail(db.lastError());
 
     // Look before writing anything: a foreign or newer file must stay untouched.
+    bool current = false;
     if (exists) {
         Database::Statement *s = db.prepare(u"PRAGMA application_id"_s);
         const QueryResult appId = s ? db.run(s) : QueryResult::failure(db.lastError());
@@ -205,6 +208,7 @@ bool StorePrivate::open(const StoreOptions &opts)
             return fail(u"%1 was written in storage format %2, newer than this build reads (%3); "
                         "open it with a newer LiveStore"_s.arg(path).arg(version).arg(StorageFormatVersion));
         }
+        current = id == ApplicationId && version == StorageFormatVersion;
         db.clearStatementCache();
     }
 
@@ -219,7 +223,8 @@ bool StorePrivate::open(const StoreOptions &opts)
     db.exec("PRAGMA foreign_keys = OFF");
     db.setSchema(&schema);
 
-    if (!createSystemTables() || !loadMetadata())
+    // A store in the current format has its system tables: opening it writes nothing.
+    if ((!current && !createSystemTables()) || !loadMetadata())
         return false;
     if (!checkRemovedEventDefinitions())
         return false;
@@ -234,6 +239,7 @@ bool StorePrivate::open(const StoreOptions &opts)
     }
     if (!updateEventDefinitionRegistry() || !loadHead())
         return false;
+    buildEventRuntime();
 
     graph = std::make_unique<detail::Graph>(
             [this](const Query &query, QStringList *tables) { return read(db, query, tables); });
@@ -316,13 +322,18 @@ bool StorePrivate::loadMetadata()
     sessionId = options.sessionId.isEmpty() ? metaValue("sessionId") : options.sessionId;
     if (sessionId.isEmpty())
         sessionId = randomId(6);
+    clientIdUtf8 = clientId.toUtf8();
+    sessionIdUtf8 = sessionId.toUtf8();
+    const bool storeIdMissing = storedId.isEmpty();
+    const bool clientIdChanged = metaValue("clientId") != clientId;
+    const bool sessionIdChanged = metaValue("sessionId") != sessionId;
+    if (!storeIdMissing && !clientIdChanged && !sessionIdChanged)
+        return true;
     Transaction tx(db);
-    if (storedId.isEmpty())
-        setMetaValue("storeId", options.storeId);
-    if (metaValue("clientId") != clientId)
-        setMetaValue("clientId", clientId);
-    if (metaValue("sessionId") != sessionId)
-        setMetaValue("sessionId", sessionId);
+    if ((storeIdMissing && !setMetaValue("storeId", options.storeId))
+        || (clientIdChanged && !setMetaValue("clientId", clientId))
+        || (sessionIdChanged && !setMetaValue("sessionId", sessionId)))
+        return false;
     if (!tx.commit())
         return fail(db.lastError());
     return true;
@@ -516,7 +527,7 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
                     r.seqNum.toString(), r.name, parseError.errorString());
         return std::nullopt;
     }
-    r.args = doc.object();
+    r.args = doc.object().toVariantMap();
     return r;
 }
 
@@ -587,17 +598,29 @@ bool StorePrivate::loadHead()
 // Committing
 // ---------------------------------------------------------------------------------------------
 
-std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event> &events)
+void StorePrivate::buildEventRuntime()
+{
+    eventRuntime.clear();
+    for (const EventDef &e : schema.events()) {
+        const EventDef *def = schema.event(e.name); // points into the store's own schema copy
+        eventRuntime.insert(e.name, {def, def->hash(), e.name.toUtf8()});
+    }
+}
+
+std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event> &events,
+                                                             QList<const EventDef *> *defs)
 {
     QList<EventRecord> records;
     records.reserve(events.size());
+    defs->reserve(events.size());
     SequenceNumber at = head;
     for (const Event &e : events) {
-        const EventDef *def = schema.event(e.name);
-        if (!def) {
+        const EventRuntime *runtime = findEvent(e.name);
+        if (!runtime) {
             fail(u"unknown event \"%1\": it is not defined in the schema"_s.arg(e.name));
             return std::nullopt;
         }
+        const EventDef *def = runtime->def;
         QString argError;
         auto args = def->encodeArgs(e.args, &argError);
         if (!args) {
@@ -609,12 +632,13 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
         r.parentSeqNum = at.parentForNext(def->isClientOnly);
         r.name = e.name;
         r.args = std::move(*args);
-        r.argsJson = QJsonDocument(r.args).toJson(QJsonDocument::Compact);
+        r.argsJson = json::writeObject(r.args);
         r.clientId = clientId;
         r.sessionId = sessionId;
-        r.schemaHash = def->hash();
+        r.schemaHash = runtime->hash;
         at = r.seqNum;
         records.append(std::move(r));
+        defs->append(def);
     }
     return records;
 }
@@ -625,7 +649,8 @@ bool StorePrivate::commit(const QList<Event> &events)
         return fail(u"the store is not open"_s);
     if (events.isEmpty())
         return true;
-    auto records = prepareEvents(events);
+    QList<const EventDef *> defs;
+    auto records = prepareEvents(events, &defs);
     if (!records)
         return false;
 
@@ -634,9 +659,9 @@ bool StorePrivate::commit(const QList<Event> &events)
         Transaction tx(db);
         if (!tx.isActive())
             return fail(u"cannot begin a transaction: "_s + db.lastError());
-        for (const EventRecord &r : std::as_const(*records)) {
-            const EventDef &def = *schema.event(r.name);
-            if (!materialize(db, r, def, &touched) || !insertEventRecord(r))
+        for (qsizetype i = 0; i < records->size(); ++i) {
+            const EventRecord &r = records->at(i);
+            if (!materialize(db, r, *defs.at(i), &touched) || !insertEventRecord(r))
                 return false; // rolled back by tx
         }
         if (!tx.commit())
@@ -668,10 +693,16 @@ bool StorePrivate::insertEventRecord(const EventRecord &r)
     sqlite3_bind_int64(st, 4, r.parentSeqNum.global);
     sqlite3_bind_int64(st, 5, r.parentSeqNum.client);
     sqlite3_bind_int64(st, 6, r.parentSeqNum.rebaseGeneration);
-    sqlite3_bind_text16(st, 7, r.name.utf16(), int(r.name.size() * 2), SQLITE_TRANSIENT);
+    // UTF-8 binds: the eventlog stores UTF-8, and our own names and ids are converted once, at open.
+    auto bindUtf8 = [st](int index, const QString &text, const QByteArray *cached) {
+        const QByteArray bytes = cached ? *cached : text.toUtf8();
+        sqlite3_bind_text(st, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
+    };
+    const EventRuntime *runtime = findEvent(r.name);
+    bindUtf8(7, r.name, runtime ? &runtime->nameUtf8 : nullptr);
     sqlite3_bind_text(st, 8, r.argsJson.constData(), int(r.argsJson.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text16(st, 9, r.clientId.utf16(), int(r.clientId.size() * 2), SQLITE_TRANSIENT);
-    sqlite3_bind_text16(st, 10, r.sessionId.utf16(), int(r.sessionId.size() * 2), SQLITE_TRANSIENT);
+    bindUtf8(9, r.clientId, r.clientId == clientId ? &clientIdUtf8 : nullptr);
+    bindUtf8(10, r.sessionId, r.sessionId == sessionId ? &sessionIdUtf8 : nullptr);
     sqlite3_bind_int(st, 11, r.schemaHash);
     const int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -756,18 +787,20 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
 bool StorePrivate::runWrites(Database &target, const EventRecord &event, const Writes &writes,
                              QSet<QString> *touched)
 {
-    const QString where = u"materializer of event \"%1\" (%2)"_s.arg(event.name, event.seqNum.toString());
+    const auto where = [&] {
+        return u"materializer of event \"%1\" (%2)"_s.arg(event.name, event.seqNum.toString());
+    };
     for (const Query &w : writes) {
         const Query::Compiled c = w.compile(&schema);
         if (!c.error.isEmpty())
-            return fail(where + u": "_s + c.error);
+            return fail(where() + u": "_s + c.error);
         Database::Statement *s = target.prepare(c.sql);
         if (!s)
-            return fail(where + u": "_s + target.lastError());
+            return fail(where() + u": "_s + target.lastError());
         if (w.kind() == Query::Select || w.kind() == Query::Count)
-            return fail(where + u": returned a read query; materializers return writes"_s);
+            return fail(where() + u": returned a read query; materializers return writes"_s);
         if (!target.execute(s, c.binds, c.namedBinds))
-            return fail(where + u" failed: "_s + target.lastError());
+            return fail(where() + u" failed: "_s + target.lastError());
         if (touched) {
             for (const QString &t : std::as_const(s->writeTables))
                 touched->insert(t);
@@ -781,51 +814,49 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
 {
     for (qsizetype i = 0; i < def.sqlStatements.size(); ++i) {
         Database::Statement *s = target.prepare(def.sqlStatements.at(i));
-        const QString where = u"materializer of event \"%1\" (%2), statement %3"_s.arg(
-                event.name, event.seqNum.toString()).arg(i + 1);
+        // Built only on failure: formatting it for every statement cost ~2% of a commit.
+        auto where = [&] {
+            return u"materializer of event \"%1\" (%2), statement %3"_s.arg(
+                    event.name, event.seqNum.toString()).arg(i + 1);
+        };
         if (!s)
-            return fail(where + u": "_s + target.lastError());
+            return fail(where() + u": "_s + target.lastError());
         sqlite3_reset(s->stmt);
         for (int p = 0; p < s->parameterNames.size(); ++p) {
             const QString name = QString::fromUtf8(s->parameterNames.at(p));
-            const QJsonValue v = event.args.value(name);
+            const QVariant v = event.args.value(name);
             const ArgDef *arg = def.findArg(name);
             int rc = SQLITE_OK;
-            switch (v.type()) {
-            case QJsonValue::Null:
-            case QJsonValue::Undefined:
+            switch (v.typeId()) {
+            case QMetaType::UnknownType:
+            case QMetaType::Nullptr:
                 rc = sqlite3_bind_null(s->stmt, p + 1);
                 break;
-            case QJsonValue::Bool:
-                rc = sqlite3_bind_int(s->stmt, p + 1, v.toBool() ? 1 : 0);
-                break;
-            case QJsonValue::Double:
+            case QMetaType::Double:
+                // JSON has one number type; the argument's declared type decides the SQL one.
                 if (arg && arg->type == ArgType::Integer)
                     rc = sqlite3_bind_int64(s->stmt, p + 1, qint64(v.toDouble()));
                 else
                     rc = sqlite3_bind_double(s->stmt, p + 1, v.toDouble());
                 break;
-            case QJsonValue::String: {
-                const QString text = v.toString();
-                rc = sqlite3_bind_text16(s->stmt, p + 1, text.utf16(), int(text.size() * 2),
-                                         SQLITE_TRANSIENT);
+            case QMetaType::QVariantMap:
+            case QMetaType::QVariantList: {
+                const QByteArray text = json::write(v);
+                rc = sqlite3_bind_text(s->stmt, p + 1, text.constData(), int(text.size()), SQLITE_TRANSIENT);
                 break;
             }
-            case QJsonValue::Array:
-            case QJsonValue::Object: {
-                const QByteArray json = sql::jsonBytes(v);
-                rc = sqlite3_bind_text(s->stmt, p + 1, json.constData(), int(json.size()), SQLITE_TRANSIENT);
+            default:
+                rc = Database::bindValue(s->stmt, p + 1, v) ? SQLITE_OK : SQLITE_ERROR;
                 break;
-            }
             }
             if (rc != SQLITE_OK)
-                return fail(where + u": "_s + target.sqliteError());
+                return fail(where() + u": "_s + target.sqliteError());
         }
         int rc;
         while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) { }
         sqlite3_reset(s->stmt);
         if (rc != SQLITE_DONE)
-            return fail(where + u" failed: "_s + target.sqliteError());
+            return fail(where() + u" failed: "_s + target.sqliteError());
         if (touched) {
             for (const QString &t : std::as_const(s->writeTables))
                 touched->insert(t);
@@ -1140,12 +1171,13 @@ bool Store::importEvents(const QList<EventRecord> &events)
                         r.seqNum.toString(), r.name, r.parentSeqNum.toString()));
             previous = r.seqNum;
             if (r.argsJson.isEmpty())
-                r.argsJson = QJsonDocument(r.args).toJson(QJsonDocument::Compact);
-            if (const EventDef *def = d->schema.event(r.name)) {
+                r.argsJson = json::writeObject(r.args);
+            if (const StorePrivate::EventRuntime *runtime = d->findEvent(r.name)) {
+                const EventDef *def = runtime->def;
                 QString argError;
                 if (!def->validateEncodedArgs(r.args, &argError))
                     return d->fail(u"event %1: "_s.arg(r.seqNum.toString()) + argError);
-                r.schemaHash = def->hash();
+                r.schemaHash = runtime->hash;
                 if (!d->materialize(d->db, r, *def, &touched))
                     return false;
             } else {

@@ -37,7 +37,8 @@ public:
     void setBootStatus(BootStatus::Stage stage, qint64 done = 0, qint64 total = 0);
 
     // Encodes and numbers events on top of `head` (no I/O).
-    std::optional<QList<EventRecord>> prepareEvents(const QList<Event> &events);
+    std::optional<QList<EventRecord>> prepareEvents(const QList<Event> &events,
+                                                    QList<const EventDef *> *defs);
     bool commit(const QList<Event> &events);
 
     // Applies one event's materializer to `db` and adds the written tables to `touched`.
@@ -88,6 +89,24 @@ public:
     QString sessionId;
     bool isOpen = false;
     sqlite3_stmt *insertEvent = nullptr; // owned by db's statement cache
+
+    // Per event name, what the commit path needs, computed once at open: hashing a definition
+    // or converting names on every commit showed up as a third of a commit's cost.
+    struct EventRuntime
+    {
+        const EventDef *def = nullptr;
+        qint32 hash = 0;
+        QByteArray nameUtf8;
+    };
+    QHash<QString, EventRuntime> eventRuntime;
+    QByteArray clientIdUtf8;
+    QByteArray sessionIdUtf8;
+    void buildEventRuntime();
+    const EventRuntime *findEvent(const QString &name) const
+    {
+        const auto it = eventRuntime.constFind(name);
+        return it == eventRuntime.cend() ? nullptr : &*it;
+    }
 };
 
 } // namespace LiveStore

@@ -130,6 +130,10 @@ public:
           m_insertTodo(db.get(), "INSERT INTO todos (id, text) VALUES (?, ?)"),
           m_completeTodo(db.get(), "UPDATE todos SET completed = 1 WHERE id = ?")
     {
+        // Continue numbering after the events already in the log.
+        Statement head(db.get(), "SELECT coalesce(max(seqNumGlobal), 0) FROM __livestore_eventlog");
+        if (sqlite3_step(head.get()) == SQLITE_ROW)
+            m_head = sqlite3_column_int64(head.get(), 0);
     }
 
     static void createTables(Connection &db)
@@ -189,6 +193,9 @@ private:
     const std::string m_sessionId = "rawSes";
 };
 
+// What readAll() consumed, kept so the compiler cannot drop the column reads.
+volatile size_t consumedBytes = 0;
+
 // Steps a query to its end reading every column, as a result consumer would. Returns the rows;
 // `firstColumn`, when given, collects the first column's text of each row.
 qsizetype readAll(Statement &query, std::vector<std::string> *firstColumn = nullptr)
@@ -196,7 +203,7 @@ qsizetype readAll(Statement &query, std::vector<std::string> *firstColumn = null
     sqlite3_stmt *stmt = query.get();
     const int columns = sqlite3_column_count(stmt);
     qsizetype rows = 0;
-    size_t bytes = 0; // consumed, so the reads are not optimized away
+    size_t bytes = 0;
     if (firstColumn)
         firstColumn->clear();
     int rc;
@@ -223,8 +230,7 @@ qsizetype readAll(Statement &query, std::vector<std::string> *firstColumn = null
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
         fail(sqlite3_db_handle(stmt), sqlite3_sql(stmt));
-    static volatile size_t sink;
-    sink = bytes;
+    consumedBytes = consumedBytes + bytes;
     return rows;
 }
 

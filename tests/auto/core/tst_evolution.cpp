@@ -189,7 +189,7 @@ private Q_SLOTS:
             r.seqNum = {n, 0, 0};
             r.parentSeqNum = {n - 1, 0, 0};
             r.name = name;
-            r.args = args;
+            r.args = args.toVariantMap();
             r.clientId = u"newer"_s;
             r.sessionId = u"s"_s;
             events.append(r);

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "jsonwriter_p.h"
+
+#include "sqlutil_p.h"
+
+#include <QtCore/qjsonvalue.h>
+#include <QtCore/qlocale.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace LiveStore::json {
+
+void appendString(QByteArray &out, QStringView text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    const QByteArray utf8 = text.toUtf8();
+    // Most text needs no escaping: append it whole.
+    const bool plain = std::none_of(utf8.cbegin(), utf8.cend(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+    });
+    if (plain) {
+        out += utf8;
+        out += '"';
+        return;
+    }
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (u < 0x20) {
+                out += "\\u00";
+                out += hex[u >> 4];
+                out += hex[u & 0xf];
+            } else {
+                out += c;
+            }
+        }
+    }
+    out += '"';
+}
+
+static void appendNumber(QByteArray &out, double d)
+{
+    if (!std::isfinite(d)) {
+        out += "null"; // as JSON.stringify does
+        return;
+    }
+    if (std::trunc(d) == d && std::abs(d) < 9007199254740992.0) {
+        out += QByteArray::number(qint64(d));
+        return;
+    }
+    out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+}
+
+void appendValue(QByteArray &out, const QVariant &value)
+{
+    switch (value.typeId()) {
+    case QMetaType::UnknownType:
+    case QMetaType::Nullptr:
+        out += "null";
+        return;
+    case QMetaType::Bool:
+        out += value.toBool() ? "true" : "false";
+        return;
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+        out += QByteArray::number(value.toLongLong());
+        return;
+    case QMetaType::Double:
+    case QMetaType::Float:
+        appendNumber(out, value.toDouble());
+        return;
+    case QMetaType::QString:
+        appendString(out, *static_cast<const QString *>(value.constData()));
+        return;
+    case QMetaType::QVariantMap: {
+        const QVariantMap map = value.toMap();
+        out += '{';
+        bool first = true;
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (!first)
+                out += ',';
+            first = false;
+            appendString(out, it.key());
+            out += ':';
+            appendValue(out, it.value());
+        }
+        out += '}';
+        return;
+    }
+    case QMetaType::QVariantList: {
+        const QVariantList list = value.toList();
+        out += '[';
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (i)
+                out += ',';
+            appendValue(out, list.at(i));
+        }
+        out += ']';
+        return;
+    }
+    default:
+        out += sql::jsonBytes(QJsonValue::fromVariant(value));
+        return;
+    }
+}
+
+QByteArray write(const QVariant &value)
+{
+    QByteArray out;
+    appendValue(out, value);
+    return out;
+}
+
+QByteArray writeObject(const QVariantMap &object)
+{
+    QByteArray out;
+    out.reserve(64);
+    appendValue(out, object);
+    return out;
+}
+
+} // namespace LiveStore::json
