@@ -111,6 +111,17 @@ Database::Statement *Database::prepare(const QString &sql)
         m_error = u"database is not open"_s;
         return nullptr;
     }
+    if (m_cache.size() >= MaxCachedStatements) {
+        // Evict whatever is not being stepped right now (a replay holds its SELECT open).
+        for (auto it = m_cache.begin(); it != m_cache.end();) {
+            if (sqlite3_stmt_busy((*it)->stmt)) {
+                ++it;
+            } else {
+                delete *it;
+                it = m_cache.erase(it);
+            }
+        }
+    }
     AuthorizerCollector collector;
     sqlite3_set_authorizer(m_db, collectTables, &collector);
     const QByteArray utf8 = sql.toUtf8();

@@ -52,7 +52,11 @@ public:
     // Statements prepared from now on decode columns of schema tables by their declared type.
     void setSchema(const Schema *schema) { m_schema = schema; }
 
+    // Prepared statements are cached by SQL text. The cache is bounded: raw SQL with values
+    // spliced into the text would otherwise grow it forever. A returned statement stays valid
+    // until the next prepare() (or for as long as it is being stepped).
     Statement *prepare(const QString &sql);
+    static constexpr qsizetype MaxCachedStatements = 512;
     void clearStatementCache();
 
     // Runs statements without binds or results (DDL, PRAGMA, transaction control).

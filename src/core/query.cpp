@@ -383,6 +383,10 @@ Query::Compiled Query::compile(const Schema *schema) const
     }
     case Insert: {
         if (d->values.isEmpty()) {
+            if (d->conflictAction != NoConflictClause) {
+                out.error = u"insert into \"%1\" has no values, so it cannot have an ON CONFLICT clause"_s.arg(d->table);
+                return out;
+            }
             sqlText = u"INSERT INTO "_s + quotedTable + u" DEFAULT VALUES"_s;
         } else {
             QStringList cols, marks;

@@ -213,13 +213,17 @@ bool Node::recompute()
         if (graph)
             graph->setTables(this, readTables);
         changed = !everComputed || fresh != result;
-        if (changed)
+        if (changed) {
             result = std::move(fresh);
+            ++version;
+        }
     } else {
         QVariant fresh = computeFunction(get);
         changed = !everComputed || fresh != value;
-        if (changed)
+        if (changed) {
             value = std::move(fresh);
+            ++version;
+        }
     }
     computing = false;
     everComputed = true;
@@ -237,14 +241,28 @@ Subscription Node::subscribe(std::function<void()> callback, bool skipInitialRun
 {
     ensureFresh();
     const quint64 subscriptionId = nextSubscriptionId++;
-    subscribers.emplace(subscriptionId, std::move(callback));
-    if (!skipInitialRun) {
-        // Copy: the callback may unsubscribe itself.
-        auto it = subscribers.find(subscriptionId);
-        auto fn = it->second;
-        fn();
-    }
+    subscribers.emplace(subscriptionId, Subscriber{callback, version});
+    if (!skipInitialRun)
+        callback(); // a copy: the callback may unsubscribe itself
     return Subscription(shared_from_this(), subscriptionId);
+}
+
+void Node::notifySubscribers()
+{
+    // Copy the ids: callbacks may subscribe or unsubscribe, and may commit (which can notify
+    // this node again, with a newer value, before this loop reaches a later subscriber).
+    std::vector<quint64> ids;
+    ids.reserve(subscribers.size());
+    for (const auto &[id, subscriber] : subscribers)
+        ids.push_back(id);
+    for (quint64 id : ids) {
+        auto it = subscribers.find(id);
+        if (it == subscribers.end() || it->second.deliveredVersion == version)
+            continue;
+        it->second.deliveredVersion = version;
+        auto callback = it->second.callback;
+        callback();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +368,7 @@ void Graph::setValue(Node *node, const QVariant &value)
     if (node->value == value && node->value.typeId() == value.typeId())
         return;
     node->value = value;
+    ++node->version;
     for (Node *dependent : std::as_const(node->dependents))
         markDirty(dependent);
     QList<std::weak_ptr<Node>> notify;
@@ -358,13 +377,8 @@ void Graph::setValue(Node *node, const QVariant &value)
     if (!m_settling)
         settle();
     for (const auto &weak : notify) {
-        if (auto n = weak.lock()) {
-            auto subscribers = n->subscribers;
-            for (auto &[id, fn] : subscribers) {
-                if (n->subscribers.count(id))
-                    fn();
-            }
-        }
+        if (auto n = weak.lock())
+            n->notifySubscribers();
     }
 }
 
@@ -392,13 +406,8 @@ void Graph::settle()
     m_settling = false;
     // Subscribers run after the graph settled; one of them committing starts a fresh settle().
     for (const auto &weak : std::as_const(notify)) {
-        if (auto n = weak.lock()) {
-            auto subscribers = n->subscribers;
-            for (auto &[id, fn] : subscribers) {
-                if (n->subscribers.count(id))
-                    fn();
-            }
-        }
+        if (auto n = weak.lock())
+            n->notifySubscribers();
     }
 }
 

@@ -58,8 +58,15 @@ public:
 
     std::vector<std::shared_ptr<Node>> dependencies;
     QSet<Node *> dependents;
-    std::map<quint64, std::function<void()>> subscribers;
+    struct Subscriber
+    {
+        std::function<void()> callback;
+        quint64 deliveredVersion = 0; // so a nested refresh does not deliver one value twice
+    };
+    std::map<quint64, Subscriber> subscribers;
     quint64 nextSubscriptionId = 1;
+    quint64 version = 0; // bumped whenever the value changes
+    void notifySubscribers();
 };
 
 class Graph

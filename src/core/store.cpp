@@ -146,6 +146,7 @@ bool StorePrivate::open(const StoreOptions &opts)
 {
     close();
     error.clear();
+    migrationReport.clear();
     options = opts;
     schema = opts.schema;
 
@@ -254,7 +255,6 @@ void StorePrivate::close()
     graph.reset();
     db.close();
     lock.reset();
-    insertEvent = nullptr;
     isOpen = false;
     head = SequenceNumber::root();
 }
@@ -464,7 +464,6 @@ bool StorePrivate::rebuildState(bool reportProgress)
     if (!tx.isActive())
         return fail(db.lastError());
     db.clearStatementCache();
-    insertEvent = nullptr;
     QStringList drop = previous.keys();
     for (const TableDef &t : tables) {
         if (!drop.contains(t.name))
@@ -668,24 +667,25 @@ bool StorePrivate::commit(const QList<Event> &events)
             return fail(u"commit failed: "_s + db.lastError());
     }
     head = records->constLast().seqNum;
-    Q_EMIT q->committed(*records);
-    if (graph && !touched.isEmpty())
+    // The eventlog itself is readable by live queries (devtools-like views).
+    touched.insert(QString::fromLatin1(EventlogTable));
+    // Live queries first, so that slots connected to committed() see them current.
+    if (graph)
         graph->tablesChanged(touched);
+    Q_EMIT q->committed(*records);
     return true;
 }
 
 bool StorePrivate::insertEventRecord(const EventRecord &r)
 {
-    if (!insertEvent) {
-        Database::Statement *s = db.prepare(
-                u"INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
-                 "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
-                 "clientId, sessionId, schemaHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
-        if (!s)
-            return fail(u"cannot write the eventlog: "_s + db.lastError());
-        insertEvent = s->stmt;
-    }
-    sqlite3_stmt *st = insertEvent;
+    static const QString insertSql =
+            u"INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
+             "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
+             "clientId, sessionId, schemaHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+    Database::Statement *s = db.prepare(insertSql);
+    if (!s)
+        return fail(u"cannot write the eventlog: "_s + db.lastError());
+    sqlite3_stmt *st = s->stmt;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, r.seqNum.global);
     sqlite3_bind_int64(st, 2, r.seqNum.client);
@@ -1193,9 +1193,10 @@ bool Store::importEvents(const QList<EventRecord> &events)
             return d->fail(d->db.lastError());
     }
     d->head = imported.constLast().seqNum;
-    Q_EMIT committed(imported);
+    touched.insert(QString::fromLatin1(EventlogTable));
     if (d->graph)
         d->graph->tablesChanged(touched);
+    Q_EMIT committed(imported);
     return true;
 }
 
@@ -1206,7 +1207,6 @@ bool Store::rematerialize()
     if (!d->rebuildState(true))
         return false;
     d->db.clearStatementCache();
-    d->insertEvent = nullptr;
     QSet<QString> all;
     for (const TableDef &t : d->schema.tables())
         all.insert(t.name);

@@ -88,7 +88,6 @@ public:
     QString clientId;
     QString sessionId;
     bool isOpen = false;
-    sqlite3_stmt *insertEvent = nullptr; // owned by db's statement cache
 
     // Per event name, what the commit path needs, computed once at open: hashing a definition
     // or converting names on every commit showed up as a third of a commit's cost.

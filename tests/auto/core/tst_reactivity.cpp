@@ -210,6 +210,42 @@ private Q_SLOTS:
         QCOMPARE(counts.last(), 0);
     }
 
+    void nestedCommitDeliversEachValueOnce()
+    {
+        // s1 reacts to the first todo by adding a second one; s2, notified after s1 in the same
+        // round, must see each count once, not the final one twice.
+        Subscription s1 = store->subscribe(Query::from(u"todos"_s).count(), [&](const QueryResult &r) {
+            if (r.scalar().toInt() == 1)
+                create(u"second"_s);
+        });
+        QList<int> seen;
+        Subscription s2 = store->subscribe(Query::from(u"todos"_s).count(), [&](const QueryResult &r) {
+            seen.append(r.scalar().toInt());
+        });
+        QVERIFY(create(u"first"_s));
+        QCOMPARE(seen, (QList<int>{0, 2}));
+    }
+
+    void committedSlotsSeeCurrentLiveQueries()
+    {
+        LiveQuery count = store->liveQuery(Query::from(u"todos"_s).count());
+        Subscription sub = count.subscribe([](const QueryResult &) { });
+        int seenInSlot = -1;
+        connect(store.get(), &Store::committed, this, [&] { seenInSlot = count.result().scalar().toInt(); });
+        QVERIFY(create(u"a"_s));
+        QCOMPARE(seenInSlot, 1);
+    }
+
+    void eventlogIsLive()
+    {
+        QList<qint64> counts;
+        Subscription sub = store->subscribe(Query::sql(u"SELECT count(*) FROM __livestore_eventlog"_s),
+                                            [&](const QueryResult &r) { counts.append(r.scalar().toLongLong()); });
+        QVERIFY(create(u"a"_s));
+        QVERIFY(store->setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
+        QCOMPARE(counts, (QList<qint64>{0, 1, 2}));
+    }
+
     void handlesOutliveTheStore()
     {
         QVERIFY(create(u"a"_s));
