@@ -351,7 +351,7 @@ int runInfo(Context &context)
     };
     QTextStream &out = Output::out();
     for (const auto &[key, value] : lines)
-        out << (key + u':').leftJustified(13) << value << '\n';
+        out << QString(key + u':').leftJustified(13) << value << '\n';
     return ExitOk;
 }
 

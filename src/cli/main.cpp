@@ -12,7 +12,6 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfileinfo.h>
-#include <QtCore/qloggingcategory.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -98,10 +97,11 @@ QString helpText()
     return text;
 }
 
-int usageError(const QString &message)
+int usageError(const QString &message, const Command *command = nullptr)
 {
     Output::error(message);
-    Output::err() << "Try 'livestore --help'." << Qt::endl;
+    Output::err() << "Try 'livestore " << (command ? command->name + u' ' : QString()) << "--help'."
+                  << Qt::endl;
     return ExitUsage;
 }
 
@@ -169,7 +169,7 @@ int run(const QStringList &arguments)
     parser.addOptions(locationOptions());
     parser.addOption(HelpOption);
     if (!parser.parse(QStringList{u"livestore "_s + command->name} + positional.mid(1)))
-        return usageError(command->name + u": "_s + parser.errorText());
+        return usageError(command->name + u": "_s + parser.errorText(), command);
     if (parser.isSet(HelpOption)) {
         Output::out() << "Usage: livestore --store DIR --schema FILE [--store-id ID] "
                       << commandUsage(*command) << "\n\n"
@@ -183,7 +183,8 @@ int run(const QStringList &arguments)
         const QString problem = count < command->minArguments ? u"missing arguments"_s
                                                               : u"too many arguments"_s;
         return usageError(u"%1: %2; usage: livestore %3"_s.arg(command->name, problem,
-                                                              commandUsage(*command)));
+                                                              commandUsage(*command)),
+                          command);
     }
 
     // An option after the command wins over the same one before it.
@@ -217,8 +218,6 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(u"livestore"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(LIVESTORE_VERSION));
     qInstallMessageHandler(messageHandler);
-    // The library's debug output is for developers; QT_LOGGING_RULES still turns it on.
-    QLoggingCategory::setFilterRules(u"livestore.*.debug=false"_s);
 
     const int code = run(QCoreApplication::arguments());
     Output::out().flush();

@@ -1004,7 +1004,7 @@ bool Store::open(const StoreOptions &options)
     const QString error = d->error;
     d->close();
     d->error = error;
-    qCWarning(lcStore, "cannot open store \"%s\": %s", qUtf8Printable(options.storeId),
+    qCDebug(lcStore, "cannot open store \"%s\": %s", qUtf8Printable(options.storeId),
               qUtf8Printable(error));
     return false;
 }

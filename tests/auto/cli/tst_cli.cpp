@@ -1,1 +1,740 @@
-int main(){}
+// SPDX-License-Identifier: BSD-3-Clause
+// The livestore tool, run as users run it: the built binary through QProcess, checking stdout,
+// stderr, the exit code and what ends up in the store.
+
+#include <schema.h>
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qjsonobject.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qtemporarydir.h>
+#include <QtTest/qtest.h>
+
+#include <sqlite3.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The test's own schema, so that it does not depend on the examples: a todo table, two events and a
+// client document (whose client-only Set event gives e3.1-style numbers).
+constexpr auto SchemaJson = R"json({
+  "version": 1,
+  "tables": [
+    { "name": "todos", "columns": [
+      { "name": "id", "type": "text", "primaryKey": true },
+      { "name": "text", "type": "text", "default": "" },
+      { "name": "completed", "type": "boolean", "default": false } ] }
+  ],
+  "clientDocuments": [
+    { "name": "uiState", "default": { "id": "default", "value": { "filter": "all" } } }
+  ],
+  "events": [
+    { "name": "v1.TodoCreated", "args": { "id": "string", "text": "string" },
+      "materializer": "INSERT INTO todos (id, text) VALUES ($id, $text)" },
+    { "name": "v1.TodoCompleted", "args": { "id": "string" },
+      "materializer": "UPDATE todos SET completed = 1 WHERE id = $id" }
+  ]
+})json";
+
+// The same with one more column: a different state hash, so opening with it rebuilds the state.
+constexpr auto WideSchemaJson = R"json({
+  "version": 1,
+  "tables": [
+    { "name": "todos", "columns": [
+      { "name": "id", "type": "text", "primaryKey": true },
+      { "name": "text", "type": "text", "default": "" },
+      { "name": "completed", "type": "boolean", "default": false },
+      { "name": "priority", "type": "integer", "default": 0 } ] }
+  ],
+  "clientDocuments": [
+    { "name": "uiState", "default": { "id": "default", "value": { "filter": "all" } } }
+  ],
+  "events": [
+    { "name": "v1.TodoCreated", "args": { "id": "string", "text": "string" },
+      "materializer": "INSERT INTO todos (id, text) VALUES ($id, $text)" },
+    { "name": "v1.TodoCompleted", "args": { "id": "string" },
+      "materializer": "UPDATE todos SET completed = 1 WHERE id = $id" }
+  ]
+})json";
+
+struct Run
+{
+    int exitCode = -1; // -1: did not start, crashed or timed out
+    QString out;
+    QString err;
+};
+
+QStringList jsonLines(const QString &text)
+{
+    return text.split(u'\n', Qt::SkipEmptyParts);
+}
+
+QJsonObject parseObject(const QString &line)
+{
+    return QJsonDocument::fromJson(line.toUtf8()).object();
+}
+
+QStringList seqNums(const QString &eventsJson)
+{
+    QStringList out;
+    for (const QString &line : jsonLines(eventsJson)) {
+        const QJsonObject seq = parseObject(line).value(u"seqNum"_s).toObject();
+        QString text = u"e"_s + QString::number(seq.value(u"global"_s).toInteger());
+        if (const qint64 client = seq.value(u"client"_s).toInteger())
+            text += u'.' + QString::number(client);
+        out.append(text);
+    }
+    return out;
+}
+
+} // namespace
+
+// Checks a run's exit code, printing its stderr when it is not the expected one.
+#define QCOMPARE_EXIT(result, code) \
+    do { \
+        const Run &checked_ = (result); \
+        QVERIFY2(checked_.exitCode == (code), \
+                 qPrintable(u"exit code %1, expected %2; stderr: %3"_s.arg(checked_.exitCode).arg(code).arg(checked_.err))); \
+    } while (false)
+
+class tst_Cli : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_tmp;
+    QString m_schema;
+    QString m_wideSchema;
+    QString m_fixture;  // a store with e1, e2, e3 and e3.1, only read by the tests
+    QString m_clientId; // the fixture's client id
+
+    static Run run(const QStringList &args, const QByteArray &input = {})
+    {
+        QProcess process;
+        process.setProgram(QStringLiteral(LIVESTORE_CLI_PATH));
+        process.setArguments(args);
+        process.start();
+        Run result;
+        if (!process.waitForStarted())
+            return result;
+        if (!input.isEmpty())
+            process.write(input);
+        process.closeWriteChannel();
+        if (!process.waitForFinished(120000)) {
+            process.kill();
+            process.waitForFinished();
+            return result;
+        }
+        if (process.exitStatus() == QProcess::NormalExit)
+            result.exitCode = process.exitCode();
+        result.out = QString::fromUtf8(process.readAllStandardOutput());
+        result.err = QString::fromUtf8(process.readAllStandardError());
+        return result;
+    }
+
+    QStringList on(const QString &store, const QStringList &args, const QString &schema = {}) const
+    {
+        return QStringList{u"--store"_s, store, u"--schema"_s, schema.isEmpty() ? m_schema : schema} + args;
+    }
+
+    static bool writeFile(const QString &path, const QByteArray &contents)
+    {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(contents) == contents.size();
+    }
+
+    // A fresh, not yet existing store directory named `todos` (the default store id).
+    static QString newStore(const QTemporaryDir &dir) { return dir.filePath(u"todos"_s); }
+
+    // Creates the fixture's content in `store`.
+    bool fill(const QString &store)
+    {
+        const QList<QStringList> commits = {
+            {u"v1.TodoCreated"_s, uR"({"id":"a","text":"Buy milk"})"_s},
+            {u"v1.TodoCreated"_s, uR"({"id":"b","text":"Walk the dog"})"_s},
+            {u"v1.TodoCompleted"_s, uR"({"id":"a"})"_s},
+            {u"uiStateSet"_s, uR"({"value":{"filter":"done"}})"_s},
+        };
+        for (const QStringList &c : commits) {
+            if (run(on(store, QStringList{u"commit"_s} + c)).exitCode != 0)
+                return false;
+        }
+        return true;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        QVERIFY(QFileInfo(QStringLiteral(LIVESTORE_CLI_PATH)).isExecutable());
+        m_schema = m_tmp.filePath(u"todos.json"_s);
+        m_wideSchema = m_tmp.filePath(u"todos-wide.json"_s);
+        QVERIFY(writeFile(m_schema, SchemaJson));
+        QVERIFY(writeFile(m_wideSchema, WideSchemaJson));
+        m_fixture = m_tmp.filePath(u"fixture/todos"_s);
+        QVERIFY(fill(m_fixture));
+        const Run events = run(on(m_fixture, {u"events"_s, u"--json"_s}));
+        QCOMPARE_EXIT(events, 0);
+        m_clientId = parseObject(jsonLines(events.out).value(0)).value(u"clientId"_s).toString();
+        QVERIFY(!m_clientId.isEmpty());
+    }
+
+    void help()
+    {
+        const Run r = run({u"--help"_s});
+        QCOMPARE_EXIT(r, 0);
+        QVERIFY(r.err.isEmpty());
+        QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] COMMAND [ARGS]\n"_s));
+        // Every option and every command is documented.
+        const QStringList documented = {
+            u"--store DIR"_s, u"--schema FILE"_s, u"--store-id ID"_s, u"-h, --help"_s, u"-v, --version"_s,
+            u"events [--name NAME]... [--after SEQ] [--limit N] [--json]"_s, u"--name NAME"_s,
+            u"--after SEQ"_s, u"--limit N"_s, u"--json"_s, u"query SQL [--bind VALUE]... [--json]"_s,
+            u"--bind VALUE"_s, u"commit NAME [JSON]"_s, u"export [FILE]"_s, u"import FILE"_s,
+            u"\n  verify\n"_s, u"\n  info\n"_s, u"Exit status"_s};
+        for (const QString &text : documented)
+            QVERIFY2(r.out.contains(text), qPrintable(text));
+    }
+
+    void commandHelp_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char *c : {"events", "query", "commit", "export", "import", "verify", "info"})
+            QTest::newRow(c) << QString::fromLatin1(c);
+    }
+    void commandHelp()
+    {
+        QFETCH(QString, command);
+        // No --store needed for help.
+        const Run r = run({command, u"--help"_s});
+        QCOMPARE_EXIT(r, 0);
+        QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] "_s + command),
+                 qPrintable(r.out));
+    }
+
+    void version()
+    {
+        const Run r = run({u"--version"_s});
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"livestore "_s + QStringLiteral(LIVESTORE_VERSION) + u'\n');
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args"); // $STORE and $SCHEMA are replaced
+        QTest::addColumn<QString>("error");
+        const QString store = u"--store"_s, dir = u"$STORE"_s, schema = u"--schema"_s, file = u"$SCHEMA"_s;
+        QTest::newRow("no --store") << QStringList{schema, file, u"events"_s}
+                                    << u"livestore: missing --store DIR"_s;
+        QTest::newRow("no --schema") << QStringList{store, dir, u"events"_s}
+                                     << u"livestore: missing --schema FILE"_s;
+        QTest::newRow("no command") << QStringList{store, dir, schema, file}
+                                    << u"livestore: no command given"_s;
+        QTest::newRow("unknown command") << QStringList{store, dir, schema, file, u"frobnicate"_s}
+                                         << u"livestore: unknown command \"frobnicate\" (commands: events, query"_s;
+        QTest::newRow("unknown global option") << QStringList{u"--frob"_s, store, dir, schema, file, u"events"_s}
+                                               << u"livestore: Unknown option 'frob'."_s;
+        QTest::newRow("option of another command") << QStringList{store, dir, schema, file, u"events"_s, u"--bind"_s, u"1"_s}
+                                                   << u"livestore: events: Unknown option 'bind'."_s;
+        QTest::newRow("too many arguments") << QStringList{store, dir, schema, file, u"verify"_s, u"now"_s}
+                                            << u"livestore: verify: too many arguments; usage: livestore verify"_s;
+        QTest::newRow("missing argument") << QStringList{store, dir, schema, file, u"commit"_s}
+                                          << u"livestore: commit: missing arguments; usage: livestore commit NAME [JSON]"_s;
+        QTest::newRow("bad --after") << QStringList{store, dir, schema, file, u"events"_s, u"--after"_s, u"5"_s}
+                                     << u"livestore: events: --after takes a sequence number such as e5 or e5.1, not \"5\""_s;
+        QTest::newRow("bad --limit") << QStringList{store, dir, schema, file, u"events"_s, u"--limit"_s, u"many"_s}
+                                     << u"livestore: events: --limit takes a count (0 or more), not \"many\""_s;
+        QTest::newRow("bad --store-id") << QStringList{store, dir, schema, file, u"--store-id"_s, u"a b"_s, u"info"_s}
+                                        << u"livestore: invalid --store-id \"a b\""_s;
+        QTest::newRow("directory name is no id") << QStringList{store, u"$TMP/my store"_s, schema, file, u"info"_s}
+                                                 << u"livestore: the directory name \"my store\" is not a valid store id "
+                                                    "(letters, digits, '_' and '-'); pass --store-id ID"_s;
+    }
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, error);
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        for (QString &a : args)
+            a.replace(u"$STORE"_s, store).replace(u"$SCHEMA"_s, m_schema).replace(u"$TMP"_s, dir.path());
+        const Run r = run(args);
+        QCOMPARE_EXIT(r, 2);
+        QVERIFY2(r.err.startsWith(error), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+        // Nothing was created.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList());
+    }
+
+    void optionsAfterCommand()
+    {
+        const Run r = run({u"events"_s, u"--store"_s, m_fixture, u"--limit"_s, u"1"_s, u"--schema"_s, m_schema});
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(jsonLines(r.out).size(), 1);
+    }
+
+    void commitAndEvents()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        Run r = run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"Buy milk"})"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"committed e1\n"_s);
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err)); // a new store: nothing to rematerialize
+        r = run(on(store, {u"commit"_s, u"uiStateSet"_s, uR"({"value":{"filter":"done"}})"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"committed e1.1\n"_s); // client-only
+        r = run(on(store, {u"commit"_s, u"v1.TodoCompleted"_s, uR"({"id":"a"})"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"committed e2\n"_s);
+
+        const Run json = run(on(store, {u"events"_s, u"--json"_s}));
+        QCOMPARE_EXIT(json, 0);
+        const QStringList lines = jsonLines(json.out);
+        QCOMPARE(lines.size(), 3);
+        const QJsonObject first = parseObject(lines.at(0));
+        QCOMPARE(first.value(u"name"_s).toString(), u"v1.TodoCreated"_s);
+        QCOMPARE(first.value(u"args"_s).toObject(), (QJsonObject{{u"id"_s, u"a"_s}, {u"text"_s, u"Buy milk"_s}}));
+        QCOMPARE(first.value(u"seqNum"_s).toObject().value(u"global"_s).toInteger(), 1);
+        const QString clientId = first.value(u"clientId"_s).toString();
+        QVERIFY(!clientId.isEmpty());
+        QVERIFY(!first.value(u"sessionId"_s).toString().isEmpty());
+        QCOMPARE(seqNums(json.out), (QStringList{u"e1"_s, u"e1.1"_s, u"e2"_s}));
+
+        // Names are padded to the schema's longest (v1.TodoCompleted) so that lines align.
+        const Run text = run(on(store, {u"events"_s}));
+        QCOMPARE_EXIT(text, 0);
+        QCOMPARE(text.out,
+                 uR"(e1     v1.TodoCreated    {"id":"a","text":"Buy milk"}  client=)"_s + clientId + u'\n'
+                 + uR"(e1.1   uiStateSet        {"value":{"filter":"done"}}  client=)"_s + clientId + u'\n'
+                 + uR"(e2     v1.TodoCompleted  {"id":"a"}  client=)"_s + clientId + u'\n');
+    }
+
+    void eventFilters_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QStringList>("expected");
+        QTest::newRow("all") << QStringList{} << QStringList{u"e1"_s, u"e2"_s, u"e3"_s, u"e3.1"_s};
+        QTest::newRow("one name") << QStringList{u"--name"_s, u"v1.TodoCompleted"_s} << QStringList{u"e3"_s};
+        QTest::newRow("two names") << QStringList{u"--name"_s, u"v1.TodoCompleted"_s, u"--name"_s, u"uiStateSet"_s}
+                                   << QStringList{u"e3"_s, u"e3.1"_s};
+        QTest::newRow("unknown name") << QStringList{u"--name"_s, u"v1.Nope"_s} << QStringList{};
+        QTest::newRow("after") << QStringList{u"--after"_s, u"e1"_s} << QStringList{u"e2"_s, u"e3"_s, u"e3.1"_s};
+        QTest::newRow("after global, before client-only") << QStringList{u"--after"_s, u"e3"_s}
+                                                          << QStringList{u"e3.1"_s};
+        QTest::newRow("after the head") << QStringList{u"--after"_s, u"e3.1"_s} << QStringList{};
+        QTest::newRow("limit") << QStringList{u"--limit"_s, u"2"_s} << QStringList{u"e1"_s, u"e2"_s};
+        QTest::newRow("limit 0") << QStringList{u"--limit"_s, u"0"_s} << QStringList{};
+        QTest::newRow("after and limit") << QStringList{u"--after"_s, u"e1"_s, u"--limit"_s, u"1"_s}
+                                         << QStringList{u"e2"_s};
+        QTest::newRow("name and limit") << QStringList{u"--name"_s, u"v1.TodoCreated"_s, u"--limit"_s, u"1"_s}
+                                        << QStringList{u"e1"_s};
+    }
+    void eventFilters()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QStringList, expected);
+        const Run json = run(on(m_fixture, QStringList{u"events"_s, u"--json"_s} + args));
+        QCOMPARE_EXIT(json, 0);
+        QCOMPARE(seqNums(json.out), expected);
+        // The text form lists the same events.
+        const Run text = run(on(m_fixture, QStringList{u"events"_s} + args));
+        QCOMPARE_EXIT(text, 0);
+        QStringList listed;
+        for (const QString &line : jsonLines(text.out))
+            listed.append(line.section(u' ', 0, 0));
+        QCOMPARE(listed, expected);
+    }
+
+    void query_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected");
+        const QString select = u"SELECT id, text, completed FROM todos ORDER BY id"_s;
+        QTest::newRow("table") << QStringList{select}
+                               << u"id | text         | completed\n"
+                                  "---+--------------+----------\n"
+                                  "a  | Buy milk     | true\n"
+                                  "b  | Walk the dog | false\n"
+                                  "(2 rows)\n"_s;
+        QTest::newRow("json") << QStringList{select, u"--json"_s}
+                              << u"{\"id\":\"a\",\"text\":\"Buy milk\",\"completed\":true}\n"
+                                  "{\"id\":\"b\",\"text\":\"Walk the dog\",\"completed\":false}\n"_s;
+        QTest::newRow("no rows") << QStringList{u"SELECT id FROM todos WHERE 0"_s} << u"id\n--\n(0 rows)\n"_s;
+        QTest::newRow("no rows, json") << QStringList{u"SELECT id FROM todos WHERE 0"_s, u"--json"_s} << QString();
+        QTest::newRow("one row, numbers right-aligned")
+                << QStringList{u"SELECT count(*) AS total, 'x' AS name FROM todos"_s}
+                << u"total | name\n------+-----\n    2 | x\n(1 row)\n"_s;
+        QTest::newRow("binds: text and boolean")
+                << QStringList{u"SELECT id FROM todos WHERE text = ? AND completed = ?"_s, u"--bind"_s,
+                               u"Buy milk"_s, u"--bind"_s, u"true"_s}
+                << u"id\n--\na\n(1 row)\n"_s;
+        QTest::newRow("binds: typed")
+                << QStringList{u"SELECT ? AS i, typeof(?) AS t, ? AS r, ? AS s, ? AS q, typeof(?) AS qt, ? AS z"_s,
+                               u"--bind"_s, u"-5"_s, u"--bind"_s, u"42"_s, u"--bind"_s, u"2.5"_s,
+                               u"--bind"_s, u"two words"_s, u"--bind"_s, u"\"42\""_s, u"--bind"_s, u"\"42\""_s,
+                               u"--bind"_s, u"null"_s, u"--json"_s}
+                << u"{\"i\":-5,\"t\":\"integer\",\"r\":2.5,\"s\":\"two words\",\"q\":\"42\",\"qt\":\"text\",\"z\":null}\n"_s;
+        QTest::newRow("values: null, blob, real, escapes")
+                << QStringList{u"SELECT NULL AS n, x'0aff' AS b, 0.1 AS r, 'a' || char(10) || 'b' AS t"_s}
+                << u"n    | b       | r   | t\n-----+---------+-----+-----\nNULL | x'0aff' | 0.1 | a\\nb\n(1 row)\n"_s;
+        QTest::newRow("json values: blob as base64, JSON column as JSON")
+                << QStringList{u"SELECT x'0aff' AS b, value FROM uiState"_s, u"--json"_s}
+                << u"{\"b\":\"Cv8=\",\"value\":{\"filter\":\"done\"}}\n"_s;
+    }
+    void query()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        const Run r = run(on(m_fixture, QStringList{u"query"_s} + args));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, expected);
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+    }
+
+    void queryErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("write") << QStringList{u"DELETE FROM todos"_s}
+                               << u"livestore: query failed: queries only read; change the state by committing events\n"_s;
+        QTest::newRow("syntax") << QStringList{u"SELEC * FROM todos"_s}
+                                << u"livestore: query failed: near \"SELEC\": syntax error\n"_s;
+        QTest::newRow("no such table") << QStringList{u"SELECT * FROM nope"_s}
+                                       << u"livestore: query failed: no such table: nope\n"_s;
+        QTest::newRow("bind missing") << QStringList{u"SELECT * FROM todos WHERE id = ?"_s}
+                                      << u"livestore: query failed: missing bind value 1 (the statement has 1 parameters, 0 values given)\n"_s;
+        QTest::newRow("bind too many") << QStringList{u"SELECT 1"_s, u"--bind"_s, u"1"_s}
+                                       << u"livestore: query failed: too many bind values: the statement has 0 parameters, 1 values given\n"_s;
+    }
+    void queryErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, error);
+        const Run r = run(on(m_fixture, QStringList{u"query"_s} + args));
+        QCOMPARE_EXIT(r, 1);
+        QCOMPARE(r.err, error);
+        QVERIFY(r.out.isEmpty());
+        const Run count = run(on(m_fixture, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s}));
+        QCOMPARE(count.out, u"{\"n\":2}\n"_s);
+    }
+
+    void commitErrors_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("bad JSON") << u"v1.TodoCreated"_s << uR"({"id":"b",)"_s
+                                  << u"livestore: commit: the arguments are not valid JSON: "_s;
+        QTest::newRow("not an object") << u"v1.TodoCreated"_s << uR"(["b","x"])"_s
+                                       << u"livestore: commit: the arguments must be a JSON object"_s;
+        QTest::newRow("unknown event") << u"v1.TodoRenamed"_s << uR"({"id":"a"})"_s
+                                       << u"livestore: commit: unknown event \"v1.TodoRenamed\": it is not defined in the schema\n"_s;
+        QTest::newRow("wrong arg type") << u"v1.TodoCreated"_s << uR"({"id":5,"text":"x"})"_s
+                                        << u"livestore: commit: event \"v1.TodoCreated\": argument \"id\" must be a string, got an integer\n"_s;
+        QTest::newRow("missing arg") << u"v1.TodoCreated"_s << uR"({"id":"b"})"_s
+                                     << u"livestore: commit: event \"v1.TodoCreated\": missing argument \"text\" (string)\n"_s;
+        QTest::newRow("unknown arg") << u"v1.TodoCompleted"_s << uR"({"id":"a","when":1})"_s
+                                     << u"livestore: commit: event \"v1.TodoCompleted\": unknown argument \"when\" (arguments: id)\n"_s;
+        QTest::newRow("materializer fails") << u"v1.TodoCreated"_s << uR"({"id":"a","text":"again"})"_s
+                                            << u"livestore: commit: materializer of event \"v1.TodoCreated\" (e2), "
+                                               "statement 1 failed: UNIQUE constraint failed: todos.id\n"_s;
+    }
+    void commitErrors()
+    {
+        QFETCH(QString, name);
+        QFETCH(QString, args);
+        QFETCH(QString, error);
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const QString before = run(on(store, {u"export"_s})).out;
+
+        const Run r = run(on(store, {u"commit"_s, name, args}));
+        QCOMPARE_EXIT(r, 1);
+        QVERIFY2(r.err.startsWith(error), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+        // Nothing was written.
+        QCOMPARE(run(on(store, {u"export"_s})).out, before);
+        QCOMPARE(run(on(store, {u"query"_s, u"SELECT id, text FROM todos"_s, u"--json"_s})).out,
+                 u"{\"id\":\"a\",\"text\":\"x\"}\n"_s);
+
+        // Into a store that does not exist yet, a rejected commit leaves nothing behind either.
+        if (qstrcmp(QTest::currentDataTag(), "materializer fails") != 0) {
+            QTemporaryDir empty;
+            QCOMPARE_EXIT(run(on(newStore(empty), {u"commit"_s, name, args})), 1);
+            QVERIFY(!QFileInfo::exists(newStore(empty)));
+        }
+    }
+
+    void exportImportRoundTrip()
+    {
+        const Run exported = run(on(m_fixture, {u"export"_s}));
+        QCOMPARE_EXIT(exported, 0);
+        QCOMPARE(jsonLines(exported.out).size(), 4);
+        QVERIFY(exported.err.isEmpty());
+
+        QTemporaryDir dir;
+        const QString file = dir.filePath(u"events.jsonl"_s);
+        const Run toFile = run(on(m_fixture, {u"export"_s, file}));
+        QCOMPARE_EXIT(toFile, 0);
+        QCOMPARE(toFile.out, u"exported 4 events to "_s + file + u'\n');
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(f.readAll()), exported.out);
+
+        // From a file and from stdin.
+        const QString copies[] = {dir.filePath(u"a/todos"_s), dir.filePath(u"b/todos"_s)};
+        const Run fromFile = run(on(copies[0], {u"import"_s, file}));
+        QCOMPARE_EXIT(fromFile, 0);
+        QCOMPARE(fromFile.out, u"imported 4 events, head e3.1\n"_s);
+        const Run fromStdin = run(on(copies[1], {u"import"_s, u"-"_s}), exported.out.toUtf8());
+        QCOMPARE_EXIT(fromStdin, 0);
+        QCOMPARE(fromStdin.out, u"imported 4 events, head e3.1\n"_s);
+
+        const QStringList reads[] = {
+            {u"events"_s, u"--json"_s},
+            {u"events"_s},
+            {u"query"_s, u"SELECT * FROM todos ORDER BY id"_s},
+            {u"query"_s, u"SELECT * FROM uiState"_s, u"--json"_s},
+            {u"export"_s},
+        };
+        for (const QString &copy : copies) {
+            for (const QStringList &read : reads) {
+                const Run original = run(on(m_fixture, read));
+                const Run imported = run(on(copy, read));
+                QCOMPARE_EXIT(imported, 0);
+                QCOMPARE(imported.out, original.out);
+            }
+            // The events keep their client: these came from the fixture's.
+            QVERIFY(run(on(copy, {u"events"_s})).out.contains(u"client="_s + m_clientId));
+            const Run verify = run(on(copy, {u"verify"_s}));
+            QCOMPARE_EXIT(verify, 0);
+            QCOMPARE(verify.out, u"OK: state matches a replay of 4 events\n"_s);
+        }
+    }
+
+    void importErrors_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<bool>("storeCreated"); // the input parsed; the store rejected it
+        const QByteArray good = R"({"seqNum":1,"parentSeqNum":0,"name":"v1.TodoCreated","args":{"id":"a","text":"x"},"clientId":"c1","sessionId":"s1"})";
+        QTest::newRow("malformed line") << good + "\n{\"seqNum\":2,\n" << u"livestore: import: $FILE:2: not valid JSON: "_s << false;
+        QTest::newRow("not an object") << QByteArray("[1, 2]\n") << u"livestore: import: $FILE:1: not a JSON object"_s << false;
+        QTest::newRow("not an event, after an empty line")
+                << good + "\n\n{\"name\":\"v1.TodoCreated\"}\n"
+                << u"livestore: import: $FILE:3: \"seqNum\" is missing or not a sequence number\n"_s << false;
+        QTest::newRow("wrong args")
+                << good + "\n" + R"({"seqNum":2,"parentSeqNum":1,"name":"v1.TodoCompleted","args":{"id":7}})"
+                << u"livestore: import: event e2: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s << true;
+        QTest::newRow("out of order")
+                << good + "\n" + good
+                << u"livestore: import: event e1 (v1.TodoCreated) does not come after e1"_s << true;
+    }
+    void importErrors()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, error);
+        QFETCH(bool, storeCreated);
+        QTemporaryDir dir;
+        const QString file = dir.filePath(u"events.jsonl"_s);
+        QVERIFY(writeFile(file, input));
+        const QString store = newStore(dir);
+
+        const Run r = run(on(store, {u"import"_s, file}));
+        QCOMPARE_EXIT(r, 1);
+        QVERIFY2(r.err.startsWith(QString(error).replace(u"$FILE"_s, file)), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+        const Run fromStdin = run(on(store, {u"import"_s, u"-"_s}), input);
+        QCOMPARE_EXIT(fromStdin, 1);
+        QVERIFY2(fromStdin.err.startsWith(QString(error).replace(u"$FILE"_s, u"<stdin>"_s)), qPrintable(fromStdin.err));
+
+        // Nothing was written: a bad line is found before the store is opened, and a rejected
+        // import rolls back.
+        QCOMPARE(QFileInfo::exists(store), storeCreated);
+        if (storeCreated) {
+            const Run events = run(on(store, {u"events"_s}));
+            QCOMPARE_EXIT(events, 0);
+            QCOMPARE(events.out, QString());
+        }
+    }
+
+    void importNeedsAnEmptyStore()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        const QByteArray exported = run(on(m_fixture, {u"export"_s})).out.toUtf8();
+        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"z","text":"mine"})"_s})), 0);
+        const Run r = run(on(store, {u"import"_s, u"-"_s}), exported);
+        QCOMPARE_EXIT(r, 1);
+        QCOMPARE(r.err, u"livestore: import: the store already holds 1 events; import only into a store without events\n"_s);
+        QCOMPARE(jsonLines(run(on(store, {u"export"_s})).out).size(), 1);
+    }
+
+    void readsNeedAStore_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("events") << QStringList{u"events"_s};
+        QTest::newRow("query") << QStringList{u"query"_s, u"SELECT 1"_s};
+        QTest::newRow("export") << QStringList{u"export"_s};
+        QTest::newRow("verify") << QStringList{u"verify"_s};
+        QTest::newRow("info") << QStringList{u"info"_s};
+    }
+    void readsNeedAStore()
+    {
+        QFETCH(QStringList, args);
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        const Run r = run(on(store, args));
+        QCOMPARE_EXIT(r, 1);
+        QCOMPARE(r.err, u"livestore: there is no store in %1 (no store.db); commit or import events to create one\n"_s.arg(store));
+        QVERIFY(!QFileInfo::exists(store));
+    }
+
+    void badSchemaFile()
+    {
+        QTemporaryDir dir;
+        const QString schema = dir.filePath(u"broken.json"_s);
+        QVERIFY(writeFile(schema, R"({"version":1,"tables":[)"));
+        const Run r = run(on(newStore(dir), {u"commit"_s, u"v1.TodoCreated"_s, u"{}"_s}, schema));
+        QCOMPARE_EXIT(r, 1);
+        QVERIFY2(r.err.startsWith(u"livestore: cannot load the schema "_s + schema + u": "_s), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(newStore(dir)));
+    }
+
+    void verifyDetectsTampering()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        Run r = run(on(store, {u"verify"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"OK: state matches a replay of 4 events\n"_s);
+
+        // Behind the store's back (its process has exited, so the file is not locked).
+        sqlite3 *db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(QDir(store).filePath(u"store.db"_s)).constData(), &db), SQLITE_OK);
+        char *message = nullptr;
+        const int rc = sqlite3_exec(db, "UPDATE todos SET text = 'tampered' WHERE id = 'b'", nullptr, nullptr, &message);
+        const QString sqliteError = message ? QString::fromUtf8(message) : QString();
+        sqlite3_free(message);
+        QCOMPARE(sqlite3_changes(db), 1);
+        sqlite3_close(db);
+        QVERIFY2(rc == SQLITE_OK, qPrintable(sqliteError));
+
+        r = run(on(store, {u"verify"_s}));
+        QCOMPARE_EXIT(r, 1);
+        QVERIFY(r.out.isEmpty());
+        QVERIFY2(r.err.startsWith(u"livestore: verify: the stored state differs from a replay of the eventlog: "
+                                   "table \"todos\""_s), qPrintable(r.err));
+        QVERIFY2(r.err.contains(u"tampered"_s), qPrintable(r.err));
+        QVERIFY2(!r.err.contains(u"uiState"_s), qPrintable(r.err));
+    }
+
+    void rebuildProgress()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        // A changed table rebuilds the state from the eventlog; stderr is not a terminal here, so
+        // progress comes as whole lines, at most one per tenth.
+        Run r = run(on(store, {u"query"_s, u"SELECT id, priority FROM todos ORDER BY id"_s, u"--json"_s}, m_wideSchema));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.out, u"{\"id\":\"a\",\"priority\":0}\n{\"id\":\"b\",\"priority\":0}\n"_s);
+        QCOMPARE(r.err, u"rematerializing 0/4 events\nrematerializing 4/4 events\n"_s);
+        // Once rebuilt, opening is quiet.
+        r = run(on(store, {u"verify"_s}, m_wideSchema));
+        QCOMPARE_EXIT(r, 0);
+        QCOMPARE(r.err, QString());
+    }
+
+    // More events than one page of the listing (1000), and enough for progress in tenths.
+    void manyEvents()
+    {
+        constexpr int Count = 2500;
+        QByteArray input;
+        for (int i = 1; i <= Count; ++i) {
+            const QJsonObject event{{u"seqNum"_s, i}, {u"parentSeqNum"_s, i - 1}, {u"name"_s, u"v1.TodoCreated"_s},
+                                    {u"args"_s, QJsonObject{{u"id"_s, u"t%1"_s.arg(i)}, {u"text"_s, u"todo %1"_s.arg(i)}}},
+                                    {u"clientId"_s, u"c1"_s}, {u"sessionId"_s, u"s1"_s}};
+            input += QJsonDocument(event).toJson(QJsonDocument::Compact) + '\n';
+        }
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        const Run imported = run(on(store, {u"import"_s, u"-"_s}), input);
+        QCOMPARE_EXIT(imported, 0);
+        QCOMPARE(imported.out, u"imported 2500 events, head e2500\n"_s);
+
+        const Run all = run(on(store, {u"events"_s}));
+        QCOMPARE_EXIT(all, 0);
+        const QStringList lines = jsonLines(all.out);
+        QCOMPARE(lines.size(), Count);
+        QVERIFY(lines.constLast().startsWith(u"e2500  v1.TodoCreated    {\"id\":\"t2500\""_s));
+        // Across a page boundary.
+        const Run some = run(on(store, {u"events"_s, u"--json"_s, u"--after"_s, u"e900"_s, u"--limit"_s, u"1201"_s}));
+        QCOMPARE_EXIT(some, 0);
+        const QStringList numbers = seqNums(some.out);
+        QCOMPARE(numbers.size(), 1201);
+        QCOMPARE(numbers.constFirst(), u"e901"_s);
+        QCOMPARE(numbers.constLast(), u"e2101"_s);
+        const Run exported = run(on(store, {u"export"_s}));
+        QCOMPARE_EXIT(exported, 0);
+        const QStringList exportedNumbers = seqNums(exported.out);
+        QCOMPARE(exportedNumbers.size(), Count);
+        QCOMPARE(exportedNumbers.constLast(), u"e2500"_s);
+
+        const Run rebuilt = run(on(store, {u"verify"_s}, m_wideSchema));
+        QCOMPARE_EXIT(rebuilt, 0);
+        const QStringList progress = rebuilt.err.split(u'\n', Qt::SkipEmptyParts);
+        QVERIFY2(progress.size() >= 2 && progress.size() <= 11, qPrintable(rebuilt.err));
+        QCOMPARE(progress.constFirst(), u"rematerializing 0/2500 events"_s);
+        QCOMPARE(progress.constLast(), u"rematerializing 2500/2500 events"_s);
+        QCOMPARE(rebuilt.out, u"OK: state matches a replay of 2500 events\n"_s);
+    }
+
+    void info()
+    {
+        const Run r = run(on(m_fixture, {u"info"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QString error;
+        const auto schema = LiveStore::Schema::fromFile(m_schema, &error);
+        QVERIFY2(schema, qPrintable(error));
+        const QStringList lines = r.out.split(u'\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 8);
+        QCOMPARE(lines.at(0), u"store id:    todos"_s);
+        QCOMPARE(lines.at(1), u"directory:   "_s + QDir(m_fixture).absolutePath());
+        QCOMPARE(lines.at(2), u"client id:   "_s + m_clientId);
+        QVERIFY(lines.at(3).startsWith(u"session id:  "_s));
+        QCOMPARE(lines.at(4), u"head:        e3.1"_s);
+        QCOMPARE(lines.at(5), u"events:      4"_s);
+        QCOMPARE(lines.at(6), u"schema hash: "_s + QString::number(schema->stateHash()));
+        QCOMPARE(lines.at(7), u"tables:      todos (2 rows), uiState (1 row)"_s);
+    }
+
+    void storeId()
+    {
+        QTemporaryDir dir;
+        // Derived from the directory's name, and checked against the store's on every open.
+        const QString store = newStore(dir);
+        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const Run other = run(on(store, {u"--store-id"_s, u"other"_s, u"events"_s}));
+        QCOMPARE_EXIT(other, 1);
+        QCOMPARE(other.err, u"livestore: cannot open the store in %1: the store directory %1 holds store \"todos\", not \"other\"\n"_s.arg(store));
+
+        // A directory whose name is no id works with --store-id.
+        const QString spaced = dir.filePath(u"my store"_s);
+        const QStringList id = {u"--store-id"_s, u"mine"_s};
+        QCOMPARE_EXIT(run(on(spaced, id + QStringList{u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const Run r = run(on(spaced, id + QStringList{u"info"_s}));
+        QCOMPARE_EXIT(r, 0);
+        QVERIFY(r.out.startsWith(u"store id:    mine\n"_s));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Cli)
+#include "tst_cli.moc"

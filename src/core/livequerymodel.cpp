@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "livequerymodel.h"
+
+#include "logging_p.h"
+#include "rowdiff_p.h"
+#include "store.h"
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+namespace {
+
+constexpr int FirstColumnRole = Qt::UserRole + 1;
+
+// Keys compare by type and text, so the integer 1 and the string "1" stay apart.
+QString keyText(const QVariant &value)
+{
+    return QString::number(value.typeId()) + u':' + value.toString();
+}
+
+} // namespace
+
+LiveQueryModel::LiveQueryModel(QObject *parent) : QAbstractListModel(parent) { }
+
+LiveQueryModel::LiveQueryModel(Store *store, const Query &query, QObject *parent)
+    : QAbstractListModel(parent), m_store(store), m_query(query)
+{
+    restart();
+}
+
+LiveQueryModel::~LiveQueryModel() = default;
+
+Store *LiveQueryModel::store() const { return m_store; }
+
+void LiveQueryModel::setStore(Store *store)
+{
+    if (m_store == store)
+        return;
+    m_store = store;
+    Q_EMIT storeChanged();
+    restart();
+}
+
+Query LiveQueryModel::query() const { return m_query; }
+
+void LiveQueryModel::setQuery(const Query &query)
+{
+    if (m_query.isNull() && query.isNull())
+        return;
+    if (!m_query.isNull() && !query.isNull() && m_query == query)
+        return;
+    m_query = query;
+    Q_EMIT queryChanged();
+    restart();
+}
+
+#define LIVESTORE_MODEL_SETTER(Type, member, setter, signal) \
+    void LiveQueryModel::setter(Type value)                   \
+    {                                                         \
+        if (member == value)                                  \
+            return;                                           \
+        member = value;                                       \
+        Q_EMIT signal();                                      \
+        restart();                                            \
+    }
+
+QString LiveQueryModel::sql() const { return m_sql; }
+LIVESTORE_MODEL_SETTER(const QString &, m_sql, setSql, sqlChanged)
+QVariant LiveQueryModel::binds() const { return m_binds; }
+LIVESTORE_MODEL_SETTER(const QVariant &, m_binds, setBinds, bindsChanged)
+QString LiveQueryModel::table() const { return m_table; }
+LIVESTORE_MODEL_SETTER(const QString &, m_table, setTable, tableChanged)
+QVariantMap LiveQueryModel::filter() const { return m_filter; }
+LIVESTORE_MODEL_SETTER(const QVariantMap &, m_filter, setFilter, filterChanged)
+QString LiveQueryModel::orderBy() const { return m_orderBy; }
+LIVESTORE_MODEL_SETTER(const QString &, m_orderBy, setOrderBy, orderByChanged)
+int LiveQueryModel::limit() const { return m_limit; }
+LIVESTORE_MODEL_SETTER(int, m_limit, setLimit, limitChanged)
+QString LiveQueryModel::keyColumn() const { return m_keyColumn; }
+LIVESTORE_MODEL_SETTER(const QString &, m_keyColumn, setKeyColumn, keyColumnChanged)
+
+#undef LIVESTORE_MODEL_SETTER
+
+int LiveQueryModel::count() const { return int(m_rows.size()); }
+QStringList LiveQueryModel::columns() const { return m_columns; }
+QString LiveQueryModel::errorString() const { return m_error; }
+
+void LiveQueryModel::setDeferred(bool deferred)
+{
+    m_deferred = deferred;
+    if (!deferred)
+        restart();
+}
+
+void LiveQueryModel::setError(const QString &error)
+{
+    if (m_error == error)
+        return;
+    m_error = error;
+    Q_EMIT errorStringChanged();
+    if (!error.isEmpty()) {
+        qCWarning(lcQuery, "live query failed: %s", qUtf8Printable(error));
+        Q_EMIT errorOccurred(error);
+    }
+}
+
+Query LiveQueryModel::describedQuery(QString *error) const
+{
+    if (!m_sql.isEmpty()) {
+        switch (m_binds.typeId()) {
+        case QMetaType::UnknownType:
+            return Query::sql(m_sql);
+        case QMetaType::QVariantMap:
+            return Query::sql(m_sql, m_binds.toMap());
+        case QMetaType::QVariantList:
+        case QMetaType::QStringList:
+            return Query::sql(m_sql, m_binds.toList());
+        default:
+            return Query::sql(m_sql, QVariantList{m_binds});
+        }
+    }
+    if (m_table.isEmpty())
+        return {};
+    Query q = Query::from(m_table);
+    for (auto it = m_filter.cbegin(); it != m_filter.cend(); ++it) {
+        const QVariant &v = it.value();
+        if (v.typeId() == QMetaType::QVariantList || v.typeId() == QMetaType::QStringList)
+            q = q.where(it.key(), Query::In, v.toList());
+        else
+            q = q.where(it.key(), v);
+    }
+    const QStringList orderParts = m_orderBy.split(u',', Qt::SkipEmptyParts);
+    for (const QString &part : orderParts) {
+        const QStringList words = part.simplified().split(u' ');
+        const QString direction = words.value(1).toLower();
+        if (words.size() > 2 || (!direction.isEmpty() && direction != u"asc"_s && direction != u"desc"_s)) {
+            *error = u"orderBy: cannot read \"%1\" (expected \"column\", \"column asc\" or \"column desc\")"_s.arg(part.trimmed());
+            return {};
+        }
+        q = q.orderBy(words.first(), direction == u"desc"_s ? Query::Desc : Query::Asc);
+    }
+    if (m_limit >= 0)
+        q = q.limit(m_limit);
+    return q;
+}
+
+void LiveQueryModel::restart()
+{
+    m_subscription.unsubscribe();
+    m_live = {};
+    if (m_deferred)
+        return;
+    QString error;
+    const Query q = m_query.isNull() ? describedQuery(&error) : m_query;
+    if (!error.isEmpty()) {
+        setError(error);
+        return;
+    }
+    if (!m_store || !m_store->isOpen() || q.isNull()) {
+        // Nothing to show: empty the model (fine-grained, columns stay).
+        if (!m_rows.isEmpty()) {
+            beginRemoveRows(QModelIndex(), 0, int(m_rows.size()) - 1);
+            m_rows.clear();
+            m_keys.clear();
+            endRemoveRows();
+            Q_EMIT countChanged();
+        }
+        return;
+    }
+    m_live = m_store->liveQuery(q);
+    m_subscription = m_live.subscribe([this](const QueryResult &result) { apply(result); });
+}
+
+QString LiveQueryModel::rowKey(const QVariantList &row, int keyIndex, QHash<QString, int> *seen) const
+{
+    QString key;
+    if (keyIndex >= 0) {
+        key = keyText(row.value(keyIndex));
+    } else {
+        for (const QVariant &v : row)
+            key += keyText(v) + u'\x1f';
+    }
+    // Duplicate keys (a key column that is not unique) still need distinct identities.
+    const int n = (*seen)[key]++;
+    return n ? key + u'#' + QString::number(n) : key;
+}
+
+void LiveQueryModel::apply(const QueryResult &result)
+{
+    if (!result.isValid()) {
+        setError(result.errorString());
+        return;
+    }
+    setError(QString());
+    const int oldCount = int(m_rows.size());
+
+    const QString keyName = m_keyColumn.isEmpty() ? u"id"_s : m_keyColumn;
+    const int keyIndex = result.columnIndex(keyName);
+    if (!m_keyColumn.isEmpty() && keyIndex < 0)
+        qCWarning(lcQuery, "keyColumn \"%s\" is not a column of the result; rows are matched by "
+                           "their whole content", qUtf8Printable(m_keyColumn));
+    QHash<QString, int> seen;
+    QList<QString> newKeys;
+    newKeys.reserve(result.rowCount());
+    for (const QVariantList &row : result.rows())
+        newKeys.append(rowKey(row, keyIndex, &seen));
+
+    if (result.columns() != m_columns) {
+        // New columns mean new roles: the one case a reset is right for.
+        beginResetModel();
+        m_columns = result.columns();
+        m_rows = result.rows();
+        m_keys = newKeys;
+        endResetModel();
+        Q_EMIT columnsChanged();
+        if (oldCount != m_rows.size())
+            Q_EMIT countChanged();
+        return;
+    }
+
+    const QList<QVariantList> &fresh = result.rows();
+    const QList<RowOperation> ops = diffRows(m_keys, newKeys, [&](int oldRow, int newRow) {
+        QList<int> changed;
+        const QVariantList &a = m_rows.at(oldRow);
+        const QVariantList &b = fresh.at(newRow);
+        for (int c = 0; c < int(b.size()); ++c) {
+            if (a.value(c) != b.at(c) || a.value(c).typeId() != b.at(c).typeId())
+                changed.append(c);
+        }
+        return changed;
+    });
+
+    for (const RowOperation &op : ops) {
+        switch (op.kind) {
+        case RowOperation::Remove:
+            beginRemoveRows(QModelIndex(), op.first, op.last);
+            m_rows.remove(op.first, op.last - op.first + 1);
+            m_keys.remove(op.first, op.last - op.first + 1);
+            endRemoveRows();
+            break;
+        case RowOperation::Insert:
+            beginInsertRows(QModelIndex(), op.first, op.last);
+            for (int i = 0; i <= op.last - op.first; ++i) {
+                m_rows.insert(op.first + i, fresh.at(op.source + i));
+                m_keys.insert(op.first + i, newKeys.at(op.source + i));
+            }
+            endInsertRows();
+            break;
+        case RowOperation::Move: {
+            if (!beginMoveRows(QModelIndex(), op.first, op.first, QModelIndex(), op.destination))
+                break;
+            const int to = op.first < op.destination ? op.destination - 1 : op.destination;
+            m_rows.move(op.first, to);
+            m_keys.move(op.first, to);
+            endMoveRows();
+            break;
+        }
+        case RowOperation::Change: {
+            m_rows[op.first] = fresh.at(op.first);
+            QList<int> roles{Qt::DisplayRole, Qt::EditRole};
+            for (int c : op.columns)
+                roles.append(FirstColumnRole + c);
+            Q_EMIT dataChanged(index(op.first, op.columns.constFirst()),
+                               index(op.first, op.columns.constLast()), roles);
+            break;
+        }
+        }
+    }
+    if (oldCount != m_rows.size())
+        Q_EMIT countChanged();
+}
+
+QVariantMap LiveQueryModel::get(int row) const
+{
+    QVariantMap map;
+    if (row < 0 || row >= m_rows.size())
+        return map;
+    const QVariantList &values = m_rows.at(row);
+    for (qsizetype c = 0; c < m_columns.size(); ++c)
+        map.insert(m_columns.at(c), values.value(c));
+    return map;
+}
+
+int LiveQueryModel::indexOf(const QVariant &key) const
+{
+    const QString keyName = m_keyColumn.isEmpty() ? u"id"_s : m_keyColumn;
+    const qsizetype column = m_columns.indexOf(keyName);
+    if (column < 0)
+        return -1;
+    for (qsizetype r = 0; r < m_rows.size(); ++r) {
+        const QVariant &v = m_rows.at(r).at(column);
+        // Loose on type: QML hands integers over as doubles.
+        if (v == key || v.toString() == key.toString())
+            return int(r);
+    }
+    return -1;
+}
+
+int LiveQueryModel::roleForColumn(const QString &column) const
+{
+    const qsizetype c = m_columns.indexOf(column);
+    return c < 0 ? -1 : FirstColumnRole + int(c);
+}
+
+int LiveQueryModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int LiveQueryModel::columnCount(const QModelIndex &parent) const
+{
+    // A list model with columns too, so QTableView shows every result column.
+    return parent.isValid() ? 0 : std::max(1, int(m_columns.size()));
+}
+
+QVariant LiveQueryModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const QVariantList &row = m_rows.at(index.row());
+    if (role == Qt::DisplayRole || role == Qt::EditRole)
+        return row.value(index.column());
+    const int column = role - FirstColumnRole;
+    if (column >= 0 && column < row.size())
+        return row.at(column);
+    return {};
+}
+
+QVariant LiveQueryModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 && section < m_columns.size())
+        return m_columns.at(section);
+    return QAbstractListModel::headerData(section, orientation, role);
+}
+
+QHash<int, QByteArray> LiveQueryModel::roleNames() const
+{
+    QHash<int, QByteArray> names;
+    if (!m_columns.contains(u"display"_s))
+        names.insert(Qt::DisplayRole, "display");
+    for (qsizetype c = 0; c < m_columns.size(); ++c)
+        names.insert(FirstColumnRole + int(c), m_columns.at(c).toUtf8());
+    return names;
+}
+
+Qt::ItemFlags LiveQueryModel::flags(const QModelIndex &index) const
+{
+    // Read-only: the state changes through events, not through the model.
+    return index.isValid() ? Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemNeverHasChildren
+                           : Qt::NoItemFlags;
+}
+
+} // namespace LiveStore

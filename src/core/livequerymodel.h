@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_LIVEQUERYMODEL_H
+#define LIVESTORE_LIVEQUERYMODEL_H
+
+#include "livestore_export.h"
+#include "query.h"
+#include "reactive.h"
+
+#include <QtCore/qabstractitemmodel.h>
+#include <QtCore/qpointer.h>
+
+namespace LiveStore {
+
+class Store;
+
+// A list model over a live query: one row per result row, one role per result column (named like
+// the column) and, for views with columns (QTableView), one column per result column.
+//
+// When a commit changes the result, the model applies a keyed diff: rows are matched by the key
+// column (keyColumn, else a column named "id", else the whole row), and the model emits the fewest
+// rowsRemoved/rowsInserted/rowsMoved and dataChanged (with only the changed roles). It resets only
+// when the result's columns change.
+//
+// The query is either set in C++ (setQuery) or described by properties: `sql` with `binds`, or
+// `table` with `filter`, `orderBy` and `limit`.
+class LIVESTORE_EXPORT LiveQueryModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(QString sql READ sql WRITE setSql NOTIFY sqlChanged FINAL)
+    Q_PROPERTY(QVariant binds READ binds WRITE setBinds NOTIFY bindsChanged FINAL)
+    Q_PROPERTY(QString table READ table WRITE setTable NOTIFY tableChanged FINAL)
+    Q_PROPERTY(QVariantMap filter READ filter WRITE setFilter NOTIFY filterChanged FINAL)
+    Q_PROPERTY(QString orderBy READ orderBy WRITE setOrderBy NOTIFY orderByChanged FINAL)
+    Q_PROPERTY(int limit READ limit WRITE setLimit NOTIFY limitChanged FINAL)
+    Q_PROPERTY(QString keyColumn READ keyColumn WRITE setKeyColumn NOTIFY keyColumnChanged FINAL)
+    Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
+    Q_PROPERTY(QStringList columns READ columns NOTIFY columnsChanged FINAL)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged FINAL)
+
+public:
+    explicit LiveQueryModel(QObject *parent = nullptr);
+    LiveQueryModel(Store *store, const Query &query, QObject *parent = nullptr);
+    ~LiveQueryModel() override;
+
+    Store *store() const;
+    void setStore(Store *store);
+
+    // C++: any query. Overrides the property description until it is cleared with Query().
+    Query query() const;
+    void setQuery(const Query &query);
+
+    QString sql() const;
+    void setSql(const QString &sql);
+    QVariant binds() const; // a list (positional) or a map (named)
+    void setBinds(const QVariant &binds);
+    QString table() const;
+    void setTable(const QString &table);
+    QVariantMap filter() const; // column -> value (null: IS NULL, a list: IN)
+    void setFilter(const QVariantMap &filter);
+    QString orderBy() const;    // "text", "completed, text desc"
+    void setOrderBy(const QString &orderBy);
+    int limit() const;          // -1: none
+    void setLimit(int limit);
+    QString keyColumn() const;
+    void setKeyColumn(const QString &column);
+
+    int count() const;
+    QStringList columns() const;
+    QString errorString() const;
+
+    Q_INVOKABLE QVariantMap get(int row) const;
+    Q_INVOKABLE int indexOf(const QVariant &key) const;
+    // Role of a result column, -1 if there is none.
+    Q_INVOKABLE int roleForColumn(const QString &column) const;
+
+    // QAbstractItemModel
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+
+Q_SIGNALS:
+    void storeChanged();
+    void queryChanged();
+    void sqlChanged();
+    void bindsChanged();
+    void tableChanged();
+    void filterChanged();
+    void orderByChanged();
+    void limitChanged();
+    void keyColumnChanged();
+    void countChanged();
+    void columnsChanged();
+    void errorStringChanged();
+    // The query failed (bad SQL, unknown column...); errorString() says why.
+    void errorOccurred(const QString &errorString);
+
+protected:
+    // While deferred (QML: between classBegin and componentComplete) property changes do not run
+    // the query; ending the deferral runs it once.
+    void setDeferred(bool deferred);
+
+private:
+    void restart();
+    Query describedQuery(QString *error) const;
+    void apply(const QueryResult &result);
+    void setError(const QString &error);
+    QString rowKey(const QVariantList &row, int keyIndex, QHash<QString, int> *seen) const;
+
+    QPointer<Store> m_store;
+    Query m_query;
+    QString m_sql;
+    QVariant m_binds;
+    QString m_table;
+    QVariantMap m_filter;
+    QString m_orderBy;
+    int m_limit = -1;
+    QString m_keyColumn;
+    bool m_deferred = false;
+
+    LiveQuery m_live;
+    Subscription m_subscription;
+    QStringList m_columns;
+    QList<QVariantList> m_rows;
+    QList<QString> m_keys;
+    QString m_error;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_LIVEQUERYMODEL_H
