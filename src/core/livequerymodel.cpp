@@ -117,6 +117,11 @@ Query LiveQueryModel::describedQuery(QString *error) const
         case QMetaType::QStringList:
             return Query::sql(m_sql, m_binds.toList());
         default:
+            // A JavaScript array or object (QJSValue) converts; any other value is the one bind.
+            if (m_binds.canConvert<QVariantList>() && m_binds.typeId() != QMetaType::QString)
+                return Query::sql(m_sql, m_binds.toList());
+            if (m_binds.canConvert<QVariantMap>())
+                return Query::sql(m_sql, m_binds.toMap());
             return Query::sql(m_sql, QVariantList{m_binds});
         }
     }

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "qmllivequery.h"
+
+#include "qmlstore.h"
+
+#include <QtQml/qqmlinfo.h>
+
+namespace LiveStore {
+
+QmlLiveQuery::QmlLiveQuery(QObject *parent) : LiveQueryModel(parent)
+{
+    connect(this, &LiveQueryModel::errorOccurred, this,
+            [this](const QString &error) { qmlWarning(this) << error; });
+}
+
+void QmlLiveQuery::setQmlStore(QmlStore *store)
+{
+    if (m_qmlStore == store)
+        return;
+    QObject::disconnect(m_statusConnection);
+    m_qmlStore = store;
+    if (store)
+        m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlLiveQuery::storeStatusChanged);
+    Q_EMIT qmlStoreChanged();
+    storeStatusChanged();
+}
+
+void QmlLiveQuery::storeStatusChanged()
+{
+    // The C++ store exists only while the element is Ready (it is replaced when reopened).
+    setStore(m_qmlStore ? m_qmlStore->store() : nullptr);
+}
+
+void QmlLiveQuery::classBegin()
+{
+    setDeferred(true);
+}
+
+void QmlLiveQuery::componentComplete()
+{
+    setDeferred(false);
+}
+
+} // namespace LiveStore

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_QMLSTORE_H
+#define LIVESTORE_QMLSTORE_H
+
+#include <store.h>
+
+#include <QtCore/qobject.h>
+#include <QtCore/qurl.h>
+#include <QtQml/qqmllist.h>
+#include <QtQml/qqmlparserstatus.h>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+#include <optional>
+
+namespace LiveStore {
+
+class QmlStoreRegistry;
+
+// `Store` in QML: opens a LiveStore store when the element is complete.
+//
+//     Store {
+//         id: store
+//         storeId: "todomvc"
+//         schema: "qrc:/todos.json"          // and/or inline Table/EventDefinition children
+//     }
+//
+// Without `directory` (and not `inMemory`) the store lives in the application's data location,
+// <AppDataLocation>/livestore/<storeId>. With `registry`, stores of the same id are shared.
+class QmlStore : public QObject, public QQmlParserStatus
+{
+    Q_OBJECT
+    Q_MOC_INCLUDE("qmlstoreregistry.h")
+    QML_NAMED_ELEMENT(Store)
+    Q_INTERFACES(QQmlParserStatus)
+    Q_PROPERTY(QString storeId READ storeId WRITE setStoreId NOTIFY storeIdChanged FINAL)
+    Q_PROPERTY(QUrl schema READ schema WRITE setSchema NOTIFY schemaChanged FINAL)
+    Q_PROPERTY(QString directory READ directory WRITE setDirectory NOTIFY directoryChanged FINAL)
+    Q_PROPERTY(bool inMemory READ inMemory WRITE setInMemory NOTIFY inMemoryChanged FINAL)
+    Q_PROPERTY(LiveStore::QmlStoreRegistry *registry READ registry WRITE setRegistry NOTIFY registryChanged FINAL)
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged FINAL)
+    Q_PROPERTY(BootStage bootStage READ bootStage NOTIFY bootStatusChanged FINAL)
+    Q_PROPERTY(qreal progress READ progress NOTIFY bootStatusChanged FINAL)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged FINAL)
+    Q_PROPERTY(QString head READ head NOTIFY headChanged FINAL)
+    Q_PROPERTY(QString clientId READ clientId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString sessionId READ sessionId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QQmlListProperty<QObject> data READ data FINAL) // schema elements, documents, anything
+    Q_CLASSINFO("DefaultProperty", "data")
+
+public:
+    enum Status { Null, Loading, Ready, Error };
+    Q_ENUM(Status)
+    enum BootStage { BootIdle, BootLoading, BootMigrating, BootRematerializing, BootDone };
+    Q_ENUM(BootStage)
+
+    explicit QmlStore(QObject *parent = nullptr);
+    ~QmlStore() override;
+
+    QString storeId() const { return m_storeId; }
+    void setStoreId(const QString &storeId);
+    QUrl schema() const { return m_schema; }
+    void setSchema(const QUrl &schema);
+    QString directory() const { return m_directory; }
+    void setDirectory(const QString &directory);
+    bool inMemory() const { return m_inMemory; }
+    void setInMemory(bool inMemory);
+    QmlStoreRegistry *registry() const { return m_registry; }
+    void setRegistry(QmlStoreRegistry *registry);
+
+    Status status() const { return m_status; }
+    BootStage bootStage() const { return m_bootStage; }
+    qreal progress() const { return m_progress; }
+    QString errorString() const { return m_error; }
+    QString head() const;
+    QString clientId() const;
+    QString sessionId() const;
+    QQmlListProperty<QObject> data();
+
+    // The C++ store, for C++ code next to the QML (null until Ready).
+    Store *store() const { return m_store.get(); }
+    // A client document's definition, from the open store or, before it opens, from the schema
+    // as declared so far: ClientDocument elements use it to create their fields early, while
+    // bindings are still being set up.
+    std::optional<ClientDocumentDef> clientDocumentDefinition(const QString &name);
+
+    // Commits one event; false (with errorString and a QML warning) when it is rejected.
+    Q_INVOKABLE bool commit(const QString &name, const QVariantMap &args = {});
+    // Commits [{name, args}, ...] atomically: all or none.
+    Q_INVOKABLE bool commitAll(const QVariantList &events);
+    // One-shot read: an array of row objects ([] on error, with a warning).
+    Q_INVOKABLE QVariantList query(const QString &sql, const QVariant &binds = {});
+
+    void classBegin() override;
+    void componentComplete() override;
+
+Q_SIGNALS:
+    void storeIdChanged();
+    void schemaChanged();
+    void directoryChanged();
+    void inMemoryChanged();
+    void registryChanged();
+    void statusChanged();
+    void bootStatusChanged();
+    void errorStringChanged();
+    void headChanged();
+    // After each commit, with [{name, args, seqNum}, ...].
+    void committed(const QVariantList &events);
+
+private:
+    void reopen();
+    void setStatus(Status status);
+    void setError(const QString &error);
+    bool loadSchema(Schema *schema);
+    void attach(std::shared_ptr<Store> store);
+    void onBootStatus(const BootStatus &status);
+
+    QString m_storeId;
+    QUrl m_schema;
+    QString m_directory;
+    bool m_inMemory = false;
+    QmlStoreRegistry *m_registry = nullptr;
+    Status m_status = Null;
+    BootStage m_bootStage = BootIdle;
+    qreal m_progress = 0;
+    QString m_error;
+    QList<QObject *> m_data;
+    bool m_complete = false;
+    std::shared_ptr<Store> m_store;
+    QMetaObject::Connection m_committedConnection;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_QMLSTORE_H

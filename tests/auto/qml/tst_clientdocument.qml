@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: BSD-3-Clause
+import QtQuick
+import QtTest
+import LiveStore
+
+TestCase {
+    id: test
+    name: "ClientDocument"
+
+    // Bindings that read fields before anything is complete: they must see the fields.
+    Text { id: label; text: ui.filter === "active" ? "Active" : "All" }
+    Text { id: draft; text: ui.newTodoText }
+
+    Store {
+        id: store
+        storeId: "qml-document"
+        inMemory: true
+        schema: Qt.resolvedUrl("data/notes.json")
+        ClientDocument { id: ui; document: "uiState" }
+    }
+
+    SignalSpy { id: valueSpy; target: ui; signalName: "contentChanged" }
+
+    function test_1_defaults() {
+        compare(ui.filter, "all")
+        compare(ui.newTodoText, "")
+        compare(ui.value.filter, "all")
+        compare(label.text, "All")
+        compare(ui.store, store)
+    }
+
+    function test_2_setBindsThrough() {
+        valueSpy.clear()
+        verify(ui.set({ filter: "active" }))
+        compare(ui.filter, "active")
+        compare(label.text, "Active")
+        compare(ui.newTodoText, "")
+        compare(valueSpy.count, 1)
+        // Stored as a client-only event in the eventlog.
+        const rows = store.query("SELECT name FROM __livestore_eventlog WHERE name = 'uiStateSet'")
+        compare(rows.length, 1)
+    }
+
+    function test_3_assignmentCommits() {
+        ui.newTodoText = "hello"
+        compare(ui.newTodoText, "hello")
+        compare(draft.text, "hello")
+        compare(ui.filter, "active") // merged, not replaced
+        const stored = store.query("SELECT value FROM uiState")[0].value
+        compare(stored.newTodoText, "hello")
+        compare(stored.filter, "active")
+    }
+
+    function test_4_outsideTheStore() {
+        const d = Qt.createQmlObject('import LiveStore; ClientDocument { document: "uiState" }', test)
+        d.store = store
+        compare(d.filter, "active")
+        compare(d.newTodoText, "hello")
+        d.destroy()
+    }
+
+    function test_5_unknownDocument() {
+        ignoreWarning(/unknown client document "nope"/)
+        const d = Qt.createQmlObject('import LiveStore; ClientDocument { document: "nope" }', test)
+        d.store = store
+        verify(d.errorString.indexOf("unknown client document") === 0)
+        d.destroy()
+    }
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: BSD-3-Clause
+import QtQuick
+import QtTest
+import LiveStore
+
+TestCase {
+    id: test
+    name: "Store"
+
+    Store {
+        id: store
+        storeId: "qml-store"
+        inMemory: true
+        Table {
+            name: "todos"
+            Column { name: "id"; type: "text"; primaryKey: true }
+            Column { name: "text"; type: "text"; defaultValue: "" }
+            Column { name: "completed"; type: "boolean"; defaultValue: false }
+        }
+        EventDefinition {
+            name: "v1.TodoCreated"
+            args: ({ id: "string", text: "string" })
+            sql: "INSERT INTO todos (id, text) VALUES ($id, $text)"
+        }
+        EventDefinition {
+            name: "v1.TodoCompleted"
+            args: ({ id: "string" })
+            sql: ["UPDATE todos SET completed = 1 WHERE id = $id"]
+        }
+    }
+
+    Component {
+        id: brokenStore
+        Store { storeId: "broken"; inMemory: true; schema: "file:///nonexistent/schema.json" }
+    }
+
+    Component {
+        id: badInline
+        Store {
+            storeId: "bad-inline"
+            inMemory: true
+            Table { name: "t"; Column { name: "id"; type: "txt"; primaryKey: true } }
+            EventDefinition { name: "e"; sql: "DELETE FROM t" }
+        }
+    }
+
+    function test_1_ready() {
+        compare(store.status, Store.Ready)
+        compare(store.errorString, "")
+        compare(store.head, "e0")
+        compare(store.bootStage, Store.BootDone)
+        compare(store.progress, 1)
+        verify(store.clientId.length > 0)
+    }
+
+    function test_2_commitAndQuery() {
+        verify(store.commit("v1.TodoCreated", { id: "a", text: "Write tests" }))
+        verify(store.commit("v1.TodoCompleted", { id: "a" }))
+        const rows = store.query("SELECT * FROM todos WHERE id = ?", ["a"])
+        compare(rows.length, 1)
+        compare(rows[0].text, "Write tests")
+        compare(rows[0].completed, true)
+        compare(store.head, "e2")
+    }
+
+    function test_commitAllIsAtomic() {
+        const before = store.query("SELECT count(*) AS n FROM todos")[0].n
+        ignoreWarning(/UNIQUE constraint failed: todos\.id/)
+        verify(!store.commitAll([
+            { name: "v1.TodoCreated", args: { id: "x1", text: "one" } },
+            { name: "v1.TodoCreated", args: { id: "x1", text: "dup" } }
+        ]))
+        compare(store.query("SELECT count(*) AS n FROM todos")[0].n, before)
+        verify(store.commitAll([
+            { name: "v1.TodoCreated", args: { id: "x2", text: "two" } },
+            { name: "v1.TodoCreated", args: { id: "x3", text: "three" } }
+        ]))
+        compare(store.query("SELECT count(*) AS n FROM todos")[0].n, before + 2)
+    }
+
+    function test_badInput_data() {
+        return [
+            { tag: "unknown event", name: "v1.Nope", args: {}, error: "unknown event \"v1.Nope\": it is not defined in the schema" },
+            { tag: "missing arg", name: "v1.TodoCreated", args: { id: "q" }, error: "event \"v1.TodoCreated\": missing argument \"text\" (string)" },
+            { tag: "wrong type", name: "v1.TodoCreated", args: { id: 5, text: "t" }, error: "event \"v1.TodoCreated\": argument \"id\" must be a string, got an integer" },
+        ]
+    }
+    function test_badInput(data) {
+        ignoreWarning(new RegExp(data.error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        verify(!store.commit(data.name, data.args))
+        compare(store.errorString, data.error)
+        verify(store.commit("v1.TodoCreated", { id: "ok-" + data.tag, text: "still works" }))
+    }
+
+    function test_badQuery() {
+        ignoreWarning(/query failed: .*no such table: nope/)
+        compare(store.query("SELECT * FROM nope").length, 0)
+        ignoreWarning(/query failed: queries only read/)
+        compare(store.query("DELETE FROM todos").length, 0)
+    }
+
+    function test_missingSchemaFile() {
+        ignoreWarning(/cannot read the schema file:\/\/\/nonexistent\/schema.json/)
+        const s = createTemporaryObject(brokenStore, test)
+        compare(s.status, Store.Error)
+        verify(s.errorString.indexOf("cannot read the schema") === 0)
+        ignoreWarning(/commit: the store is not open/)
+        verify(!s.commit("anything", {}))
+    }
+
+    function test_badInlineSchema() {
+        ignoreWarning(/unknown column type "txt"/)
+        const s = createTemporaryObject(badInline, test)
+        compare(s.status, Store.Error)
+        verify(s.errorString.indexOf("unknown column type \"txt\"") >= 0, s.errorString)
+    }
+}
