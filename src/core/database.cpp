@@ -75,11 +75,22 @@ struct AuthorizerCollector
 {
     QStringList reads;
     QStringList writes;
+    bool controlsConnection = false;
 };
 
 int collectTables(void *data, int action, const char *arg1, const char *, const char *, const char *)
 {
     auto *collector = static_cast<AuthorizerCollector *>(data);
+    switch (action) {
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+        collector->controlsConnection = true;
+        return SQLITE_OK;
+    default:
+        break;
+    }
     if (!arg1 || qstrncmp(arg1, "sqlite_", 7) == 0)
         return SQLITE_OK;
     QStringList *target = nullptr;
@@ -151,6 +162,7 @@ Database::Statement *Database::prepare(const QString &sql)
     s->readTables = collector.reads;
     s->writeTables = collector.writes;
     s->isReadOnly = sqlite3_stmt_readonly(stmt);
+    s->controlsConnection = collector.controlsConnection;
     const int params = sqlite3_bind_parameter_count(stmt);
     for (int i = 1; i <= params; ++i) {
         const char *name = sqlite3_bind_parameter_name(stmt, i);
@@ -296,10 +308,10 @@ QVariant decodeJson(const char *text, int size)
         if (error.error == QJsonParseError::NoError)
             return doc.isObject() ? QVariant(doc.object().toVariantMap())
                                   : QVariant(doc.array().toVariantList());
-    } else {
-        // A scalar: parse it as the only element of an array.
+    } else if (size > 0) {
+        // A scalar: parse it as the only element of an array ("1,2" parses as two: not JSON).
         const QJsonDocument doc = QJsonDocument::fromJson("[" + bytes + "]", &error);
-        if (error.error == QJsonParseError::NoError)
+        if (error.error == QJsonParseError::NoError && doc.array().size() == 1)
             return doc.array().at(0).toVariant();
     }
     // Not JSON after all (written by raw SQL): hand back the text rather than lose it.

@@ -35,6 +35,9 @@ public:
         QStringList columnNames;
         QList<ColumnDecoder> decoders;
         bool isReadOnly = true;
+        // BEGIN/COMMIT/SAVEPOINT/ATTACH...: never from user queries or materializers, since the
+        // store owns the transaction that keeps an event and its effects together.
+        bool controlsConnection = false;
         ~Statement();
     };
 

@@ -465,13 +465,19 @@ Query::Compiled Query::compile(const Schema *schema) const
 
 QString Query::key() const
 {
+    // Every part carries its length and type, so no value can imitate a separator, and blobs are
+    // hex (their bytes are not text).
+    auto part = [](const QVariant &v) -> QString {
+        const QString text = v.typeId() == QMetaType::QByteArray ? QString::fromLatin1(v.toByteArray().toHex())
+                                                                 : v.toString();
+        return QString::number(v.typeId()) + u':' + QString::number(text.size()) + u':' + text;
+    };
     const Compiled c = compile();
-    QString k = c.sql;
+    QString k = QString::number(c.sql.size()) + u':' + c.sql;
     for (const QVariant &v : c.binds)
-        k += u'\x1f' + QString::number(v.typeId()) + u':' + v.toString();
+        k += u'|' + part(v);
     for (auto it = c.namedBinds.cbegin(); it != c.namedBinds.cend(); ++it)
-        k += u'\x1e' + it.key() + u'=' + QString::number(it.value().typeId()) + u':'
-                + it.value().toString();
+        k += u'|' + QString::number(it.key().size()) + u':' + it.key() + u'=' + part(it.value());
     return k;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "schema.h"
 
+#include "materializercontext.h"
 #include "sqlutil_p.h"
 
 #include <QtCore/qjsonarray.h>
@@ -121,6 +122,9 @@ QJsonValue defaultJson(const ColumnDef &c)
     case ColumnDef::DefaultKind::Sql:
         return QJsonObject{{u"sql"_s, c.defaultSql}};
     case ColumnDef::DefaultKind::Value:
+        // A JSON column's default is JSON text: `true` and `1` are different defaults there.
+        if (c.type == ColumnType::Json && !c.defaultValue.isNull())
+            return sql::jsonText(c.defaultValue);
         return QJsonValue::fromVariant(Query::encodeValue(c.defaultValue));
     }
     return QJsonValue::Undefined;
@@ -334,8 +338,10 @@ std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QStrin
             break;
         case ArgType::Integer:
             if (isIntegerVariant(v)) {
+                const bool isUnsigned = v.typeId() == QMetaType::ULongLong || v.typeId() == QMetaType::UInt
+                        || v.typeId() == QMetaType::ULong || v.typeId() == QMetaType::UShort;
                 const qint64 n = v.toLongLong();
-                if (std::abs(double(n)) > maxSafeInteger)
+                if ((isUnsigned && v.toULongLong() > quint64(maxSafeInteger)) || std::abs(double(n)) > maxSafeInteger)
                     return fail(u"argument \"%1\" is outside the exactly representable integer range (±2^53)"_s.arg(a.name));
                 out.insert(a.name, n);
             } else if (v.typeId() == QMetaType::Double || v.typeId() == QMetaType::Float) {
@@ -375,7 +381,8 @@ std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QStrin
         }
         case ArgType::Json: {
             const QJsonValue j = QJsonValue::fromVariant(v);
-            if (j.isUndefined())
+            // fromVariant() gives null (or undefined) for types JSON has no form for (QPoint...).
+            if (j.isUndefined() || (j.isNull() && v.typeId() != QMetaType::Nullptr))
                 return fail(u"argument \"%1\" cannot be represented as JSON (%2)"_s.arg(a.name, describeType(v)));
             // Normalized to what JSON gives back (maps, lists, numbers as double or qint64).
             out.insert(a.name, j.isNull() ? QVariant::fromValue(nullptr) : j.toVariant());
@@ -497,38 +504,33 @@ EventDef ClientDocumentDef::setEventDef() const
     def.arg(ArgDef{u"id"_s, ArgType::String}.optional());
     def.arg(u"value"_s, ArgType::Json);
     const ClientDocumentDef doc = *this;
-    def.materialize([doc](const EventRecord &event, MaterializerContext &) -> Writes {
+    def.materialize([doc](const EventRecord &event, MaterializerContext &context) -> Writes {
         const QVariant idArg = event.args.value(u"id"_s);
         const QString id = idArg.typeId() == QMetaType::QString ? idArg.toString() : doc.defaultId;
         const QJsonValue value = QJsonValue::fromVariant(event.args.value(u"value"_s));
-        const QString table = sql::quoteIdentifier(doc.name);
+        QJsonValue stored;
         if (doc.partialSet && value.isObject()) {
-            const QJsonObject patch = value.toObject();
+            // Per-field last-write-wins: the fields in the event replace the stored ones (or the
+            // defaults), the others stay. Merged here rather than with json_set(), whose paths
+            // cannot name every key.
+            const QueryResult current = context.query(Query::from(doc.name).select({u"value"_s}).where(u"id"_s, id));
             QJsonObject merged = doc.defaultValue;
+            if (!current.isEmpty()) {
+                const QJsonObject old = QJsonObject::fromVariantMap(current.scalar().toMap());
+                for (auto it = old.begin(); it != old.end(); ++it)
+                    merged.insert(it.key(), it.value());
+            }
+            const QJsonObject patch = value.toObject();
             for (auto it = patch.begin(); it != patch.end(); ++it)
                 merged.insert(it.key(), it.value());
-            QVariantList binds{id, QString::fromUtf8(sql::jsonBytes(merged))};
-            // Per-field last-write-wins: only the fields in the patch replace stored ones.
-            QStringList paths;
-            for (auto it = patch.begin(); it != patch.end(); ++it) {
-                QString escapedKey = it.key();
-                escapedKey.replace(u'"', u"\\\""_s);
-                paths.append(u"'$.\"%1\"', json(?)"_s.arg(escapedKey.replace(u'\'', u"''"_s)));
-                binds.append(QString::fromUtf8(sql::jsonBytes(it.value())));
-            }
-            QString text = u"INSERT INTO "_s + table + u" (\"id\", \"value\") VALUES (?, json(?))"_s;
-            if (paths.isEmpty())
-                text += u" ON CONFLICT (\"id\") DO NOTHING"_s;
-            else
-                text += u" ON CONFLICT (\"id\") DO UPDATE SET \"value\" = json_set(\"value\", "_s
-                        + paths.join(u", "_s) + u')';
-            return {Query::sql(text, binds)};
+            stored = merged;
+        } else {
+            stored = value.isUndefined() || value.isNull() ? QJsonValue(doc.defaultValue) : value;
         }
-        const QJsonValue full = value.isUndefined() || value.isNull() ? QJsonValue(doc.defaultValue) : value;
-        return {Query::sql(u"INSERT INTO "_s + table
+        return {Query::sql(u"INSERT INTO "_s + sql::quoteIdentifier(doc.name)
                                    + u" (\"id\", \"value\") VALUES (?, json(?)) ON CONFLICT (\"id\") "
                                      u"DO UPDATE SET \"value\" = excluded.\"value\""_s,
-                           QVariantList{id, QString::fromUtf8(sql::jsonBytes(full))})};
+                           QVariantList{id, QString::fromUtf8(sql::jsonBytes(stored))})};
     });
     return def;
 }
@@ -663,7 +665,9 @@ QString Schema::validate() const
         const QString where = u"table \"%1\""_s.arg(t.name);
         if (t.name.isEmpty())
             problems.append(u"a table has no name"_s);
-        if (t.name.startsWith(u"__livestore"_s) || t.name.startsWith(u"sqlite_"_s, Qt::CaseInsensitive))
+        // SQLite compares identifiers case-insensitively.
+        if (t.name.startsWith(u"__livestore"_s, Qt::CaseInsensitive)
+            || t.name.startsWith(u"sqlite_"_s, Qt::CaseInsensitive))
             problems.append(where + u": the name is reserved"_s);
         if (t.columns.isEmpty())
             problems.append(where + u": no columns"_s);

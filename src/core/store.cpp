@@ -799,6 +799,8 @@ bool StorePrivate::runWrites(Database &target, const EventRecord &event, const W
             return fail(where() + u": "_s + target.lastError());
         if (w.kind() == Query::Select || w.kind() == Query::Count)
             return fail(where() + u": returned a read query; materializers return writes"_s);
+        if (s->controlsConnection)
+            return fail(where() + u": materializers cannot control transactions or attach databases"_s);
         if (!target.execute(s, c.binds, c.namedBinds))
             return fail(where() + u" failed: "_s + target.lastError());
         if (touched) {
@@ -947,7 +949,7 @@ QueryResult StorePrivate::read(Database &target, const Query &query, QStringList
     Database::Statement *s = target.prepare(c.sql);
     if (!s)
         return QueryResult::failure(target.lastError());
-    if (!s->isReadOnly)
+    if (!s->isReadOnly || s->controlsConnection)
         return QueryResult::failure(u"queries only read; change the state by committing events"_s);
     if (tables)
         *tables = s->readTables;
