@@ -86,6 +86,20 @@ int LiveQueryModel::count() const { return int(m_rows.size()); }
 QStringList LiveQueryModel::columns() const { return m_columns; }
 QString LiveQueryModel::errorString() const { return m_error; }
 
+QVariantList LiveQueryModel::rows() const
+{
+    QVariantList list;
+    list.reserve(m_rows.size());
+    for (int r = 0; r < int(m_rows.size()); ++r)
+        list.append(get(r));
+    return list;
+}
+
+QVariant LiveQueryModel::value() const
+{
+    return m_rows.isEmpty() ? QVariant() : m_rows.constFirst().value(0);
+}
+
 void LiveQueryModel::setDeferred(bool deferred)
 {
     m_deferred = deferred;
@@ -170,6 +184,7 @@ void LiveQueryModel::restart()
             m_keys.clear();
             endRemoveRows();
             Q_EMIT countChanged();
+            Q_EMIT resultChanged();
         }
         return;
     }
@@ -221,6 +236,7 @@ void LiveQueryModel::apply(const QueryResult &result)
         Q_EMIT columnsChanged();
         if (oldCount != m_rows.size())
             Q_EMIT countChanged();
+        Q_EMIT resultChanged();
         return;
     }
 
@@ -274,6 +290,8 @@ void LiveQueryModel::apply(const QueryResult &result)
     }
     if (oldCount != m_rows.size())
         Q_EMIT countChanged();
+    if (!ops.isEmpty())
+        Q_EMIT resultChanged();
 }
 
 QVariantMap LiveQueryModel::get(int row) const

@@ -36,6 +36,11 @@ class LIVESTORE_EXPORT LiveQueryModel : public QAbstractListModel
     Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
     Q_PROPERTY(QStringList columns READ columns NOTIFY columnsChanged FINAL)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged FINAL)
+    // The whole result as a list of row objects, and its first value (first column of the first
+    // row): for small results and aggregates, e.g. `counts.value` or `counts.rows[0].active`.
+    // Both notify on every change of the result.
+    Q_PROPERTY(QVariantList rows READ rows NOTIFY resultChanged FINAL)
+    Q_PROPERTY(QVariant value READ value NOTIFY resultChanged FINAL)
 
 public:
     explicit LiveQueryModel(QObject *parent = nullptr);
@@ -66,6 +71,8 @@ public:
 
     int count() const;
     QStringList columns() const;
+    QVariantList rows() const;
+    QVariant value() const;
     QString errorString() const;
 
     Q_INVOKABLE QVariantMap get(int row) const;
@@ -94,6 +101,8 @@ Q_SIGNALS:
     void countChanged();
     void columnsChanged();
     void errorStringChanged();
+    // After the model applied a changed result (once per commit that changed it).
+    void resultChanged();
     // The query failed (bad SQL, unknown column...); errorString() says why.
     void errorOccurred(const QString &errorString);
 

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: BSD-3-Clause
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import LiveStore
+
+ApplicationWindow {
+    id: window
+    // Set by main.cpp: where the store lives (empty: the app's data folder) or in memory.
+    required property string storeDirectory
+    required property bool inMemory
+    property url schemaUrl: "qrc:/todos.json"
+
+    width: 560
+    height: 680
+    visible: true
+    title: qsTr("todos")
+    color: "#f5f5f5"
+
+    Store {
+        id: store
+        objectName: "store"
+        storeId: "todomvc"
+        schema: window.schemaUrl
+        directory: window.storeDirectory
+        inMemory: window.inMemory
+        // The UI state (the new todo's text, the filter) is a client document: local to this
+        // client, kept across restarts.
+        ClientDocument { id: ui; objectName: "ui"; document: "uiState" }
+    }
+
+    LiveQuery {
+        id: todos
+        objectName: "todos"
+        store: store
+        sql: "SELECT id, text, completed FROM todos WHERE deletedAt IS NULL"
+             + (ui.filter === "active" ? " AND completed = 0" : ui.filter === "completed" ? " AND completed = 1" : "")
+             + " ORDER BY rowid"
+    }
+    LiveQuery {
+        id: counts
+        store: store
+        sql: "SELECT count(*) AS total, coalesce(sum(completed = 0), 0) AS active FROM todos WHERE deletedAt IS NULL"
+        readonly property int total: rows.length > 0 ? rows[0].total : 0
+        readonly property int active: rows.length > 0 ? rows[0].active : 0
+    }
+
+    function newId() {
+        return Date.now().toString(36) + Math.random().toString(36).slice(2, 8)
+    }
+    function addTodo(text) {
+        const trimmed = text.trim()
+        if (trimmed.length === 0)
+            return
+        store.commitAll([
+            { name: "v1.TodoCreated", args: { id: newId(), text: trimmed } },
+            { name: "uiStateSet", args: { value: { newTodoText: "" } } }
+        ])
+    }
+    function toggleAll() {
+        // All completed: uncomplete all; else complete the active ones. One atomic commit.
+        const all = store.query("SELECT id, completed FROM todos WHERE deletedAt IS NULL")
+        const target = counts.active > 0
+        const events = []
+        for (const t of all)
+            if (t.completed !== target)
+                events.push({ name: target ? "v1.TodoCompleted" : "v1.TodoUncompleted", args: { id: t.id } })
+        if (events.length > 0)
+            store.commitAll(events)
+    }
+
+    Item {
+        anchors.fill: parent
+        visible: store.status === Store.Error
+        Label {
+            anchors.centerIn: parent
+            width: parent.width - 40
+            wrapMode: Text.Wrap
+            color: "#b83f45"
+            text: qsTr("The store could not open: %1").arg(store.errorString)
+        }
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 24
+        spacing: 0
+        visible: store.status === Store.Ready
+
+        Label {
+            Layout.alignment: Qt.AlignHCenter
+            text: "todos"
+            font.pixelSize: 72
+            font.weight: Font.Thin
+            color: "#b83f45"
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            Layout.topMargin: 16
+            implicitHeight: 62
+            color: "white"
+            RowLayout {
+                anchors.fill: parent
+                anchors.leftMargin: 12
+                spacing: 8
+                CheckBox {
+                    objectName: "toggleAll"
+                    visible: counts.total > 0
+                    checked: counts.total > 0 && counts.active === 0
+                    onClicked: window.toggleAll()
+                    ToolTip.text: qsTr("Mark all as complete")
+                }
+                TextField {
+                    id: newTodo
+                    objectName: "newTodo"
+                    Layout.fillWidth: true
+                    placeholderText: qsTr("What needs to be done?")
+                    font.pixelSize: 22
+                    focus: true
+                    background: null
+                    text: ui.newTodoText
+                    onTextEdited: ui.newTodoText = text
+                    Keys.onReturnPressed: window.addTodo(text)
+                    Keys.onEnterPressed: window.addTodo(text)
+                }
+            }
+        }
+
+        ListView {
+            id: list
+            objectName: "todoList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: todos
+            delegate: TodoDelegate {
+                width: list.width
+                onToggled: store.commit(completed ? "v1.TodoUncompleted" : "v1.TodoCompleted", { id: id })
+                onRemoved: store.commit("v1.TodoDeleted", { id: id, deletedAt: Date.now() })
+                // An emptied todo is deleted, as TodoMVC does.
+                onEdited: (text) => text.length > 0 ? store.commit("v1.TodoEdited", { id: id, text: text })
+                                                     : store.commit("v1.TodoDeleted", { id: id, deletedAt: Date.now() })
+            }
+        }
+
+        Rectangle {
+            Layout.fillWidth: true
+            implicitHeight: 44
+            visible: counts.total > 0
+            color: "white"
+            RowLayout {
+                anchors.fill: parent
+                anchors.leftMargin: 15
+                anchors.rightMargin: 15
+                Label {
+                    objectName: "itemsLeft"
+                    text: counts.active === 1 ? qsTr("1 item left") : qsTr("%1 items left").arg(counts.active)
+                    color: "#777"
+                }
+                Item { Layout.fillWidth: true }
+                Repeater {
+                    model: [{ value: "all", label: qsTr("All") }, { value: "active", label: qsTr("Active") },
+                            { value: "completed", label: qsTr("Completed") }]
+                    FilterButton {
+                        required property var modelData
+                        objectName: "filter-" + modelData.value
+                        value: modelData.value
+                        text: modelData.label
+                        selected: ui.filter === value
+                        onClicked: ui.filter = value
+                    }
+                }
+                Item { Layout.fillWidth: true }
+                AbstractButton {
+                    objectName: "clearCompleted"
+                    visible: counts.total > counts.active
+                    contentItem: Text { text: qsTr("Clear completed"); color: "#777" }
+                    onClicked: store.commit("v1.TodoClearedCompleted", { deletedAt: Date.now() })
+                }
+            }
+        }
+    }
+}
