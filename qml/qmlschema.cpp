@@ -39,7 +39,7 @@ QJsonObject QmlTable::toJson(QString *error) const
         else if (auto *i = qobject_cast<QmlIndex *>(child))
             indexes.append(i->toJson());
         else if (error && error->isEmpty())
-            *error = u"table \"%1\": only Column and Index elements may be declared inside a Table, not %2"_s.arg(
+            *error = u"table \"%1\": only TableColumn and TableIndex elements may be declared inside a Table, not %2"_s.arg(
                     m_name, QString::fromLatin1(child->metaObject()->className()));
     }
     QJsonObject o{{u"name"_s, m_name}, {u"columns"_s, columns}};

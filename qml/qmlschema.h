@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Schema elements declared inline in QML, as children of a Store:
+// Schema elements declared inline in QML, as children of a Store. (TableColumn and TableIndex, so
+// that they do not shadow QtQuick's Column positioner.)
 //
 //     Store {
 //         Table { name: "todos"
-//             Column { name: "id"; type: "text"; primaryKey: true }
-//             Column { name: "completed"; type: "boolean"; defaultValue: false }
+//             TableColumn { name: "id"; type: "text"; primaryKey: true }
+//             TableColumn { name: "completed"; type: "boolean"; defaultValue: false }
 //         }
 //         EventDefinition { name: "v1.TodoCreated"; args: ({ id: "string", text: "string" })
 //                           sql: "INSERT INTO todos (id, text) VALUES ($id, $text)" }
@@ -27,7 +28,7 @@ namespace LiveStore {
 class QmlColumn : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Column)
+    QML_NAMED_ELEMENT(TableColumn)
     Q_PROPERTY(QString name MEMBER m_name NOTIFY changed FINAL)
     Q_PROPERTY(QString type MEMBER m_type NOTIFY changed FINAL)
     Q_PROPERTY(bool primaryKey MEMBER m_primaryKey NOTIFY changed FINAL)
@@ -54,7 +55,7 @@ private:
 class QmlIndex : public QObject
 {
     Q_OBJECT
-    QML_NAMED_ELEMENT(Index)
+    QML_NAMED_ELEMENT(TableIndex)
     Q_PROPERTY(QString name MEMBER m_name NOTIFY changed FINAL)
     Q_PROPERTY(QStringList columns MEMBER m_columns NOTIFY changed FINAL)
     Q_PROPERTY(bool unique MEMBER m_unique NOTIFY changed FINAL)

@@ -14,9 +14,9 @@ TestCase {
         inMemory: true
         Table {
             name: "todos"
-            Column { name: "id"; type: "text"; primaryKey: true }
-            Column { name: "text"; type: "text" }
-            Column { name: "completed"; type: "boolean"; defaultValue: false }
+            TableColumn { name: "id"; type: "text"; primaryKey: true }
+            TableColumn { name: "text"; type: "text" }
+            TableColumn { name: "completed"; type: "boolean"; defaultValue: false }
         }
         EventDefinition { name: "created"; args: ({ id: "string", text: "string" }); sql: "INSERT INTO todos (id, text) VALUES ($id, $text)" }
         EventDefinition { name: "completed"; args: ({ id: "string" }); sql: "UPDATE todos SET completed = 1 WHERE id = $id" }

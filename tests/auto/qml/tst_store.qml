@@ -13,9 +13,9 @@ TestCase {
         inMemory: true
         Table {
             name: "todos"
-            Column { name: "id"; type: "text"; primaryKey: true }
-            Column { name: "text"; type: "text"; defaultValue: "" }
-            Column { name: "completed"; type: "boolean"; defaultValue: false }
+            TableColumn { name: "id"; type: "text"; primaryKey: true }
+            TableColumn { name: "text"; type: "text"; defaultValue: "" }
+            TableColumn { name: "completed"; type: "boolean"; defaultValue: false }
         }
         EventDefinition {
             name: "v1.TodoCreated"
@@ -39,7 +39,7 @@ TestCase {
         Store {
             storeId: "bad-inline"
             inMemory: true
-            Table { name: "t"; Column { name: "id"; type: "txt"; primaryKey: true } }
+            Table { name: "t"; TableColumn { name: "id"; type: "txt"; primaryKey: true } }
             EventDefinition { name: "e"; sql: "DELETE FROM t" }
         }
     }
