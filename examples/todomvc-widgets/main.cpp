@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// TodoMVC on LiveStore for Qt, with Qt Widgets. Every change is an event committed to a local
+// store; the table and the counter are live queries over it and update by themselves.
+#include "screenshot.h"
+#include "todowindow.h"
+
+#include <store.h>
+
+#include <QtCore/qcommandlineparser.h>
+#include <QtCore/qstandardpaths.h>
+#include <QtWidgets/qapplication.h>
+#include <QtWidgets/qmessagebox.h>
+
+using namespace LiveStore;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("main", text);
+}
+
+// Shown in a dialog: a GUI app started from a menu has no terminal to print to.
+int fail(const QString &message)
+{
+    QMessageBox::critical(nullptr, tr("Todos"), message);
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(u"LiveStore for Qt"_s);
+    QApplication::setApplicationName(u"todomvc-widgets"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("TodoMVC on LiveStore for Qt, with Qt Widgets."));
+    parser.addHelpOption();
+    const QCommandLineOption storeOption(u"store"_s, tr("Keep the store in <dir>."), u"dir"_s);
+    const QCommandLineOption memoryOption(u"in-memory"_s, tr("Keep the store in memory only."));
+    // For the docs' picture: an in-memory store with sample todos, saved to <file>, then exit.
+    QCommandLineOption screenshotOption(u"screenshot"_s, tr("Save a screenshot to <file>."), u"file"_s);
+    screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({storeOption, memoryOption, screenshotOption});
+    parser.process(app);
+
+    QString error;
+    const std::optional<Schema> schema = Schema::fromFile(u":/todos.json"_s, &error);
+    if (!schema)
+        return fail(tr("The schema is invalid:\n%1").arg(error));
+
+    const bool screenshot = parser.isSet(screenshotOption);
+    StoreOptions options;
+    options.storeId = u"todomvc-widgets"_s;
+    options.schema = *schema;
+    options.inMemory = screenshot || parser.isSet(memoryOption);
+    if (!options.inMemory) {
+        options.directory = parser.isSet(storeOption)
+                ? parser.value(storeOption)
+                : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/livestore/todomvc-widgets"_s;
+    }
+
+    Store store; // declared before the window, so it outlives it
+    if (!store.open(options))
+        return fail(tr("Cannot open the store:\n%1").arg(store.errorString()));
+
+    TodoWindow window(&store);
+    if (screenshot)
+        return saveScreenshot(&store, &window, parser.value(screenshotOption)) ? 0 : 1;
+    window.show();
+    return app.exec();
+}
