@@ -353,8 +353,25 @@ QVariant LiveQueryModel::data(const QModelIndex &index, int role) const
 QVariant LiveQueryModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation == Qt::Horizontal && role == Qt::DisplayRole && section >= 0 && section < m_columns.size())
-        return m_columns.at(section);
+        return m_titles.value(m_columns.at(section), m_columns.at(section));
     return QAbstractListModel::headerData(section, orientation, role);
+}
+
+bool LiveQueryModel::setHeaderData(int section, Qt::Orientation orientation, const QVariant &value, int role)
+{
+    if (orientation != Qt::Horizontal || (role != Qt::EditRole && role != Qt::DisplayRole)
+        || section < 0 || section >= m_columns.size())
+        return false;
+    setColumnTitle(m_columns.at(section), value.toString());
+    return true;
+}
+
+void LiveQueryModel::setColumnTitle(const QString &column, const QString &title)
+{
+    m_titles.insert(column, title);
+    const qsizetype section = m_columns.indexOf(column);
+    if (section >= 0)
+        Q_EMIT headerDataChanged(Qt::Horizontal, int(section), int(section));
 }
 
 QHash<int, QByteArray> LiveQueryModel::roleNames() const

@@ -79,12 +79,17 @@ public:
     Q_INVOKABLE int indexOf(const QVariant &key) const;
     // Role of a result column, -1 if there is none.
     Q_INVOKABLE int roleForColumn(const QString &column) const;
+    // The horizontal header of a column in views (default: the column's name). Kept across
+    // query changes, by column name.
+    Q_INVOKABLE void setColumnTitle(const QString &column, const QString &title);
 
     // QAbstractItemModel
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    bool setHeaderData(int section, Qt::Orientation orientation, const QVariant &value,
+                       int role = Qt::EditRole) override;
     QHash<int, QByteArray> roleNames() const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
 
@@ -132,6 +137,7 @@ private:
     LiveQuery m_live;
     Subscription m_subscription;
     QStringList m_columns;
+    QHash<QString, QString> m_titles;
     QList<QVariantList> m_rows;
     QList<QString> m_keys;
     QString m_error;

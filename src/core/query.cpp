@@ -291,6 +291,9 @@ Query::Compiled Query::compile(const Schema *schema) const
     auto column = [&](const QString &name) -> const ColumnDef * {
         if (!table)
             return nullptr;
+        // State tables are rowid tables: insertion order is available for ordering.
+        if (name.compare(u"rowid"_s, Qt::CaseInsensitive) == 0)
+            return nullptr;
         const ColumnDef *c = table->findColumn(name);
         if (!c && out.error.isEmpty())
             out.error = u"unknown column \"%1\" in table \"%2\""_s.arg(name, d->table);

@@ -102,6 +102,15 @@ private Q_SLOTS:
         QCOMPARE(model.indexOf(u"b"_s), 1);
         QCOMPARE(model.indexOf(u"zz"_s), -1);
         QVERIFY(model.get(99).isEmpty());
+        QSignalSpy headers(&model, &QAbstractItemModel::headerDataChanged);
+        QVERIFY(model.setHeaderData(1, Qt::Horizontal, u"Todo"_s));
+        QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), u"Todo"_s);
+        QCOMPARE(headers.size(), 1);
+        // Insertion order through the builder: rowid is allowed though not a schema column.
+        model.setQuery(Query::from(u"todos"_s).orderBy(u"rowid"_s, Query::Desc));
+        QVERIFY2(model.errorString().isEmpty(), qPrintable(model.errorString()));
+        QCOMPARE(model.get(0).value(u"id"_s).toString(), u"c"_s);
+        QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), u"Todo"_s);
     }
 
     void toggleIsOneDataChangedWithOnlyChangedRoles()
