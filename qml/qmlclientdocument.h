@@ -21,8 +21,8 @@ class QmlStore;
 //
 // Reading gives the stored value merged over the declared default. Assigning a field, or calling
 // set({...}), commits the document's Set event with just those fields (merged field by field).
-// The element's own properties (store, document, documentId, value, errorString) shadow fields of
-// the same name; such fields are still in `value`.
+// Avoid fields named like the element's own properties (store, document, documentId, value,
+// errorString): such a field hides the property. Every field is also in `value`.
 //
 // QML sets up bindings before any element is complete, and a binding to a field that does not
 // exist yet never updates. So the fields are created, with their defaults, as soon as the element

@@ -2,6 +2,7 @@
 #include "qmllivequery.h"
 
 #include "qmlstore.h"
+#include "qmlvalues_p.h"
 
 #include <QtQml/qqmlinfo.h>
 
@@ -29,6 +30,11 @@ void QmlLiveQuery::storeStatusChanged()
 {
     // The C++ store exists only while the element is Ready (it is replaced when reopened).
     setStore(m_qmlStore ? m_qmlStore->store() : nullptr);
+}
+
+QVariant QmlLiveQuery::plainBinds(const QVariant &binds) const
+{
+    return plainValue(binds);
 }
 
 void QmlLiveQuery::classBegin()

@@ -42,6 +42,9 @@ public:
 Q_SIGNALS:
     void qmlStoreChanged();
 
+protected:
+    QVariant plainBinds(const QVariant &binds) const override;
+
 private:
     void storeStatusChanged();
     QPointer<QmlStore> m_qmlStore;

@@ -240,7 +240,11 @@ void QmlStore::reopen()
         return;
     }
     options.inMemory = m_inMemory;
-    options.onBootStatus = [this](const BootStatus &s) { onBootStatus(s); };
+    // The store may outlive this element (a registry keeps it): never call back into a dead one.
+    options.onBootStatus = [self = QPointer<QmlStore>(this)](const BootStatus &s) {
+        if (self)
+            self->onBootStatus(s);
+    };
     std::shared_ptr<Store> store;
     if (m_registry && !m_inMemory) {
         if (!m_directory.isEmpty())

@@ -5,6 +5,9 @@
 #include <store.h>
 
 #include <QtCore/qobject.h>
+#include <QtCore/qpointer.h>
+
+#include "qmlstoreregistry.h"
 #include <QtCore/qurl.h>
 #include <QtQml/qqmllist.h>
 #include <QtQml/qqmlparserstatus.h>
@@ -119,7 +122,7 @@ private:
     QUrl m_schema;
     QString m_directory;
     bool m_inMemory = false;
-    QmlStoreRegistry *m_registry = nullptr;
+    QPointer<QmlStoreRegistry> m_registry;
     Status m_status = Null;
     BootStage m_bootStage = BootIdle;
     qreal m_progress = 0;

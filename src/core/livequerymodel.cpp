@@ -13,6 +13,12 @@ namespace {
 
 constexpr int FirstColumnRole = Qt::UserRole + 1;
 
+// SQL NULL as JavaScript null (an invalid QVariant would arrive in QML as undefined).
+QVariant nullAware(const QVariant &v)
+{
+    return v.isValid() ? v : QVariant::fromValue(nullptr);
+}
+
 // Keys compare by type and text, so the integer 1 and the string "1" stay apart.
 QString keyText(const QVariant &value)
 {
@@ -97,7 +103,7 @@ QVariantList LiveQueryModel::rows() const
 
 QVariant LiveQueryModel::value() const
 {
-    return m_rows.isEmpty() ? QVariant() : m_rows.constFirst().value(0);
+    return m_rows.isEmpty() ? QVariant() : nullAware(m_rows.constFirst().value(0));
 }
 
 void LiveQueryModel::setDeferred(bool deferred)
@@ -122,21 +128,17 @@ void LiveQueryModel::setError(const QString &error)
 Query LiveQueryModel::describedQuery(QString *error) const
 {
     if (!m_sql.isEmpty()) {
-        switch (m_binds.typeId()) {
+        const QVariant binds = plainBinds(m_binds);
+        switch (binds.typeId()) {
         case QMetaType::UnknownType:
             return Query::sql(m_sql);
         case QMetaType::QVariantMap:
-            return Query::sql(m_sql, m_binds.toMap());
+            return Query::sql(m_sql, binds.toMap());
         case QMetaType::QVariantList:
         case QMetaType::QStringList:
-            return Query::sql(m_sql, m_binds.toList());
+            return Query::sql(m_sql, binds.toList());
         default:
-            // A JavaScript array or object (QJSValue) converts; any other value is the one bind.
-            if (m_binds.canConvert<QVariantList>() && m_binds.typeId() != QMetaType::QString)
-                return Query::sql(m_sql, m_binds.toList());
-            if (m_binds.canConvert<QVariantMap>())
-                return Query::sql(m_sql, m_binds.toMap());
-            return Query::sql(m_sql, QVariantList{m_binds});
+            return Query::sql(m_sql, QVariantList{binds}); // a single value is the one bind
         }
     }
     if (m_table.isEmpty())
@@ -301,7 +303,7 @@ QVariantMap LiveQueryModel::get(int row) const
         return map;
     const QVariantList &values = m_rows.at(row);
     for (qsizetype c = 0; c < m_columns.size(); ++c)
-        map.insert(m_columns.at(c), values.value(c));
+        map.insert(m_columns.at(c), nullAware(values.value(c)));
     return map;
 }
 
@@ -346,7 +348,7 @@ QVariant LiveQueryModel::data(const QModelIndex &index, int role) const
         return row.value(index.column());
     const int column = role - FirstColumnRole;
     if (column >= 0 && column < row.size())
-        return row.at(column);
+        return nullAware(row.at(column));
     return {};
 }
 

@@ -112,6 +112,10 @@ Q_SIGNALS:
     void errorOccurred(const QString &errorString);
 
 protected:
+    // Binds as the query uses them: a list (positional) or a map (named). The QML subclass turns
+    // JavaScript arrays and objects (QJSValue) into those.
+    virtual QVariant plainBinds(const QVariant &binds) const { return binds; }
+
     // While deferred (QML: between classBegin and componentComplete) property changes do not run
     // the query; ending the deferral runs it once.
     void setDeferred(bool deferred);

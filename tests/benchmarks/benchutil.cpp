@@ -16,7 +16,8 @@ Sizes Sizes::quick()
 {
     Sizes s;
     for (int *n : {&s.singleCommits, &s.batchEvents, &s.seedTodos, &s.latencyCommits,
-                   &s.listQueryRuns, &s.fullQueryRuns, &s.bigStoreEvents, &s.durableCommits})
+                   &s.listQueryRuns, &s.fullQueryRuns, &s.bigStoreEvents, &s.durableCommits,
+                   &s.modelUpdates})
         *n /= 10;
     return s;
 }

@@ -20,12 +20,13 @@ struct Sizes
 {
     int singleCommits = 10'000;
     int batchEvents = 10'000;
-    int seedTodos = 10'000;      // latency and query scenarios; every second one completed
+    int seedTodos = 10'000;      // latency, query and model scenarios; every second one completed
     int latencyCommits = 1'000;
     int listQueryRuns = 1'000;
     int fullQueryRuns = 200;
     int bigStoreEvents = 100'000; // boot and rematerialize
     int durableCommits = 2'000;
+    int modelUpdates = 1'000;     // model scenarios: one-row updates per series
 
     static Sizes full() { return {}; }
     static Sizes quick();

@@ -4,6 +4,7 @@
 #include "todoschema.h"
 #include "workload.h"
 
+#include <livequerymodel.h>
 #include <store.h>
 
 #include <QtCore/qdir.h>
@@ -19,11 +20,12 @@ namespace Bench::Ours {
 
 namespace {
 
-StoreOptions storeOptions(const QString &directory, Durability durability = Durability::Process)
+StoreOptions storeOptions(const QString &directory, Durability durability = Durability::Process,
+                          const Schema &schema = LiveStoreTest::todoSchema())
 {
     StoreOptions options;
     options.storeId = u"bench"_s;
-    options.schema = LiveStoreTest::todoSchema();
+    options.schema = schema;
     options.directory = directory;
     options.durability = durability;
     return options;
@@ -44,6 +46,18 @@ Schema todoSchemaWithNoteColumn()
         if (!event.isDerived)
             schema.addEvent(event);
     }
+    return schema;
+}
+
+// The todo schema with v1.TodoEdited, which the model scenarios commit (as the example schema
+// file has it).
+Schema todoSchemaWithEdits()
+{
+    Schema schema = LiveStoreTest::todoSchema();
+    schema.addEvent(EventDef::synced(u"v1.TodoEdited"_s)
+                            .arg(u"id"_s, ArgType::String)
+                            .arg(u"text"_s, ArgType::String)
+                            .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
     return schema;
 }
 
@@ -70,9 +84,18 @@ QueryResult query(Store &store, const QString &sql, const QVariantList &binds = 
 Event toEvent(const Workload::TodoEvent &e)
 {
     const QString id = QString::fromStdString(e.id);
-    if (e.kind == Workload::TodoEvent::Created)
+    switch (e.kind) {
+    case Workload::TodoEvent::Created:
         return {u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, QString::fromStdString(e.text)}}};
-    return {u"v1.TodoCompleted"_s, {{u"id"_s, id}}};
+    case Workload::TodoEvent::Completed:
+        return {u"v1.TodoCompleted"_s, {{u"id"_s, id}}};
+    case Workload::TodoEvent::Uncompleted:
+        return {u"v1.TodoUncompleted"_s, {{u"id"_s, id}}};
+    case Workload::TodoEvent::Edited:
+        return {u"v1.TodoEdited"_s, {{u"id"_s, id}, {u"text"_s, QString::fromStdString(e.text)}}};
+    }
+    Q_UNREACHABLE();
+    return {};
 }
 
 // Built before the clock starts: how an app assembles its events is not the library's cost.
@@ -86,10 +109,110 @@ QList<Event> toEvents(const std::vector<Workload::TodoEvent> &events)
 }
 
 // Opens a store in the work directory holding `seedTodos` todos, every second one completed.
-void openSeeded(Store &store, const Context &context)
+void openSeeded(Store &store, const Context &context, const Schema &schema = LiveStoreTest::todoSchema())
 {
-    open(store, storeOptions(context.workDir));
+    open(store, storeOptions(context.workDir, Durability::Process, schema));
     commit(store, toEvents(Workload::seedEvents(context.sizes.seedTodos)));
+}
+
+// Updates before the measured ones (statements prepared, caches warm), on both sides.
+constexpr int ModelWarmupUpdates = 10;
+
+// Stamps a model's signals: how many one commit sent and when the last one came.
+class ModelSignalClock
+{
+public:
+    explicit ModelSignalClock(const QAbstractItemModel *model)
+    {
+        const auto stamp = [this] {
+            m_last = Clock::now();
+            ++m_count;
+        };
+        m_connections = {
+            QObject::connect(model, &QAbstractItemModel::dataChanged, stamp),
+            QObject::connect(model, &QAbstractItemModel::rowsInserted, stamp),
+            QObject::connect(model, &QAbstractItemModel::rowsRemoved, stamp),
+            QObject::connect(model, &QAbstractItemModel::rowsMoved, stamp),
+            QObject::connect(model, &QAbstractItemModel::modelReset, stamp),
+            QObject::connect(model, &QAbstractItemModel::layoutChanged, stamp),
+        };
+    }
+    ~ModelSignalClock()
+    {
+        for (const QMetaObject::Connection &c : std::as_const(m_connections))
+            QObject::disconnect(c);
+    }
+    Q_DISABLE_COPY_MOVE(ModelSignalClock)
+
+    void reset() { m_count = 0; }
+    int count() const { return m_count; }
+    Clock::time_point last() const { return m_last; }
+
+private:
+    QList<QMetaObject::Connection> m_connections;
+    Clock::time_point m_last;
+    int m_count = 0;
+};
+
+// One series of a model scenario: per update, from the commit call to the model's last signal
+// (all of it happens inside commit()). Returns {<prefix>median_us, <prefix>p99_us,
+// <prefix>signals_per_update} and <prefix>missed_signals if a commit left the model silent.
+QJsonObject modelSeries(Store &store, const LiveQueryModel &model, Workload::ModelUpdates::Kind kind,
+                        int updates, const QString &prefix)
+{
+    const int idRole = model.roleForColumn(u"id"_s);
+    const auto idAt = [&](int row) {
+        return model.data(model.index(row), idRole).toString().toStdString();
+    };
+    ModelSignalClock clock(&model);
+    Workload::ModelUpdates sequence(kind);
+    Samples samples;
+    samples.reserve(updates);
+    qint64 signalCount = 0;
+    int missed = 0;
+    for (int i = -ModelWarmupUpdates; i < updates; ++i) {
+        const Event event = toEvent(sequence.next(model.rowCount(), idAt));
+        clock.reset();
+        const auto start = Clock::now();
+        commit(store, event);
+        if (i < 0)
+            continue;
+        if (clock.count() == 0) {
+            ++missed;
+            continue;
+        }
+        samples.add(microseconds(start, clock.last()));
+        signalCount += clock.count();
+    }
+    QJsonObject result{{prefix + u"median_us"_s, samples.median()},
+                       {prefix + u"p99_us"_s, samples.percentile(99)},
+                       {prefix + u"signals_per_update"_s,
+                        samples.size() > 0 ? double(signalCount) / double(samples.size()) : 0.0}};
+    if (missed > 0)
+        result.insert(prefix + u"missed_signals"_s, missed);
+    return result;
+}
+
+// A model scenario: 10,000 todos, a LiveQueryModel over `sql` keyed by id, the edit series (and
+// the toggle series).
+QJsonObject modelScenario(const Context &context, const char *sql, bool toggles)
+{
+    Store store;
+    openSeeded(store, context, todoSchemaWithEdits());
+    LiveQueryModel model(&store, Query::sql(QString::fromLatin1(sql)));
+    model.setKeyColumn(u"id"_s);
+    if (model.rowCount() == 0)
+        throw Error(u"the model is empty: "_s + model.errorString());
+    const int updates = context.sizes.modelUpdates;
+    QJsonObject result = modelSeries(store, model, Workload::ModelUpdates::Edit, updates, {});
+    if (toggles) {
+        const QJsonObject toggled =
+                modelSeries(store, model, Workload::ModelUpdates::Toggle, updates, u"toggle_"_s);
+        for (auto it = toggled.begin(); it != toggled.end(); ++it)
+            result.insert(it.key(), it.value());
+    }
+    result.insert(u"rows"_s, model.rowCount());
+    return result;
 }
 
 QJsonObject singleCommits(const Context &context, Durability durability, int count)
@@ -223,6 +346,16 @@ QJsonObject query5000(const Context &context)
     QJsonObject result = samples.toJson();
     result.insert(u"rows"_s, rows);
     return result;
+}
+
+QJsonObject model100(const Context &context)
+{
+    return modelScenario(context, Workload::ModelPageSql, true);
+}
+
+QJsonObject model10000(const Context &context)
+{
+    return modelScenario(context, Workload::ModelAllSql, false);
 }
 
 QJsonObject boot(const Context &context)

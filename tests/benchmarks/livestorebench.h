@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The library side of each scenario: the work done through LiveStore::Store.
+// The library side of each scenario: the work done through LiveStore::Store (and its models).
 #ifndef LIVESTORE_BENCH_LIVESTOREBENCH_H
 #define LIVESTORE_BENCH_LIVESTOREBENCH_H
 
@@ -15,6 +15,10 @@ QJsonObject query5000(const Context &context);
 QJsonObject boot(const Context &context);
 QJsonObject rematerialize(const Context &context);
 QJsonObject durableCommitSingle(const Context &context);
+QJsonObject model100(const Context &context);
+QJsonObject model10000(const Context &context);
+// Through QML: a Store and a LiveQuery from `import LiveStore` (modelqmlbench.cpp).
+QJsonObject modelQml(const Context &context);
 
 // Writes a store of `events` history events into `directory` (the boot/rematerialize fixture).
 void prepareHistoryStore(const QString &directory, int events);

@@ -68,6 +68,17 @@ const QList<Scenario> &scenarios()
         {u"durable-commit-single"_s, u"events_per_s"_s,
          u"2,000 one-event commits with Durability::PowerLoss (synchronous=FULL)"_s,
          Ours::durableCommitSingle, Raw::durableCommitSingle},
+        {u"model-100"_s, u"median_us"_s,
+         u"LiveQueryModel, 100 of 10,000 todos; 1,000 text edits, 1,000 toggles (toggle_*): "
+          "commit to the model's last signal"_s,
+         Ours::model100, Raw::model100},
+        {u"model-10000"_s, u"median_us"_s,
+         u"LiveQueryModel of all 10,000 todos; 1,000 text edits: commit to dataChanged"_s,
+         Ours::model10000, Raw::model10000},
+        {u"model-qml"_s, u"median_us"_s,
+         u"model-100's edits through QML (Store, LiveQuery, a handler and a binding): commit "
+          "to the binding's notify signal"_s,
+         Ours::modelQml, Raw::modelQml},
     };
     return all;
 }

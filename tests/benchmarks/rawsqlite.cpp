@@ -40,6 +40,8 @@ constexpr char TodosWithNoteDdl[] =
 
 constexpr char CreatedName[] = "v1.TodoCreated";
 constexpr char CompletedName[] = "v1.TodoCompleted";
+constexpr char UncompletedName[] = "v1.TodoUncompleted";
+constexpr char EditedName[] = "v1.TodoEdited";
 
 enum class Sync { Normal, Full };
 
@@ -128,7 +130,9 @@ public:
                         "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, "
                         "schemaHash) VALUES (?, 0, 0, ?, 0, 0, ?, ?, ?, ?, ?)"),
           m_insertTodo(db.get(), "INSERT INTO todos (id, text) VALUES (?, ?)"),
-          m_completeTodo(db.get(), "UPDATE todos SET completed = 1 WHERE id = ?")
+          m_completeTodo(db.get(), "UPDATE todos SET completed = 1 WHERE id = ?"),
+          m_uncompleteTodo(db.get(), "UPDATE todos SET completed = 0 WHERE id = ?"),
+          m_editTodo(db.get(), "UPDATE todos SET text = ?2 WHERE id = ?1")
     {
         // Continue numbering after the events already in the log.
         Statement head(db.get(), "SELECT coalesce(max(seqNumGlobal), 0) FROM __livestore_eventlog");
@@ -161,33 +165,43 @@ public:
 private:
     void append(const Workload::TodoEvent &event)
     {
-        const bool isCreated = event.kind == Workload::TodoEvent::Created;
+        using Kind = Workload::TodoEvent::Kind;
+        const bool hasText = event.kind == Kind::Created || event.kind == Kind::Edited;
         // The arguments as the eventlog keeps them (compact JSON, keys sorted). The workload's
         // strings need no escaping.
         std::string args = "{\"id\":\"" + event.id + '"';
-        if (isCreated)
+        if (hasText)
             args += ",\"text\":\"" + event.text + '"';
         args += '}';
 
-        Statement &state = isCreated ? m_insertTodo : m_completeTodo;
-        state.bind(1, event.id);
-        if (isCreated)
-            state.bind(2, event.text);
-        state.run();
+        // The event's name, its state write and its definition's hash.
+        const char *name = CreatedName;
+        Statement *state = &m_insertTodo;
+        sqlite3_int64 hash = 1234567;
+        switch (event.kind) {
+        case Kind::Created: break;
+        case Kind::Completed: name = CompletedName; state = &m_completeTodo; hash = 7654321; break;
+        case Kind::Uncompleted: name = UncompletedName; state = &m_uncompleteTodo; hash = 7654322; break;
+        case Kind::Edited: name = EditedName; state = &m_editTodo; hash = 2345678; break;
+        }
+        state->bind(1, event.id);
+        if (hasText)
+            state->bind(2, event.text);
+        state->run();
 
         ++m_head;
         m_insertEvent.bind(1, m_head);
         m_insertEvent.bind(2, m_head - 1);
-        sqlite3_bind_text(m_insertEvent.get(), 3, isCreated ? CreatedName : CompletedName, -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(m_insertEvent.get(), 3, name, -1, SQLITE_STATIC);
         m_insertEvent.bind(4, args);
         m_insertEvent.bind(5, m_clientId);
         m_insertEvent.bind(6, m_sessionId);
-        m_insertEvent.bind(7, isCreated ? 1234567 : 7654321);
+        m_insertEvent.bind(7, hash);
         m_insertEvent.run();
     }
 
-    Statement m_begin, m_commit, m_insertEvent, m_insertTodo, m_completeTodo;
+    Statement m_begin, m_commit, m_insertEvent, m_insertTodo, m_completeTodo, m_uncompleteTodo,
+            m_editTodo;
     sqlite3_int64 m_head = 0;
     const std::string m_clientId = "rawCli";
     const std::string m_sessionId = "rawSes";
@@ -245,6 +259,53 @@ std::unique_ptr<Connection> openSeeded(const Context &context)
     EventWriter::createTables(*db);
     EventWriter(*db).commit(Workload::seedEvents(context.sizes.seedTodos));
     return db;
+}
+
+// Updates before the measured ones (statements prepared, caches warm), on both sides.
+constexpr int ModelWarmupUpdates = 10;
+
+// One series of the model scenarios by hand: per update, the commit, then the query re-run with
+// its prepared statement, every column of every row read: the least an app does to show the
+// change. Returns {<prefix>median_us, <prefix>p99_us}.
+QJsonObject modelSeries(EventWriter &writer, Statement &query, Workload::ModelUpdates::Kind kind,
+                        int updates, const QString &prefix)
+{
+    std::vector<std::string> ids; // the rows' ids, as the app's list shows them
+    readAll(query, &ids);
+    Workload::ModelUpdates sequence(kind);
+    Samples samples;
+    samples.reserve(updates);
+    for (int i = -ModelWarmupUpdates; i < updates; ++i) {
+        const Workload::TodoEvent event =
+                sequence.next(int(ids.size()), [&](int row) { return ids[size_t(row)]; });
+        const auto start = Clock::now();
+        writer.commit(event);
+        readAll(query);
+        const auto end = Clock::now();
+        if (i >= 0)
+            samples.add(microseconds(start, end));
+        if (kind == Workload::ModelUpdates::Toggle)
+            readAll(query, &ids); // which todos the rows show now: not part of the figure
+    }
+    return {{prefix + u"median_us"_s, samples.median()}, {prefix + u"p99_us"_s, samples.percentile(99)}};
+}
+
+// A model scenario by hand: 10,000 todos, the edit series (and the toggle series) on `sql`.
+QJsonObject modelScenario(const Context &context, const char *sql, bool toggles)
+{
+    const auto db = openSeeded(context);
+    EventWriter writer(*db);
+    Statement query(db->get(), sql);
+    const int updates = context.sizes.modelUpdates;
+    QJsonObject result = modelSeries(writer, query, Workload::ModelUpdates::Edit, updates, {});
+    if (toggles) {
+        const QJsonObject toggled =
+                modelSeries(writer, query, Workload::ModelUpdates::Toggle, updates, u"toggle_"_s);
+        for (auto it = toggled.begin(); it != toggled.end(); ++it)
+            result.insert(it.key(), it.value());
+    }
+    result.insert(u"rows"_s, readAll(query));
+    return result;
 }
 
 QJsonObject singleCommits(const Context &context, Sync sync, int count)
@@ -356,6 +417,22 @@ QJsonObject query5000(const Context &context)
     QJsonObject result = samples.toJson();
     result.insert(u"rows"_s, rows);
     return result;
+}
+
+QJsonObject model100(const Context &context)
+{
+    return modelScenario(context, Workload::ModelPageSql, true);
+}
+
+QJsonObject model10000(const Context &context)
+{
+    return modelScenario(context, Workload::ModelAllSql, false);
+}
+
+QJsonObject modelQml(const Context &context)
+{
+    // QML adds nothing to the bare SQLite work: it is model-100's edit series.
+    return modelScenario(context, Workload::ModelPageSql, false);
 }
 
 QJsonObject boot(const Context &context)

@@ -18,6 +18,9 @@ QJsonObject query5000(const Context &context);
 QJsonObject boot(const Context &context);
 QJsonObject rematerialize(const Context &context);
 QJsonObject durableCommitSingle(const Context &context);
+QJsonObject model100(const Context &context);
+QJsonObject model10000(const Context &context);
+QJsonObject modelQml(const Context &context);
 
 // Writes a database of `events` history events to `path` (the boot/rematerialize fixture).
 void prepareHistoryDatabase(const QString &path, int events);

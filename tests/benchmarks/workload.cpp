@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <utility>
 
 namespace Bench::Workload {
 
@@ -34,6 +35,16 @@ TodoEvent created(int index)
 TodoEvent completed(const std::string &id)
 {
     return {TodoEvent::Completed, id, {}};
+}
+
+TodoEvent uncompleted(const std::string &id)
+{
+    return {TodoEvent::Uncompleted, id, {}};
+}
+
+TodoEvent edited(const std::string &id, int run)
+{
+    return {TodoEvent::Edited, id, "edit " + std::to_string(run) + " of " + id};
 }
 
 std::vector<TodoEvent> createdEvents(int count)
@@ -71,6 +82,19 @@ std::string textBound(int run)
 {
     // Steps through the alphabet so the bind (and the rows it selects) changes every run.
     return std::string(1, char('a' + (run * 7) % 26));
+}
+
+TodoEvent ModelUpdates::next(int rows, const std::function<std::string(int row)> &idAt)
+{
+    const int run = m_run++;
+    if (m_kind == Toggle && !m_completed.empty())
+        return uncompleted(std::exchange(m_completed, {}));
+    const int row = int(std::int64_t(m_kind == Toggle ? run / 2 : run) * 37 % rows);
+    const std::string id = idAt(row);
+    if (m_kind == Edit)
+        return edited(id, run);
+    m_completed = id;
+    return completed(id);
 }
 
 } // namespace Bench::Workload

@@ -4,6 +4,7 @@
 #ifndef LIVESTORE_BENCH_WORKLOAD_H
 #define LIVESTORE_BENCH_WORKLOAD_H
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,10 +12,10 @@ namespace Bench::Workload {
 
 struct TodoEvent
 {
-    enum Kind { Created, Completed };
+    enum Kind { Created, Completed, Uncompleted, Edited };
     Kind kind = Created;
     std::string id;
-    std::string text; // Created only
+    std::string text; // Created and Edited only
 };
 
 // "t0000042": zero-padded, so that a todo created later sorts after all earlier ones (the latency
@@ -26,6 +27,9 @@ std::string todoText(int index);
 
 TodoEvent created(int index);
 TodoEvent completed(const std::string &id);
+TodoEvent uncompleted(const std::string &id);
+// v1.TodoEdited (UPDATE todos SET text = $text WHERE id = $id): a text no todo had before.
+TodoEvent edited(const std::string &id, int run);
 
 // `count` TodoCreated events for todos 0..count-1.
 std::vector<TodoEvent> createdEvents(int count);
@@ -38,6 +42,25 @@ std::vector<TodoEvent> historyEvents(int count);
 // The varying bind value of the list-100 query.
 std::string textBound(int run);
 
+// The one-row updates of the model scenarios, the same sequence on both sides. The row an update
+// aims at steps through the model (row 37 × n modulo the row count), and the caller says which
+// todo is shown there.
+//  - Edit: edits that todo's text. The model keeps its rows: one row changes (one dataChanged).
+//  - Toggle: completes that todo, then uncompletes it with the next update. In a list of open
+//    todos the row leaves and the next open todo enters at the end, then the reverse.
+class ModelUpdates
+{
+public:
+    enum Kind { Edit, Toggle };
+    explicit ModelUpdates(Kind kind) : m_kind(kind) { }
+    TodoEvent next(int rows, const std::function<std::string(int row)> &idAt);
+
+private:
+    Kind m_kind;
+    int m_run = 0;
+    std::string m_completed; // Toggle: the todo the previous update completed
+};
+
 // The queries, the same text on both sides.
 inline constexpr char CountOpenSql[] = "SELECT count(*) FROM todos WHERE completed = 0";
 inline constexpr char LatestOpenSql[] =
@@ -45,6 +68,10 @@ inline constexpr char LatestOpenSql[] =
 inline constexpr char OpenByTextSql[] =
         "SELECT * FROM todos WHERE completed = 0 AND text > ? ORDER BY text LIMIT 100";
 inline constexpr char AllOpenSql[] = "SELECT * FROM todos WHERE completed = 0";
+// The model scenarios: a page of open todos, and every todo.
+inline constexpr char ModelPageSql[] =
+        "SELECT * FROM todos WHERE completed = 0 ORDER BY id LIMIT 100";
+inline constexpr char ModelAllSql[] = "SELECT * FROM todos ORDER BY id";
 
 } // namespace Bench::Workload
 

@@ -54,6 +54,9 @@ private:
     {
         // Delegates of removed rows are deleted later; let that happen so they are not found.
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        // Grabbing the window runs the pending polish and layout: rows are where they will be
+        // drawn before we click them (under load the next frame can be late).
+        m_window->grabWindow();
         return item(u"todo-%1"_s.arg(index));
     }
     static QPoint center(QQuickItem *i)
