@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
+
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
@@ -320,55 +322,149 @@ QVariant decodeJson(const char *text, int size)
 
 } // namespace
 
+namespace {
+
+// The row's raw values as SQLite holds them: type, then the 8 bytes of a number or the length and
+// bytes of a text or blob. Equal signatures decode to equal rows.
+void rowSignature(sqlite3_stmt *stmt, int columns, QByteArray *out)
+{
+    // Two passes, so the buffer is sized once and filled with memcpy (appending piece by piece
+    // cost more than the rest of the comparison).
+    qsizetype size = 0;
+    for (int c = 0; c < columns; ++c) {
+        const int type = sqlite3_column_type(stmt, c);
+        size += 1;
+        if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+            size += 8;
+        else if (type == SQLITE_TEXT || type == SQLITE_BLOB)
+            size += sizeof(int) + sqlite3_column_bytes(stmt, c);
+    }
+    out->resize(size);
+    char *p = out->data();
+    for (int c = 0; c < columns; ++c) {
+        const int type = sqlite3_column_type(stmt, c);
+        *p++ = char(type);
+        switch (type) {
+        case SQLITE_INTEGER: {
+            const qint64 v = sqlite3_column_int64(stmt, c);
+            memcpy(p, &v, 8);
+            p += 8;
+            break;
+        }
+        case SQLITE_FLOAT: {
+            const double v = sqlite3_column_double(stmt, c);
+            memcpy(p, &v, 8);
+            p += 8;
+            break;
+        }
+        case SQLITE_TEXT:
+        case SQLITE_BLOB: {
+            const void *data = type == SQLITE_TEXT ? static_cast<const void *>(sqlite3_column_text(stmt, c))
+                                                   : sqlite3_column_blob(stmt, c);
+            const int bytes = sqlite3_column_bytes(stmt, c);
+            memcpy(p, &bytes, sizeof bytes);
+            p += sizeof bytes;
+            if (bytes)
+                memcpy(p, data, bytes);
+            p += bytes;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+} // namespace
+
+QVariantList Database::decodeRow(const Statement *s) const
+{
+    sqlite3_stmt *stmt = s->stmt;
+    const int columns = int(s->columnNames.size());
+    QVariantList row;
+    row.reserve(columns);
+    for (int c = 0; c < columns; ++c) {
+        const int type = sqlite3_column_type(stmt, c);
+        const ColumnDecoder decoder = s->decoders.at(c);
+        switch (type) {
+        case SQLITE_NULL:
+            row.append(QVariant());
+            break;
+        case SQLITE_INTEGER: {
+            const qint64 v = sqlite3_column_int64(stmt, c);
+            row.append(decoder == ColumnDecoder::Boolean ? QVariant(v != 0) : QVariant(v));
+            break;
+        }
+        case SQLITE_FLOAT:
+            row.append(sqlite3_column_double(stmt, c));
+            break;
+        case SQLITE_TEXT: {
+            const char *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, c));
+            const int size = sqlite3_column_bytes(stmt, c);
+            if (decoder == ColumnDecoder::Json) {
+                row.append(decodeJson(text, size));
+            } else if (decoder == ColumnDecoder::DateTime) {
+                const QString iso = QString::fromUtf8(text, size);
+                const QDateTime dt = sql::parseIsoDateTime(iso);
+                row.append(dt.isValid() ? QVariant(dt) : QVariant(iso));
+            } else {
+                row.append(QString::fromUtf8(text, size));
+            }
+            break;
+        }
+        case SQLITE_BLOB: {
+            const char *data = static_cast<const char *>(sqlite3_column_blob(stmt, c));
+            row.append(QByteArray(data, sqlite3_column_bytes(stmt, c)));
+            break;
+        }
+        }
+    }
+    return row;
+}
+
 QueryResult Database::run(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
 {
     QueryResult result;
     if (!bind(s, binds, namedBinds))
         return QueryResult::failure(m_error);
     result.m_columns = s->columnNames;
+    result.m_rows.reserve(s->lastRowCount);
     const int columns = int(s->columnNames.size());
     sqlite3_stmt *stmt = s->stmt;
+    const bool reuse = s->isReadOnly;
+    QList<QByteArray> signatures;
+    if (reuse)
+        signatures.reserve(s->lastRowCount);
+    const QList<QVariantList> &previous = s->previousRows;
+    const QList<QByteArray> &previousSignatures = s->previousSignatures;
+    QByteArray scratch;
+    // Rows are matched by position, following a single inserted or removed row (`shift`).
+    qsizetype shift = 0;
+    auto matches = [&](qsizetype i) {
+        return i >= 0 && i < previousSignatures.size() && previousSignatures.at(i) == scratch;
+    };
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        QVariantList row;
-        row.reserve(columns);
-        for (int c = 0; c < columns; ++c) {
-            const int type = sqlite3_column_type(stmt, c);
-            const ColumnDecoder decoder = s->decoders.at(c);
-            switch (type) {
-            case SQLITE_NULL:
-                row.append(QVariant());
-                break;
-            case SQLITE_INTEGER: {
-                const qint64 v = sqlite3_column_int64(stmt, c);
-                row.append(decoder == ColumnDecoder::Boolean ? QVariant(v != 0) : QVariant(v));
-                break;
-            }
-            case SQLITE_FLOAT:
-                row.append(sqlite3_column_double(stmt, c));
-                break;
-            case SQLITE_TEXT: {
-                const char *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, c));
-                const int size = sqlite3_column_bytes(stmt, c);
-                if (decoder == ColumnDecoder::Json) {
-                    row.append(decodeJson(text, size));
-                } else if (decoder == ColumnDecoder::DateTime) {
-                    const QString iso = QString::fromUtf8(text, size);
-                    const QDateTime dt = sql::parseIsoDateTime(iso);
-                    row.append(dt.isValid() ? QVariant(dt) : QVariant(iso));
-                } else {
-                    row.append(QString::fromUtf8(text, size));
-                }
-                break;
-            }
-            case SQLITE_BLOB: {
-                const char *data = static_cast<const char *>(sqlite3_column_blob(stmt, c));
-                row.append(QByteArray(data, sqlite3_column_bytes(stmt, c)));
-                break;
-            }
-            }
+        if (!reuse) {
+            result.m_rows.append(decodeRow(s));
+            continue;
         }
-        result.m_rows.append(std::move(row));
+        rowSignature(stmt, columns, &scratch);
+        const qsizetype at = result.m_rows.size() + shift;
+        qsizetype found = -1;
+        if (matches(at))
+            found = at;
+        else if (matches(at + 1))
+            found = at + 1, ++shift;
+        else if (matches(at - 1))
+            found = at - 1, --shift;
+        if (found >= 0) {
+            result.m_rows.append(previous.at(found));
+            signatures.append(previousSignatures.at(found));
+        } else {
+            result.m_rows.append(decodeRow(s));
+            signatures.append(scratch);
+        }
     }
     if (rc != SQLITE_DONE) {
         m_error = sqliteError();
@@ -377,6 +473,11 @@ QueryResult Database::run(Statement *s, const QVariantList &binds, const QVarian
     }
     if (!s->isReadOnly)
         result.m_rowsAffected = sqlite3_changes64(m_db);
+    s->lastRowCount = result.m_rows.size();
+    if (reuse) {
+        s->previousRows = result.m_rows;
+        s->previousSignatures = std::move(signatures);
+    }
     sqlite3_reset(stmt);
     return result;
 }

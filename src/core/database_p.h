@@ -35,6 +35,13 @@ public:
         QStringList columnNames;
         QList<ColumnDecoder> decoders;
         bool isReadOnly = true;
+        qsizetype lastRowCount = 0; // a good guess for the next run of the same query
+        // The previous run's rows and, per row, its raw SQLite bytes. A live query re-runs the same
+        // statement after every commit; rows whose bytes did not change are handed out again
+        // (shared) instead of being decoded into new strings: for a 10,000-row list that changed
+        // in one row, decoding was most of the cost.
+        QList<QVariantList> previousRows;
+        QList<QByteArray> previousSignatures;
         // BEGIN/COMMIT/SAVEPOINT/ATTACH...: never from user queries or materializers, since the
         // store owns the transaction that keeps an event and its effects together.
         bool controlsConnection = false;
@@ -76,6 +83,8 @@ public:
                  const QVariantMap &namedBinds = {});
 
     bool bind(Statement *statement, const QVariantList &binds, const QVariantMap &namedBinds);
+    // The current row of a stepped statement, decoded by the statement's column decoders.
+    QVariantList decodeRow(const Statement *statement) const;
     static bool bindValue(sqlite3_stmt *stmt, int index, const QVariant &value);
 
     QString lastError() const { return m_error; }

@@ -19,10 +19,13 @@ QVariant nullAware(const QVariant &v)
     return v.isValid() ? v : QVariant::fromValue(nullptr);
 }
 
-// Keys compare by type and text, so the integer 1 and the string "1" stay apart.
+// Keys compare by type and text, so the integer 1 and the string "1" stay apart. Text keys (the
+// usual id column) are the shared string itself: no allocation per row.
 QString keyText(const QVariant &value)
 {
-    return QString::number(value.typeId()) + u':' + value.toString();
+    if (value.typeId() == QMetaType::QString)
+        return *static_cast<const QString *>(value.constData());
+    return u'\x01' + QString::number(value.typeId()) + u':' + value.toString();
 }
 
 } // namespace
@@ -184,6 +187,7 @@ void LiveQueryModel::restart()
             beginRemoveRows(QModelIndex(), 0, int(m_rows.size()) - 1);
             m_rows.clear();
             m_keys.clear();
+            m_rawKeys.clear();
             endRemoveRows();
             Q_EMIT countChanged();
             Q_EMIT resultChanged();
@@ -194,18 +198,21 @@ void LiveQueryModel::restart()
     m_subscription = m_live.subscribe([this](const QueryResult &result) { apply(result); });
 }
 
-QString LiveQueryModel::rowKey(const QVariantList &row, int keyIndex, QHash<QString, int> *seen) const
+QList<QString> LiveQueryModel::rowKeys(const QList<QVariantList> &rows, int keyIndex) const
 {
-    QString key;
-    if (keyIndex >= 0) {
-        key = keyText(row.value(keyIndex));
-    } else {
-        for (const QVariant &v : row)
-            key += keyText(v) + u'\x1f';
+    QList<QString> keys;
+    keys.reserve(rows.size());
+    for (const QVariantList &row : rows) {
+        if (keyIndex >= 0) {
+            keys.append(keyText(row.value(keyIndex)));
+        } else {
+            QString key;
+            for (const QVariant &v : row)
+                key += keyText(v) + u'\x1f';
+            keys.append(key);
+        }
     }
-    // Duplicate keys (a key column that is not unique) still need distinct identities.
-    const int n = (*seen)[key]++;
-    return n ? key + u'#' + QString::number(n) : key;
+    return keys;
 }
 
 void LiveQueryModel::apply(const QueryResult &result)
@@ -222,11 +229,20 @@ void LiveQueryModel::apply(const QueryResult &result)
     if (!m_keyColumn.isEmpty() && keyIndex < 0)
         qCWarning(lcQuery, "keyColumn \"%s\" is not a column of the result; rows are matched by "
                            "their whole content", qUtf8Printable(m_keyColumn));
-    QHash<QString, int> seen;
+    QList<QString> rawKeys = rowKeys(result.rows(), keyIndex);
     QList<QString> newKeys;
-    newKeys.reserve(result.rowCount());
-    for (const QVariantList &row : result.rows())
-        newKeys.append(rowKey(row, keyIndex, &seen));
+    if (rawKeys == m_rawKeys) {
+        newKeys = m_keys; // same keys in the same order: already made unique last time
+    } else {
+        // Duplicate keys (a key column that is not unique) still need distinct identities.
+        QHash<QString, int> seen;
+        newKeys.reserve(rawKeys.size());
+        for (const QString &key : std::as_const(rawKeys)) {
+            const int n = seen[key]++;
+            newKeys.append(n ? key + u'#' + QString::number(n) : key);
+        }
+    }
+    m_rawKeys = std::move(rawKeys);
 
     if (result.columns() != m_columns) {
         // New columns mean new roles: the one case a reset is right for.
@@ -243,16 +259,30 @@ void LiveQueryModel::apply(const QueryResult &result)
     }
 
     const QList<QVariantList> &fresh = result.rows();
-    const QList<RowOperation> ops = diffRows(m_keys, newKeys, [&](int oldRow, int newRow) {
+    auto changedColumns = [&](int oldRow, int newRow) {
         QList<int> changed;
         const QVariantList &a = m_rows.at(oldRow);
         const QVariantList &b = fresh.at(newRow);
+        if (a == b)
+            return changed;
         for (int c = 0; c < int(b.size()); ++c) {
-            if (a.value(c) != b.at(c) || a.value(c).typeId() != b.at(c).typeId())
+            if (c >= a.size() || a.at(c) != b.at(c) || a.at(c).typeId() != b.at(c).typeId())
                 changed.append(c);
         }
         return changed;
-    });
+    };
+    QList<RowOperation> ops;
+    if (newKeys == m_keys) {
+        // The common case (an update in place): no row came, went or moved, so skip the diff's
+        // hashing and compare row by row.
+        for (int r = 0; r < int(fresh.size()); ++r) {
+            QList<int> columns = changedColumns(r, r);
+            if (!columns.isEmpty())
+                ops.append({RowOperation::Change, r, r, 0, 0, std::move(columns)});
+        }
+    } else {
+        ops = diffRows(m_keys, newKeys, changedColumns);
+    }
 
     for (const RowOperation &op : ops) {
         switch (op.kind) {

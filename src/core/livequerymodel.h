@@ -125,7 +125,7 @@ private:
     Query describedQuery(QString *error) const;
     void apply(const QueryResult &result);
     void setError(const QString &error);
-    QString rowKey(const QVariantList &row, int keyIndex, QHash<QString, int> *seen) const;
+    QList<QString> rowKeys(const QList<QVariantList> &rows, int keyIndex) const;
 
     QPointer<Store> m_store;
     Query m_query;
@@ -143,7 +143,8 @@ private:
     QStringList m_columns;
     QHash<QString, QString> m_titles;
     QList<QVariantList> m_rows;
-    QList<QString> m_keys;
+    QList<QString> m_keys;    // unique row identities, in row order
+    QList<QString> m_rawKeys; // the key column's values before duplicates were told apart
     QString m_error;
 };
 
