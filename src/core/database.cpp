@@ -165,6 +165,35 @@ Database::Statement *Database::prepare(const QString &sql)
     s->writeTables = collector.writes;
     s->isReadOnly = sqlite3_stmt_readonly(stmt);
     s->controlsConnection = collector.controlsConnection;
+    // The authorizer reports no SQLITE_READ for a table whose only used columns are the columns of
+    // a JOIN ... USING or NATURAL JOIN: add every table the program opens for reading.
+    if (s->isReadOnly) {
+        const QByteArray explain = "EXPLAIN " + utf8;
+        sqlite3_stmt *ex = nullptr;
+        if (sqlite3_prepare_v2(m_db, explain.constData(), int(explain.size()), &ex, nullptr) == SQLITE_OK) {
+            QList<int> roots;
+            while (sqlite3_step(ex) == SQLITE_ROW) {
+                const char *op = reinterpret_cast<const char *>(sqlite3_column_text(ex, 1));
+                if (op && qstrcmp(op, "OpenRead") == 0 && sqlite3_column_int(ex, 4) == 0)
+                    roots.append(sqlite3_column_int(ex, 3));
+            }
+            sqlite3_finalize(ex);
+            sqlite3_stmt *q = nullptr;
+            if (!roots.isEmpty()
+                && sqlite3_prepare_v2(m_db, "SELECT tbl_name FROM sqlite_schema WHERE rootpage = ?", -1, &q, nullptr) == SQLITE_OK) {
+                for (int root : std::as_const(roots)) {
+                    sqlite3_reset(q);
+                    sqlite3_bind_int(q, 1, root);
+                    if (sqlite3_step(q) == SQLITE_ROW) {
+                        const QString table = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(q, 0)));
+                        if (!table.startsWith(u"sqlite_"_s) && !s->readTables.contains(table))
+                            s->readTables.append(table);
+                    }
+                }
+                sqlite3_finalize(q);
+            }
+        }
+    }
     const int params = sqlite3_bind_parameter_count(stmt);
     for (int i = 1; i <= params; ++i) {
         const char *name = sqlite3_bind_parameter_name(stmt, i);

@@ -54,11 +54,40 @@ static void appendNumber(QByteArray &out, double d)
         out += "null"; // as JSON.stringify does
         return;
     }
-    if (std::trunc(d) == d && std::abs(d) < 9007199254740992.0) {
-        out += QByteArray::number(qint64(d));
+    if (d == 0) {
+        out += '0';
         return;
     }
-    out += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+    // Shortest round-trip digits, laid out as ECMAScript's Number::toString does.
+    const QByteArray e = QByteArray::number(std::abs(d), 'e', QLocale::FloatingPointShortest);
+    const qsizetype ePos = e.indexOf('e');
+    QByteArray digits = e.left(ePos);
+    digits.replace(".", "");
+    const int k = int(digits.size());
+    const int n = e.mid(ePos + 1).toInt() + 1;
+    if (d < 0)
+        out += '-';
+    if (k <= n && n <= 21) {
+        out += digits;
+        out += QByteArray(n - k, '0');
+    } else if (0 < n && n <= 21) {
+        out += digits.left(n);
+        out += '.';
+        out += digits.mid(n);
+    } else if (-6 < n && n <= 0) {
+        out += "0.";
+        out += QByteArray(-n, '0');
+        out += digits;
+    } else {
+        out += digits.left(1);
+        if (k > 1) {
+            out += '.';
+            out += digits.mid(1);
+        }
+        out += 'e';
+        out += n - 1 >= 0 ? '+' : '-';
+        out += QByteArray::number(std::abs(n - 1));
+    }
 }
 
 void appendValue(QByteArray &out, const QVariant &value)

@@ -523,7 +523,9 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
         if (errorString)
             *errorString = u"event %1 (%2) has corrupt arguments in the eventlog: %3"_s.arg(
-                    r.seqNum.toString(), r.name, parseError.errorString());
+                    r.seqNum.toString(), r.name,
+                    parseError.error != QJsonParseError::NoError ? parseError.errorString()
+                                                                 : u"not a JSON object"_s);
         return std::nullopt;
     }
     r.args = doc.object().toVariantMap();
@@ -534,44 +536,70 @@ static const char EventColumns[] =
         "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
         "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
 
+static void normalizeArgs(EventRecord &r, const EventDef &def)
+{
+    for (const ArgDef &a : def.args) {
+        auto it = r.args.find(a.name);
+        if (it == r.args.end() || a.type != ArgType::Real)
+            continue;
+        const int t = it->typeId();
+        if (t == QMetaType::LongLong || t == QMetaType::Int || t == QMetaType::ULongLong || t == QMetaType::UInt)
+            *it = it->toDouble();
+    }
+}
+
 bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
 {
     const qint64 total = db.run(db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s)).scalar().toLongLong();
     if (reportProgress)
         setBootStatus(BootStatus::Rematerializing, 0, total);
-    Database::Statement *s = db.prepare(u"SELECT %1 FROM __livestore_eventlog ORDER BY seqNumGlobal, seqNumClient"_s
+    Database::Statement *s = db.prepare(u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, ?) "
+                                         "ORDER BY seqNumGlobal, seqNumClient LIMIT 256"_s
                                                 .arg(QLatin1StringView(EventColumns)));
     if (!s)
         return fail(db.lastError());
-    sqlite3_reset(s->stmt);
     QSet<QString> touched;
     qint64 done = 0;
-    // Progress about a hundred times per rebuild, at most every 1,000 events.
     const qint64 step = std::max<qint64>(1000, total / 100);
-    int rc;
-    while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
-        QString rowError;
-        const auto event = readEventRow(s->stmt, &rowError);
-        if (!event) {
-            sqlite3_reset(s->stmt);
-            return fail(rowError);
-        }
-        if (const EventDef *def = schema.event(event->name)) {
-            if (!materialize(target, *event, *def, &touched)) {
+    SequenceNumber after = SequenceNumber::root();
+    for (;;) {
+        QList<EventRecord> batch;
+        sqlite3_reset(s->stmt);
+        sqlite3_bind_int64(s->stmt, 1, after.global);
+        sqlite3_bind_int64(s->stmt, 2, after.client);
+        int rc;
+        while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
+            QString rowError;
+            auto event = readEventRow(s->stmt, &rowError);
+            if (!event) {
                 sqlite3_reset(s->stmt);
-                return fail(u"rematerializing the eventlog failed: "_s + error);
+                return fail(rowError);
             }
-        } else if (!handleUnknownEvent(*event, u"event-definition-missing"_s)) {
-            sqlite3_reset(s->stmt);
-            return false;
+            batch.append(std::move(*event));
         }
-        ++done;
-        if (reportProgress && done % step == 0)
-            setBootStatus(BootStatus::Rematerializing, done, total);
+        sqlite3_reset(s->stmt);
+        if (rc != SQLITE_DONE)
+            return fail(u"reading the eventlog failed: "_s + db.sqliteError());
+        if (batch.isEmpty())
+            break;
+        after = batch.constLast().seqNum;
+        for (EventRecord &event : batch) {
+            if (const EventDef *def = schema.event(event.name)) {
+                QString argError;
+                if (!def->validateEncodedArgs(event.args, &argError))
+                    return fail(u"event %1 (%2) has invalid arguments in the eventlog: %3"_s.arg(
+                            event.seqNum.toString(), event.name, argError));
+                normalizeArgs(event, *def);
+                if (!materialize(target, event, *def, &touched))
+                    return fail(u"rematerializing the eventlog failed: "_s + error);
+            } else if (!handleUnknownEvent(event, u"event-definition-missing"_s)) {
+                return false;
+            }
+            ++done;
+            if (reportProgress && done % step == 0)
+                setBootStatus(BootStatus::Rematerializing, done, total);
+        }
     }
-    sqlite3_reset(s->stmt);
-    if (rc != SQLITE_DONE)
-        return fail(u"reading the eventlog failed: "_s + db.sqliteError());
     if (reportProgress)
         setBootStatus(BootStatus::Rematerializing, done, total);
     return true;
@@ -829,6 +857,14 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
             const QVariant v = event.args.value(name);
             const ArgDef *arg = def.findArg(name);
             int rc = SQLITE_OK;
+            const bool isNull = v.typeId() == QMetaType::UnknownType || v.typeId() == QMetaType::Nullptr;
+            if (arg && arg->type == ArgType::Json && !isNull) {
+                const QByteArray text = json::write(v);
+                rc = sqlite3_bind_text(s->stmt, p + 1, text.constData(), int(text.size()), SQLITE_TRANSIENT);
+                if (rc != SQLITE_OK)
+                    return fail(where() + u": "_s + target.sqliteError());
+                continue;
+            }
             switch (v.typeId()) {
             case QMetaType::UnknownType:
             case QMetaType::Nullptr:
@@ -1179,6 +1215,7 @@ bool Store::importEvents(const QList<EventRecord> &events)
                 QString argError;
                 if (!def->validateEncodedArgs(r.args, &argError))
                     return d->fail(u"event %1: "_s.arg(r.seqNum.toString()) + argError);
+                normalizeArgs(r, *def);
                 r.schemaHash = runtime->hash;
                 if (!d->materialize(d->db, r, *def, &touched))
                     return false;
