@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // End to end: the TodoMVC example's own QML, on a store on disk, used with keys and clicks.
+#include "quickdriver.h"
+
 #include <QtCore/qtemporarydir.h>
 #include <QtGui/qimage.h>
 #include <QtQml/qqmlapplicationengine.h>
@@ -8,6 +10,7 @@
 #include <QtTest/qtest.h>
 
 using namespace Qt::StringLiterals;
+using namespace LiveStoreTest;
 
 class tst_TodoMvc : public QObject
 {
@@ -32,20 +35,6 @@ private:
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
     }
 
-    // Walks the visual item tree: delegates have no QObject parent, so findChild() misses them.
-    static QQuickItem *findItem(QQuickItem *from, const QString &name)
-    {
-        if (!from)
-            return nullptr;
-        if (from->objectName() == name && from->isVisible())
-            return from;
-        const QList<QQuickItem *> children = from->childItems();
-        for (QQuickItem *child : children) {
-            if (QQuickItem *found = findItem(child, name))
-                return found;
-        }
-        return nullptr;
-    }
     QQuickItem *item(const QString &name, QQuickItem *within = nullptr)
     {
         return findItem(within ? within : m_window->contentItem(), name);
@@ -58,10 +47,6 @@ private:
         // drawn before we click them (under load the next frame can be late).
         m_window->grabWindow();
         return item(u"todo-%1"_s.arg(index));
-    }
-    static QPoint center(QQuickItem *i)
-    {
-        return i->mapToScene(QPointF(i->width() / 2, i->height() / 2)).toPoint();
     }
     void click(QQuickItem *i)
     {
@@ -76,12 +61,7 @@ private:
                                   Q_ARG(QString, sql), Q_ARG(QVariant, QVariant()));
         return rows;
     }
-    // QTest::keyClicks() exists for widgets only: one key event pair per character.
-    void type(const QString &text)
-    {
-        for (QChar c : text)
-            QTest::keyClick(m_window, c.toLatin1());
-    }
+    void type(const QString &text) { typeText(m_window, text); }
     QString itemsLeft()
     {
         QQuickItem *label = item(u"itemsLeft"_s);

@@ -3,6 +3,8 @@
 // clicks: creating, switching, leaving and joining workspaces, and the store registry opening and
 // closing the workspace stores.
 #include <QtCore/qdir.h>
+#include "quickdriver.h"
+
 #include <QtCore/qtemporarydir.h>
 #include <QtQml/qqmlapplicationengine.h>
 #include <QtQuick/qquickitem.h>
@@ -10,6 +12,7 @@
 #include <QtTest/qtest.h>
 
 using namespace Qt::StringLiterals;
+using namespace LiveStoreTest;
 
 class tst_Workspaces : public QObject
 {
@@ -39,20 +42,6 @@ private:
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
     }
 
-    // Walks the visual item tree: delegates have no QObject parent, so findChild() misses them.
-    static QQuickItem *findItem(QQuickItem *from, const QString &name)
-    {
-        if (!from)
-            return nullptr;
-        if (from->objectName() == name && from->isVisible())
-            return from;
-        const QList<QQuickItem *> children = from->childItems();
-        for (QQuickItem *child : children) {
-            if (QQuickItem *found = findItem(child, name))
-                return found;
-        }
-        return nullptr;
-    }
     QQuickItem *item(const QString &name, QQuickItem *within = nullptr)
     {
         // Delegates of removed rows are deleted later; let that happen so they are not found.
@@ -75,21 +64,12 @@ private:
         return m_engine->rootObjects().constFirst()->findChild<QObject *>(name);
     }
 
-    static QPoint center(QQuickItem *i)
-    {
-        return i->mapToScene(QPointF(i->width() / 2, i->height() / 2)).toPoint();
-    }
     void click(QQuickItem *i)
     {
         QVERIFY(i);
         QTest::mouseClick(m_window, Qt::LeftButton, {}, center(i));
     }
-    // QTest::keyClicks() exists for widgets only: one key event pair per character.
-    void type(const QString &text)
-    {
-        for (QChar c : text)
-            QTest::keyClick(m_window, c.toLatin1());
-    }
+    void type(const QString &text) { typeText(m_window, text); }
     // Types into one of the window's text-and-button fields ("create", "join", "newTodo").
     void enter(const QString &field, const QString &text, bool useButton = false)
     {
