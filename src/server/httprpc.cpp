@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "httprpc_p.h"
+
+#include "pullpager_p.h"
+#include "serverlogging_p.h"
+#include "storehubregistry_p.h"
+
+#include <sync/rawjson_p.h>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+namespace {
+
+struct Batch
+{
+    QList<QByteArray> frames;
+
+    void add(const QByteArray &frame) { frames.append(frame); }
+    QByteArray json() const
+    {
+        QByteArray out = "[";
+        for (qsizetype i = 0; i < frames.size(); ++i) {
+            if (i)
+                out += ',';
+            out += frames.at(i);
+        }
+        out += ']';
+        return out;
+    }
+};
+
+QByteArray storageFailure(const QString &requestId, const QString &error)
+{
+    return Wire::encodeExitFailure(
+            requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}}));
+}
+
+void runRequest(const Wire::Request &request, const RequestInfo &info, StoreHubRegistry *registry,
+                Batch *out)
+{
+    if (request.tag == Wire::HttpPingTag) {
+        out->add(Wire::encodeExitSuccess(request.id, R"({"_tag":"SyncMessage.Pong"})"));
+        return;
+    }
+    const bool isPull = request.tag == Wire::HttpPullTag;
+    const bool isPush = request.tag == Wire::HttpPushTag;
+    if (!isPull && !isPush) {
+        out->add(Wire::encodeDefect(u"Unknown request tag: "_s + request.tag.left(200)));
+        return;
+    }
+    QString error;
+    std::optional<Wire::PullRequest> pull;
+    std::optional<Wire::PushRequest> push;
+    if (isPull)
+        pull = Wire::decodePullRequest(request, &error);
+    else
+        push = Wire::decodePushRequest(request, &error);
+    if (!pull && !push) {
+        out->add(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
+        return;
+    }
+    const QString storeId = pull ? pull->storeId : push->storeId;
+    if (storeId != info.storeId) {
+        out->add(Wire::encodeExitFailure(
+                request.id, Wire::Cause::die(u"the request is for store \"%1\" but the URL names "
+                                             u"store \"%2\""_s.arg(storeId.left(200), info.storeId))));
+        return;
+    }
+    const QSharedPointer<StoreHub> hub = registry->hub(storeId, &error);
+    if (!hub) {
+        out->add(storageFailure(request.id, error));
+        return;
+    }
+    if (push) {
+        if (const auto refused = hub->push(*push, info))
+            out->add(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
+        else
+            out->add(Wire::encodeExitSuccess(request.id, Wire::encodePushAck()));
+        return;
+    }
+    if (const auto refused = hub->admitPull(*pull, info)) {
+        out->add(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
+        return;
+    }
+    PullPager pager(hub->storage(), storeId, hub->backendId(),
+                    pull->cursor ? pull->cursor->eventSequenceNumber : 0, hub->head());
+    if (!pager.start(&error)) {
+        out->add(storageFailure(request.id, error));
+        return;
+    }
+    while (!pager.atEnd()) {
+        const auto page = pager.next(&error);
+        if (!page) {
+            out->add(storageFailure(request.id, error));
+            return;
+        }
+        out->add(Wire::encodeChunk(request.id, {page->json}));
+    }
+    out->add(Wire::encodeExitSuccess(request.id));
+}
+
+} // namespace
+
+HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
+                              StoreHubRegistry *registry)
+{
+    // One frame, or an array of them.
+    QList<QByteArrayView> frames;
+    const QByteArrayView trimmed = Wire::RawJson::trimmed(body);
+    if (trimmed.startsWith('[')) {
+        const auto elements = Wire::RawJson::elements(trimmed);
+        if (!elements)
+            return {400, "[" + Wire::encodeDefect(u"the request body is not valid JSON"_s) + "]"};
+        frames = *elements;
+    } else {
+        frames.append(trimmed);
+    }
+    Batch out;
+    for (QByteArrayView frameJson : frames) {
+        QString error;
+        const auto frame = Wire::parseClientFrame(frameJson, &error);
+        if (!frame) {
+            qCInfo(lcWire).noquote() << "bad HTTP RPC frame:" << u"store="_s + info.storeId
+                                     << u"error="_s + error;
+            return {400, "[" + Wire::encodeDefect(error) + "]"};
+        }
+        if (frame->type == Wire::ClientFrame::Type::Request)
+            runRequest(frame->request, info, registry, &out);
+        else if (frame->type == Wire::ClientFrame::Type::Ping)
+            out.add(Wire::encodePong());
+        // Ack, Interrupt and Eof mean nothing without a stream to apply them to.
+    }
+    return {200, out.json()};
+}
+
+} // namespace LiveStore

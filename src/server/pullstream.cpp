@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "pullstream_p.h"
+
+#include "serverlogging_p.h"
+#include "storehub_p.h"
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+PullStream::PullStream(Sink *sink, QSharedPointer<StoreHub> hub, const QString &requestId,
+                       qint64 cursor, bool live)
+    : m_sink(sink), m_hub(std::move(hub)), m_requestId(requestId), m_lastSent(cursor), m_live(live)
+{
+}
+
+PullStream::~PullStream()
+{
+    m_hub->unsubscribe(this);
+}
+
+void PullStream::start()
+{
+    // Subscribe before reading the head: a push landing after this point is either within the
+    // catch-up range or beyond it, and then picked up when the stream goes live.
+    if (m_live)
+        m_hub->subscribe(this);
+    m_pager.emplace(m_hub->storage(), m_hub->storeId(), m_hub->backendId(), m_lastSent,
+                    m_hub->head());
+    QString error;
+    if (!m_pager->start(&error)) {
+        fail(error);
+        return;
+    }
+    sendNextCatchUpPage();
+}
+
+void PullStream::ack()
+{
+    if (m_phase != Phase::CatchUp || !m_awaitingAck)
+        return; // live chunks are acknowledged too, but nothing waits for that
+    m_awaitingAck = false;
+    sendNextCatchUpPage();
+}
+
+void PullStream::interrupt()
+{
+    if (m_phase == Phase::Ended)
+        return;
+    end(Wire::encodeExitFailure(m_requestId, Wire::Cause::interrupt()));
+}
+
+void PullStream::cancel()
+{
+    m_phase = Phase::Ended;
+    m_pager.reset();
+    m_hub->unsubscribe(this);
+}
+
+void PullStream::sendNextCatchUpPage()
+{
+    QString error;
+    const auto page = m_pager->next(&error);
+    if (!page) {
+        fail(error);
+        return;
+    }
+    sendPage(page->json);
+    m_lastSent = qMax(m_lastSent, page->lastSeqNum);
+    if (m_phase == Phase::Ended) // the send found the socket gone
+        return;
+    if (!page->isLast) {
+        m_awaitingAck = true;
+        return;
+    }
+    m_pager.reset();
+    if (!m_live) {
+        end(Wire::encodeExitSuccess(m_requestId));
+        return;
+    }
+    m_phase = Phase::Live;
+    // Whatever was pushed while the catch-up ran.
+    advance(m_hub->head(), nullptr);
+}
+
+void PullStream::advance(qint64 head, const LiveUpdate *update)
+{
+    if (m_phase != Phase::Live || head <= m_lastSent)
+        return;
+    if (update && update->firstParent == m_lastSent && update->lastSeqNum == head
+        && !update->pages.isEmpty()) {
+        m_lastSent = update->lastSeqNum;
+        for (const QByteArray &page : update->pages) {
+            sendPage(page);
+            if (m_phase == Phase::Ended)
+                return;
+        }
+        return;
+    }
+    qCDebug(lcServer).noquote() << "live pull catching up from storage:"
+                                << u"store="_s + m_hub->storeId() << u"request="_s + m_requestId
+                                << u"after="_s + QString::number(m_lastSent)
+                                << u"head="_s + QString::number(head);
+    QString error;
+    const auto pages = PullPager::livePages(m_hub->storage(), m_hub->storeId(),
+                                            m_hub->backendId(), m_lastSent, head, &error);
+    if (!pages) {
+        fail(error);
+        return;
+    }
+    for (const PullPager::Page &page : *pages) {
+        sendPage(page.json);
+        m_lastSent = page.lastSeqNum;
+        if (m_phase == Phase::Ended)
+            return;
+    }
+}
+
+void PullStream::sendPage(const QByteArray &pullResponse)
+{
+    m_sink->sendFrame(Wire::encodeChunk(m_requestId, {pullResponse}));
+}
+
+void PullStream::fail(const QString &message)
+{
+    qCWarning(lcServer).noquote() << "pull failed:" << u"store="_s + m_hub->storeId()
+                                  << u"request="_s + m_requestId << u"error="_s + message;
+    end(Wire::encodeExitFailure(
+            m_requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, message, {}})));
+}
+
+void PullStream::end(const QByteArray &exitFrame)
+{
+    m_phase = Phase::Ended;
+    m_pager.reset();
+    m_hub->unsubscribe(this);
+    m_sink->sendFrame(exitFrame);
+    m_sink->streamEnded(m_requestId);
+}
+
+} // namespace LiveStore

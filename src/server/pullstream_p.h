@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: one running pull RPC of a WebSocket connection.
+#ifndef LIVESTORE_PULLSTREAM_P_H
+#define LIVESTORE_PULLSTREAM_P_H
+
+#include "pullpager_p.h"
+
+#include <QtCore/qsharedpointer.h>
+#include <QtCore/qstring.h>
+
+#include <optional>
+
+namespace LiveStore {
+
+class StoreHub;
+struct LiveUpdate;
+
+// A pull runs in two phases.
+//
+// Catch-up: pages of the events after the cursor, up to the head as it was when the pull started,
+// one page per Ack (the client acknowledges every chunk; waiting for it is the stream's
+// backpressure). The last page says NoMore. A non-live pull then ends with Exit Success.
+//
+// Live: new events as the store advances, as NoMore pages, without waiting for Acks (as the real
+// server broadcasts). A live pull never ends on its own; Interrupt ends it with an interrupt Exit.
+//
+// No event is sent twice or skipped: the stream subscribes to its hub before it reads the head for
+// the catch-up, ignores updates while catching up, remembers the last seqNum it sent, and on every
+// update sends exactly what lies between that and the new head, from the update's pages when they
+// start right after it and from the storage otherwise (the events that arrived during catch-up).
+class PullStream
+{
+public:
+    // Where a stream's frames go: its connection.
+    class Sink
+    {
+    public:
+        virtual ~Sink() = default;
+        virtual void sendFrame(const QByteArray &frame) = 0;
+        // The stream has sent its Exit; the connection drops it (not from inside this call).
+        virtual void streamEnded(const QString &requestId) = 0;
+    };
+
+    PullStream(Sink *sink, QSharedPointer<StoreHub> hub, const QString &requestId, qint64 cursor,
+               bool live);
+    ~PullStream();
+
+    void start();
+    void ack();
+    void interrupt();
+    // Ends the stream without a word to the client (its socket is gone).
+    void cancel();
+    // The store's head moved to `head`; `update` holds the pages of the batch that moved it, when
+    // it was pushed through this server.
+    void advance(qint64 head, const LiveUpdate *update);
+
+    QString requestId() const { return m_requestId; }
+    bool isLive() const { return m_live; }
+    bool hasEnded() const { return m_phase == Phase::Ended; }
+
+private:
+    enum class Phase { CatchUp, Live, Ended };
+
+    void sendNextCatchUpPage();
+    void sendPage(const QByteArray &pullResponse);
+    void fail(const QString &message);
+    void end(const QByteArray &exitFrame);
+
+    Sink *m_sink;
+    QSharedPointer<StoreHub> m_hub;
+    QString m_requestId;
+    qint64 m_lastSent;
+    bool m_live;
+    Phase m_phase = Phase::CatchUp;
+    bool m_awaitingAck = false;
+    std::optional<PullPager> m_pager;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_PULLSTREAM_P_H

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "storehub_p.h"
+
+#include "pullstream_p.h"
+#include "serverlogging_p.h"
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+StoreHub::StoreHub(SyncStorage *storage, const SyncHooks *hooks, const QString &storeId,
+                   const SyncStorage::StoreInfo &info)
+    : m_storage(storage),
+      m_hooks(hooks),
+      m_storeId(storeId),
+      m_backendId(info.backendId),
+      m_head(info.head)
+{
+}
+
+StoreHub::~StoreHub() = default;
+
+std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
+                                              const RequestInfo &info)
+{
+    const QList<Wire::Event> &batch = request.batch;
+    if (batch.isEmpty())
+        return std::nullopt;
+
+    if (m_hooks->onPush) {
+        if (const auto reason = m_hooks->onPush(request, info)) {
+            qCInfo(lcServer).noquote() << "push rejected by hook:" << u"store="_s + m_storeId
+                                       << u"conn=#"_s + QString::number(info.connectionId)
+                                       << u"reason="_s + *reason;
+            return Wire::UnknownError{u"PushRejected"_s, *reason, {}};
+        }
+    }
+
+    if (request.backendId && *request.backendId != m_backendId)
+        return Wire::BackendIdMismatchError{m_backendId, *request.backendId};
+
+    // Stricter than sync-cf, which checks only the first parent: a batch must be a chain, so that
+    // the stored log never has gaps or forks. Refused whole, before anything is written.
+    if (batch.size() > Wire::MaxEventsPerMessage) {
+        return Wire::UnknownError{
+                u"InvalidPushError"_s,
+                u"a push may carry at most %1 events, this one has %2"_s.arg(
+                        QString::number(Wire::MaxEventsPerMessage), QString::number(batch.size())),
+                {}};
+    }
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const Wire::Event &e = batch.at(i);
+        const qint64 expectedParent = i == 0 ? e.parentSeqNum : batch.at(i - 1).seqNum;
+        if (e.parentSeqNum != expectedParent || e.seqNum != e.parentSeqNum + 1) {
+            return Wire::UnknownError{
+                    u"InvalidPushError"_s,
+                    u"the batch is not contiguous at index %1: seqNum %2 with parentSeqNum %3 "
+                    u"(expected seqNum %4 with parentSeqNum %5)"_s.arg(
+                            QString::number(i), QString::number(e.seqNum),
+                            QString::number(e.parentSeqNum), QString::number(expectedParent + 1),
+                            QString::number(expectedParent)),
+                    {}};
+        }
+    }
+
+    const QString createdAt = Wire::isoTimestamp();
+    const SyncStorage::AppendResult result = m_storage->append(m_storeId, batch, createdAt);
+    switch (result.status) {
+    case SyncStorage::AppendResult::Status::Failed:
+        qCWarning(lcServer).noquote() << "storage error on push:" << u"store="_s + m_storeId
+                                      << u"error="_s + result.error;
+        return Wire::UnknownError{u"StorageError"_s, result.error, {}};
+    case SyncStorage::AppendResult::Status::ServerAhead:
+        qCDebug(lcServer).noquote() << "push refused:" << u"store="_s + m_storeId
+                                    << u"conn=#"_s + QString::number(info.connectionId)
+                                    << u"head="_s + QString::number(result.head)
+                                    << u"parent="_s + QString::number(batch.constFirst().parentSeqNum);
+        // The storage knows better than our published head (another process may have written):
+        // let live pulls catch up, which is what the refused client now waits for.
+        if (result.head > m_head)
+            publish(result.head, nullptr);
+        return Wire::ServerAheadError{result.head, batch.constFirst().parentSeqNum};
+    case SyncStorage::AppendResult::Status::Appended:
+        break;
+    }
+
+    qCDebug(lcServer).noquote() << "push accepted:" << u"store="_s + m_storeId
+                                << u"conn=#"_s + QString::number(info.connectionId)
+                                << u"events="_s + QString::number(batch.size())
+                                << u"seq="_s + QString::number(batch.constFirst().seqNum) + u".."_s
+                                        + QString::number(batch.constLast().seqNum);
+    if (m_hooks->onPushAccepted)
+        m_hooks->onPushAccepted(m_storeId, batch);
+
+    LiveUpdate update;
+    update.firstParent = batch.constFirst().parentSeqNum;
+    update.lastSeqNum = batch.constLast().seqNum;
+    if (!m_subscribers.isEmpty()) {
+        QList<Wire::PulledEvent> events;
+        events.reserve(batch.size());
+        for (const Wire::Event &e : batch)
+            events.append({e, Wire::SyncMetadata{createdAt}});
+        update.pages = Wire::encodePullResponsePages(events, m_backendId, std::nullopt);
+    }
+    publish(result.head, &update);
+    return std::nullopt;
+}
+
+std::optional<Wire::SyncError> StoreHub::admitPull(const Wire::PullRequest &request,
+                                                   const RequestInfo &info)
+{
+    if (m_hooks->onPull) {
+        if (const auto reason = m_hooks->onPull(request, info)) {
+            qCInfo(lcServer).noquote() << "pull rejected by hook:" << u"store="_s + m_storeId
+                                       << u"conn=#"_s + QString::number(info.connectionId)
+                                       << u"reason="_s + *reason;
+            return Wire::UnknownError{u"PullRejected"_s, *reason, {}};
+        }
+    }
+    if (request.cursor && request.cursor->backendId != m_backendId)
+        return Wire::BackendIdMismatchError{m_backendId, request.cursor->backendId};
+    return std::nullopt;
+}
+
+void StoreHub::subscribe(PullStream *stream)
+{
+    if (!m_subscribers.contains(stream))
+        m_subscribers.append(stream);
+}
+
+void StoreHub::unsubscribe(PullStream *stream)
+{
+    m_subscribers.removeOne(stream);
+}
+
+void StoreHub::advancedElsewhere(qint64 head)
+{
+    if (head > m_head)
+        publish(head, nullptr);
+}
+
+void StoreHub::publish(qint64 head, const LiveUpdate *update)
+{
+    m_head = qMax(m_head, head);
+    // A stream may end (and unsubscribe) while it is being served, e.g. when its socket fails:
+    // iterate over a copy and skip the ones that left.
+    const QList<PullStream *> subscribers = m_subscribers;
+    for (PullStream *stream : subscribers) {
+        if (m_subscribers.contains(stream))
+            stream->advance(m_head, update);
+    }
+}
+
+} // namespace LiveStore

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: one store's serialization point and fan-out.
+#ifndef LIVESTORE_STOREHUB_P_H
+#define LIVESTORE_STOREHUB_P_H
+
+#include "synchooks.h"
+#include "syncstorage.h"
+
+#include <QtCore/qlist.h>
+
+#include <optional>
+
+namespace LiveStore {
+
+class PullStream;
+
+// An accepted batch as live pulls receive it: NoMore pages, encoded once for all of them.
+struct LiveUpdate
+{
+    qint64 firstParent = 0; // batch[0].parentSeqNum: a pull that has sent this far takes the pages
+    qint64 lastSeqNum = 0;
+    QList<QByteArray> pages;
+};
+
+// Everything the server does for one storeId: it runs the push rules, stores accepted batches
+// (the storage checks the head atomically), and hands each new batch to every live pull of the
+// store in seqNum order, the pusher's own included.
+//
+// Pushes are serialized because the whole server runs in one thread and a push is handled from
+// start to end (checks, storage transaction, fan-out) without returning to the event loop: no
+// other push to the store can interleave. Pulls interleave freely with pushes: each PullStream
+// keeps the last seqNum it sent and takes from an update only what lies beyond it.
+class StoreHub
+{
+public:
+    StoreHub(SyncStorage *storage, const SyncHooks *hooks, const QString &storeId,
+             const SyncStorage::StoreInfo &info);
+    ~StoreHub();
+
+    QString storeId() const { return m_storeId; }
+    QString backendId() const { return m_backendId; }
+    // The head as far as this server has published it to its live pulls.
+    qint64 head() const { return m_head; }
+    SyncStorage *storage() const { return m_storage; }
+
+    // The push rules, in sync-cf's order: empty batch, onPush hook, backend id, then (ours) the
+    // batch's shape, then the head check in the storage. Returns the error for the client, or
+    // nullopt when the batch was stored and published.
+    std::optional<Wire::SyncError> push(const Wire::PushRequest &request, const RequestInfo &info);
+
+    // The checks a pull passes before its first page: onPull hook and the cursor's backend id.
+    std::optional<Wire::SyncError> admitPull(const Wire::PullRequest &request,
+                                             const RequestInfo &info);
+
+    void subscribe(PullStream *stream);
+    void unsubscribe(PullStream *stream);
+    qsizetype subscriberCount() const { return m_subscribers.size(); }
+
+    // Another process advanced the store (shared storage): live pulls fetch what they miss.
+    void advancedElsewhere(qint64 head);
+
+private:
+    void publish(qint64 head, const LiveUpdate *update);
+
+    SyncStorage *m_storage;
+    const SyncHooks *m_hooks;
+    QString m_storeId;
+    QString m_backendId;
+    qint64 m_head = 0;
+    QList<PullStream *> m_subscribers;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_STOREHUB_P_H

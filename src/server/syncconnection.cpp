@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "syncconnection_p.h"
+
+#include "serverlogging_p.h"
+#include "storehubregistry_p.h"
+
+#include <QtNetwork/qtcpsocket.h>
+#include <QtWebSockets/qwebsocket.h>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+namespace {
+
+QString peerOf(const RequestInfo &info)
+{
+    return info.peerAddress.toString() + u':' + QString::number(info.peerPort);
+}
+
+} // namespace
+
+SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
+                               StoreHubRegistry *registry, const RequestInfo &info,
+                               const ConnectionLimits &limits, QObject *parent)
+    : QObject(parent), m_socket(socket), m_registry(registry), m_info(info), m_limits(limits)
+{
+    // Children are deleted in the order they were added: the WebSocket (which closes its
+    // transport on the way out) before the transport.
+    m_socket->setParent(this);
+    if (transport)
+        transport->setParent(this);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &SyncConnection::onTextMessage);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &SyncConnection::onBinaryMessage);
+    connect(m_socket, &QWebSocket::disconnected, this, &SyncConnection::onDisconnected);
+
+    // Real clients ping every 10 s; a peer silent for much longer is gone (or stuck), and its
+    // live pulls would otherwise be served forever.
+    m_idleTimer.setSingleShot(true);
+    connect(&m_idleTimer, &QTimer::timeout, this, [this] {
+        qCInfo(lcServer).noquote() << "idle timeout:" << u"conn=#"_s + QString::number(id());
+        close(QWebSocketProtocol::CloseCodeGoingAway, u"idle timeout"_s);
+    });
+    if (m_limits.idleTimeoutMs > 0)
+        m_idleTimer.start(m_limits.idleTimeoutMs);
+
+    qCInfo(lcServer).noquote() << "connected:" << u"conn=#"_s + QString::number(id())
+                               << u"store="_s + m_info.storeId << u"peer="_s + peerOf(m_info);
+}
+
+SyncConnection::~SyncConnection()
+{
+    // Streams unsubscribe from the hub as they go; do it before the socket goes.
+    m_streams.clear();
+    m_ended.clear();
+}
+
+void SyncConnection::close(QWebSocketProtocol::CloseCode code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_idleTimer.stop();
+    m_socket->close(code, reason);
+}
+
+void SyncConnection::abort()
+{
+    m_closing = true;
+    m_socket->abort();
+}
+
+void SyncConnection::onDisconnected()
+{
+    m_idleTimer.stop();
+    qCInfo(lcServer).noquote() << "disconnected:" << u"conn=#"_s + QString::number(id())
+                               << u"store="_s + m_info.storeId
+                               << u"code="_s + QString::number(int(m_socket->closeCode()))
+                               << u"reason="_s + m_socket->closeReason();
+    m_closing = true;
+    // Stop serving live updates right away. This can run inside a stream's own call (a send that
+    // found the socket gone), so the streams are only deleted on the next event-loop turn.
+    const bool scheduled = !m_ended.empty();
+    for (auto &[requestId, stream] : m_streams) {
+        stream->cancel();
+        m_ended.push_back(std::move(stream));
+    }
+    m_streams.clear();
+    if (!scheduled && !m_ended.empty())
+        QMetaObject::invokeMethod(this, &SyncConnection::reapEndedStreams, Qt::QueuedConnection);
+    Q_EMIT closed();
+}
+
+void SyncConnection::onTextMessage(const QString &message)
+{
+    handleFrame(message.toUtf8());
+}
+
+void SyncConnection::onBinaryMessage(const QByteArray &message)
+{
+    // Effect RPC over WebSocket sends JSON as text, but a binary frame holding the same UTF-8
+    // JSON is accepted too.
+    handleFrame(message);
+}
+
+void SyncConnection::handleFrame(QByteArrayView frame)
+{
+    if (m_closing)
+        return;
+    if (m_limits.idleTimeoutMs > 0)
+        m_idleTimer.start(m_limits.idleTimeoutMs);
+
+    QString error;
+    const auto parsed = Wire::parseClientFrame(frame, &error);
+    if (!parsed) {
+        // The real server silently stops answering a socket after some of these; answer instead
+        // and keep the connection, so the client can see what went wrong.
+        qCInfo(lcWire).noquote() << "bad frame:" << u"conn=#"_s + QString::number(id())
+                                 << u"error="_s + error;
+        sendDefect(error);
+        return;
+    }
+    switch (parsed->type) {
+    case Wire::ClientFrame::Type::Ping:
+        sendFrame(Wire::encodePong());
+        return;
+    case Wire::ClientFrame::Type::Eof:
+        return;
+    case Wire::ClientFrame::Type::Ack:
+        if (auto it = m_streams.find(parsed->requestId); it != m_streams.end())
+            it->second->ack();
+        return;
+    case Wire::ClientFrame::Type::Interrupt:
+        // Real clients also interrupt pushes that have already finished: nothing to do then.
+        if (auto it = m_streams.find(parsed->requestId); it != m_streams.end())
+            it->second->interrupt();
+        return;
+    case Wire::ClientFrame::Type::Request:
+        break;
+    }
+    const Wire::Request &request = parsed->request;
+    qCDebug(lcWire).noquote() << "request:" << u"conn=#"_s + QString::number(id())
+                              << u"id="_s + request.id << u"tag="_s + request.tag;
+    if (request.tag == Wire::WsPullTag) {
+        handlePull(request);
+    } else if (request.tag == Wire::WsPushTag) {
+        handlePush(request);
+    } else {
+        qCInfo(lcWire).noquote() << "unknown request tag:" << u"conn=#"_s + QString::number(id())
+                                 << u"tag="_s + request.tag.left(100);
+        sendDefect(u"Unknown request tag: "_s + request.tag.left(200));
+    }
+}
+
+bool SyncConnection::ensureHub(QString *errorString)
+{
+    if (!m_hub)
+        m_hub = m_registry->hub(m_info.storeId, errorString);
+    return !m_hub.isNull();
+}
+
+bool SyncConnection::checkStoreId(const QString &requestId, const QString &storeId)
+{
+    if (storeId == m_info.storeId)
+        return true;
+    // The connection's store comes from its URL; a request for another store is a client bug.
+    sendFrame(Wire::encodeExitFailure(
+            requestId, Wire::Cause::die(u"the request is for store \"%1\" but the connection is "
+                                        u"for store \"%2\""_s.arg(storeId.left(200), m_info.storeId))));
+    return false;
+}
+
+void SyncConnection::handlePull(const Wire::Request &request)
+{
+    QString error;
+    const auto pull = Wire::decodePullRequest(request, &error);
+    if (!pull) {
+        qCInfo(lcWire).noquote() << "bad pull:" << u"conn=#"_s + QString::number(id())
+                                 << u"id="_s + request.id << u"error="_s + error;
+        sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
+        return;
+    }
+    if (!checkStoreId(request.id, pull->storeId))
+        return;
+    if (m_streams.count(request.id)) {
+        sendDefect(u"request id %1 is already in use by a running pull"_s.arg(request.id));
+        return;
+    }
+    if (int(m_streams.size()) >= m_limits.maxPulls) {
+        sendFrame(Wire::encodeExitFailure(
+                request.id, Wire::Cause::fail(Wire::UnknownError{
+                                    u"TooManyPulls"_s,
+                                    u"at most %1 pulls may run at once on one connection"_s.arg(
+                                            m_limits.maxPulls),
+                                    {}})));
+        return;
+    }
+    if (!ensureHub(&error)) {
+        qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
+                                      << u"error="_s + error;
+        sendFrame(Wire::encodeExitFailure(
+                request.id,
+                Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
+        return;
+    }
+    if (const auto refused = m_hub->admitPull(*pull, m_info)) {
+        sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
+        return;
+    }
+    const qint64 cursor = pull->cursor ? pull->cursor->eventSequenceNumber : 0;
+    qCDebug(lcServer).noquote() << "pull:" << u"store="_s + m_info.storeId
+                                << u"conn=#"_s + QString::number(id()) << u"id="_s + request.id
+                                << u"cursor="_s + QString::number(cursor)
+                                << u"live="_s + QString::fromLatin1(pull->live ? "true" : "false");
+    PullStream::Sink *sink = this;
+    auto stream = std::make_unique<PullStream>(sink, m_hub, request.id, cursor, pull->live);
+    PullStream *raw = stream.get();
+    m_streams.emplace(request.id, std::move(stream));
+    raw->start();
+}
+
+void SyncConnection::handlePush(const Wire::Request &request)
+{
+    QString error;
+    const auto push = Wire::decodePushRequest(request, &error);
+    if (!push) {
+        qCInfo(lcWire).noquote() << "bad push:" << u"conn=#"_s + QString::number(id())
+                                 << u"id="_s + request.id << u"error="_s + error;
+        sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
+        return;
+    }
+    if (!checkStoreId(request.id, push->storeId))
+        return;
+    if (!ensureHub(&error)) {
+        qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
+                                      << u"error="_s + error;
+        sendFrame(Wire::encodeExitFailure(
+                request.id,
+                Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
+        return;
+    }
+    // The hub publishes an accepted batch to the live pulls, this connection's included, before
+    // the push's own Exit goes out: the real server's echo also usually comes first.
+    if (const auto refused = m_hub->push(*push, m_info))
+        sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
+    else
+        sendFrame(Wire::encodeExitSuccess(request.id, Wire::encodePushAck()));
+}
+
+void SyncConnection::sendDefect(const QString &message)
+{
+    sendFrame(Wire::encodeDefect(message));
+}
+
+void SyncConnection::sendFrame(const QByteArray &frame)
+{
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    m_socket->sendTextMessage(QString::fromUtf8(frame));
+    // Live updates are pushed without waiting for the client. One that never reads would make the
+    // server buffer without bound: cut it off instead; it reconnects and resumes from its cursor.
+    if (m_socket->bytesToWrite() > m_limits.maxPendingBytes) {
+        qCWarning(lcServer).noquote() << "client too slow:" << u"conn=#"_s + QString::number(id())
+                                      << u"pending="_s + QString::number(m_socket->bytesToWrite());
+        close(QWebSocketProtocol::CloseCodePolicyViolated, u"client does not read its updates"_s);
+    }
+}
+
+void SyncConnection::streamEnded(const QString &requestId)
+{
+    auto it = m_streams.find(requestId);
+    if (it == m_streams.end())
+        return;
+    // Called from inside the stream: keep it alive until the call has returned.
+    const bool scheduled = !m_ended.empty();
+    m_ended.push_back(std::move(it->second));
+    m_streams.erase(it);
+    if (!scheduled)
+        QMetaObject::invokeMethod(this, &SyncConnection::reapEndedStreams, Qt::QueuedConnection);
+}
+
+void SyncConnection::reapEndedStreams()
+{
+    m_ended.clear();
+}
+
+} // namespace LiveStore

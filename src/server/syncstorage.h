@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_SYNCSTORAGE_H
+#define LIVESTORE_SYNCSTORAGE_H
+
+#include "livestoresyncserver_export.h"
+
+#include <sync/wireprotocol.h>
+
+#include <QtCore/qobject.h>
+
+#include <optional>
+
+namespace LiveStore {
+
+// Where the sync server keeps each store's events, head and backend id.
+//
+// The interface is shaped so that the head check is the storage's job, not the caller's: append()
+// must check "the batch's first parent is the head" and write the batch in one atomic step. With
+// SQLite in one process that is a transaction; with a database shared by several server processes
+// (PostgreSQL, planned) it is the same conditional head update inside a transaction:
+//     UPDATE heads SET head = <last seqNum> WHERE store = $s AND head = <first parentSeqNum>
+//     -- 0 rows: ServerAhead; 1 row: INSERT the events, COMMIT
+// so no in-memory head cache can make two servers accept conflicting pushes.
+//
+// Storages live in the server's thread. Functions report failure with nullopt (or
+// AppendResult::Failed) and errorString().
+class LIVESTORESYNCSERVER_EXPORT SyncStorage : public QObject
+{
+    Q_OBJECT
+public:
+    struct StoreInfo
+    {
+        QString backendId;
+        qint64 head = 0; // seqNum of the last event; 0 for an empty store
+    };
+
+    struct StoredEvent
+    {
+        Wire::Event event;
+        QString createdAt; // ISO time of the push that stored it
+    };
+
+    struct AppendResult
+    {
+        enum class Status { Appended, ServerAhead, Failed };
+        Status status = Status::Failed;
+        qint64 head = 0;  // the head after appending, or the head that refused the batch
+        QString error;    // Failed: why
+    };
+
+    explicit SyncStorage(QObject *parent = nullptr);
+    ~SyncStorage() override;
+
+    // The store's backend id and head. A store is created on first use, with a fresh backend id
+    // (concurrent first uses must agree on one id).
+    virtual std::optional<StoreInfo> store(const QString &storeId) = 0;
+
+    // Atomically: if batch[0].parentSeqNum equals the head, stores the batch with `createdAt` and
+    // moves the head to the batch's last seqNum; otherwise changes nothing and reports
+    // ServerAhead with the current head. The caller has checked that the batch is non-empty and
+    // contiguous.
+    virtual AppendResult append(const QString &storeId, const QList<Wire::Event> &batch,
+                                const QString &createdAt) = 0;
+
+    // Events with after < seqNum <= upTo, ascending, at most `limit`.
+    virtual std::optional<QList<StoredEvent>> read(const QString &storeId, qint64 after,
+                                                   qint64 upTo, int limit) = 0;
+
+    // How many events have after < seqNum <= upTo.
+    virtual std::optional<qint64> count(const QString &storeId, qint64 after, qint64 upTo) = 0;
+
+    // For logs: "SQLite /var/lib/livestore/sync.db".
+    virtual QString description() const = 0;
+
+    QString errorString() const;
+
+    // A fresh backend id: 21 random characters of [A-Za-z0-9_-], like nanoid().
+    static QString newBackendId();
+
+Q_SIGNALS:
+    // The head of `storeId` moved because of a write this process did not make (another server
+    // sharing the database). The server then sends the new events to its live pulls. Storages that
+    // cannot be shared never emit it.
+    void storeAdvanced(const QString &storeId, qint64 head);
+
+protected:
+    void setErrorString(const QString &message);
+
+private:
+    QString m_errorString;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_SYNCSTORAGE_H

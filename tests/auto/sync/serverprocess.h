@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Runs the built livestore-sync-server as a child process and finds out its port.
+#ifndef LIVESTORE_SERVERPROCESS_H
+#define LIVESTORE_SERVERPROCESS_H
+
+#include <QtCore/qelapsedtimer.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qregularexpression.h>
+#include <QtCore/qstringlist.h>
+
+class ServerProcess
+{
+public:
+    ~ServerProcess() { stop(); }
+
+    // Starts `livestore-sync-server --port 0 <args>` and waits for its "listening on" line.
+    bool start(const QStringList &args, int timeoutMs = 15000)
+    {
+        process.setProgram(QStringLiteral(LIVESTORE_SYNC_SERVER_PATH));
+        process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0")} + args);
+        process.start();
+        if (!process.waitForStarted(timeoutMs))
+            return false;
+        static const QRegularExpression listening(QStringLiteral("listening on (wss?)://[^:]+:(\\d+)"));
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < timeoutMs) {
+            stdoutText += QString::fromUtf8(process.readAllStandardOutput());
+            const auto match = listening.match(stdoutText);
+            if (match.hasMatch()) {
+                port = match.captured(2).toUShort();
+                return true;
+            }
+            if (process.state() == QProcess::NotRunning)
+                return false;
+            process.waitForReadyRead(100);
+        }
+        return false;
+    }
+
+    // SIGTERM, then the exit code (-1 if it had to be killed).
+    int stop(int timeoutMs = 10000)
+    {
+        if (process.state() == QProcess::NotRunning)
+            return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        process.terminate();
+        if (!process.waitForFinished(timeoutMs)) {
+            process.kill();
+            process.waitForFinished(5000);
+            return -1;
+        }
+        stderrText += QString::fromUtf8(process.readAllStandardError());
+        return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    }
+
+    QString allStderr()
+    {
+        stderrText += QString::fromUtf8(process.readAllStandardError());
+        return stderrText;
+    }
+
+    QProcess process;
+    quint16 port = 0;
+    QString stdoutText;
+    QString stderrText;
+};
+
+#endif // LIVESTORE_SERVERPROCESS_H

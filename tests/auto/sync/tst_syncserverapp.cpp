@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The livestore-sync-server executable as operators run it: --help, argument errors, the health
+// endpoint, a client served, graceful shutdown on SIGTERM, one server per data directory.
+
+#include "serverprocess.h"
+
+#include <QtCore/qtemporarydir.h>
+#include <QtNetwork/qtcpsocket.h>
+#include <QtTest/qtest.h>
+#include <QtWebSockets/qwebsocket.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run run(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(LIVESTORE_SYNC_SERVER_PATH), args);
+    Run r;
+    if (!p.waitForFinished(15000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+} // namespace
+
+class tst_SyncServerApp : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpDocumentsEveryOption();
+    void badArguments_data();
+    void badArguments();
+    void servesAndShutsDownOnSigterm();
+    void dataDirectoryInUse();
+};
+
+void tst_SyncServerApp::helpDocumentsEveryOption()
+{
+    const Run r = run({u"--help"_s});
+    QCOMPARE(r.exitCode, 0);
+    for (const char *option : {"--host", "--port", "--data", "--token ", "--token-file", "--tls-cert",
+                               "--tls-key", "--max-frame-bytes", "--idle-timeout", "--cors",
+                               "--log-level", "--quiet", "--help", "--version"})
+        QVERIFY2(r.out.contains(QLatin1StringView(option)), option);
+    QVERIFY(r.out.contains(u"{\"authToken\": \"<token>\"}"_s));
+    QVERIFY(r.out.contains(u"default 127.0.0.1"_s));
+    QVERIFY(r.out.contains(u"Info: Sync backend endpoint for @livestore/sync-cf."_s));
+}
+
+void tst_SyncServerApp::badArguments_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("port") << QStringList{u"--port"_s, u"http"_s} << u"--port must be"_s;
+    QTest::newRow("host") << QStringList{u"--host"_s, u"localhost.example"_s} << u"not an IP address"_s;
+    QTest::newRow("cert without key") << QStringList{u"--tls-cert"_s, u"c.pem"_s} << u"go together"_s;
+    QTest::newRow("missing cert") << QStringList{u"--tls-cert"_s, u"/nonexistent.pem"_s, u"--tls-key"_s, u"/nonexistent.key"_s}
+                                  << u"no PEM certificate"_s;
+    QTest::newRow("log level") << QStringList{u"--log-level"_s, u"loud"_s} << u"--log-level must be"_s;
+    QTest::newRow("frame size") << QStringList{u"--max-frame-bytes"_s, u"12"_s} << u"at least 1024"_s;
+    QTest::newRow("empty token") << QStringList{u"--token"_s, u""_s} << u"token is empty"_s;
+    QTest::newRow("positional") << QStringList{u"extra"_s} << u"unexpected argument"_s;
+    QTest::newRow("unknown option") << QStringList{u"--nope"_s} << u"nope"_s;
+}
+
+void tst_SyncServerApp::badArguments()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    // The defaults first: for an option given twice, the last one counts.
+    const Run r = run(QStringList{u"--port"_s, u"0"_s, u"--data"_s, dir.path()} + args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+}
+
+void tst_SyncServerApp::servesAndShutsDownOnSigterm()
+{
+    QTemporaryDir dir;
+    ServerProcess server;
+    QVERIFY2(server.start({u"--data"_s, dir.path()}), qPrintable(server.allStderr()));
+    QVERIFY(server.port > 0);
+    QVERIFY(server.stdoutText.startsWith(u"listening on ws://127.0.0.1:"_s));
+
+    QTcpSocket http;
+    http.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(http.waitForConnected(5000));
+    http.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    QByteArray response;
+    while (http.waitForReadyRead(5000))
+        response += http.readAll();
+    QVERIFY2(response.startsWith("HTTP/1.1 200 OK"), response.constData());
+    QVERIFY(response.endsWith("Info: Sync backend endpoint for @livestore/sync-cf."));
+
+    QWebSocket client;
+    QList<QString> frames;
+    connect(&client, &QWebSocket::textMessageReceived, this, [&](const QString &t) { frames.append(t); });
+    client.open(QUrl(u"ws://127.0.0.1:%1/?storeId=app&transport=ws"_s.arg(server.port)));
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::ConnectedState, 5000);
+    client.sendTextMessage(uR"({"_tag":"Request","id":"0","tag":"SyncWsRpc.Pull","payload":{"storeId":"app","live":true,"cursor":{"_tag":"None"}},"headers":[]})"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(frames.size(), 1, 5000);
+    QVERIFY(frames.first().contains(u"\"NoMore\""_s));
+
+    // SIGTERM: the client is told the server is going away, the process exits cleanly.
+    QCOMPARE(server.stop(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 5000);
+    QCOMPARE(int(client.closeCode()), 1001);
+    const QString log = server.allStderr();
+    QVERIFY2(log.contains(u"livestore.server: closing:"_s), qPrintable(log));
+    QVERIFY2(log.contains(u"livestore.server: closed"_s), qPrintable(log));
+    QVERIFY(QFile::exists(dir.filePath(u"sync.db"_s)));
+}
+
+void tst_SyncServerApp::dataDirectoryInUse()
+{
+    QTemporaryDir dir;
+    ServerProcess first;
+    QVERIFY(first.start({u"--data"_s, dir.path()}));
+    const Run second = run({u"--port"_s, u"0"_s, u"--data"_s, dir.path()});
+    QCOMPARE(second.exitCode, 1);
+    QVERIFY2(second.err.contains(u"in use by another process"_s), qPrintable(second.err));
+    QCOMPARE(first.stop(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_SyncServerApp)
+#include "tst_syncserverapp.moc"

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Our server against outside judges, both run with Node beside the repository
+// (shared/peers/livestore-node):
+//  - wire-check.mjs, the black-box protocol checker that passes against the real sync-cf server;
+//  - real LiveStore 0.4.0 clients (adapter-node with makeWsSync from @livestore/sync-cf), two of
+//    them syncing concurrently through our server, then one reconnecting from its own data.
+// The harness is installed into a cache folder of the build (reused between runs). Without node
+// and npm, the harness, or the npm registry, the tests skip; they never fail for that.
+
+#include "serverprocess.h"
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qstandardpaths.h>
+#include <QtCore/qtemporarydir.h>
+#include <QtTest/qtest.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Where the harness's sources are: $LIVESTORE_PEER_SOURCE, or shared/ next to the repository.
+QString harnessSource()
+{
+    const QString env = qEnvironmentVariable("LIVESTORE_PEER_SOURCE");
+    const QString dir = env.isEmpty() ? QStringLiteral(LIVESTORE_PEER_SOURCE_DIR) : env;
+    return QFile::exists(dir + u"/wire-check.mjs"_s) ? QDir(dir).absolutePath() : QString();
+}
+
+// Where it is installed: $LIVESTORE_PEER_DIR (an existing install), or a cache in the build.
+QString harnessDir()
+{
+    const QString env = qEnvironmentVariable("LIVESTORE_PEER_DIR");
+    return env.isEmpty() ? QStringLiteral(LIVESTORE_PEER_CACHE_DIR) : env;
+}
+
+struct Tool
+{
+    int exitCode = -1; // -1: did not start or timed out
+    QString output;    // stdout and stderr, merged
+};
+
+Tool runTool(const QString &program, const QStringList &args, const QString &workDir,
+             int timeoutMs, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.setWorkingDirectory(workDir);
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    Tool t;
+    if (!p.waitForStarted(10000))
+        return t;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished(5000);
+        t.output = QString::fromUtf8(p.readAll());
+        return t;
+    }
+    t.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    t.output = QString::fromUtf8(p.readAll());
+    return t;
+}
+
+// Makes sure `dir` has wire-check.mjs and the `ws` package, the only thing the checker imports.
+// Returns an empty string, or why it could not.
+QString ensureWireCheck(const QString &source, const QString &dir)
+{
+    QDir().mkpath(dir);
+    // Always take the current checker from the source.
+    QFile::remove(dir + u"/wire-check.mjs"_s);
+    if (!QFile::copy(source + u"/wire-check.mjs"_s, dir + u"/wire-check.mjs"_s))
+        return u"cannot copy wire-check.mjs to "_s + dir;
+    QFile::setPermissions(dir + u"/wire-check.mjs"_s, QFile::ReadOwner | QFile::WriteOwner);
+    if (QFile::exists(dir + u"/node_modules/ws/package.json"_s))
+        return {};
+    const QString npm = QStandardPaths::findExecutable(u"npm"_s);
+    if (npm.isEmpty())
+        return u"npm not found"_s;
+    if (!QFile::exists(dir + u"/package.json"_s)) {
+        QFile pkg(dir + u"/package.json"_s);
+        if (!pkg.open(QIODevice::WriteOnly))
+            return u"cannot write "_s + pkg.fileName();
+        pkg.write(R"({"private":true,"dependencies":{"ws":"8.23.0"}})" "\n");
+    }
+    const Tool install = runTool(npm, {u"install"_s, u"--no-audit"_s, u"--no-fund"_s}, dir, 180000);
+    if (install.exitCode != 0 || !QFile::exists(dir + u"/node_modules/ws/package.json"_s))
+        return u"npm install ws failed: "_s + install.output.right(500);
+    return {};
+}
+
+// The whole harness (LiveStore clients), through its own setup.sh (npm ci, ~25 s, ~370 MB).
+QString ensureFullHarness(const QString &source, const QString &dir)
+{
+    if (QFile::exists(dir + u"/node_modules/@livestore/adapter-node/package.json"_s)
+        && QFile::exists(dir + u"/client.mjs"_s))
+        return {};
+    if (QStandardPaths::findExecutable(u"npm"_s).isEmpty())
+        return u"npm not found"_s;
+    const Tool setup = runTool(u"/bin/sh"_s, {source + u"/setup.sh"_s, dir}, source, 240000);
+    if (setup.exitCode != 0
+        || !QFile::exists(dir + u"/node_modules/@livestore/adapter-node/package.json"_s))
+        return u"setup.sh failed: "_s + setup.output.right(500);
+    return {};
+}
+
+} // namespace
+
+class tst_WireCheck : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void wireCheck();
+    void realLiveStoreClients();
+
+private:
+    QString m_node;
+    QString m_source;
+};
+
+void tst_WireCheck::initTestCase()
+{
+    m_node = QStandardPaths::findExecutable(u"node"_s);
+    m_source = harnessSource();
+}
+
+void tst_WireCheck::wireCheck()
+{
+    if (m_node.isEmpty())
+        QSKIP("node not found: cannot run wire-check.mjs");
+    if (m_source.isEmpty())
+        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
+              "set LIVESTORE_PEER_SOURCE");
+    const QString dir = harnessDir();
+    if (const QString why = ensureWireCheck(m_source, dir); !why.isEmpty())
+        QSKIP(qPrintable(u"cannot install the wire checker: "_s + why));
+
+    QTemporaryDir data;
+    ServerProcess server;
+    QVERIFY2(server.start({u"--data"_s, data.path()}), qPrintable(server.allStderr()));
+    const Tool check = runTool(m_node, {dir + u"/wire-check.mjs"_s,
+                                        u"http://127.0.0.1:%1"_s.arg(server.port)},
+                               dir, 120000);
+    const QStringList lines = check.output.split(u'\n', Qt::SkipEmptyParts);
+    const qsizetype passes = std::count_if(lines.cbegin(), lines.cend(),
+                                           [](const QString &l) { return l.startsWith(u"PASS "_s); });
+    const qsizetype failures = std::count_if(lines.cbegin(), lines.cend(),
+                                             [](const QString &l) { return l.startsWith(u"FAIL "_s); });
+    qInfo().noquote() << "wire-check.mjs:" << passes << "PASS," << failures << "FAIL";
+    QVERIFY2(check.exitCode == 0, qPrintable(check.output + u"\n--- server log:\n"_s + server.allStderr()));
+    QCOMPARE(failures, 0);
+    QVERIFY2(passes >= 25, qPrintable(check.output));
+    QVERIFY(check.output.contains(u"ALL PASS"_s));
+    QCOMPARE(server.stop(), 0);
+}
+
+void tst_WireCheck::realLiveStoreClients()
+{
+    if (m_node.isEmpty())
+        QSKIP("node not found: cannot run LiveStore clients");
+    if (m_source.isEmpty())
+        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
+              "set LIVESTORE_PEER_SOURCE");
+    if (qEnvironmentVariableIsSet("LIVESTORE_SKIP_REAL_CLIENTS"))
+        QSKIP("LIVESTORE_SKIP_REAL_CLIENTS is set");
+    const QString dir = harnessDir();
+    if (const QString why = ensureFullHarness(m_source, dir); !why.isEmpty())
+        QSKIP(qPrintable(u"cannot install the LiveStore clients: "_s + why));
+
+    QTemporaryDir data;
+    ServerProcess server;
+    // Token mode too: the clients send their syncPayload in the URL, double-encoded.
+    QVERIFY2(server.start({u"--data"_s, data.path() + u"/server"_s, u"--token"_s, u"tok en&/é"_s}),
+             qPrintable(server.allStderr()));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"SYNC_URL"_s, u"ws://127.0.0.1:%1"_s.arg(server.port));
+    env.insert(u"STORE_ID"_s, u"qt-real-clients"_s);
+    env.insert(u"DATA_DIR"_s, data.path() + u"/clients"_s);
+    env.insert(u"TIMEOUT_MS"_s, u"60000"_s);
+    env.insert(u"SYNC_PAYLOAD"_s, uR"({"authToken":"tok en&/é"})"_s);
+
+    // Two clients commit concurrently: one of them meets ServerAheadError, rebases, pushes again.
+    auto start = [&](QProcess &p, const QStringList &args) {
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.setWorkingDirectory(dir);
+        p.setProcessEnvironment(env);
+        p.start(m_node, QStringList{dir + u"/client.mjs"_s} + args);
+    };
+    QProcess a, b;
+    start(a, {u"A"_s, u"25"_s, u"50"_s});
+    start(b, {u"B"_s, u"25"_s, u"50"_s});
+    QVERIFY(a.waitForFinished(120000));
+    QVERIFY(b.waitForFinished(120000));
+    const QString outA = QString::fromUtf8(a.readAll());
+    const QString outB = QString::fromUtf8(b.readAll());
+    QVERIFY2(a.exitCode() == 0 && outA.contains(u"[A] sees 50 todo(s)"_s),
+             qPrintable(outA.right(2000) + u"\n--- server:\n"_s + server.allStderr().right(3000)));
+    QVERIFY2(b.exitCode() == 0 && outB.contains(u"[B] sees 50 todo(s)"_s),
+             qPrintable(outB.right(2000) + u"\n--- server:\n"_s + server.allStderr().right(3000)));
+
+    // A comes back with its local data: it resumes from its cursor and adds one more.
+    QProcess again;
+    start(again, {u"A"_s, u"1"_s, u"51"_s});
+    QVERIFY(again.waitForFinished(120000));
+    const QString outAgain = QString::fromUtf8(again.readAll());
+    QVERIFY2(again.exitCode() == 0 && outAgain.contains(u"[A] sees 51 todo(s)"_s),
+             qPrintable(outAgain.right(2000)));
+    qInfo() << "real LiveStore 0.4.0 clients: A and B converged on 50 todos, A resumed to 51";
+    QCOMPARE(server.stop(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_WireCheck)
+#include "tst_wirecheck.moc"
