@@ -240,6 +240,8 @@ bool StorePrivate::open(const StoreOptions &opts)
     }
     if (!updateEventDefinitionRegistry() || !loadHead())
         return false;
+    if (opts.recordChangesets && !ensureChangesetTable())
+        return false;
     buildEventRuntime();
 
     graph = std::make_unique<detail::Graph>(
@@ -688,7 +690,11 @@ bool StorePrivate::commit(const QList<Event> &events)
             return fail(u"cannot begin a transaction: "_s + db.lastError());
         for (qsizetype i = 0; i < records->size(); ++i) {
             const EventRecord &r = records->at(i);
-            if (!materialize(db, r, *defs.at(i), &touched) || !insertEventRecord(r))
+            QByteArray changeset;
+            if (!materialize(db, r, *defs.at(i), &touched,
+                             options.recordChangesets ? &changeset : nullptr)
+                || !insertEventRecord(r)
+                || (options.recordChangesets && !insertChangeset(r.seqNum, changeset)))
                 return false; // rolled back by tx
         }
         if (!tx.commit())
@@ -701,6 +707,27 @@ bool StorePrivate::commit(const QList<Event> &events)
     if (graph)
         graph->tablesChanged(touched);
     Q_EMIT q->committed(*records);
+    return true;
+}
+
+bool StorePrivate::ensureChangesetTable()
+{
+    // Created on demand: stores that never sync never carry it.
+    if (!db.exec("CREATE TABLE IF NOT EXISTS __livestore_session_changeset ("
+                 "seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
+                 "seqNumRebaseGeneration INTEGER NOT NULL, changeset BLOB NOT NULL, "
+                 "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT"))
+        return fail(u"cannot create the changeset table: "_s + db.lastError());
+    return true;
+}
+
+bool StorePrivate::insertChangeset(const SequenceNumber &seqNum, const QByteArray &changeset)
+{
+    Database::Statement *s = db.prepare(
+            u"INSERT OR REPLACE INTO __livestore_session_changeset (seqNumGlobal, seqNumClient, "
+             "seqNumRebaseGeneration, changeset) VALUES (?, ?, ?, ?)"_s);
+    if (!s || !db.execute(s, {seqNum.global, seqNum.client, seqNum.rebaseGeneration, changeset}))
+        return fail(u"cannot keep the changes of event %1: %2"_s.arg(seqNum.toString(), db.lastError()));
     return true;
 }
 

@@ -85,6 +85,9 @@ struct LIVESTORE_EXPORT StoreOptions
     // Debug/test aid: materialize each event twice and compare the emitted writes and their
     // effect; a difference fails the commit naming the event.
     bool checkDeterminism = false;
+    // Keep, for every event not yet confirmed by a sync server, the SQLite changeset of its
+    // materialization, so a rebase can roll it back. Sync turns this on.
+    bool recordChangesets = false;
     QString clientId;  // generated and persisted when empty
     QString sessionId; // generated and persisted when empty
     MigrationHooks migrations;
@@ -174,6 +177,7 @@ Q_SIGNALS:
 
 private:
     friend class StorePrivate;
+    friend class SyncEngine;
     std::unique_ptr<StorePrivate> d;
 };
 

@@ -51,6 +51,8 @@ public:
                             QSet<QString> *touched);
     bool checkDeterminism(Database &db, const EventRecord &event, const EventDef &def);
     bool insertEventRecord(const EventRecord &event);
+    bool insertChangeset(const SequenceNumber &seqNum, const QByteArray &changeset);
+    bool ensureChangesetTable();
     // Unknown events: apply the schema's policy. Returns false (error set) under Fail.
     bool handleUnknownEvent(const EventRecord &event, const QString &reason);
     void warnDeprecations(const EventRecord &event, const EventDef &def);

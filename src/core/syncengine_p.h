@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: the client side of LiveStore's sync model on a store, without any transport.
+//
+// Local commits are *pending* until the sync server's total order confirms them: an event is
+// confirmed when it comes back on the pull. Pulled events that match the pending ones in order
+// confirm them (advance). Pulled events that differ (someone else got those numbers first) make
+// the pending events roll back (their recorded changesets, inverted, newest first), the pulled
+// events apply, and the pending ones re-apply on top, renumbered with the next rebase generation
+// (rebase). All of it in one transaction, with one refresh of the live queries.
+#ifndef LIVESTORE_SYNCENGINE_P_H
+#define LIVESTORE_SYNCENGINE_P_H
+
+#include "livestore_export.h"
+#include "schema.h"
+
+#include <QtCore/qlist.h>
+#include <QtCore/qstring.h>
+
+namespace LiveStore {
+
+class Store;
+class StorePrivate;
+
+class LIVESTORE_EXPORT SyncEngine
+{
+public:
+    struct Result
+    {
+        enum Kind { Ignored, Advanced, Rebased, Failed };
+        Kind kind = Ignored;
+        int confirmed = 0; // pending events the pull confirmed
+        int applied = 0;   // other clients' events materialized
+        int rebased = 0;   // pending events renumbered on top of them
+        int dropped = 0;   // pulled events at or below the upstream head (re-deliveries)
+    };
+
+    // The store must have been opened with StoreOptions::recordChangesets.
+    explicit SyncEngine(Store *store);
+
+    // The last global number the server confirmed (0: none).
+    qint64 upstreamHead() const;
+    QString backendId() const;
+    bool setBackendId(const QString &backendId);
+
+    // Events after the upstream head, in order; with syncedOnly, without client-only ones (what a
+    // push sends).
+    QList<EventRecord> pendingEvents(bool syncedOnly) const;
+
+    // Merges events pulled from the server (global numbers, ascending, as the server sent them).
+    Result applyUpstream(const QList<EventRecord> &events);
+
+    // Forgets everything that came from or went to a server (a backend reset): eventlog,
+    // changesets, upstream head, backendId; the state is rebuilt empty.
+    bool resetLocalData();
+
+    QString errorString() const { return m_error; }
+
+private:
+    StorePrivate *d() const;
+    Result fail(const QString &error);
+    Store *m_store;
+    QString m_error;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_SYNCENGINE_P_H

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The client side of sync without a network: stores pushing to and pulling from an in-memory
+// total order that behaves like a sync server (a push must extend its head).
+#include "todoschema.h"
+
+#include <store.h>
+#include <syncengine_p.h>
+
+#include <QtCore/qrandom.h>
+#include <QtTest/qtest.h>
+
+using namespace LiveStore;
+using namespace LiveStoreTest;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+Schema syncSchema()
+{
+    Schema s = todoSchema();
+    s.addEvent(EventDef::synced(u"v1.TodoEdited"_s)
+                       .arg(u"id"_s, ArgType::String)
+                       .arg(u"text"_s, ArgType::String)
+                       .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
+    return s;
+}
+
+// The server: one total order; accepts a push only if it extends the head.
+struct FakeServer
+{
+    QList<EventRecord> log;
+    qint64 head() const { return log.isEmpty() ? 0 : log.constLast().seqNum.global; }
+    bool push(const QList<EventRecord> &batch)
+    {
+        if (batch.isEmpty() || batch.constFirst().parentSeqNum.global != head())
+            return false; // ServerAheadError
+        for (const EventRecord &e : batch) {
+            EventRecord wire = e;
+            wire.seqNum = {e.seqNum.global, 0, 0};
+            wire.parentSeqNum = {e.parentSeqNum.global, 0, 0};
+            log.append(wire);
+        }
+        return true;
+    }
+    QList<EventRecord> pullAfter(qint64 cursor) const
+    {
+        QList<EventRecord> out;
+        for (const EventRecord &e : log) {
+            if (e.seqNum.global > cursor)
+                out.append(e);
+        }
+        return out;
+    }
+};
+
+struct Client
+{
+    explicit Client(const QString &clientId)
+    {
+        StoreOptions o;
+        o.storeId = u"shared"_s;
+        o.schema = syncSchema();
+        o.inMemory = true;
+        o.recordChangesets = true;
+        o.clientId = clientId;
+        o.sessionId = u"s-"_s + clientId;
+        ok = store.open(o);
+        engine = std::make_unique<SyncEngine>(&store);
+    }
+    bool create(const QString &id, const QString &text)
+    {
+        return store.commit(u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, text}});
+    }
+    bool edit(const QString &id, const QString &text)
+    {
+        return store.commit(u"v1.TodoEdited"_s, {{u"id"_s, id}, {u"text"_s, text}});
+    }
+    bool push(FakeServer &server) { return server.push(engine->pendingEvents(true)); }
+    SyncEngine::Result pull(const FakeServer &server)
+    {
+        return engine->applyUpstream(server.pullAfter(engine->upstreamHead()));
+    }
+    QStringList texts()
+    {
+        QStringList out;
+        const QueryResult r = store.query(u"SELECT id || ':' || text FROM todos ORDER BY id"_s);
+        for (const QVariantList &row : r.rows())
+            out.append(row.at(0).toString());
+        return out;
+    }
+    // The global events in order: what every client must agree on.
+    QStringList history()
+    {
+        QStringList out;
+        for (const EventRecord &e : store.events({.includeClientOnly = false}))
+            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global).arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
+        return out;
+    }
+    Store store;
+    std::unique_ptr<SyncEngine> engine;
+    bool ok = false;
+};
+
+} // namespace
+
+class tst_SyncEngine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void confirmsOwnEvents()
+    {
+        FakeServer server;
+        Client a(u"A"_s);
+        QVERIFY(a.ok);
+        QVERIFY(a.create(u"1"_s, u"one"_s));
+        QVERIFY(a.create(u"2"_s, u"two"_s));
+        QCOMPARE(a.engine->pendingEvents(true).size(), 2);
+        QVERIFY(a.push(server));
+        const QByteArray before = a.store.stateDigest();
+        const SyncEngine::Result r = a.pull(server);
+        QCOMPARE(r.kind, SyncEngine::Result::Advanced);
+        QCOMPARE(r.confirmed, 2);
+        QCOMPARE(r.applied, 0);
+        QCOMPARE(a.engine->upstreamHead(), 2);
+        QVERIFY(a.engine->pendingEvents(false).isEmpty());
+        QCOMPARE(a.store.stateDigest(), before);
+        QVERIFY(a.store.verify());
+    }
+
+    void appliesOthersEvents()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"1"_s, u"one"_s));
+        QVERIFY(a.push(server));
+        int calls = 0;
+        Subscription sub = b.store.subscribe(Query::from(u"todos"_s), [&](const QueryResult &) { ++calls; });
+        const SyncEngine::Result r = b.pull(server);
+        QCOMPARE(r.kind, SyncEngine::Result::Advanced);
+        QCOMPARE(r.applied, 1);
+        QCOMPARE(b.texts(), QStringList{u"1:one"_s});
+        QCOMPARE(calls, 2); // initial + one refresh for the merge
+        QCOMPARE(b.store.events().first().clientId, u"A"_s);
+        QCOMPARE(b.store.head(), (SequenceNumber{1, 0, 0}));
+        QVERIFY(b.store.verify());
+    }
+
+    void rebasesOnServerAhead()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"a"_s, u"from A"_s));
+        QVERIFY(b.create(u"b"_s, u"from B"_s));
+        QVERIFY(a.push(server));
+        QVERIFY(!b.push(server)); // ServerAheadError: e1 is taken
+        const SyncEngine::Result r = b.pull(server);
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(r.applied, 1);
+        QCOMPARE(r.rebased, 1);
+        // B's event now follows A's, one rebase generation up.
+        const QList<EventRecord> pending = b.engine->pendingEvents(true);
+        QCOMPARE(pending.size(), 1);
+        QCOMPARE(pending.first().seqNum, (SequenceNumber{2, 0, 1}));
+        QCOMPARE(pending.first().parentSeqNum.global, 1);
+        QVERIFY(b.store.verify());
+        QVERIFY(b.push(server));
+        QCOMPARE(b.pull(server).confirmed, 1);
+        QCOMPARE(a.pull(server).applied, 1);
+        QCOMPARE(a.texts(), b.texts());
+        QCOMPARE(a.history(), b.history());
+        QCOMPARE(a.store.stateDigest(), b.store.stateDigest());
+        QVERIFY(a.store.verify());
+    }
+
+    void rebaseOfTheSameRowsEndsInServerOrder()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"x"_s, u"start"_s));
+        QVERIFY(a.push(server));
+        QCOMPARE(a.pull(server).confirmed, 1); // confirmed only when it comes back
+        QVERIFY(b.pull(server).applied == 1);
+        // Both edit the same todo; A reaches the server first, so B's edit wins (it comes last).
+        QVERIFY(a.edit(u"x"_s, u"A1"_s));
+        QVERIFY(b.edit(u"x"_s, u"B1"_s));
+        QVERIFY(b.edit(u"x"_s, u"B2"_s));
+        QVERIFY(a.push(server));
+        QVERIFY(!b.push(server));
+        QCOMPARE(b.pull(server).kind, SyncEngine::Result::Rebased);
+        QCOMPARE(b.texts(), QStringList{u"x:B2"_s});
+        QVERIFY(b.push(server));
+        a.pull(server);
+        b.pull(server);
+        QCOMPARE(a.texts(), QStringList{u"x:B2"_s});
+        QCOMPARE(a.history(), b.history());
+        QVERIFY(a.store.verify());
+        QVERIFY(b.store.verify());
+    }
+
+    void clientOnlyEventsStayLocal()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"a"_s, u"A"_s));
+        QVERIFY(b.create(u"b"_s, u"B"_s));
+        QVERIFY(b.store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
+        QVERIFY(b.create(u"c"_s, u"C"_s));
+        QCOMPARE(b.engine->pendingEvents(true).size(), 2);  // never pushed
+        QCOMPARE(b.engine->pendingEvents(false).size(), 3);
+        QVERIFY(a.push(server));
+        QCOMPARE(b.pull(server).rebased, 3);
+        QCOMPARE(b.store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
+        const QList<EventRecord> pending = b.engine->pendingEvents(false);
+        QCOMPARE(pending.at(0).seqNum, (SequenceNumber{2, 0, 1}));
+        QCOMPARE(pending.at(1).seqNum, (SequenceNumber{2, 1, 1})); // the document's event, e2.1
+        QCOMPARE(pending.at(2).seqNum, (SequenceNumber{3, 0, 1}));
+        QVERIFY(b.push(server));
+        b.pull(server);
+        a.pull(server);
+        QCOMPARE(a.texts(), b.texts());
+        QCOMPARE(a.history(), b.history());
+        QCOMPARE(a.store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"all"_s);
+        QVERIFY(a.store.verify());
+        QVERIFY(b.store.verify());
+    }
+
+    void redeliveriesAreDroppedAndGapsRefused()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"1"_s, u"one"_s));
+        QVERIFY(a.create(u"2"_s, u"two"_s));
+        QVERIFY(a.push(server));
+        QCOMPARE(a.pull(server).confirmed, 2);
+        QCOMPARE(b.pull(server).applied, 2);
+        // The same events again (a server re-delivering on a new live pull): dropped, not fatal.
+        const SyncEngine::Result again = b.engine->applyUpstream(server.log);
+        QCOMPARE(again.kind, SyncEngine::Result::Ignored);
+        QCOMPARE(again.dropped, 2);
+        // A gap is refused and changes nothing.
+        QVERIFY(a.create(u"3"_s, u"three"_s));
+        QVERIFY(a.create(u"4"_s, u"four"_s));
+        QVERIFY(a.push(server));
+        const QByteArray before = b.store.stateDigest();
+        const SyncEngine::Result gap = b.engine->applyUpstream({server.log.constLast()});
+        QCOMPARE(gap.kind, SyncEngine::Result::Failed);
+        QCOMPARE(b.engine->errorString(), u"pulled events skip from e2 to e4"_s);
+        QCOMPARE(b.store.stateDigest(), before);
+        QCOMPARE(b.engine->upstreamHead(), 2);
+    }
+
+    void manyClientsConverge_data()
+    {
+        QTest::addColumn<int>("clients");
+        QTest::addColumn<int>("events");
+        QTest::newRow("2 clients, 40 events") << 2 << 40;
+        QTest::newRow("5 clients, 200 events") << 5 << 200;
+        QTest::newRow("10 clients, 400 events") << 10 << 400;
+    }
+    void manyClientsConverge()
+    {
+        QFETCH(int, clients);
+        QFETCH(int, events);
+        FakeServer server;
+        std::vector<std::unique_ptr<Client>> cs;
+        for (int i = 0; i < clients; ++i)
+            cs.push_back(std::make_unique<Client>(u"C%1"_s.arg(i)));
+        QRandomGenerator rng(clients * 1000 + events);
+        int rebases = 0;
+        auto sync = [&](Client &c) {
+            c.push(server); // may be refused: someone else extended the head first
+            const SyncEngine::Result r = c.pull(server);
+            rebases += r.kind == SyncEngine::Result::Rebased ? 1 : 0;
+            return r.kind != SyncEngine::Result::Failed;
+        };
+        for (int step = 0; step < events; ++step) {
+            Client &c = *cs.at(rng.bounded(clients));
+            switch (rng.bounded(4)) {
+            case 0:
+            case 1:
+                QVERIFY(c.create(u"%1-%2"_s.arg(step).arg(c.store.clientId()), u"t%1"_s.arg(step)));
+                break;
+            case 2: {
+                const QueryResult r = c.store.query(u"SELECT id FROM todos ORDER BY random() LIMIT 1"_s);
+                if (!r.isEmpty())
+                    QVERIFY(c.edit(r.scalar().toString(), u"e%1"_s.arg(step)));
+                break;
+            }
+            default:
+                QVERIFY(sync(c)); // now and then: push, then pull (confirm or rebase)
+                break;
+            }
+        }
+        // Until quiet: everyone pushes and pulls.
+        for (int round = 0; round < clients * 4; ++round) {
+            for (auto &c : cs)
+                QVERIFY(sync(*c));
+        }
+        for (auto &c : cs) {
+            QVERIFY(c->engine->pendingEvents(true).isEmpty());
+            QCOMPARE(c->history(), cs.front()->history());
+            QCOMPARE(c->store.stateDigest(), cs.front()->store.stateDigest());
+            QVERIFY2(c->store.verify(), qPrintable(c->store.errorString()));
+        }
+        QCOMPARE(cs.front()->engine->upstreamHead(), server.head());
+        QVERIFY2(rebases > 0, "the history should have made some client rebase");
+        qInfo("%d clients, %lld events on the server, %d rebases", clients, server.head(), rebases);
+    }
+
+    void resetForgetsSyncedData()
+    {
+        FakeServer server;
+        Client a(u"A"_s);
+        QVERIFY(a.create(u"1"_s, u"one"_s));
+        QVERIFY(a.push(server));
+        a.pull(server);
+        QVERIFY(a.engine->setBackendId(u"backend-1"_s));
+        QCOMPARE(a.engine->backendId(), u"backend-1"_s);
+        QVERIFY(a.engine->resetLocalData());
+        QCOMPARE(a.store.eventCount(), 0);
+        QCOMPARE(a.engine->upstreamHead(), 0);
+        QVERIFY(a.engine->backendId().isEmpty());
+        QVERIFY(a.texts().isEmpty());
+        QCOMPARE(a.pull(server).applied, 1);
+        QCOMPARE(a.texts(), QStringList{u"1:one"_s});
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_SyncEngine)
+#include "tst_syncengine.moc"
