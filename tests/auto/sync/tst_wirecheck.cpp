@@ -98,7 +98,8 @@ QString ensureFullHarness(const QString &source, const QString &dir)
         return {};
     if (QStandardPaths::findExecutable(u"npm"_s).isEmpty())
         return u"npm not found"_s;
-    const Tool setup = runTool(u"/bin/sh"_s, {source + u"/setup.sh"_s, dir}, source, 240000);
+    // setup.sh is a bash script (set -o pipefail): /bin/sh (dash) refuses it.
+    const Tool setup = runTool(u"bash"_s, {source + u"/setup.sh"_s, dir}, source, 240000);
     if (setup.exitCode != 0
         || !QFile::exists(dir + u"/node_modules/@livestore/adapter-node/package.json"_s))
         return u"setup.sh failed: "_s + setup.output.right(500);
