@@ -534,9 +534,6 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
     return r;
 }
 
-static const char EventColumns[] =
-        "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
-        "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
 
 static void normalizeArgs(EventRecord &r, const EventDef &def)
 {

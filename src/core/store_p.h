@@ -25,6 +25,11 @@ inline constexpr int StorageFormatVersion = 1;
 // PRAGMA application_id: "LSQT". A database without it is not a LiveStore store.
 inline constexpr int ApplicationId = 0x4C535154;
 
+// The eventlog columns StorePrivate::readEventRow() reads, in its order.
+inline constexpr char EventColumns[] =
+        "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
+        "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
+
 class StorePrivate
 {
 public:

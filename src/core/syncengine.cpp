@@ -13,10 +13,6 @@ namespace LiveStore {
 
 namespace {
 
-constexpr char PendingColumns[] =
-        "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
-        "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
-
 // LiveStore's event identity: numbers (without the rebase generation), name, origin and args.
 bool sameEvent(const EventRecord &local, const EventRecord &upstream)
 {
@@ -78,7 +74,7 @@ QList<EventRecord> SyncEngine::pendingEvents(bool syncedOnly) const
     QList<EventRecord> out;
     Database::Statement *s = db.prepare(
             u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, 0)%2 "
-             "ORDER BY seqNumGlobal, seqNumClient"_s.arg(QLatin1StringView(PendingColumns),
+             "ORDER BY seqNumGlobal, seqNumClient"_s.arg(QLatin1StringView(EventColumns),
                                                           syncedOnly ? u" AND seqNumClient = 0"_s : QString()));
     if (!s)
         return out;
