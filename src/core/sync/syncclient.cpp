@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "syncclient.h"
+
+#include "schema.h"
+#include "store.h"
+#include "syncengine_p.h"
+#include "wireprotocol.h"
+
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qloggingcategory.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qrandom.h>
+#include <QtCore/qtimer.h>
+#include <QtWebSockets/qwebsocket.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+Q_LOGGING_CATEGORY(lcSync, "livestore.sync", QtInfoMsg)
+
+namespace {
+
+// encodeURIComponent's unreserved set: Qt's (alnum, "-._~") plus these.
+const QByteArray UriComponentExtra = QByteArrayLiteral("!*'()");
+
+QByteArray encodeUriComponent(const QByteArray &utf8)
+{
+    return QUrl::toPercentEncoding(QString::fromUtf8(utf8), UriComponentExtra);
+}
+
+QByteArray payloadJson(const QJsonValue &payload)
+{
+    if (payload.isObject())
+        return QJsonDocument(payload.toObject()).toJson(QJsonDocument::Compact);
+    if (payload.isArray())
+        return QJsonDocument(payload.toArray()).toJson(QJsonDocument::Compact);
+    // Scalars: wrap in an array and strip it, QJsonDocument only writes containers.
+    QByteArray wrapped = QJsonDocument(QJsonArray{payload}).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+} // namespace
+
+class SyncClientPrivate
+{
+public:
+    SyncClientPrivate(SyncClient *q, Store *store) : q(q), store(store), engine(store) { }
+
+    SyncClient *q;
+    QPointer<Store> store;
+    SyncEngine engine;
+
+    QUrl url;
+    QJsonValue payload = QJsonValue::Undefined;
+    bool active = false;
+    SyncClient::Status status = SyncClient::Disconnected;
+    int pendingCount = 0;
+    qint64 upstreamHead = 0;
+    QString lastError;
+    SyncClient::BackendIdMismatchPolicy policy = SyncClient::Reset;
+    int initialDelay = 1000;
+    int maxDelay = 30'000;
+    int pingInterval = 10'000;
+
+    QWebSocket *socket = nullptr;
+    // LiveStore's client counts request ids once per process, across reconnects; per client here.
+    quint64 nextRequestId = 0;
+    QString pullId;
+    QString pushId;
+    qint64 pushParent = 0;
+    qint64 pushLastSeq = 0;
+    bool firstPageArrived = false;
+    bool frameSinceTick = false;
+    bool halted = false; // Shutdown policy or a fatal error: no reconnects until start()
+    // A push is pointless until the pull has delivered the server's head up to here: after a
+    // successful push (its echo confirms it) or a ServerAheadError (the missing events rebase ours).
+    qint64 awaitHead = 0;
+    int reconnectAttempt = 0;
+    int pushRetryAttempt = 0;
+    QTimer pingTimer;
+    QTimer reconnectTimer;
+    QTimer pushRetryTimer;
+
+    QString storeId() const { return store ? store->storeId() : QString(); }
+
+    void setStatus(SyncClient::Status s)
+    {
+        if (status == s)
+            return;
+        status = s;
+        Q_EMIT q->statusChanged();
+    }
+
+    void setError(const QString &error)
+    {
+        if (lastError == error)
+            return;
+        lastError = error;
+        Q_EMIT q->lastErrorChanged();
+    }
+
+    // Re-reads the engine's view; reports synced() when the last pending event got confirmed.
+    void updateCounts(bool fromPull)
+    {
+        if (!store || !store->isOpen())
+            return;
+        const int pending = int(engine.pendingEvents(true).size());
+        const qint64 head = engine.upstreamHead();
+        const int before = pendingCount;
+        if (head != upstreamHead) {
+            upstreamHead = head;
+            Q_EMIT q->upstreamHeadChanged();
+        }
+        if (pending != pendingCount) {
+            pendingCount = pending;
+            Q_EMIT q->pendingCountChanged();
+        }
+        if (fromPull && pending == 0 && before > 0)
+            Q_EMIT q->synced();
+    }
+
+    int backoff(int attempt) const
+    {
+        const double base = double(initialDelay) * std::pow(2.0, std::min(attempt, 20));
+        const double capped = std::min(base, double(maxDelay));
+        // Jitter, so that clients dropped together by a server restart do not reconnect in step.
+        return int(capped * (0.8 + 0.4 * QRandomGenerator::global()->generateDouble()));
+    }
+
+    QUrl connectionUrl() const
+    {
+        QUrl u = url;
+        // As LiveStore: storeId, payload (double-encoded: encodeURIComponent(JSON) as a query
+        // value), transport — kept in this order, after any query the configured url has.
+        QByteArray query = u.query(QUrl::FullyEncoded).toLatin1();
+        if (!query.isEmpty())
+            query += '&';
+        query += "storeId=" + encodeUriComponent(storeId().toUtf8());
+        if (!payload.isUndefined() && !payload.isNull())
+            query += "&payload=" + encodeUriComponent(encodeUriComponent(payloadJson(payload)));
+        query += "&transport=ws";
+        u.setQuery(QString::fromLatin1(query), QUrl::StrictMode);
+        if (u.path().isEmpty())
+            u.setPath(u"/"_s);
+        return u;
+    }
+
+    void send(const QByteArray &frame)
+    {
+        if (socket)
+            socket->sendTextMessage(QString::fromUtf8(frame));
+    }
+
+    QString sendRequest(QStringView tag, const QByteArray &payloadJsonText)
+    {
+        Wire::Request r;
+        r.id = QString::number(nextRequestId++);
+        r.tag = tag.toString();
+        r.payloadJson = payloadJsonText;
+        send(Wire::encodeRequest(r));
+        return r.id;
+    }
+
+    void connectNow()
+    {
+        reconnectTimer.stop();
+        if (!active || halted || !store)
+            return;
+        if (!store->isOpen()) {
+            fatal(u"the store is not open"_s);
+            return;
+        }
+        if (!url.isValid() || (url.scheme() != u"ws"_s && url.scheme() != u"wss"_s)) {
+            fatal(u"invalid sync url \"%1\": ws:// or wss:// expected"_s.arg(url.toString()));
+            return;
+        }
+        dropSocket();
+        socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, q);
+        QObject::connect(socket, &QWebSocket::connected, q, [this] { onConnected(); });
+        QObject::connect(socket, &QWebSocket::disconnected, q, [this, s = socket] {
+            if (s == socket)
+                onDisconnected(s->closeReason().isEmpty() ? s->errorString() : s->closeReason());
+        });
+        // A connect that fails may report only the error; check the state once it settled.
+        // (Qt 6.4 has no QWebSocket::errorOccurred yet.)
+        const auto errorSignal = qOverload<QAbstractSocket::SocketError>(&QWebSocket::error);
+        QObject::connect(socket, errorSignal, q, [this, s = socket] {
+            QTimer::singleShot(0, q, [this, s = QPointer<QWebSocket>(s)] {
+                if (s && s == socket && s->state() == QAbstractSocket::UnconnectedState)
+                    onDisconnected(s->errorString());
+            });
+        });
+        QObject::connect(socket, &QWebSocket::textMessageReceived, q,
+                         [this, s = socket](const QString &text) {
+                             if (s == socket)
+                                 onFrame(text.toUtf8());
+                         });
+        setStatus(SyncClient::Connecting);
+        const QUrl u = connectionUrl();
+        qCDebug(lcSync, "connecting to %s", qUtf8Printable(u.toString()));
+        socket->open(u);
+        // Also bounds the connect: a tick before onConnected() gives up on this attempt.
+        pingTimer.start(pingInterval);
+    }
+
+    // Forgets the connection and everything in flight on it.
+    void dropSocket()
+    {
+        pingTimer.stop();
+        pullId.clear();
+        pushId.clear();
+        firstPageArrived = false;
+        if (QWebSocket *s = std::exchange(socket, nullptr)) {
+            s->disconnect(q);
+            s->abort();
+            s->deleteLater();
+        }
+    }
+
+    void scheduleReconnect()
+    {
+        dropSocket();
+        if (!active || halted) {
+            setStatus(halted ? SyncClient::Error : SyncClient::Disconnected);
+            return;
+        }
+        setStatus(SyncClient::Disconnected);
+        const int delay = backoff(reconnectAttempt++);
+        qCInfo(lcSync, "reconnecting in %d ms", delay);
+        reconnectTimer.start(delay);
+    }
+
+    void fatal(const QString &error)
+    {
+        qCWarning(lcSync, "sync stopped: %s", qUtf8Printable(error));
+        setError(error);
+        halted = true;
+        reconnectTimer.stop();
+        pushRetryTimer.stop();
+        dropSocket();
+        setStatus(SyncClient::Error);
+    }
+
+    void onConnected()
+    {
+        qCInfo(lcSync, "connected to %s", qUtf8Printable(url.toString()));
+        setStatus(SyncClient::Connected);
+        frameSinceTick = false;
+        send(Wire::encodePing());
+        pingTimer.start(pingInterval);
+
+        Wire::PullRequest pull;
+        pull.storeId = storeId();
+        pull.payload = payload.isNull() ? QJsonValue(QJsonValue::Undefined) : payload;
+        pull.live = true;
+        const qint64 head = engine.upstreamHead();
+        const QString backendId = engine.backendId();
+        // Without a backend id the numbers mean nothing to the server: start over (the engine
+        // drops what it already has).
+        if (head > 0 && !backendId.isEmpty())
+            pull.cursor = Wire::PullCursor{backendId, head};
+        pullId = sendRequest(Wire::WsPullTag, Wire::encodePullRequestPayload(pull));
+    }
+
+    void onDisconnected(const QString &reason)
+    {
+        qCInfo(lcSync, "disconnected: %s", qUtf8Printable(reason));
+        if (!reason.isEmpty())
+            setError(reason);
+        scheduleReconnect();
+    }
+
+    void onPingTick()
+    {
+        if (status != SyncClient::Connected) {
+            qCInfo(lcSync, "connecting timed out after %d ms: retrying", pingInterval);
+            setError(u"connecting to the sync server timed out"_s);
+            scheduleReconnect();
+            return;
+        }
+        if (!frameSinceTick) {
+            qCInfo(lcSync, "no frame from the server within %d ms: reconnecting", pingInterval);
+            setError(u"the server stopped answering"_s);
+            scheduleReconnect();
+            return;
+        }
+        frameSinceTick = false;
+        send(Wire::encodePing());
+    }
+
+    void onFrame(const QByteArray &text)
+    {
+        frameSinceTick = true;
+        QString error;
+        const std::optional<Wire::ServerFrame> frame = Wire::parseServerFrame(text, &error);
+        if (!frame) {
+            qCWarning(lcSync, "ignoring a malformed frame: %s", qUtf8Printable(error));
+            return;
+        }
+        switch (frame->type) {
+        case Wire::ServerFrame::Type::Pong:
+            return;
+        case Wire::ServerFrame::Type::Defect:
+            qCWarning(lcSync, "server defect: %s",
+                      qUtf8Printable(frame->defect.isString()
+                                             ? frame->defect.toString()
+                                             : QString::fromUtf8(payloadJson(frame->defect))));
+            return;
+        case Wire::ServerFrame::Type::Chunk:
+            // Chunks of other ids: 0.4.0 servers keep broadcasting to finished pulls.
+            if (frame->requestId != pullId)
+                return;
+            send(Wire::encodeAck(frame->requestId));
+            for (const QByteArray &value : frame->valuesJson) {
+                if (!onPullResponse(value))
+                    return;
+            }
+            return;
+        case Wire::ServerFrame::Type::Exit:
+            if (frame->requestId == pushId)
+                onPushExit(frame->exit);
+            else if (frame->requestId == pullId)
+                onPullExit(frame->exit);
+            return;
+        }
+    }
+
+    // False when the connection was dropped (the rest of the frame is moot).
+    bool onPullResponse(const QByteArray &value)
+    {
+        QString error;
+        const std::optional<Wire::PullResponse> response = Wire::decodePullResponse(value, &error);
+        if (!response) {
+            setError(u"malformed pull response: "_s + error);
+            qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+            scheduleReconnect();
+            return false;
+        }
+        const QString known = engine.backendId();
+        if (known.isEmpty()) {
+            engine.setBackendId(response->backendId);
+        } else if (known != response->backendId) {
+            if (!onBackendIdMismatch(response->backendId, known))
+                return false;
+        }
+        QList<EventRecord> records;
+        records.reserve(response->batch.size());
+        for (const Wire::PulledEvent &e : response->batch)
+            records.append(e.event.toRecord());
+        const SyncEngine::Result result = engine.applyUpstream(records);
+        if (result.kind == SyncEngine::Result::Failed) {
+            // The local store could not take the server's events; retrying later may (e.g. a
+            // transient SQLite error), and the next pull starts again from the upstream head.
+            setError(u"applying pulled events failed: "_s + engine.errorString());
+            qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+            scheduleReconnect();
+            return false;
+        }
+        if (result.applied || result.confirmed || result.rebased)
+            qCDebug(lcSync, "pulled: %d confirmed, %d applied, %d rebased", result.confirmed,
+                    result.applied, result.rebased);
+        if (!firstPageArrived) {
+            firstPageArrived = true;
+            reconnectAttempt = 0; // the connection works: the next drop reconnects quickly
+        }
+        updateCounts(true);
+        tryPush();
+        return true;
+    }
+
+    // False when syncing stopped or restarts.
+    bool onBackendIdMismatch(const QString &serverId, const QString &localId)
+    {
+        const QString message = u"backend id mismatch: the server's backend id is \"%1\", this store "
+                                 "synced with \"%2\""_s.arg(serverId, localId);
+        switch (policy) {
+        case SyncClient::Reset:
+            qCWarning(lcSync, "%s: resetting the local data and pulling again", qUtf8Printable(message));
+            setError(message);
+            awaitHead = 0;
+            pushRetryTimer.stop();
+            if (!engine.resetLocalData()) {
+                fatal(u"resetting the local data failed: "_s + engine.errorString());
+                return false;
+            }
+            updateCounts(false);
+            // A fresh pull from the start, on a fresh connection (no stale pull or push ids).
+            dropSocket();
+            reconnectAttempt = 0;
+            connectNow();
+            return false;
+        case SyncClient::Shutdown:
+            fatal(message);
+            return false;
+        case SyncClient::Ignore:
+            qCWarning(lcSync, "%s: ignored", qUtf8Printable(message));
+            setError(message);
+            return true;
+        }
+        return true;
+    }
+
+    void onPullExit(const Wire::Exit &exit)
+    {
+        pullId.clear();
+        if (!exit.success) {
+            if (const std::optional<Wire::SyncError> error = exit.cause.failure()) {
+                if (const auto *mismatch = std::get_if<Wire::BackendIdMismatchError>(&*error)) {
+                    if (onBackendIdMismatch(mismatch->expected, engine.backendId()))
+                        scheduleReconnect();
+                    return;
+                }
+                setError(u"pull failed: "_s + Wire::describeSyncError(*error));
+            } else {
+                setError(u"pull failed: "_s + exit.cause.toString());
+            }
+        } else {
+            setError(u"the server ended the live pull"_s);
+        }
+        qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+        // The live pull is what confirms pushes: without it, start over.
+        scheduleReconnect();
+    }
+
+    void onPushExit(const Wire::Exit &exit)
+    {
+        pushId.clear();
+        if (exit.success) {
+            pushRetryAttempt = 0;
+            // Confirmation comes with the echo on the pull; until then the events stay pending
+            // and must not be pushed again.
+            awaitHead = std::max(awaitHead, pushLastSeq);
+            tryPush();
+            return;
+        }
+        const std::optional<Wire::SyncError> error = exit.cause.failure();
+        if (error) {
+            if (const auto *ahead = std::get_if<Wire::ServerAheadError>(&*error)) {
+                // The server sends the missing events on the pull; the engine rebases ours on top.
+                if (ahead->minimumExpectedNum <= pushParent) {
+                    // The server is behind what it confirmed to us (it lost data without a new
+                    // backend id): the pull brings nothing to rebase on, so do not spin.
+                    setError(u"push refused: "_s + Wire::describeSyncError(*error));
+                    qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+                    schedulePushRetry();
+                    return;
+                }
+                awaitHead = std::max(awaitHead, ahead->minimumExpectedNum);
+                qCDebug(lcSync, "server ahead (head e%lld): waiting for the pull",
+                        ahead->minimumExpectedNum);
+                tryPush();
+                return;
+            }
+            if (const auto *mismatch = std::get_if<Wire::BackendIdMismatchError>(&*error)) {
+                if (onBackendIdMismatch(mismatch->expected, engine.backendId()))
+                    schedulePushRetry(); // Ignore: it will fail again; do not spin
+                return;
+            }
+        }
+        setError(u"push failed: "_s
+                 + (error ? Wire::describeSyncError(*error) : exit.cause.toString()));
+        qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+        schedulePushRetry();
+    }
+
+    void schedulePushRetry()
+    {
+        const int delay = backoff(pushRetryAttempt++);
+        pushRetryTimer.start(delay);
+    }
+
+    void tryPush()
+    {
+        if (!socket || status != SyncClient::Connected || !firstPageArrived || !pushId.isEmpty()
+            || pushRetryTimer.isActive() || halted || !store || !store->isOpen())
+            return;
+        if (engine.upstreamHead() < awaitHead)
+            return;
+        const QList<EventRecord> pending = engine.pendingEvents(true);
+        if (pending.isEmpty())
+            return;
+
+        Wire::PushRequest push;
+        push.storeId = storeId();
+        push.payload = payload.isNull() ? QJsonValue(QJsonValue::Undefined) : payload;
+        const QString backendId = engine.backendId();
+        if (!backendId.isEmpty())
+            push.backendId = backendId;
+        // The frame without events, plus the request envelope, bounds what the events may take.
+        const qsizetype overhead = Wire::encodePushRequestPayload(push).size() + 128;
+        qsizetype bytes = overhead;
+        for (const EventRecord &r : pending) {
+            if (push.batch.size() >= Wire::MaxEventsPerMessage)
+                break;
+            Wire::Event e = Wire::Event::fromRecord(r);
+            const qsizetype size = Wire::encodeEvent(e).size() + 1;
+            if (bytes + size > Wire::MaxMessageBytes) {
+                if (push.batch.isEmpty()) {
+                    // As LiveStore's OversizeChunkItemError: the event can never be sent.
+                    fatal(u"event %1 (%2) is too large to push (%3 bytes)"_s.arg(r.seqNum.toString(), r.name)
+                                  .arg(size));
+                    return;
+                }
+                break;
+            }
+            bytes += size;
+            push.batch.append(std::move(e));
+        }
+        pushParent = push.batch.constFirst().parentSeqNum;
+        pushLastSeq = push.batch.constLast().seqNum;
+        qCDebug(lcSync, "pushing e%lld..e%lld", push.batch.constFirst().seqNum, pushLastSeq);
+        pushId = sendRequest(Wire::WsPushTag, Wire::encodePushRequestPayload(push));
+    }
+};
+
+SyncClient::SyncClient(Store *store, QObject *parent)
+    : QObject(parent), d(std::make_unique<SyncClientPrivate>(this, store))
+{
+    d->reconnectTimer.setSingleShot(true);
+    d->pushRetryTimer.setSingleShot(true);
+    connect(&d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
+    connect(&d->pushRetryTimer, &QTimer::timeout, this, [this] { d->tryPush(); });
+    connect(&d->pingTimer, &QTimer::timeout, this, [this] { d->onPingTick(); });
+    if (store) {
+        // Offline commits just accumulate; connected ones go out right away.
+        connect(store, &Store::committed, this, [this] {
+            d->updateCounts(false);
+            d->tryPush();
+        });
+        if (store->isOpen())
+            d->updateCounts(false);
+    }
+}
+
+SyncClient::~SyncClient()
+{
+    d->dropSocket();
+}
+
+Store *SyncClient::store() const { return d->store; }
+QUrl SyncClient::url() const { return d->url; }
+QJsonValue SyncClient::payload() const { return d->payload; }
+bool SyncClient::isActive() const { return d->active; }
+SyncClient::Status SyncClient::status() const { return d->status; }
+int SyncClient::pendingCount() const { return d->pendingCount; }
+qint64 SyncClient::upstreamHead() const { return d->upstreamHead; }
+QString SyncClient::lastError() const { return d->lastError; }
+SyncClient::BackendIdMismatchPolicy SyncClient::backendIdMismatchPolicy() const { return d->policy; }
+int SyncClient::initialReconnectDelay() const { return d->initialDelay; }
+int SyncClient::maxReconnectDelay() const { return d->maxDelay; }
+int SyncClient::pingInterval() const { return d->pingInterval; }
+
+void SyncClient::setUrl(const QUrl &url)
+{
+    if (d->url == url)
+        return;
+    d->url = url;
+    Q_EMIT urlChanged();
+    if (d->active && !d->halted) {
+        d->dropSocket();
+        d->connectNow();
+    }
+}
+
+void SyncClient::setPayload(const QJsonValue &payload)
+{
+    if (d->payload == payload)
+        return;
+    d->payload = payload;
+    Q_EMIT payloadChanged();
+    // The payload goes into the URL: it takes a new connection.
+    if (d->active && !d->halted && d->socket) {
+        d->dropSocket();
+        d->connectNow();
+    }
+}
+
+void SyncClient::setActive(bool active)
+{
+    if (active)
+        start();
+    else
+        stop();
+}
+
+void SyncClient::setBackendIdMismatchPolicy(BackendIdMismatchPolicy policy)
+{
+    if (d->policy == policy)
+        return;
+    d->policy = policy;
+    Q_EMIT backendIdMismatchPolicyChanged();
+}
+
+void SyncClient::setInitialReconnectDelay(int ms) { d->initialDelay = std::max(ms, 1); }
+void SyncClient::setMaxReconnectDelay(int ms) { d->maxDelay = std::max(ms, 1); }
+void SyncClient::setPingInterval(int ms) { d->pingInterval = std::max(ms, 10); }
+
+void SyncClient::start()
+{
+    if (d->active && !d->halted)
+        return;
+    d->halted = false;
+    d->reconnectAttempt = 0;
+    d->pushRetryAttempt = 0;
+    if (!d->active) {
+        d->active = true;
+        Q_EMIT activeChanged();
+    }
+    if (d->store && d->store->isOpen()
+        && d->engine.applyUpstream({}).kind == SyncEngine::Result::Failed) {
+        // No changesets recorded: a rebase would be impossible, so syncing must not begin.
+        d->fatal(d->engine.errorString());
+        return;
+    }
+    d->updateCounts(false);
+    d->connectNow();
+}
+
+void SyncClient::stop()
+{
+    d->reconnectTimer.stop();
+    d->pushRetryTimer.stop();
+    d->dropSocket();
+    d->halted = false;
+    if (d->active) {
+        d->active = false;
+        Q_EMIT activeChanged();
+    }
+    d->setStatus(Disconnected);
+}
+
+} // namespace LiveStore

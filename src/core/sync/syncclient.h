@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_SYNCCLIENT_H
+#define LIVESTORE_SYNCCLIENT_H
+
+#include "livestore_export.h"
+
+#include <QtCore/qjsonvalue.h>
+#include <QtCore/qobject.h>
+#include <QtCore/qurl.h>
+
+#include <memory>
+
+namespace LiveStore {
+
+class Store;
+class SyncClientPrivate;
+
+// Syncs a store with a LiveStore sync backend (sync-cf 0.4.0 over WebSocket: a real Cloudflare
+// worker, or LiveStore::SyncServer). Runs on the event loop of the thread the store lives in.
+//
+//     StoreOptions options;
+//     options.recordChangesets = true; // required: rebasing rolls pending events back
+//     store.open(options);
+//     SyncClient sync(&store);
+//     sync.setUrl(QUrl(u"ws://127.0.0.1:8787"_s));
+//     sync.start();
+//
+// Local commits are pushed when connected and accumulate while offline; they count as synced only
+// once the server's pull stream delivers them back (pendingCount() reaches 0, synced()). Events
+// others pushed first are applied and the local ones rebased on top (see SyncEngine).
+class LIVESTORE_EXPORT SyncClient : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SyncClient)
+    Q_PROPERTY(QUrl url READ url WRITE setUrl NOTIFY urlChanged)
+    Q_PROPERTY(QJsonValue payload READ payload WRITE setPayload NOTIFY payloadChanged)
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(int pendingCount READ pendingCount NOTIFY pendingCountChanged)
+    Q_PROPERTY(qint64 upstreamHead READ upstreamHead NOTIFY upstreamHeadChanged)
+    Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
+    Q_PROPERTY(BackendIdMismatchPolicy backendIdMismatchPolicy READ backendIdMismatchPolicy
+                       WRITE setBackendIdMismatchPolicy NOTIFY backendIdMismatchPolicyChanged)
+public:
+    enum Status {
+        Disconnected, // not started, stopped, or waiting to reconnect
+        Connecting,
+        Connected,    // pulling (live) and pushing
+        Error,        // stopped by an error that retrying cannot fix (see lastError)
+    };
+    Q_ENUM(Status)
+
+    // What to do when the server's backend id differs from the one this store synced with (the
+    // backend was reset or replaced).
+    enum BackendIdMismatchPolicy {
+        Reset,    // forget all synced local data (SyncEngine::resetLocalData) and pull again
+        Shutdown, // stop syncing with status Error
+        Ignore,   // log it and carry on
+    };
+    Q_ENUM(BackendIdMismatchPolicy)
+
+    explicit SyncClient(Store *store, QObject *parent = nullptr);
+    ~SyncClient() override;
+
+    Store *store() const;
+
+    // ws:// or wss://; the query (storeId, payload, transport) is added by the client.
+    QUrl url() const;
+    void setUrl(const QUrl &url);
+    // Any JSON value (e.g. {"authToken": …}); sent in the URL and in every RPC. Undefined: none.
+    QJsonValue payload() const;
+    void setPayload(const QJsonValue &payload);
+
+    bool isActive() const;
+    void setActive(bool active);
+    Status status() const;
+    int pendingCount() const;
+    qint64 upstreamHead() const;
+    QString lastError() const;
+
+    BackendIdMismatchPolicy backendIdMismatchPolicy() const;
+    void setBackendIdMismatchPolicy(BackendIdMismatchPolicy policy);
+
+    // Reconnects (and push retries) wait initialReconnectDelay × 2^attempt, jittered, at most
+    // maxReconnectDelay. Defaults 1 s and 30 s, as LiveStore's client; tests shorten them.
+    int initialReconnectDelay() const;
+    void setInitialReconnectDelay(int ms);
+    int maxReconnectDelay() const;
+    void setMaxReconnectDelay(int ms);
+    // Heartbeat: a Ping every interval; no frame at all between two ticks drops the connection.
+    // Default 10 s.
+    int pingInterval() const;
+    void setPingInterval(int ms);
+
+public Q_SLOTS:
+    void start();
+    void stop();
+
+Q_SIGNALS:
+    void urlChanged();
+    void payloadChanged();
+    void activeChanged();
+    void statusChanged();
+    void pendingCountChanged();
+    void upstreamHeadChanged();
+    void lastErrorChanged();
+    void backendIdMismatchPolicyChanged();
+    // Every local synced event is confirmed by the server (pendingCount dropped to 0 on a pull).
+    void synced();
+
+private:
+    friend class SyncClientPrivate;
+    std::unique_ptr<SyncClientPrivate> d;
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_SYNCCLIENT_H

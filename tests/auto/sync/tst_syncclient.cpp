@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// SyncClient against the in-process sync server on 127.0.0.1: stores committing concurrently
+// converge on one history and one state; offline commits go out after a server restart; a reset
+// backend makes clients wipe and re-pull (or stop); client-only events stay local; args echo
+// byte for byte.
+
+#include "todoschema.h"
+
+#include <sqlitesyncstorage.h>
+#include <store.h>
+#include <sync/syncclient.h>
+#include <syncserver.h>
+
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qtemporarydir.h>
+#include <QtWebSockets/qwebsocket.h>
+#include <QtWebSockets/qwebsocketserver.h>
+#include <QtTest/qsignalspy.h>
+#include <QtTest/qtest.h>
+
+#include <limits>
+#include <memory>
+#include <vector>
+
+using namespace LiveStore;
+using namespace LiveStoreTest;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int Timeout = 20'000;
+const QString StoreId = u"todos-sync"_s;
+
+struct ServerFixture
+{
+    QTemporaryDir tempDir;
+    std::unique_ptr<SqliteSyncStorage> storage;
+    std::unique_ptr<SyncServer> server;
+    quint16 port = 0;
+
+    bool start(const QString &dataDir = {}, quint16 atPort = 0, const SyncHooks &hooks = {})
+    {
+        storage = std::make_unique<SqliteSyncStorage>();
+        if (!storage->open(dataDir.isEmpty() ? tempDir.path() : dataDir)) {
+            qWarning() << storage->errorString();
+            return false;
+        }
+        server = std::make_unique<SyncServer>(storage.get());
+        SyncServerOptions options;
+        options.port = atPort;
+        server->setOptions(options);
+        server->setHooks(hooks);
+        if (!server->listen()) {
+            qWarning() << server->errorString();
+            return false;
+        }
+        port = server->serverPort();
+        return true;
+    }
+
+    void stop()
+    {
+        if (!server)
+            return;
+        QSignalSpy closed(server.get(), &SyncServer::closed);
+        server->close(1000);
+        closed.wait(5000);
+        server.reset();
+        storage.reset();
+    }
+
+    QUrl url() const { return QUrl(u"ws://127.0.0.1:%1"_s.arg(port)); }
+    qint64 serverEventCount() const
+    {
+        return storage ? storage->count(StoreId, 0, std::numeric_limits<qint64>::max()).value_or(-1) : -1;
+    }
+};
+
+struct Client
+{
+    explicit Client(const QString &clientId)
+    {
+        StoreOptions o;
+        o.storeId = StoreId;
+        o.schema = todoSchema();
+        o.inMemory = true;
+        o.recordChangesets = true;
+        o.clientId = clientId;
+        o.sessionId = u"session-"_s + clientId;
+        ok = store.open(o);
+        sync = std::make_unique<SyncClient>(&store);
+        sync->setInitialReconnectDelay(50);
+        sync->setMaxReconnectDelay(400);
+    }
+    bool create(const QString &id, const QString &text)
+    {
+        return store.commit(u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, text}});
+    }
+    bool complete(const QString &id) { return store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, id}}); }
+    // The global events in order: what every client must agree on.
+    QStringList history()
+    {
+        QStringList out;
+        for (const EventRecord &e : store.events({.includeClientOnly = false}))
+            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global)
+                               .arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
+        return out;
+    }
+    Store store;
+    std::unique_ptr<SyncClient> sync;
+    bool ok = false;
+};
+
+using Clients = std::vector<std::unique_ptr<Client>>;
+
+Clients makeClients(int n, const QUrl &url)
+{
+    Clients out;
+    for (int i = 0; i < n; ++i) {
+        auto c = std::make_unique<Client>(u"client-%1"_s.arg(QChar(u'A' + i)));
+        c->sync->setUrl(url);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// Everyone confirmed everything and sits on the same head.
+bool converged(const Clients &clients, qint64 expectedHead)
+{
+    for (const auto &c : clients) {
+        if (c->sync->pendingCount() != 0 || c->sync->upstreamHead() != expectedHead)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class tst_SyncClient : public QObject
+{
+    Q_OBJECT
+
+private:
+    void checkIdentical(Clients &clients)
+    {
+        const QStringList history = clients.front()->history();
+        const QByteArray digest = clients.front()->store.stateDigest();
+        for (auto &c : clients) {
+            QCOMPARE(c->history(), history);
+            QCOMPARE(c->store.stateDigest(), digest);
+            QVERIFY2(c->store.verify(), qPrintable(c->store.errorString()));
+        }
+    }
+
+private Q_SLOTS:
+    void converges_data()
+    {
+        QTest::addColumn<int>("clientCount");
+        QTest::newRow("2 clients") << 2;
+        QTest::newRow("5 clients") << 5;
+    }
+
+    void converges()
+    {
+        QFETCH(int, clientCount);
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(clientCount, server.url());
+        for (int i = 0; i < clientCount; ++i) {
+            Client &c = *clients[i];
+            QVERIFY(c.ok);
+            // Before any sync: everyone has e1.. of their own; all but one will be rebased.
+            for (int k = 0; k < 3; ++k)
+                QVERIFY(c.create(u"%1-%2"_s.arg(i).arg(k), u"todo %1 of %2"_s.arg(k).arg(i)));
+            QCOMPARE(c.sync->pendingCount(), 3);
+        }
+        QList<std::shared_ptr<QSignalSpy>> syncedSpies;
+        for (auto &c : clients) {
+            syncedSpies.append(std::make_shared<QSignalSpy>(c->sync.get(), &SyncClient::synced));
+            c->sync->start();
+        }
+        // More while connected, concurrently with the first pushes and rebases.
+        for (int i = 0; i < clientCount; ++i) {
+            QVERIFY(clients[i]->complete(u"%1-0"_s.arg(i)));
+            QVERIFY(clients[i]->create(u"%1-live"_s.arg(i), u"live"_s));
+        }
+        const qint64 total = 5 * clientCount;
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, total), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(server.serverEventCount(), total);
+        for (auto &c : clients)
+            QCOMPARE(c->sync->status(), SyncClient::Connected);
+        for (const auto &spy : std::as_const(syncedSpies))
+            QVERIFY(!spy->isEmpty());
+        QCOMPARE(clients.front()->store.query(u"SELECT COUNT(*) FROM todos"_s).scalar().toInt(),
+                 4 * clientCount);
+    }
+
+    void offlineThenReconnect()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        QVERIFY(clients[0]->create(u"a"_s, u"first"_s));
+        for (auto &c : clients)
+            c->sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 1), Timeout);
+
+        const quint16 port = server.port;
+        const QString dir = server.tempDir.path();
+        server.stop();
+        for (auto &c : clients)
+            QTRY_VERIFY_WITH_TIMEOUT(c->sync->status() != SyncClient::Connected, Timeout);
+        // Offline commits accumulate.
+        QVERIFY(clients[0]->create(u"b"_s, u"offline A"_s));
+        QVERIFY(clients[1]->create(u"c"_s, u"offline B"_s));
+        QVERIFY(clients[1]->complete(u"a"_s));
+        QCOMPARE(clients[0]->sync->pendingCount(), 1);
+        QCOMPARE(clients[1]->sync->pendingCount(), 2);
+
+        // The same data on the same port: the clients come back by themselves.
+        QVERIFY(server.start(dir, port));
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 4), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(server.serverEventCount(), 4);
+    }
+
+    void backendReset()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        Client &resetting = *clients[0];
+        Client &stopping = *clients[1];
+        stopping.sync->setBackendIdMismatchPolicy(SyncClient::Shutdown);
+        QCOMPARE(resetting.sync->backendIdMismatchPolicy(), SyncClient::Reset);
+        QVERIFY(resetting.create(u"a"_s, u"old backend"_s));
+        QVERIFY(stopping.create(u"b"_s, u"old backend"_s));
+        for (auto &c : clients)
+            c->sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 2), Timeout);
+
+        // A new, empty backend on the same port: its backend id differs.
+        const quint16 port = server.port;
+        server.stop();
+        QTemporaryDir freshDir;
+        QVERIFY(server.start(freshDir.path(), port));
+        QTRY_VERIFY_WITH_TIMEOUT(stopping.sync->status() == SyncClient::Error, Timeout);
+        const QString newId = server.storage->store(StoreId)->backendId;
+        QVERIFY2(stopping.sync->lastError().contains(newId), qPrintable(stopping.sync->lastError()));
+        QVERIFY(stopping.sync->isActive());
+        QCOMPARE(stopping.store.eventCount(), 2); // Shutdown keeps the local data
+
+        // Reset: the local data is gone, the client syncs with the new backend from scratch.
+        QTRY_VERIFY_WITH_TIMEOUT(resetting.store.eventCount() == 0
+                                         && resetting.sync->status() == SyncClient::Connected,
+                                 Timeout);
+        QCOMPARE(resetting.store.query(u"SELECT COUNT(*) FROM todos"_s).scalar().toInt(), 0);
+        QVERIFY(resetting.create(u"n"_s, u"new backend"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(resetting.sync->pendingCount() == 0 && resetting.sync->upstreamHead() == 1,
+                                 Timeout);
+        QCOMPARE(server.serverEventCount(), 1);
+        QVERIFY(resetting.store.verify());
+
+        // Shutdown stays down until restarted, then follows its own (Shutdown) policy again.
+        QTest::qWait(300);
+        QCOMPARE(stopping.sync->status(), SyncClient::Error);
+        QCOMPARE(server.serverEventCount(), 1);
+        server.stop(); // before freshDir, which holds its lock file, goes away
+    }
+
+    void largeBacklogInBatches()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        // More than one push (≤100 events each) and more than one pull page.
+        QList<Event> backlog;
+        for (int i = 0; i < 250; ++i)
+            backlog.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"bulk-%1"_s.arg(i)}, {u"text"_s, u"t"_s}}});
+        QVERIFY(clients[0]->store.commit(backlog));
+        QVERIFY(clients[1]->create(u"other"_s, u"from B"_s));
+        for (auto &c : clients)
+            c->sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 251), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(server.serverEventCount(), 251);
+    }
+
+    void clientOnlyEventsStayLocal()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        Client &a = *clients[0];
+        Client &b = *clients[1];
+        QVERIFY(a.store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
+        QVERIFY(a.create(u"1"_s, u"synced"_s));
+        QVERIFY(a.store.setClientDocument(u"uiState"_s, {{u"newTodoText"_s, u"draft"_s}}));
+        QCOMPARE(a.sync->pendingCount(), 1);
+        for (auto &c : clients)
+            c->sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 1), Timeout);
+        QCOMPARE(server.serverEventCount(), 1);
+        QCOMPARE(a.history(), b.history());
+        QCOMPARE(b.store.eventCount(), 1);
+        QCOMPARE(a.store.eventCount(), 3);
+        QCOMPARE(b.store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"all"_s);
+        QCOMPARE(a.store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
+        QCOMPARE(a.store.clientDocument(u"uiState"_s).value(u"newTodoText"_s).toString(), u"draft"_s);
+        QVERIFY(a.store.verify());
+    }
+
+    void argsEchoUnchanged()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        const QString text = u"é ü ß 日本 😀 \"quoted\" back\\slash\nline\ttab \u0001 </script> \u2028"_s;
+        QVERIFY(clients[0]->create(u"x"_s, text));
+        QVERIFY(clients[1]->create(u"y"_s, u"plain"_s));
+        for (auto &c : clients)
+            c->sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 2), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(clients[1]->store.query(u"SELECT text FROM todos WHERE id = 'x'"_s).scalar().toString(), text);
+        const auto stored = server.storage->read(StoreId, 0, 10, 10);
+        QVERIFY(stored);
+        bool found = false;
+        for (const auto &e : *stored) {
+            if (e.event.clientId == u"client-A"_s) {
+                found = true;
+                QCOMPARE(e.event.argsJson, clients[0]->store.events({.includeClientOnly = false})
+                                                   .value(e.event.seqNum - 1).argsJson);
+            }
+        }
+        QVERIFY(found);
+    }
+
+    void payloadAndPushRetry()
+    {
+        // The payload arrives intact in the URL (double-encoded there) and in every RPC; a push
+        // failing with UnknownError is retried with backoff until it goes through.
+        const QJsonObject payload{{u"authToken"_s, u"a b&c=d/é+%"_s}, {u"n"_s, 1}};
+        QList<QJsonValue> urlPayloads;
+        QList<QJsonValue> rpcPayloads;
+        int rejections = 2;
+        SyncHooks hooks;
+        hooks.validatePayload = [&](const QJsonValue &p, const RequestInfo &) -> std::optional<QString> {
+            urlPayloads.append(p);
+            return std::nullopt;
+        };
+        hooks.onPull = [&](const Wire::PullRequest &pull, const RequestInfo &) -> std::optional<QString> {
+            rpcPayloads.append(pull.payload);
+            return std::nullopt;
+        };
+        hooks.onPush = [&](const Wire::PushRequest &push, const RequestInfo &) -> std::optional<QString> {
+            rpcPayloads.append(push.payload);
+            if (rejections > 0) {
+                --rejections;
+                return u"not yet"_s;
+            }
+            return std::nullopt;
+        };
+        ServerFixture server;
+        QVERIFY(server.start({}, 0, hooks));
+        Client c(u"R"_s);
+        QVERIFY(c.ok);
+        c.sync->setUrl(server.url());
+        c.sync->setPayload(payload);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        c.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(c.sync->pendingCount() == 0 && c.sync->upstreamHead() == 1, Timeout);
+        QCOMPARE(rejections, 0);
+        QVERIFY(c.sync->lastError().contains(u"not yet"_s));
+        QCOMPARE(urlPayloads.size(), 1);
+        QCOMPARE(urlPayloads.constFirst(), QJsonValue(payload));
+        QCOMPARE(rpcPayloads.size(), 4); // a pull, two rejected pushes, the accepted one
+        for (const QJsonValue &p : std::as_const(rpcPayloads))
+            QCOMPARE(p, QJsonValue(payload));
+    }
+
+    void framesOnTheWire()
+    {
+        // A fake server that records what the client sends, answers one page, then goes silent.
+        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        QList<QWebSocket *> sockets;
+        QList<QUrl> requestUrls;
+        QList<QJsonObject> frames;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket *s = fake.nextPendingConnection();
+            sockets.append(s);
+            requestUrls.append(s->requestUrl());
+            connect(s, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+                frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
+            });
+        });
+        auto framesOf = [&](const QString &tag) {
+            QList<QJsonObject> out;
+            for (const QJsonObject &f : std::as_const(frames)) {
+                if (f.value(u"_tag").toString() == tag)
+                    out.append(f);
+            }
+            return out;
+        };
+
+        Client c(u"W"_s);
+        QVERIFY(c.ok);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setPayload(QJsonObject{{u"authToken"_s, u"a b&c=d/é"_s}});
+        c.sync->setPingInterval(300);
+        c.sync->start();
+        QTRY_COMPARE_WITH_TIMEOUT(framesOf(u"Request"_s).size(), 1, Timeout);
+        QCOMPARE(requestUrls.constFirst().query(QUrl::FullyEncoded),
+                 u"storeId=todos-sync&payload=%257B%2522authToken%2522%253A%2522a%2520b%2526c%253Dd"
+                  "%252F%25C3%25A9%2522%257D&transport=ws"_s);
+        QCOMPARE(frames.constFirst().value(u"_tag").toString(), u"Ping"_s);
+        const QJsonObject pull = framesOf(u"Request"_s).constFirst();
+        QCOMPARE(pull.value(u"id").toString(), u"0"_s);
+        QCOMPARE(pull.value(u"tag").toString(), u"SyncWsRpc.Pull"_s);
+        QCOMPARE(pull.value(u"headers").toArray(), QJsonArray());
+        const QJsonObject pullPayload = pull.value(u"payload").toObject();
+        QCOMPARE(pullPayload.value(u"live"), QJsonValue(true));
+        QCOMPARE(pullPayload.value(u"cursor").toObject().value(u"_tag").toString(), u"None"_s);
+        QCOMPARE(pullPayload.value(u"payload").toObject().value(u"authToken").toString(), u"a b&c=d/é"_s);
+
+        // No push before the first page; chunks of unknown ids are ignored (not acked).
+        QTest::qWait(100);
+        QCOMPARE(framesOf(u"Request"_s).size(), 1);
+        sockets.constFirst()->sendTextMessage(
+                uR"({"_tag":"Chunk","requestId":"99","values":[{"batch":[],"pageInfo":{"_tag":"NoMore"},"backendId":"other"}]})"_s);
+        sockets.constFirst()->sendTextMessage(
+                uR"({"_tag":"Chunk","requestId":"0","values":[{"batch":[],"pageInfo":{"_tag":"NoMore"},"backendId":"fake-backend"}]})"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(framesOf(u"Request"_s).size(), 2, Timeout);
+        const QList<QJsonObject> acks = framesOf(u"Ack"_s);
+        QCOMPARE(acks.size(), 1);
+        QCOMPARE(acks.constFirst().value(u"requestId").toString(), u"0"_s);
+        const QJsonObject push = framesOf(u"Request"_s).at(1);
+        QCOMPARE(push.value(u"id").toString(), u"1"_s);
+        QCOMPARE(push.value(u"tag").toString(), u"SyncWsRpc.Push"_s);
+        const QJsonObject pushPayload = push.value(u"payload").toObject();
+        QCOMPARE(pushPayload.value(u"backendId").toObject(),
+                 (QJsonObject{{u"_tag"_s, u"Some"_s}, {u"value"_s, u"fake-backend"_s}}));
+        const QJsonArray batch = pushPayload.value(u"batch").toArray();
+        QCOMPARE(batch.size(), 1);
+        QCOMPARE(batch.at(0).toObject().value(u"seqNum").toInteger(), 1);
+        QCOMPARE(batch.at(0).toObject().value(u"parentSeqNum").toInteger(), 0);
+        QCOMPARE(batch.at(0).toObject().value(u"clientId").toString(), u"W"_s);
+
+        // Silence (no Pong): the watchdog drops the connection; the client comes back and
+        // resumes counting request ids.
+        QTRY_VERIFY_WITH_TIMEOUT(sockets.size() >= 2, Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(framesOf(u"Request"_s).size(), 3, Timeout);
+        QCOMPARE(framesOf(u"Request"_s).at(2).value(u"id").toString(), u"2"_s);
+        QCOMPARE(c.sync->pendingCount(), 1);
+        c.sync->stop();
+        fake.close();
+        qDeleteAll(sockets); // they would outlive what their slots capture
+    }
+
+    void propertiesAndUrl()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Client c(u"P"_s);
+        QVERIFY(c.ok);
+        QSignalSpy status(c.sync.get(), &SyncClient::statusChanged);
+        QSignalSpy active(c.sync.get(), &SyncClient::activeChanged);
+        QCOMPARE(c.sync->status(), SyncClient::Disconnected);
+        c.sync->setUrl(server.url());
+        c.sync->setPayload(QJsonObject{{u"authToken"_s, u"a b&c=d/é"_s}});
+        c.sync->start();
+        QCOMPARE(active.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(c.sync->status(), SyncClient::Connected, Timeout);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c.sync->upstreamHead(), 1, Timeout);
+        c.sync->stop();
+        QCOMPARE(c.sync->status(), SyncClient::Disconnected);
+        QVERIFY(!c.sync->isActive());
+        QVERIFY(c.create(u"2"_s, u"two"_s));
+        QCOMPARE(c.sync->pendingCount(), 1);
+        c.sync->start();
+        QTRY_COMPARE_WITH_TIMEOUT(c.sync->pendingCount(), 0, Timeout);
+        QCOMPARE(server.serverEventCount(), 2);
+
+        // A store without changesets cannot sync: rebasing would be impossible.
+        Store plain;
+        StoreOptions o;
+        o.storeId = StoreId;
+        o.schema = todoSchema();
+        o.inMemory = true;
+        QVERIFY(plain.open(o));
+        SyncClient refused(&plain);
+        refused.setUrl(server.url());
+        refused.start();
+        QCOMPARE(refused.status(), SyncClient::Error);
+        QVERIFY(refused.lastError().contains(u"recordChangesets"_s));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_SyncClient)
+#include "tst_syncclient.moc"
