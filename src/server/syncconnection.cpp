@@ -152,11 +152,20 @@ void SyncConnection::handleFrame(QByteArrayView frame)
     }
 }
 
-bool SyncConnection::ensureHub(QString *errorString)
+bool SyncConnection::ensureHub(const QString &requestId)
 {
-    if (!m_hub)
-        m_hub = m_registry->hub(m_info.storeId, errorString);
-    return !m_hub.isNull();
+    if (m_hub)
+        return true;
+    QString error;
+    m_hub = m_registry->hub(m_info.storeId, &error);
+    if (m_hub)
+        return true;
+    // The request fails; the connection stays (the storage may recover for the next one).
+    qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
+                                  << u"error="_s + error;
+    sendFrame(Wire::encodeExitFailure(
+            requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
+    return false;
 }
 
 bool SyncConnection::checkStoreId(const QString &requestId, const QString &storeId)
@@ -195,14 +204,8 @@ void SyncConnection::handlePull(const Wire::Request &request)
                                     {}})));
         return;
     }
-    if (!ensureHub(&error)) {
-        qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
-                                      << u"error="_s + error;
-        sendFrame(Wire::encodeExitFailure(
-                request.id,
-                Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
+    if (!ensureHub(request.id))
         return;
-    }
     if (const auto refused = m_hub->admitPull(*pull, m_info)) {
         sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
         return;
@@ -231,14 +234,8 @@ void SyncConnection::handlePush(const Wire::Request &request)
     }
     if (!checkStoreId(request.id, push->storeId))
         return;
-    if (!ensureHub(&error)) {
-        qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
-                                      << u"error="_s + error;
-        sendFrame(Wire::encodeExitFailure(
-                request.id,
-                Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
+    if (!ensureHub(request.id))
         return;
-    }
     // The hub publishes an accepted batch to the live pulls, this connection's included, before
     // the push's own Exit goes out: the real server's echo also usually comes first.
     if (const auto refused = m_hub->push(*push, m_info))

@@ -62,7 +62,8 @@ private:
     void handleFrame(QByteArrayView frame);
     void handlePull(const Wire::Request &request);
     void handlePush(const Wire::Request &request);
-    bool ensureHub(QString *errorString);
+    // The store's hub, opened on first use; on a storage error, answers the request and returns false.
+    bool ensureHub(const QString &requestId);
     bool checkStoreId(const QString &requestId, const QString &storeId);
     void sendDefect(const QString &message);
     void sendFrame(const QByteArray &frame) override;
