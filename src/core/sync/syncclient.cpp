@@ -8,6 +8,7 @@
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qeventloop.h>
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qrandom.h>
@@ -76,6 +77,9 @@ public:
     qint64 pushParent = 0;
     qint64 pushLastSeq = 0;
     bool firstPageArrived = false;
+    bool caughtUp = false;
+    qint64 catchUpReceived = 0; // events pulled on this connection before it caught up
+    qreal catchUpProgress = 0;
     bool frameSinceTick = false;
     bool halted = false; // Shutdown policy or a fatal error: no reconnects until start()
     // A push is pointless until the pull has delivered the server's head up to here: after a
@@ -103,6 +107,18 @@ public:
             return;
         lastError = error;
         Q_EMIT q->lastErrorChanged();
+    }
+
+    void setCaughtUp(bool value, qreal progress)
+    {
+        const bool caughtUpChanged = caughtUp != value;
+        const bool progressChanged = !qFuzzyCompare(1.0 + catchUpProgress, 1.0 + progress);
+        caughtUp = value;
+        catchUpProgress = progress;
+        if (progressChanged)
+            Q_EMIT q->catchUpProgressChanged();
+        if (caughtUpChanged)
+            Q_EMIT q->caughtUpChanged();
     }
 
     // Re-reads the engine's view; reports synced() when the last pending event got confirmed.
@@ -216,6 +232,8 @@ public:
         pullId.clear();
         pushId.clear();
         firstPageArrived = false;
+        catchUpReceived = 0;
+        setCaughtUp(false, 0);
         if (QWebSocket *s = std::exchange(socket, nullptr)) {
             s->disconnect(q);
             s->abort();
@@ -353,6 +371,7 @@ public:
         records.reserve(response->batch.size());
         for (const Wire::PulledEvent &e : response->batch)
             records.append(e.event.toRecord());
+        const qint64 headBefore = engine.upstreamHead();
         const SyncEngine::Result result = engine.applyUpstream(records);
         if (result.kind == SyncEngine::Result::Failed) {
             // The local store could not take the server's events; retrying later may (e.g. a
@@ -369,7 +388,33 @@ public:
             firstPageArrived = true;
             reconnectAttempt = 0; // the connection works: the next drop reconnects quickly
         }
+        if (!caughtUp) {
+            catchUpReceived += response->batch.size();
+            switch (response->pageInfo.kind) {
+            case Wire::PageInfo::Kind::NoMore:
+                // A working connection again: the error that interrupted syncing is history.
+                setError(QString());
+                setCaughtUp(true, 1.0);
+                break;
+            case Wire::PageInfo::Kind::MoreKnown: {
+                const qint64 total = catchUpReceived + response->pageInfo.remaining;
+                setCaughtUp(false, total > 0 ? qreal(catchUpReceived) / qreal(total) : 0.0);
+                break;
+            }
+            case Wire::PageInfo::Kind::MoreUnknown:
+                break;
+            }
+        }
         updateCounts(true);
+        if (result.kind != SyncEngine::Result::Ignored) {
+            QList<EventRecord> arrived;
+            for (EventRecord &r : records) {
+                if (r.seqNum.global > headBefore)
+                    arrived.append(std::move(r));
+            }
+            if (!arrived.isEmpty())
+                Q_EMIT q->eventsPulled(arrived);
+        }
         tryPush();
         return true;
     }
@@ -551,6 +596,31 @@ SyncClient::Status SyncClient::status() const { return d->status; }
 int SyncClient::pendingCount() const { return d->pendingCount; }
 qint64 SyncClient::upstreamHead() const { return d->upstreamHead; }
 QString SyncClient::lastError() const { return d->lastError; }
+bool SyncClient::isCaughtUp() const { return d->caughtUp; }
+qreal SyncClient::catchUpProgress() const { return d->catchUpProgress; }
+
+bool SyncClient::waitForSynced(int msecs)
+{
+    auto inSync = [this] { return d->caughtUp && d->pendingCount == 0; };
+    if (inSync())
+        return true;
+    if (d->status == Error)
+        return false;
+    QEventLoop loop;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+    auto check = [&] {
+        if (inSync() || d->status == Error)
+            loop.quit();
+    };
+    connect(this, &SyncClient::caughtUpChanged, &loop, check);
+    connect(this, &SyncClient::pendingCountChanged, &loop, check);
+    connect(this, &SyncClient::statusChanged, &loop, check);
+    timeout.start(msecs);
+    loop.exec();
+    return inSync();
+}
 SyncClient::BackendIdMismatchPolicy SyncClient::backendIdMismatchPolicy() const { return d->policy; }
 int SyncClient::initialReconnectDelay() const { return d->initialDelay; }
 int SyncClient::maxReconnectDelay() const { return d->maxDelay; }

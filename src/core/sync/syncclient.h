@@ -3,6 +3,7 @@
 #define LIVESTORE_SYNCCLIENT_H
 
 #include "livestore_export.h"
+#include "store.h"
 
 #include <QtCore/qjsonvalue.h>
 #include <QtCore/qobject.h>
@@ -39,6 +40,8 @@ class LIVESTORE_EXPORT SyncClient : public QObject
     Q_PROPERTY(int pendingCount READ pendingCount NOTIFY pendingCountChanged)
     Q_PROPERTY(qint64 upstreamHead READ upstreamHead NOTIFY upstreamHeadChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
+    Q_PROPERTY(bool caughtUp READ isCaughtUp NOTIFY caughtUpChanged)
+    Q_PROPERTY(qreal catchUpProgress READ catchUpProgress NOTIFY catchUpProgressChanged)
     Q_PROPERTY(BackendIdMismatchPolicy backendIdMismatchPolicy READ backendIdMismatchPolicy
                        WRITE setBackendIdMismatchPolicy NOTIFY backendIdMismatchPolicyChanged)
 public:
@@ -76,7 +79,20 @@ public:
     Status status() const;
     int pendingCount() const;
     qint64 upstreamHead() const;
+    // Why syncing does not work right now (a refused connection, a failed push…); cleared when a
+    // connection catches up again.
     QString lastError() const;
+    // The connection's pull has delivered everything the server had when it began (its first
+    // NoMore page). False while disconnected.
+    bool isCaughtUp() const;
+    // How far the catch-up of this connection has come, 0 to 1, from the server's counts of the
+    // events still to come; 1 once caught up. 0 while disconnected.
+    qreal catchUpProgress() const;
+
+    // Runs a local event loop until the store is in sync both ways (caught up, nothing pending),
+    // syncing stops with status Error, or `msecs` pass. For command-line tools and tests; a GUI
+    // should bind to the properties instead. True when in sync.
+    bool waitForSynced(int msecs = 30'000);
 
     BackendIdMismatchPolicy backendIdMismatchPolicy() const;
     void setBackendIdMismatchPolicy(BackendIdMismatchPolicy policy);
@@ -105,6 +121,11 @@ Q_SIGNALS:
     void upstreamHeadChanged();
     void lastErrorChanged();
     void backendIdMismatchPolicyChanged();
+    void caughtUpChanged();
+    void catchUpProgressChanged();
+    // Events the server delivered that this store did not have as synced before, in order, after
+    // they have been applied: others' events and the echoes that confirm this client's own.
+    void eventsPulled(const QList<LiveStore::EventRecord> &events);
     // Every local synced event is confirmed by the server (pendingCount dropped to 0 on a pull).
     void synced();
 

@@ -6,6 +6,7 @@
 
 #include "todoschema.h"
 
+#include <livequerymodel.h>
 #include <sqlitesyncstorage.h>
 #include <store.h>
 #include <sync/syncclient.h>
@@ -16,6 +17,7 @@
 #include <QtCore/qtemporarydir.h>
 #include <QtWebSockets/qwebsocket.h>
 #include <QtWebSockets/qwebsocketserver.h>
+#include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
@@ -286,6 +288,94 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 251), Timeout);
         checkIdentical(clients);
         QCOMPARE(server.serverEventCount(), 251);
+    }
+
+    // Catch-up on a new connection: progress from the server's counts, caughtUp at the end,
+    // eventsPulled in order, waitForSynced() for tools; caughtUp ends with the connection.
+    void catchUpProgressAndWaitForSynced()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        QList<Event> backlog;
+        for (int i = 0; i < 250; ++i)
+            backlog.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"bulk-%1"_s.arg(i)}, {u"text"_s, u"t"_s}}});
+        QVERIFY(clients[0]->store.commit(backlog));
+        clients[0]->sync->start();
+        QVERIFY(clients[0]->sync->waitForSynced(Timeout));
+        QCOMPARE(clients[0]->sync->pendingCount(), 0);
+        QVERIFY(clients[0]->sync->isCaughtUp());
+
+        SyncClient &reader = *clients[1]->sync;
+        QCOMPARE(reader.isCaughtUp(), false);
+        QList<qreal> progress;
+        connect(&reader, &SyncClient::catchUpProgressChanged, this,
+                [&] { progress.append(reader.catchUpProgress()); });
+        QList<qint64> pulled;
+        connect(&reader, &SyncClient::eventsPulled, this, [&](const QList<EventRecord> &events) {
+            for (const EventRecord &e : events)
+                pulled.append(e.seqNum.global);
+        });
+        QSignalSpy caughtUp(&reader, &SyncClient::caughtUpChanged);
+        reader.start();
+        QVERIFY(reader.waitForSynced(Timeout));
+        QVERIFY(reader.isCaughtUp());
+        QCOMPARE(reader.catchUpProgress(), 1.0);
+        QCOMPARE(caughtUp.size(), 1);
+        // Pages of 100: 0.4, 0.8, then 1.
+        QCOMPARE(progress, (QList<qreal>{0.4, 0.8, 1.0}));
+        QList<qint64> expected;
+        for (qint64 i = 1; i <= 250; ++i)
+            expected.append(i);
+        QCOMPARE(pulled, expected);
+
+        // A live event arrives through eventsPulled too; the echo of one's own as well.
+        pulled.clear();
+        QVERIFY(clients[0]->create(u"live"_s, u"live"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(pulled, QList<qint64>{251}, Timeout);
+
+        server.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(reader.isCaughtUp(), false, Timeout);
+        QCOMPARE(reader.catchUpProgress(), 0.0);
+        QVERIFY(!reader.waitForSynced(200));
+    }
+
+    // A model on a synced store follows pulls and rebases with fine-grained signals, and ends as a
+    // fresh query of the final state.
+    void modelFollowsRebases()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        Client &a = *clients[0];
+        Client &b = *clients[1];
+        LiveQueryModel model(&b.store, Query::from(u"todos"_s).orderBy(u"id"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        // B's offline edits touch rows A's history also touches: the rebase rolls them back,
+        // applies A's, and re-applies B's.
+        QVERIFY(a.create(u"t1"_s, u"from A"_s));
+        QVERIFY(a.create(u"t2"_s, u"from A"_s));
+        a.sync->start();
+        QVERIFY(a.sync->waitForSynced(Timeout));
+        QVERIFY(b.create(u"t3"_s, u"from B"_s));
+        QVERIFY(b.create(u"t0"_s, u"from B"_s));
+        QCOMPARE(model.rowCount(), 2);
+        QVERIFY(a.complete(u"t2"_s));
+        QVERIFY(a.sync->waitForSynced(Timeout));
+        b.sync->start();
+        QVERIFY(b.sync->waitForSynced(Timeout));
+        QVERIFY(b.complete(u"t1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 6), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(resets.size(), 0);
+        const QueryResult fresh = b.store.query(Query::from(u"todos"_s).orderBy(u"id"_s));
+        QCOMPARE(model.rowCount(), fresh.rowCount());
+        for (int r = 0; r < model.rowCount(); ++r) {
+            for (int c = 0; c < model.columnCount(); ++c)
+                QCOMPARE(model.data(model.index(r, c)), fresh.value(r, c));
+        }
+        QCOMPARE(model.rowCount(), 4);
     }
 
     void clientOnlyEventsStayLocal()
