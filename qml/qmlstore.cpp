@@ -11,13 +11,35 @@
 #include <QtCore/qfile.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qstandardpaths.h>
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlinfo.h>
 
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
 
-QmlStore::QmlStore(QObject *parent) : QObject(parent) { }
+namespace {
+
+// A QML value as JSON: JS objects and arrays reach a QVariant property as QJSValue or as
+// QVariantMap/QVariantList, depending on how they were written.
+QJsonValue toJsonValue(const QVariant &value)
+{
+    if (!value.isValid())
+        return QJsonValue(QJsonValue::Undefined);
+    if (value.metaType() == QMetaType::fromType<QJSValue>())
+        return QJsonValue::fromVariant(value.value<QJSValue>().toVariant());
+    return QJsonValue::fromVariant(value);
+}
+
+} // namespace
+
+QmlStore::QmlStore(QObject *parent) : QObject(parent)
+{
+    m_initialSyncTimer.setSingleShot(true);
+    connect(&m_initialSyncTimer, &QTimer::timeout, this, [this] {
+        finishInitialSync(u"the initial sync did not finish within %1 ms"_s.arg(m_initialSyncTimeout));
+    });
+}
 
 QmlStore::~QmlStore()
 {
@@ -67,6 +89,47 @@ void QmlStore::setRegistry(QmlStoreRegistry *registry)
     m_registry = registry;
     Q_EMIT registryChanged();
     reopen();
+}
+
+void QmlStore::setSyncUrl(const QUrl &url)
+{
+    if (m_syncUrl == url)
+        return;
+    const bool wasSyncing = !m_syncUrl.isEmpty();
+    m_syncUrl = url;
+    Q_EMIT syncUrlChanged();
+    // Only a synced store records changesets (what rebasing rolls back): starting or ending sync
+    // takes a reopen; another server is only a new connection.
+    if (wasSyncing != !url.isEmpty())
+        reopen();
+    else if (m_sync)
+        m_sync->setUrl(url);
+}
+
+void QmlStore::setSyncPayload(const QVariant &payload)
+{
+    if (m_syncPayload == payload)
+        return;
+    m_syncPayload = payload;
+    Q_EMIT syncPayloadChanged();
+    if (m_sync)
+        m_sync->setPayload(toJsonValue(payload));
+}
+
+void QmlStore::setInitialSync(InitialSync mode)
+{
+    if (m_initialSync == mode)
+        return;
+    m_initialSync = mode;
+    Q_EMIT initialSyncChanged(); // it applies to the next open
+}
+
+void QmlStore::setInitialSyncTimeout(int msecs)
+{
+    if (m_initialSyncTimeout == msecs)
+        return;
+    m_initialSyncTimeout = msecs;
+    Q_EMIT initialSyncTimeoutChanged();
 }
 
 QQmlListProperty<QObject> QmlStore::data()
@@ -202,6 +265,80 @@ void QmlStore::onBootStatus(const BootStatus &status)
     Q_EMIT bootStatusChanged();
 }
 
+void QmlStore::setBootStage(BootStage stage, qreal progress)
+{
+    if (m_bootStage == stage && qFuzzyCompare(1.0 + m_progress, 1.0 + progress))
+        return;
+    m_bootStage = stage;
+    m_progress = progress;
+    Q_EMIT bootStatusChanged();
+}
+
+void QmlStore::startSync(Store *store)
+{
+    // One sync client per store, even when a registry shares the store between Store elements:
+    // it lives with the store, as its child.
+    SyncClient *client = store->findChild<SyncClient *>(QString(), Qt::FindDirectChildrenOnly);
+    if (!client) {
+        client = new SyncClient(store, store);
+        client->setUrl(m_syncUrl);
+        client->setPayload(toJsonValue(m_syncPayload));
+    } else if (client->url() != m_syncUrl) {
+        qmlWarning(this) << "store \"" << m_storeId << "\" already syncs with "
+                         << client->url().toString() << "; " << m_syncUrl.toString()
+                         << " is not used (one sync server per store)";
+    }
+    // The head moves when others' events arrive, not only on local commits.
+    connect(client, &SyncClient::eventsPulled, this, &QmlStore::headChanged);
+    client->start();
+    m_sync = client;
+    Q_EMIT syncChanged();
+}
+
+void QmlStore::waitForInitialSync(std::shared_ptr<Store> store)
+{
+    m_syncingStore = std::move(store);
+    SyncClient *client = m_sync;
+    setBootStage(BootSyncing, client->catchUpProgress());
+    m_initialSyncConnections = {
+        connect(client, &SyncClient::catchUpProgressChanged, this,
+                [this, client] { setBootStage(BootSyncing, client->catchUpProgress()); }),
+        connect(client, &SyncClient::caughtUpChanged, this,
+                [this, client] {
+                    if (client->isCaughtUp())
+                        finishInitialSync(QString());
+                }),
+        connect(client, &SyncClient::statusChanged, this,
+                [this, client] {
+                    if (client->status() == SyncClient::Error)
+                        finishInitialSync(u"syncing stopped: "_s + client->lastError());
+                }),
+    };
+    if (m_initialSyncTimeout > 0)
+        m_initialSyncTimer.start(m_initialSyncTimeout);
+}
+
+void QmlStore::finishInitialSync(const QString &why)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_initialSyncConnections))
+        QObject::disconnect(c);
+    m_initialSyncConnections.clear();
+    m_initialSyncTimer.stop();
+    if (!m_syncingStore)
+        return;
+    if (!why.isEmpty())
+        qmlInfo(this) << why << ": the store opens with the local data and keeps syncing";
+    becomeReady(std::exchange(m_syncingStore, nullptr));
+}
+
+void QmlStore::becomeReady(std::shared_ptr<Store> store)
+{
+    setBootStage(BootDone, 1.0);
+    attach(std::move(store));
+    setStatus(Ready);
+    Q_EMIT headChanged();
+}
+
 void QmlStore::attach(std::shared_ptr<Store> store)
 {
     QObject::disconnect(m_committedConnection);
@@ -225,7 +362,14 @@ void QmlStore::reopen()
 {
     if (!m_complete)
         return; // property order in QML must not matter: open once everything is set
+    finishInitialSync(QString()); // a wait that was running is moot
+    m_syncingStore.reset();
     attach(nullptr);
+    if (m_sync) {
+        QObject::disconnect(m_sync, nullptr, this, nullptr);
+        m_sync = nullptr;
+        Q_EMIT syncChanged();
+    }
     setError(QString());
     if (m_storeId.isEmpty()) {
         setStatus(Null);
@@ -240,6 +384,7 @@ void QmlStore::reopen()
         return;
     }
     options.inMemory = m_inMemory;
+    options.recordChangesets = !m_syncUrl.isEmpty();
     // The store may outlive this element (a registry keeps it): never call back into a dead one.
     options.onBootStatus = [self = QPointer<QmlStore>(this)](const BootStatus &s) {
         if (self)
@@ -270,10 +415,15 @@ void QmlStore::reopen()
         setStatus(Error);
         return;
     }
-    onBootStatus({BootStatus::Done, 0, 0}); // a registry store may have booted for someone else
-    attach(std::move(store));
-    setStatus(Ready);
-    Q_EMIT headChanged();
+    if (!m_syncUrl.isEmpty()) {
+        startSync(store.get());
+        if (m_initialSync == InitialSyncBlocking && !m_sync->isCaughtUp()
+            && m_sync->status() != SyncClient::Error) {
+            waitForInitialSync(std::move(store));
+            return;
+        }
+    }
+    becomeReady(std::move(store)); // a registry store may have booted for someone else
 }
 
 bool QmlStore::commit(const QString &name, const QVariantMap &args)

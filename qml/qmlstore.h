@@ -3,9 +3,11 @@
 #define LIVESTORE_QMLSTORE_H
 
 #include <store.h>
+#include <sync/syncclient.h>
 
 #include <QtCore/qobject.h>
 #include <QtCore/qpointer.h>
+#include <QtCore/qtimer.h>
 
 #include "qmlstoreregistry.h"
 #include <QtCore/qurl.h>
@@ -30,6 +32,11 @@ class QmlStoreRegistry;
 //
 // Without `directory` (and not `inMemory`) the store lives in the application's data location,
 // <AppDataLocation>/livestore/<storeId>. With `registry`, stores of the same id are shared.
+//
+// With `syncUrl` the store syncs with a LiveStore sync server; `sync` is its SyncStatus. With
+// `initialSync: Store.InitialSyncBlocking` the store stays Loading (bootStage BootSyncing,
+// `progress` counting the catch-up) until it has pulled what the server has, or until
+// `initialSyncTimeout` ms pass; then it is Ready either way: the data is local first.
 class QmlStore : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
@@ -48,14 +55,22 @@ class QmlStore : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString head READ head NOTIFY headChanged FINAL)
     Q_PROPERTY(QString clientId READ clientId NOTIFY statusChanged FINAL)
     Q_PROPERTY(QString sessionId READ sessionId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QUrl syncUrl READ syncUrl WRITE setSyncUrl NOTIFY syncUrlChanged FINAL)
+    Q_PROPERTY(QVariant syncPayload READ syncPayload WRITE setSyncPayload NOTIFY syncPayloadChanged FINAL)
+    Q_PROPERTY(InitialSync initialSync READ initialSync WRITE setInitialSync NOTIFY initialSyncChanged FINAL)
+    Q_PROPERTY(int initialSyncTimeout READ initialSyncTimeout WRITE setInitialSyncTimeout NOTIFY initialSyncTimeoutChanged FINAL)
+    Q_PROPERTY(LiveStore::SyncClient *sync READ sync NOTIFY syncChanged FINAL)
     Q_PROPERTY(QQmlListProperty<QObject> data READ data FINAL) // schema elements, documents, anything
     Q_CLASSINFO("DefaultProperty", "data")
 
 public:
     enum Status { Null, Loading, Ready, Error };
     Q_ENUM(Status)
-    enum BootStage { BootIdle, BootLoading, BootMigrating, BootRematerializing, BootDone };
+    enum BootStage { BootIdle, BootLoading, BootMigrating, BootRematerializing, BootSyncing, BootDone };
     Q_ENUM(BootStage)
+    // As LiveStore's initialSyncOptions: Skip (Ready as soon as the local data is) or Blocking.
+    enum InitialSync { InitialSyncSkip, InitialSyncBlocking };
+    Q_ENUM(InitialSync)
 
     explicit QmlStore(QObject *parent = nullptr);
     ~QmlStore() override;
@@ -79,6 +94,17 @@ public:
     QString clientId() const;
     QString sessionId() const;
     QQmlListProperty<QObject> data();
+
+    QUrl syncUrl() const { return m_syncUrl; }
+    void setSyncUrl(const QUrl &url);
+    QVariant syncPayload() const { return m_syncPayload; }
+    void setSyncPayload(const QVariant &payload);
+    InitialSync initialSync() const { return m_initialSync; }
+    void setInitialSync(InitialSync mode);
+    int initialSyncTimeout() const { return m_initialSyncTimeout; }
+    void setInitialSyncTimeout(int msecs);
+    // Null without a syncUrl, or before the store has opened.
+    SyncClient *sync() const { return m_sync; }
 
     // The C++ store, for C++ code next to the QML (null until Ready).
     Store *store() const { return m_store.get(); }
@@ -107,6 +133,11 @@ Q_SIGNALS:
     void bootStatusChanged();
     void errorStringChanged();
     void headChanged();
+    void syncUrlChanged();
+    void syncPayloadChanged();
+    void initialSyncChanged();
+    void initialSyncTimeoutChanged();
+    void syncChanged();
     // After each commit, with [{name, args, seqNum}, ...].
     void committed(const QVariantList &events);
 
@@ -117,6 +148,11 @@ private:
     bool loadSchema(Schema *schema);
     void attach(std::shared_ptr<Store> store);
     void onBootStatus(const BootStatus &status);
+    void setBootStage(BootStage stage, qreal progress);
+    void startSync(Store *store);
+    void waitForInitialSync(std::shared_ptr<Store> store);
+    void finishInitialSync(const QString &why);
+    void becomeReady(std::shared_ptr<Store> store);
 
     QString m_storeId;
     QUrl m_schema;
@@ -130,6 +166,15 @@ private:
     QList<QObject *> m_data;
     bool m_complete = false;
     std::shared_ptr<Store> m_store;
+    QUrl m_syncUrl;
+    QVariant m_syncPayload;
+    InitialSync m_initialSync = InitialSyncSkip;
+    int m_initialSyncTimeout = 5000;
+    QPointer<SyncClient> m_sync;
+    // While a blocking initial sync runs: the open store, not yet handed out.
+    std::shared_ptr<Store> m_syncingStore;
+    QTimer m_initialSyncTimer;
+    QList<QMetaObject::Connection> m_initialSyncConnections;
     QMetaObject::Connection m_committedConnection;
 };
 

@@ -1,5 +1,53 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Runs the tst_*.qml files of this folder (QtQuickTest), with `import LiveStore` from the build.
+// A sync server runs in-process for the whole run; QML reads its address as `syncServerUrl`, and
+// `unreachableSyncUrl` is a port where nothing listens.
+#include <sqlitesyncstorage.h>
+#include <syncserver.h>
+
+#include <QtCore/qtemporarydir.h>
+#include <QtNetwork/qtcpserver.h>
+#include <QtQml/qqmlcontext.h>
+#include <QtQml/qqmlengine.h>
 #include <QtQuickTest/quicktest.h>
 
-QUICK_TEST_MAIN(livestore_qml)
+using namespace Qt::StringLiterals;
+
+class Setup : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void qmlEngineAvailable(QQmlEngine *engine)
+    {
+        if (!m_server)
+            startServer();
+        engine->rootContext()->setContextProperty(u"syncServerUrl"_s, m_server ? m_server->url() : QUrl());
+        engine->rootContext()->setContextProperty(u"unreachableSyncUrl"_s, m_unreachable);
+    }
+
+private:
+    void startServer()
+    {
+        if (!m_storage.open(m_dir.path()))
+            qFatal("sync storage: %s", qPrintable(m_storage.errorString()));
+        m_server = std::make_unique<LiveStore::SyncServer>(&m_storage);
+        LiveStore::SyncServerOptions options;
+        options.port = 0;
+        m_server->setOptions(options);
+        if (!m_server->listen())
+            qFatal("sync server: %s", qPrintable(m_server->errorString()));
+        // A port that was free a moment ago and is closed again: connections to it are refused.
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        m_unreachable = QUrl(u"ws://127.0.0.1:%1"_s.arg(probe.serverPort()));
+    }
+
+    QTemporaryDir m_dir;
+    LiveStore::SqliteSyncStorage m_storage;
+    std::unique_ptr<LiveStore::SyncServer> m_server;
+    QUrl m_unreachable;
+};
+
+QUICK_TEST_MAIN_WITH_SETUP(livestore_qml, Setup)
+
+#include "tst_qml.moc"
