@@ -446,6 +446,20 @@ bool StorePrivate::runHook(const std::function<bool(MigrationContext &)> &hook, 
 
 bool StorePrivate::rebuildState(bool reportProgress)
 {
+    // One transaction: a crash mid-rebuild leaves the old state and the old hash, so the next
+    // open rebuilds again.
+    Transaction tx(db);
+    if (!tx.isActive())
+        return fail(db.lastError());
+    if (!rebuildStateInTransaction(reportProgress))
+        return false;
+    if (!tx.commit())
+        return fail(u"cannot commit the rebuilt state: "_s + db.lastError());
+    return true;
+}
+
+bool StorePrivate::rebuildStateInTransaction(bool reportProgress)
+{
     // Which tables changed, for the migration report and the hooks.
     QHash<QString, qint32> previous;
     const QueryResult stored = db.run(db.prepare(u"SELECT tableName, schemaHash FROM __livestore_schema"_s));
@@ -460,11 +474,6 @@ bool StorePrivate::rebuildState(bool reportProgress)
         migrationReport.append({t.name, t.hash(), it == previous.cend() ? 0 : *it, it == previous.cend()});
     }
 
-    // One transaction: a crash mid-rebuild leaves the old state and the old hash, so the next
-    // open rebuilds again.
-    Transaction tx(db);
-    if (!tx.isActive())
-        return fail(db.lastError());
     db.clearStatementCache();
     QStringList drop = previous.keys();
     for (const TableDef &t : tables) {
@@ -498,11 +507,7 @@ bool StorePrivate::rebuildState(bool reportProgress)
         if (!db.execute(insert, {t.name, t.hash(), now}))
             return fail(db.lastError());
     }
-    if (!setMetaValue("stateHash", schema.stateHash()))
-        return false;
-    if (!tx.commit())
-        return fail(u"cannot commit the rebuilt state: "_s + db.lastError());
-    return true;
+    return setMetaValue("stateHash", schema.stateHash());
 }
 
 std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QString *errorString)

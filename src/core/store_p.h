@@ -72,6 +72,8 @@ public:
     bool createStateTables(Database &db);
     bool validateSqlMaterializers(Database &db);
     bool rebuildState(bool reportProgress);
+    // The same inside a transaction the caller holds (the sync engine's rebase by replay).
+    bool rebuildStateInTransaction(bool reportProgress);
     bool replayEventlog(Database &target, bool reportProgress);
     bool runHook(const std::function<bool(MigrationContext &)> &hook, const char *name);
     QByteArray digest(Database &db);

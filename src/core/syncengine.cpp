@@ -147,15 +147,32 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         return fail(error);
     };
 
-    for (qsizetype i = rollback.size() - 1; i >= 0; --i) {
-        const SequenceNumber &n = rollback.at(i).seqNum;
+    // Events committed while the store kept no changesets (opened without recordChangesets, e.g.
+    // by a tool that did not sync) cannot be rolled back one by one: then the eventlog is
+    // rewritten in the final order and the whole state rebuilt from it, in this transaction.
+    // Slower, and the same result.
+    bool replay = false;
+    QList<std::optional<QByteArray>> changesets;
+    for (const EventRecord &r : std::as_const(rollback)) {
+        const SequenceNumber &n = r.seqNum;
         const QueryResult cs = db.run(db.prepare(
                 u"SELECT changeset FROM __livestore_session_changeset WHERE seqNumGlobal = ? AND "
                  "seqNumClient = ? AND seqNumRebaseGeneration = ?"_s), {n.global, n.client, n.rebaseGeneration});
-        if (cs.isEmpty())
-            return abort(u"cannot rebase: event %1 (%2) has no recorded changes to roll back"_s.arg(n.toString(), rollback.at(i).name));
-        const QByteArray changeset = cs.scalar().toByteArray();
-        if (!changeset.isEmpty()) {
+        if (cs.isEmpty()) {
+            replay = true;
+            changesets.append(std::nullopt);
+        } else {
+            changesets.append(cs.scalar().toByteArray());
+        }
+    }
+    if (replay)
+        qCInfo(lcStore, "sync: rebasing by replaying the eventlog: local events were committed "
+                        "without recorded changesets");
+
+    for (qsizetype i = rollback.size() - 1; i >= 0; --i) {
+        const SequenceNumber &n = rollback.at(i).seqNum;
+        const QByteArray changeset = changesets.at(i).value_or(QByteArray());
+        if (!replay && !changeset.isEmpty()) {
             int invertedSize = 0;
             void *inverted = nullptr;
             int rc = sqlite3changeset_invert(int(changeset.size()), changeset.constData(), &invertedSize, &inverted);
@@ -188,11 +205,11 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             if (!runtime->def->validateEncodedArgs(r.args, &argError))
                 return abort(u"pulled event %1: "_s.arg(r.seqNum.toString()) + argError);
             r.schemaHash = runtime->hash;
-            if (!p->materialize(db, r, *runtime->def, nullptr))
+            if (!replay && !p->materialize(db, r, *runtime->def, nullptr))
                 return abort(u"applying pulled event %1 failed: "_s.arg(r.seqNum.toString()) + p->error);
         } else {
             r.schemaHash = -1;
-            if (!p->handleUnknownEvent(r, u"event-definition-missing"_s))
+            if (!replay && !p->handleUnknownEvent(r, u"event-definition-missing"_s))
                 return abort(p->error);
         }
         if (!p->insertEventRecord(r))
@@ -210,13 +227,16 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         r.parentSeqNum = base.parentForNext(clientOnly);
         QByteArray changeset;
         const StorePrivate::EventRuntime *runtime = p->findEvent(r.name);
-        if (runtime && !p->materialize(db, r, *runtime->def, nullptr, &changeset))
+        if (!replay && runtime && !p->materialize(db, r, *runtime->def, nullptr, &changeset))
             return abort(u"re-applying event %1 (%2) on top of the server's events failed: "_s.arg(r.seqNum.toString(), r.name) + p->error);
-        if (!p->insertEventRecord(r) || !p->insertChangeset(r.seqNum, changeset))
+        if (!p->insertEventRecord(r) || (!replay && !p->insertChangeset(r.seqNum, changeset)))
             return abort(p->error);
         at = r.seqNum;
         ++result.rebased;
     }
+
+    if (replay && !p->rebuildStateInTransaction(false))
+        return abort(u"rebuilding the state in the rebased order failed: "_s + p->error);
 
     // Rollback never goes below the upstream head: changes of confirmed events are not needed.
     Database::Statement *trim = db.prepare(

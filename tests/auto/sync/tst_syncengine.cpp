@@ -7,6 +7,7 @@
 #include <syncengine_p.h>
 
 #include <QtCore/qrandom.h>
+#include <QtCore/qtemporarydir.h>
 #include <QtTest/qtest.h>
 
 using namespace LiveStore;
@@ -196,6 +197,71 @@ private Q_SLOTS:
         QCOMPARE(a.history(), b.history());
         QVERIFY(a.store.verify());
         QVERIFY(b.store.verify());
+    }
+
+    // Events committed while the store kept no changesets (opened by something that did not
+    // sync) are rebased by rewriting the eventlog and replaying it; mixed with events that do
+    // have changesets, and touching the same row as the server's events.
+    void rebaseWithoutChangesetsReplays()
+    {
+        QTemporaryDir dir;
+        FakeServer server;
+        Client a(u"A"_s);
+        QVERIFY(a.create(u"x"_s, u"start"_s));
+        QVERIFY(a.push(server));
+        QCOMPARE(a.pull(server).confirmed, 1);
+
+        StoreOptions o;
+        o.storeId = u"shared"_s;
+        o.schema = syncSchema();
+        o.directory = dir.path();
+        o.clientId = u"B"_s;
+        o.sessionId = u"s-B"_s;
+        {
+            Store plain;
+            o.recordChangesets = true;
+            QVERIFY(plain.open(o));
+            SyncEngine engine(&plain);
+            QCOMPARE(engine.applyUpstream(server.pullAfter(0)).applied, 1);
+        }
+        {
+            Store plain; // no changesets recorded for these
+            o.recordChangesets = false;
+            QVERIFY(plain.open(o));
+            QVERIFY(plain.commit(u"v1.TodoEdited"_s, {{u"id"_s, u"x"_s}, {u"text"_s, u"B1"_s}}));
+            QVERIFY(plain.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"y"_s}, {u"text"_s, u"B"_s}}));
+        }
+        Store b;
+        o.recordChangesets = true;
+        QVERIFY(b.open(o));
+        QVERIFY(b.commit(u"v1.TodoEdited"_s, {{u"id"_s, u"y"_s}, {u"text"_s, u"B2"_s}})); // recorded
+        SyncEngine engine(&b);
+        // Meanwhile A edits x and adds z.
+        QVERIFY(a.edit(u"x"_s, u"A1"_s));
+        QVERIFY(a.create(u"z"_s, u"from A"_s));
+        QVERIFY(a.push(server));
+
+        const SyncEngine::Result r = engine.applyUpstream(server.pullAfter(engine.upstreamHead()));
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(r.applied, 2);
+        QCOMPARE(r.rebased, 3);
+        // B's edit of x now comes after A's: B1 wins.
+        const QueryResult rows = b.query(u"SELECT id || ':' || text FROM todos ORDER BY id"_s);
+        QStringList texts;
+        for (const QVariantList &row : rows.rows())
+            texts.append(row.at(0).toString());
+        QCOMPARE(texts, (QStringList{u"x:B1"_s, u"y:B2"_s, u"z:from A"_s}));
+        QVERIFY2(b.verify(), qPrintable(b.errorString()));
+        const QList<EventRecord> pending = engine.pendingEvents(true);
+        QCOMPARE(pending.size(), 3);
+        QCOMPARE(pending.first().seqNum, (SequenceNumber{4, 0, 1}));
+
+        // Pushed and confirmed, everyone agrees.
+        QVERIFY(server.push(pending));
+        QCOMPARE(engine.applyUpstream(server.pullAfter(engine.upstreamHead())).confirmed, 3);
+        a.pull(server);
+        QCOMPARE(a.texts(), texts);
+        QCOMPARE(a.store.stateDigest(), b.stateDigest());
     }
 
     void clientOnlyEventsStayLocal()
