@@ -11,6 +11,10 @@
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qsavefile.h>
 
+#include <QtCore/qeventloop.h>
+#include <QtCore/qtimer.h>
+
+#include <csignal>
 #include <cstdio>
 #ifdef Q_OS_WIN
 #  include <io.h>
@@ -60,6 +64,27 @@ public:
         m_lastTenth = tenth;
         err << text << Qt::endl;
     }
+    // Catch-up from the sync server, as a percentage: the server counts the events still to come.
+    void updateSync(qreal fraction)
+    {
+        if (fraction >= 1.0 && m_syncPercent < 0)
+            return; // caught up at once: nothing to show
+        const int percent = int(fraction * 100);
+        if (percent == m_syncPercent || (!m_terminal && percent / 10 == m_syncPercent / 10))
+            return;
+        m_syncPercent = percent;
+        QTextStream &err = Output::err();
+        const QString text = u"syncing: %1%"_s.arg(percent);
+        if (m_terminal) {
+            err << '\r' << text;
+            m_lineOpen = percent < 100;
+            if (!m_lineOpen)
+                err << '\n';
+            err.flush();
+            return;
+        }
+        err << text << Qt::endl;
+    }
     // Ends a line left open by a rebuild that failed half-way, so that the error starts a line.
     void finishLine()
     {
@@ -72,6 +97,7 @@ private:
     bool m_terminal = stderrIsTerminal();
     bool m_lineOpen = false;
     qint64 m_lastTenth = -1;
+    int m_syncPercent = -1;
 };
 
 ProgressPrinter &progress()
@@ -355,6 +381,50 @@ int runInfo(Context &context)
     return ExitOk;
 }
 
+// Set from the SIGINT/SIGTERM handler; `sync` polls it (a handler may do nothing else safely).
+volatile std::sig_atomic_t stopRequested = 0;
+extern "C" void requestStop(int) { stopRequested = 1; }
+
+int runSync(Context &context)
+{
+    if (context.syncSettings().url.isEmpty())
+        return context.fail(u"sync: --sync-url URL is required: the sync server to follow"_s, ExitUsage);
+    QTextStream &out = Output::out();
+    context.setPulledEventsHandler([&out](const QList<EventRecord> &events) {
+        for (const EventRecord &e : events)
+            out << Output::eventJson(e) << '\n';
+        out.flush(); // a reader of the pipe sees each event as it comes
+    });
+    if (!context.openStore(true))
+        return ExitFailed;
+    if (context.parser().isSet(u"exit-when-synced"_s))
+        return ExitOk;
+
+    SyncClient *sync = context.syncClient();
+    sync->setMaxReconnectDelay(30'000); // following for long: back off as far as LiveStore does
+    QEventLoop loop;
+    int code = ExitOk;
+    // Connects, drops and reconnects are logged by the client (livestore.sync, on stderr).
+    QObject::connect(sync, &SyncClient::statusChanged, &loop, [&] {
+        if (sync->status() == SyncClient::Error) {
+            code = context.fail(u"sync stopped: "_s + sync->lastError());
+            loop.quit();
+        }
+    });
+    std::signal(SIGINT, requestStop);
+    std::signal(SIGTERM, requestStop);
+    QTimer stopPoll;
+    QObject::connect(&stopPoll, &QTimer::timeout, &loop, [&] {
+        if (stopRequested)
+            loop.quit();
+    });
+    stopPoll.start(100);
+    loop.exec();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    return code;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -374,6 +444,8 @@ const Schema *Context::schema()
     return &*m_schema;
 }
 
+Context::~Context() = default;
+
 Store *Context::openStore(bool create)
 {
     if (m_store)
@@ -381,7 +453,9 @@ Store *Context::openStore(bool create)
     const Schema *loaded = schema();
     if (!loaded)
         return nullptr;
-    if (!create && !QFileInfo::exists(storeFile(m_location.directory))) {
+    const bool syncing = !m_syncSettings.url.isEmpty();
+    // A store that syncs may start empty: the server has its events.
+    if (!create && !syncing && !QFileInfo::exists(storeFile(m_location.directory))) {
         fail(u"there is no store in %1 (no store.db); commit or import events to create one"_s.arg(
                 m_location.directory));
         return nullptr;
@@ -391,13 +465,54 @@ Store *Context::openStore(bool create)
     options.schema = *loaded;
     options.directory = m_location.directory;
     options.onBootStatus = [](const BootStatus &status) { progress().update(status); };
+    options.recordChangesets = syncing; // rebasing rolls pending events back with them
     auto store = std::make_unique<Store>();
     if (!store->open(options)) {
         fail(u"cannot open the store in %1: %2"_s.arg(m_location.directory, store->errorString()));
         return nullptr;
     }
     m_store = std::move(store);
+    if (syncing) {
+        m_sync = std::make_unique<SyncClient>(m_store.get());
+        m_sync->setUrl(m_syncSettings.url);
+        m_sync->setPayload(m_syncSettings.payload);
+        // One try is enough for a tool: a server that cannot be reached is reported, not retried
+        // for half a minute.
+        m_sync->setMaxReconnectDelay(2000);
+        if (m_onPulled)
+            QObject::connect(m_sync.get(), &SyncClient::eventsPulled, m_sync.get(), m_onPulled);
+        QObject::connect(m_sync.get(), &SyncClient::catchUpProgressChanged, m_sync.get(),
+                         [sync = m_sync.get()] { progress().updateSync(sync->catchUpProgress()); });
+        m_sync->start();
+        if (!sync(u"before the command"_s))
+            return nullptr;
+    }
     return m_store.get();
+}
+
+bool Context::sync(const QString &when)
+{
+    if (m_sync->waitForSynced(m_syncSettings.timeoutMs))
+        return true;
+    progress().finishLine();
+    QString reason = m_sync->lastError();
+    if (m_sync->status() != SyncClient::Error) {
+        const QString timedOut = u"not in sync after %1 s"_s.arg(m_syncSettings.timeoutMs / 1000.0);
+        reason = reason.isEmpty() ? timedOut : timedOut + u" ("_s + reason + u')';
+    }
+    QString message = u"sync with %1 failed %2: %3"_s.arg(m_syncSettings.url.toString(), when, reason);
+    if (const int pending = m_sync->pendingCount(); pending > 0)
+        message += u"; %1 local %2 not pushed yet (kept: the next sync pushes them)"_s.arg(pending).arg(
+                pending == 1 ? u"event"_s : u"events"_s);
+    fail(message);
+    return false;
+}
+
+int Context::finish(int code)
+{
+    if (code == ExitOk && m_sync && m_sync->pendingCount() > 0 && !sync(u"after the command"_s))
+        return ExitFailed;
+    return code;
 }
 
 int Context::fail(const QString &message, ExitCode code)
@@ -459,6 +574,13 @@ const QList<Command> &commands()
          "and table sizes."_s,
          {},
          0, 0, runInfo},
+        {u"sync"_s,
+         u"--sync-url URL [--exit-when-synced]"_s,
+         u"Follow the sync server: print each event it delivers as a JSON line (as export\n"
+         "writes them), the catch-up first, then live, until interrupted (SIGINT/SIGTERM)."_s,
+         {QCommandLineOption(u"exit-when-synced"_s,
+                             u"Exit once caught up and every local event is confirmed."_s)},
+         0, 0, runSync},
     };
     return table;
 }

@@ -6,12 +6,16 @@
 #define LIVESTORE_CLI_COMMANDS_H
 
 #include <store.h>
+#include <sync/syncclient.h>
 
 #include <QtCore/qcommandlineoption.h>
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qlist.h>
+#include <QtCore/qjsonvalue.h>
 #include <QtCore/qstring.h>
+#include <QtCore/qurl.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -29,17 +33,28 @@ struct StoreLocation
     QString storeId; // resolved: given or derived from the directory's name
 };
 
+// --sync-url and friends: with a URL, the store is brought up to date with the sync server
+// before the command runs, and what the command commits is pushed before the tool exits.
+struct SyncSettings
+{
+    QUrl url; // empty: no syncing
+    QJsonValue payload = QJsonValue::Undefined;
+    int timeoutMs = 30'000;
+};
+
 // What a running command gets: its parsed arguments, and the store, opened on request so that a
 // command can check its input first and fail without touching the store.
 class Context
 {
 public:
-    Context(const QCommandLineParser &parser, const StoreLocation &location)
-        : m_parser(parser), m_location(location) { }
+    Context(const QCommandLineParser &parser, const StoreLocation &location, const SyncSettings &sync)
+        : m_parser(parser), m_location(location), m_syncSettings(sync) { }
+    ~Context();
 
     const QCommandLineParser &parser() const { return m_parser; }
     QStringList arguments() const { return m_parser.positionalArguments(); }
     const StoreLocation &location() const { return m_location; }
+    const SyncSettings &syncSettings() const { return m_syncSettings; }
 
     // The schema file, loaded on first use. Prints the error and returns nullptr on failure.
     const LiveStore::Schema *schema();
@@ -47,16 +62,37 @@ public:
     // Loads the schema and opens the store, printing progress while it is rebuilt. With `create`,
     // a store that does not exist yet is created; without, that is an error (a read must not leave
     // an empty store behind). Prints the error and returns nullptr on failure.
+    // With --sync-url the store is created if need be, then synced (pulled to the server's head,
+    // pending events pushed and confirmed) before it is returned; a sync that fails or times out
+    // is a failure.
     LiveStore::Store *openStore(bool create);
+
+    // The sync client once openStore() ran with --sync-url; null otherwise.
+    LiveStore::SyncClient *syncClient() const { return m_sync.get(); }
+    // Called with the events the server delivers, from the first sync on: set it before
+    // openStore() to see the catch-up too.
+    void setPulledEventsHandler(std::function<void(const QList<LiveStore::EventRecord> &)> handler)
+    {
+        m_onPulled = std::move(handler);
+    }
+
+    // After the command: with --sync-url, waits until what it committed is confirmed by the
+    // server. Returns the exit code.
+    int finish(int code);
 
     // Prints `livestore: <message>` on stderr and returns ExitFailed (or `code`).
     int fail(const QString &message, ExitCode code = ExitFailed);
 
 private:
     const QCommandLineParser &m_parser;
+    bool sync(const QString &when);
+
     StoreLocation m_location;
+    SyncSettings m_syncSettings;
+    std::function<void(const QList<LiveStore::EventRecord> &)> m_onPulled;
     std::optional<LiveStore::Schema> m_schema;
     std::unique_ptr<LiveStore::Store> m_store;
+    std::unique_ptr<LiveStore::SyncClient> m_sync; // declared after the store: destroyed first
 };
 
 struct Command

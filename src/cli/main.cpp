@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // livestore: inspect and change a LiveStore store from the command line.
 //
-//     livestore --store DIR --schema FILE [--store-id ID] COMMAND [ARGS]
+//     livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]
 //
 // This file parses the command line and prints help; the commands are in commands.cpp.
 
@@ -12,6 +12,9 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfileinfo.h>
+#include <QtCore/qjsonarray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qloggingcategory.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +30,19 @@ const QCommandLineOption StoreIdOption(
         u"The store id. Default: the directory's name, when that is a valid id\n"
         "(letters, digits, '_' and '-')."_s,
         u"ID"_s);
+const QCommandLineOption SyncUrlOption(
+        u"sync-url"_s,
+        u"Sync with the LiveStore sync server at URL (ws:// or wss://): before the\n"
+        "command, pull to the server's head and push pending events; after it, push\n"
+        "what it committed. Fails when not in sync within --sync-timeout."_s,
+        u"URL"_s);
+const QCommandLineOption SyncPayloadOption(
+        u"sync-payload"_s, u"JSON sent to the sync server with every request, such as\n"
+                           "{\"authToken\":\"...\"}."_s,
+        u"JSON"_s);
+const QCommandLineOption SyncTimeoutOption(u"sync-timeout"_s,
+                                           u"Seconds to wait for the sync (default 30)."_s,
+                                           u"SECONDS"_s);
 const QCommandLineOption HelpOption({u"h"_s, u"help"_s},
                                     u"Show this help; after a command, that command's help."_s);
 const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the version."_s);
@@ -35,7 +51,7 @@ const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the versio
 // `livestore events --store DIR ...` works as people tend to type it.
 QList<QCommandLineOption> locationOptions()
 {
-    return {StoreOption, SchemaOption, StoreIdOption};
+    return {StoreOption, SchemaOption, StoreIdOption, SyncUrlOption, SyncPayloadOption, SyncTimeoutOption};
 }
 
 // "  --name NAME   description", descriptions aligned; a description's further lines indented
@@ -83,13 +99,13 @@ QString commandHelp(const Command &command, int indent)
 
 QString helpText()
 {
-    QString text = u"Usage: livestore --store DIR --schema FILE [--store-id ID] COMMAND [ARGS]\n"
+    QString text = u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"
                     "       livestore COMMAND --help\n"
                     "\n"
                     "Inspect and change a LiveStore store: its eventlog and its SQLite state.\n"
                     "\n"
                     "Options:\n"_s;
-    text += optionLines({StoreOption, SchemaOption, StoreIdOption, HelpOption, VersionOption}, 2);
+    text += optionLines(locationOptions() + QList<QCommandLineOption>{HelpOption, VersionOption}, 2);
     text += u"\nCommands:\n"_s;
     for (const Command &c : commands())
         text += commandHelp(c, 2) + u'\n';
@@ -171,7 +187,7 @@ int run(const QStringList &arguments)
     if (!parser.parse(QStringList{u"livestore "_s + command->name} + positional.mid(1)))
         return usageError(command->name + u": "_s + parser.errorText(), command);
     if (parser.isSet(HelpOption)) {
-        Output::out() << "Usage: livestore --store DIR --schema FILE [--store-id ID] "
+        Output::out() << "Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] "
                       << commandUsage(*command) << "\n\n"
                       << command->description << '\n';
         if (!command->options.isEmpty())
@@ -206,8 +222,37 @@ int run(const QStringList &arguments)
         return usageError(u"invalid --store-id \"%1\": use letters, digits, '_' and '-'"_s.arg(where.storeId));
     }
 
-    Context context(parser, where);
-    return command->run(context);
+    SyncSettings sync;
+    if (const QString url = location(SyncUrlOption); !url.isEmpty()) {
+        sync.url = QUrl(url, QUrl::StrictMode);
+        if (!sync.url.isValid() || (sync.url.scheme() != u"ws" && sync.url.scheme() != u"wss"))
+            return usageError(u"invalid --sync-url \"%1\": a ws:// or wss:// URL is expected"_s.arg(url));
+    }
+    if (const QString payload = location(SyncPayloadOption); !payload.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(u"["_s.append(payload).append(u']').toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || doc.array().size() != 1)
+            return usageError(u"invalid --sync-payload: not one JSON value (%1)"_s.arg(
+                    error.error != QJsonParseError::NoError ? error.errorString() : u"several values"_s));
+        sync.payload = doc.array().at(0);
+    }
+    if (const QString timeout = location(SyncTimeoutOption); !timeout.isEmpty()) {
+        bool ok = false;
+        const double seconds = timeout.toDouble(&ok);
+        if (!ok || seconds <= 0 || seconds > 86400)
+            return usageError(u"invalid --sync-timeout \"%1\": seconds, more than 0"_s.arg(timeout));
+        sync.timeoutMs = int(seconds * 1000);
+    }
+    if (sync.url.isEmpty() && (!sync.payload.isUndefined() || !location(SyncTimeoutOption).isEmpty()))
+        return usageError(u"--sync-payload and --sync-timeout need --sync-url"_s);
+
+    // The sync client's connection chatter is for `sync`, which follows the server; the other
+    // commands report only what fails. (QT_LOGGING_RULES still overrides this.)
+    if (command->name != u"sync")
+        QLoggingCategory::setFilterRules(u"livestore.sync.info=false"_s);
+
+    Context context(parser, where, sync);
+    return context.finish(command->run(context));
 }
 
 } // namespace

@@ -188,14 +188,16 @@ private Q_SLOTS:
         const Run r = run({u"--help"_s});
         QCOMPARE_EXIT(r, 0);
         QVERIFY(r.err.isEmpty());
-        QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] COMMAND [ARGS]\n"_s));
+        QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"_s));
         // Every option and every command is documented.
         const QStringList documented = {
             u"--store DIR"_s, u"--schema FILE"_s, u"--store-id ID"_s, u"-h, --help"_s, u"-v, --version"_s,
             u"events [--name NAME]... [--after SEQ] [--limit N] [--json]"_s, u"--name NAME"_s,
             u"--after SEQ"_s, u"--limit N"_s, u"--json"_s, u"query SQL [--bind VALUE]... [--json]"_s,
             u"--bind VALUE"_s, u"commit NAME [JSON]"_s, u"export [FILE]"_s, u"import FILE"_s,
-            u"\n  verify\n"_s, u"\n  info\n"_s, u"Exit status"_s};
+            u"\n  verify\n"_s, u"\n  info\n"_s, u"--sync-url URL"_s, u"--sync-payload JSON"_s,
+            u"--sync-timeout SECONDS"_s, u"sync --sync-url URL [--exit-when-synced]"_s, u"--exit-when-synced"_s,
+            u"Exit status"_s};
         for (const QString &text : documented)
             QVERIFY2(r.out.contains(text), qPrintable(text));
     }
@@ -203,7 +205,7 @@ private Q_SLOTS:
     void commandHelp_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char *c : {"events", "query", "commit", "export", "import", "verify", "info"})
+        for (const char *c : {"events", "query", "commit", "export", "import", "verify", "info", "sync"})
             QTest::newRow(c) << QString::fromLatin1(c);
     }
     void commandHelp()
@@ -212,7 +214,7 @@ private Q_SLOTS:
         // No --store needed for help.
         const Run r = run({command, u"--help"_s});
         QCOMPARE_EXIT(r, 0);
-        QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] "_s + command),
+        QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] "_s + command),
                  qPrintable(r.out));
     }
 
