@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "storehubregistry_p.h"
 
+#include "serverlogging_p.h"
+
+using namespace Qt::StringLiterals;
+
 namespace LiveStore {
 
 StoreHubRegistry::StoreHubRegistry(SyncStorage *storage, const SyncHooks *hooks, QObject *parent)
     : QObject(parent), m_storage(storage), m_hooks(hooks)
 {
     connect(storage, &SyncStorage::storeAdvanced, this, &StoreHubRegistry::onStoreAdvanced);
+    connect(storage, &SyncStorage::storesMayHaveAdvanced, this,
+            &StoreHubRegistry::onStoresMayHaveAdvanced);
 }
 
 QSharedPointer<StoreHub> StoreHubRegistry::hub(const QString &storeId, QString *errorString)
@@ -35,6 +41,26 @@ void StoreHubRegistry::onStoreAdvanced(const QString &storeId, qint64 head)
 {
     if (QSharedPointer<StoreHub> hub = m_hubs.value(storeId).toStrongRef())
         hub->advancedElsewhere(head);
+}
+
+void StoreHubRegistry::onStoresMayHaveAdvanced()
+{
+    // Only hubs in use matter: a hub created later reads the head from the storage anyway.
+    // Iterate over a copy: the fan-out may end streams and with them hubs.
+    const QHash<QString, QWeakPointer<StoreHub>> hubs = m_hubs;
+    for (auto it = hubs.cbegin(); it != hubs.cend(); ++it) {
+        const QSharedPointer<StoreHub> hub = it->toStrongRef();
+        if (!hub)
+            continue;
+        const auto info = m_storage->store(it.key());
+        if (!info) {
+            // Down again; the next reconnect brings another round.
+            qCWarning(lcServer).noquote() << "cannot re-read heads:" << u"store="_s + it.key()
+                                          << u"error="_s + m_storage->errorString();
+            return;
+        }
+        hub->advancedElsewhere(info->head);
+    }
 }
 
 } // namespace LiveStore

@@ -26,6 +26,7 @@ public:
 
 private:
     void onStoreAdvanced(const QString &storeId, qint64 head);
+    void onStoresMayHaveAdvanced();
 
     SyncStorage *m_storage;
     const SyncHooks *m_hooks;

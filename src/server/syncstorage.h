@@ -17,8 +17,8 @@ namespace LiveStore {
 // The interface is shaped so that the head check is the storage's job, not the caller's: append()
 // must check "the batch's first parent is the head" and write the batch in one atomic step. With
 // SQLite in one process that is a transaction; with a database shared by several server processes
-// (PostgreSQL, planned) it is the same conditional head update inside a transaction:
-//     UPDATE heads SET head = <last seqNum> WHERE store = $s AND head = <first parentSeqNum>
+// (PostgresSyncStorage) it is the same conditional head update inside a transaction:
+//     UPDATE stores SET head = <last seqNum> WHERE storeId = $s AND head = <first parentSeqNum>
 //     -- 0 rows: ServerAhead; 1 row: INSERT the events, COMMIT
 // so no in-memory head cache can make two servers accept conflicting pushes.
 //
@@ -82,6 +82,11 @@ Q_SIGNALS:
     // sharing the database). The server then sends the new events to its live pulls. Storages that
     // cannot be shared never emit it.
     void storeAdvanced(const QString &storeId, qint64 head);
+
+    // storeAdvanced() may have been missed (the connection to the shared database was lost and
+    // is back): the server re-reads the head of every store it serves. Emitted from the event
+    // loop, never from inside a storage call.
+    void storesMayHaveAdvanced();
 
 protected:
     void setErrorString(const QString &message);
