@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // livestore-sync-server: a LiveStore sync backend speaking @livestore/sync-cf's protocol, with
-// its data in SQLite. `livestore-sync-server --port 8787 --data DIR` is all it takes.
+// its data in SQLite (`livestore-sync-server --port 8787 --data DIR` is all it takes) or in a
+// PostgreSQL database shared by several server processes (`--postgres URL`).
 
+#include "postgressyncstorage.h"
 #include "sqlitesyncstorage.h"
 #include "syncserver.h"
 
@@ -38,7 +40,12 @@ Endpoints (any path; the query decides):
   anything else              400 "Invalid path"
 Store ids use letters, digits, '_' and '-' only.
 
-Data: DIR/sync.db (SQLite, WAL), locked by DIR/sync.lock (one server per directory).
+Data: DIR/sync.db (SQLite, WAL), locked by DIR/sync.lock (one server per directory); or,
+with --postgres URL (or the environment variable LIVESTORE_DATABASE_URL, which keeps the
+password out of the process list), a PostgreSQL database that several servers share: each
+serves its own clients, and a push through one reaches the live pulls of all (LISTEN/NOTIFY).
+The tables are created on first use. A lost database connection fails the requests meanwhile
+(clients retry) and is re-established by itself.
 Logging: Qt logging categories livestore.server and livestore.server.wire (QT_LOGGING_RULES
 overrides --log-level). SIGINT/SIGTERM: stop accepting, close clients with 1001, exit 0.
 See docs/sync-server.md.)";
@@ -131,6 +138,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption dataOption(
             u"data"_s, u"Data directory, created if needed (default ./livestore-sync-data)."_s,
             u"dir"_s, u"livestore-sync-data"_s);
+    const QCommandLineOption postgresOption(
+            u"postgres"_s,
+            u"Keep the data in PostgreSQL instead of --data: postgresql://USER:PASSWORD@HOST:PORT/"
+            u"DATABASE (postgres:// too; query items are libpq parameters, e.g. ?sslmode=require). "
+            u"Default: the environment variable LIVESTORE_DATABASE_URL, when set and --data is "
+            u"not given. Without a password in the URL, PGPASSWORD or ~/.pgpass apply."_s,
+            u"url"_s);
     const QCommandLineOption tokenOption(
             u"token"_s,
             u"Shared-token auth: clients must send the sync payload {\"authToken\": \"<token>\"} "
@@ -162,9 +176,9 @@ int main(int argc, char *argv[])
             u"log-level"_s, u"debug (every push, pull and frame), info (default) or warning."_s,
             u"level"_s, u"info"_s);
     const QCommandLineOption quietOption(u"quiet"_s, u"Same as --log-level warning."_s);
-    parser.addOptions({hostOption, portOption, dataOption, tokenOption, tokenFileOption, certOption,
-                       keyOption, maxFrameOption, idleOption, corsOption, logLevelOption,
-                       quietOption});
+    parser.addOptions({hostOption, portOption, dataOption, postgresOption, tokenOption,
+                       tokenFileOption, certOption, keyOption, maxFrameOption, idleOption,
+                       corsOption, logLevelOption, quietOption});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty()) {
         fail(u"unexpected argument %1 (see --help)"_s.arg(parser.positionalArguments().first()));
@@ -241,12 +255,36 @@ int main(int argc, char *argv[])
 #endif
     }
 
-    SqliteSyncStorage storage;
-    if (!storage.open(parser.value(dataOption))) {
-        fail(storage.errorString());
+    if (parser.isSet(postgresOption) && parser.isSet(dataOption)) {
+        fail(u"give --postgres or --data, not both"_s);
         return 1;
     }
-    SyncServer server(&storage);
+    // The command line wins over the environment: --data runs SQLite even where
+    // LIVESTORE_DATABASE_URL is set.
+    QString postgresUrl = parser.value(postgresOption);
+    if (!parser.isSet(postgresOption) && !parser.isSet(dataOption))
+        postgresUrl = qEnvironmentVariable("LIVESTORE_DATABASE_URL");
+    if (parser.isSet(postgresOption) && postgresUrl.isEmpty()) {
+        fail(u"--postgres needs a URL"_s);
+        return 1;
+    }
+    SqliteSyncStorage sqlite;
+    PostgresSyncStorage postgres;
+    SyncStorage *storage = nullptr;
+    if (!postgresUrl.isEmpty()) {
+        if (!postgres.open(postgresUrl)) {
+            fail(postgres.errorString());
+            return 1;
+        }
+        storage = &postgres;
+    } else {
+        if (!sqlite.open(parser.value(dataOption))) {
+            fail(sqlite.errorString());
+            return 1;
+        }
+        storage = &sqlite;
+    }
+    SyncServer server(storage);
     server.setOptions(options);
     if (!server.listen()) {
         fail(server.errorString());
@@ -274,6 +312,7 @@ int main(int argc, char *argv[])
     QObject::connect(&server, &SyncServer::closed, &app, [] { QCoreApplication::exit(0); });
 
     const int code = app.exec();
-    storage.close();
+    sqlite.close();
+    postgres.close();
     return code;
 }
