@@ -3,7 +3,9 @@
 // (shared/peers/livestore-node):
 //  - wire-check.mjs, the black-box protocol checker that passes against the real sync-cf server;
 //  - real LiveStore 0.4.0 clients (adapter-node with makeWsSync from @livestore/sync-cf), two of
-//    them syncing concurrently through our server, then one reconnecting from its own data.
+//    them syncing concurrently through our server, then one reconnecting from its own data;
+//  - our client (the livestore tool, which syncs through LiveStore::SyncClient) and a real
+//    LiveStore client through the real sync-cf server, run by wrangler dev on 127.0.0.1.
 // The harness is installed into a cache folder of the build (reused between runs). Without node
 // and npm, the harness, or the npm registry, the tests skip; they never fail for that.
 
@@ -14,6 +16,7 @@
 #include <QtCore/qprocess.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
+#include <QtNetwork/qtcpserver.h>
 #include <QtTest/qtest.h>
 
 using namespace Qt::StringLiterals;
@@ -106,6 +109,69 @@ QString ensureFullHarness(const QString &source, const QString &dir)
     return {};
 }
 
+// The schema of the harness's schema.mjs, in our JSON format: the same events and table.
+constexpr auto HarnessSchemaJson = R"json({
+  "version": 1,
+  "tables": [
+    { "name": "todos", "columns": [
+      { "name": "id", "type": "text", "primaryKey": true },
+      { "name": "text", "type": "text", "default": "" },
+      { "name": "completed", "type": "boolean", "default": false } ] }
+  ],
+  "events": [
+    { "name": "v1.TodoCreated", "args": { "id": "string", "text": "string" },
+      "materializer": "INSERT INTO todos (id, text) VALUES ($id, $text)" },
+    { "name": "v1.TodoCompleted", "args": { "id": "string" },
+      "materializer": "UPDATE todos SET completed = 1 WHERE id = $id" }
+  ]
+})json";
+
+// The real sync-cf server under wrangler dev, started with the harness's bg-server.sh in its
+// own process group and state folder, and always stopped with stop-server.sh.
+class RealServer
+{
+public:
+    explicit RealServer(const QString &harness) : m_harness(harness) { }
+    ~RealServer() { stop(); }
+
+    QString start(const QString &stateDir)
+    {
+        QTcpServer probe; // a free port, released again for wrangler
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return u"no free port"_s;
+        port = probe.serverPort();
+        probe.close();
+        m_log = stateDir + u"/server.log"_s;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"PORT"_s, QString::number(port));
+        env.insert(u"STATE_DIR"_s, stateDir + u"/state"_s);
+        env.insert(u"SERVER_LOG"_s, m_log);
+        const Tool started = runTool(u"bash"_s, {m_harness + u"/bg-server.sh"_s}, m_harness, 60000, env);
+        m_started = true;
+        if (started.exitCode != 0)
+            return u"bg-server.sh: "_s + started.output + u"\n"_s + log().right(2000);
+        return {};
+    }
+    void stop()
+    {
+        if (std::exchange(m_started, false))
+            runTool(u"bash"_s, {m_harness + u"/stop-server.sh"_s}, m_harness, 20000);
+    }
+    QString log() const
+    {
+        QFile f(m_log);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+    QString url() const { return u"ws://127.0.0.1:%1"_s.arg(port); }
+
+    quint16 port = 0;
+
+private:
+    QString m_harness;
+    QString m_log;
+    bool m_started = false;
+};
+
 } // namespace
 
 class tst_WireCheck : public QObject
@@ -116,6 +182,7 @@ private Q_SLOTS:
     void initTestCase();
     void wireCheck();
     void realLiveStoreClients();
+    void ourClientThroughTheRealServer();
 
 private:
     QString m_node;
@@ -211,6 +278,118 @@ void tst_WireCheck::realLiveStoreClients()
              qPrintable(outAgain.right(2000)));
     qInfo() << "real LiveStore 0.4.0 clients: A and B converged on 50 todos, A resumed to 51";
     QCOMPARE(server.stop(), 0);
+}
+
+void tst_WireCheck::ourClientThroughTheRealServer()
+{
+    if (m_node.isEmpty())
+        QSKIP("node not found: cannot run the real sync-cf server");
+    if (m_source.isEmpty())
+        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
+              "set LIVESTORE_PEER_SOURCE");
+    if (qEnvironmentVariableIsSet("LIVESTORE_SKIP_REAL_CLIENTS"))
+        QSKIP("LIVESTORE_SKIP_REAL_CLIENTS is set");
+    const QString dir = harnessDir();
+    if (const QString why = ensureFullHarness(m_source, dir); !why.isEmpty())
+        QSKIP(qPrintable(u"cannot install the real sync-cf server: "_s + why));
+
+    QTemporaryDir data;
+    RealServer server(dir);
+    if (const QString why = server.start(data.path()); !why.isEmpty())
+        QFAIL(qPrintable(u"the real sync-cf server did not start: "_s + why));
+    const QString schema = data.filePath(u"schema.json"_s);
+    {
+        QFile f(schema);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(HarnessSchemaJson);
+    }
+    const QString storeId = u"qt-and-node"_s;
+    auto ours = [&](const QString &name, const QStringList &args, bool sync = true) {
+        QStringList all{u"--store"_s, data.filePath(u"ours/"_s + name), u"--schema"_s, schema,
+                        u"--store-id"_s, storeId};
+        if (sync)
+            all << u"--sync-url"_s << server.url();
+        return runTool(QStringLiteral(LIVESTORE_CLI_PATH), all + args, data.path(), 60000);
+    };
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"SYNC_URL"_s, server.url());
+    env.insert(u"STORE_ID"_s, storeId);
+    env.insert(u"DATA_DIR"_s, data.path() + u"/node"_s);
+    env.insert(u"TIMEOUT_MS"_s, u"60000"_s);
+    auto startNode = [&](QProcess &p, const QStringList &args) {
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.setWorkingDirectory(dir);
+        p.setProcessEnvironment(env);
+        p.start(m_node, QStringList{dir + u"/client.mjs"_s} + args);
+    };
+
+    // A follower of ours prints what the server delivers, live, from the start.
+    QProcess follower;
+    follower.setWorkingDirectory(data.path());
+    follower.start(QStringLiteral(LIVESTORE_CLI_PATH),
+                   {u"--store"_s, data.filePath(u"ours/follower"_s), u"--schema"_s, schema, u"--store-id"_s,
+                    storeId, u"--sync-url"_s, server.url(), u"sync"_s});
+    QVERIFY(follower.waitForStarted());
+
+    // Our store commits three todos offline; the Node client pushes its three first, so ours are
+    // rebased on top of them when we sync.
+    for (int i = 1; i <= 3; ++i) {
+        const Tool commit = ours(u"q"_s, {u"commit"_s, u"v1.TodoCreated"_s,
+                                          u"{\"id\":\"qt-%1\",\"text\":\"todo %1 from Qt é\\\"\"}"_s.arg(i)},
+                                 false);
+        QVERIFY2(commit.exitCode == 0, qPrintable(commit.output));
+    }
+    QProcess node;
+    startNode(node, {u"N"_s, u"3"_s, u"6"_s});
+    QString nodeOut;
+    QTRY_VERIFY2_WITH_TIMEOUT((nodeOut += QString::fromUtf8(node.readAll()), nodeOut.contains(u"committed 3"_s)),
+                              qPrintable(nodeOut), 60000);
+    // Wait until its push has landed: a store of ours with nothing to push reads the server.
+    QTRY_VERIFY_WITH_TIMEOUT(ours(u"probe"_s, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s})
+                                     .output.trimmed().endsWith(u"{\"n\":3}"_s),
+                             60000);
+
+    const Tool synced = ours(u"q"_s, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s});
+    QVERIFY2(synced.exitCode == 0, qPrintable(synced.output + u"\n--- server:\n"_s + server.log().right(3000)));
+    // (stdout and stderr merged: the rebase logs that it replayed our offline commits)
+    QVERIFY2(synced.output.trimmed().endsWith(u"\n{\"n\":6}"_s), qPrintable(synced.output));
+    QVERIFY(node.waitForFinished(90000));
+    nodeOut += QString::fromUtf8(node.readAll());
+    QVERIFY2(node.exitCode() == 0 && nodeOut.contains(u"[N] sees 6 todo(s)"_s),
+             qPrintable(nodeOut.right(2000) + u"\n--- server:\n"_s + server.log().right(3000)));
+    QVERIFY2(nodeOut.contains(u"todo 3 from Qt é\""_s), qPrintable(nodeOut.right(2000)));
+
+    // Ours ended in the server's order: Node's e1..e3, then ours rebased to e4..e6.
+    const Tool events = ours(u"q"_s, {u"events"_s}, false);
+    QVERIFY2(events.exitCode == 0, qPrintable(events.output));
+    const QStringList lines = events.output.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 6);
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY2(lines.at(i).contains(u"client=client-N"_s), qPrintable(events.output));
+        QVERIFY2(lines.at(i + 3).contains(u"qt-%1"_s.arg(i + 1)), qPrintable(events.output));
+    }
+    const Tool verify = ours(u"q"_s, {u"verify"_s}, false);
+    QVERIFY2(verify.exitCode == 0, qPrintable(verify.output));
+
+    // The follower saw all six, in order, once each.
+    QByteArray followed;
+    QTRY_VERIFY_WITH_TIMEOUT((followed += follower.readAllStandardOutput(), followed.count('\n') >= 6), 30000);
+    const QList<QByteArray> followedLines = followed.trimmed().split('\n');
+    QCOMPARE(followedLines.size(), 6);
+    for (int i = 0; i < 6; ++i)
+        QVERIFY2(followedLines.at(i).contains(u"\"seqNum\":{\"client\":0,\"global\":%1,"_s.arg(i + 1).toUtf8()),
+                 followedLines.at(i).constData());
+    follower.terminate();
+    QVERIFY(follower.waitForFinished(10000));
+    QCOMPARE(follower.exitCode(), 0);
+
+    // A new real client pulls everything, ours included, and takes them as its own kind.
+    QProcess fresh;
+    startNode(fresh, {u"C"_s, u"0"_s, u"6"_s});
+    QVERIFY(fresh.waitForFinished(90000));
+    const QString freshOut = QString::fromUtf8(fresh.readAll());
+    QVERIFY2(fresh.exitCode() == 0 && freshOut.contains(u"[C] sees 6 todo(s)"_s), qPrintable(freshOut.right(2000)));
+    qInfo() << "our client and a real LiveStore 0.4.0 client converged through the real sync-cf server";
 }
 
 QTEST_GUILESS_MAIN(tst_WireCheck)
