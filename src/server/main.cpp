@@ -290,13 +290,15 @@ int main(int argc, char *argv[])
         fail(server.errorString());
         return 1;
     }
-    // On stdout whatever the log level, for scripts (and --port 0).
-    QTextStream(stdout) << "listening on " << server.url().toString() << Qt::endl;
-
+    // Before the "listening on" line: a script may send SIGTERM as soon as it reads it, and
+    // without the handler that would kill the process instead of stopping it gracefully.
     if (!installSignalHandlers()) {
         fail(u"cannot install signal handlers"_s);
         return 1;
     }
+    // On stdout whatever the log level, for scripts (and --port 0).
+    QTextStream(stdout) << "listening on " << server.url().toString() << Qt::endl;
+
     QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
     int signalCount = 0;
     QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
