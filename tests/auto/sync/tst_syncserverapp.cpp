@@ -20,9 +20,10 @@ struct Run
     QString err;
 };
 
-Run run(const QStringList &args)
+Run run(const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
     QProcess p;
+    p.setProcessEnvironment(env);
     p.start(QStringLiteral(LIVESTORE_SYNC_SERVER_PATH), args);
     Run r;
     if (!p.waitForFinished(15000)) {
@@ -48,13 +49,14 @@ private Q_SLOTS:
     void badArguments();
     void servesAndShutsDownOnSigterm();
     void dataDirectoryInUse();
+    void postgresArguments();
 };
 
 void tst_SyncServerApp::helpDocumentsEveryOption()
 {
     const Run r = run({u"--help"_s});
     QCOMPARE(r.exitCode, 0);
-    for (const char *option : {"--host", "--port", "--data", "--token ", "--token-file", "--tls-cert",
+    for (const char *option : {"--host", "--port", "--data", "--postgres", "LIVESTORE_DATABASE_URL", "--token ", "--token-file", "--tls-cert",
                                "--tls-key", "--max-frame-bytes", "--idle-timeout", "--cors",
                                "--log-level", "--quiet", "--help", "--version"})
         QVERIFY2(r.out.contains(QLatin1StringView(option)), option);
@@ -136,6 +138,41 @@ void tst_SyncServerApp::dataDirectoryInUse()
     QCOMPARE(second.exitCode, 1);
     QVERIFY2(second.err.contains(u"in use by another process"_s), qPrintable(second.err));
     QCOMPARE(first.stop(), 0);
+}
+
+void tst_SyncServerApp::postgresArguments()
+{
+    // Without a database to talk to: what the options mean and how failures read. (Serving from
+    // PostgreSQL is tst_syncnodes' business.)
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(u"LIVESTORE_DATABASE_URL"_s);
+    QTemporaryDir dir;
+    Run r = run({u"--port"_s, u"0"_s, u"--postgres"_s, u"mysql://localhost/db"_s}, env);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(u"bad PostgreSQL URL"_s), qPrintable(r.err));
+    r = run({u"--port"_s, u"0"_s, u"--postgres"_s, u""_s}, env);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(u"--postgres needs a URL"_s), qPrintable(r.err));
+    r = run({u"--port"_s, u"0"_s, u"--postgres"_s, u"postgresql://127.0.0.1:1/db"_s, u"--data"_s, dir.path()}, env);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(u"not both"_s), qPrintable(r.err));
+    // Port 1: refused at once. The password shows nowhere.
+    r = run({u"--port"_s, u"0"_s, u"--postgres"_s, u"postgresql://u:sekret@127.0.0.1:1/db"_s}, env);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(u"cannot connect to PostgreSQL 127.0.0.1:1/db"_s), qPrintable(r.err));
+    QVERIFY(!r.err.contains(u"sekret"_s));
+
+    // The environment variable stands in for --postgres, but --data wins over it.
+    env.insert(u"LIVESTORE_DATABASE_URL"_s, u"postgresql://u:sekret@127.0.0.1:1/fromenv"_s);
+    r = run({u"--port"_s, u"0"_s}, env);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(u"127.0.0.1:1/fromenv"_s), qPrintable(r.err));
+    QVERIFY(!r.err.contains(u"sekret"_s));
+    ServerProcess sqlite;
+    sqlite.process.setProcessEnvironment(env);
+    QVERIFY2(sqlite.start({u"--data"_s, dir.path()}), qPrintable(sqlite.allStderr()));
+    QCOMPARE(sqlite.stop(), 0);
+    QVERIFY2(sqlite.allStderr().contains(u"storage=SQLite "_s), qPrintable(sqlite.allStderr()));
 }
 
 QTEST_GUILESS_MAIN(tst_SyncServerApp)
