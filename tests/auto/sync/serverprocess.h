@@ -16,11 +16,22 @@ public:
     // Starts `livestore-sync-server --port 0 <args>` and waits for its "listening on" line.
     bool start(const QStringList &args, int timeoutMs = 15000)
     {
+        return launch(args, timeoutMs) && waitListening(timeoutMs);
+    }
+
+    // start() in two steps, to start several servers at once.
+    bool launch(const QStringList &args, int timeoutMs = 15000)
+    {
+        stdoutText.clear();
+        port = 0;
         process.setProgram(QStringLiteral(LIVESTORE_SYNC_SERVER_PATH));
         process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0")} + args);
         process.start();
-        if (!process.waitForStarted(timeoutMs))
-            return false;
+        return process.waitForStarted(timeoutMs);
+    }
+
+    bool waitListening(int timeoutMs = 15000)
+    {
         static const QRegularExpression listening(QStringLiteral("listening on (wss?)://[^:]+:(\\d+)"));
         QElapsedTimer timer;
         timer.start();
@@ -36,6 +47,16 @@ public:
             process.waitForReadyRead(100);
         }
         return false;
+    }
+
+    // SIGKILL: a crash.
+    void kill()
+    {
+        if (process.state() == QProcess::NotRunning)
+            return;
+        process.kill();
+        process.waitForFinished(5000);
+        stderrText += QString::fromUtf8(process.readAllStandardError());
     }
 
     // SIGTERM, then the exit code (-1 if it had to be killed).
