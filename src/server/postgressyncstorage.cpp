@@ -5,6 +5,7 @@
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qregularexpression.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qtimer.h>
 #include <QtCore/qurl.h>
 #include <QtCore/qurlquery.h>
@@ -32,9 +33,12 @@ constexpr auto FormatCommentPrefix = "LiveStore sync format "_L1;
 constexpr qint64 SchemaLockKey = 0x4C535359;
 // How often the connection is checked (a local call, no round trip), and how often a lost one is
 // retried: often enough that a database restart costs live pulls about a second, rarely enough
-// that a database that is down is not hammered.
+// that a database that is down is not hammered. An attempt blocks the server (up to
+// connect_timeout when the host does not answer), so slow attempts space the next ones out: the
+// server spends at most a fifth of its time trying.
 constexpr int WatchdogIntervalMs = 500;
-constexpr int ReconnectIntervalMs = 1000;
+constexpr qint64 ReconnectIntervalMs = 1000;
+constexpr qint64 MaxReconnectIntervalMs = 30'000;
 
 const QString SchemaSql[] = {
     uR"(CREATE TABLE IF NOT EXISTS stores (
@@ -179,6 +183,7 @@ struct PostgresSyncStorage::Private
     bool lostInCall = false;     // the current call found the connection gone
     QString lastConnectError;
     QElapsedTimer lastAttempt;
+    qint64 lastAttemptMs = 0;    // how long the last connection attempt took
     QTimer watchdog;
     QString connectionName;
     QSqlDatabase db;
@@ -190,6 +195,12 @@ struct PostgresSyncStorage::Private
     std::optional<QSqlQuery> countEvents;
 
     bool connect(QString *error);
+    bool mayAttemptConnect() const
+    {
+        return !lastAttempt.isValid()
+                || lastAttempt.elapsed()
+                >= qBound(ReconnectIntervalMs, 5 * lastAttemptMs, MaxReconnectIntervalMs);
+    }
     void disconnect();
     void connectionLost(const QString &why);
     bool ensureConnected(QString *error);
@@ -232,6 +243,8 @@ bool PostgresSyncStorage::Private::connect(QString *error)
 {
     disconnect();
     lastAttempt.start();
+    // However the attempt ends.
+    const auto measure = qScopeGuard([this] { lastAttemptMs = lastAttempt.elapsed(); });
     static std::atomic<int> counter{0};
     connectionName = u"livestore-sync-pg-%1"_s.arg(++counter);
     db = QSqlDatabase::addDatabase(u"QPSQL"_s, connectionName);
@@ -395,7 +408,7 @@ bool PostgresSyncStorage::Private::ensureConnected(QString *error)
     }
     // One attempt per interval, shared with the watchdog: clients retrying against a database
     // that is down must not turn into a connection storm (each attempt blocks the server).
-    if (lastAttempt.isValid() && lastAttempt.elapsed() < ReconnectIntervalMs) {
+    if (!mayAttemptConnect()) {
         *error = u"no connection to PostgreSQL %1: %2"_s.arg(params.display, lastConnectError);
         return false;
     }
@@ -567,7 +580,7 @@ PostgresSyncStorage::PostgresSyncStorage(QObject *parent)
                 return;
             d->connectionLost(u"the database closed the connection"_s);
         }
-        if (d->lastAttempt.isValid() && d->lastAttempt.elapsed() < ReconnectIntervalMs)
+        if (!d->mayAttemptConnect())
             return;
         QString error;
         if (!d->connect(&error))
