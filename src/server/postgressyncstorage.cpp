@@ -326,12 +326,19 @@ bool PostgresSyncStorage::Private::initSchema(QString *error)
     if (!q.exec(u"SELECT pg_advisory_xact_lock(%1)"_s.arg(SchemaLockKey)))
         return fail(u"cannot lock the schema: "_s + sqlError(q.lastError()));
     if (!q.exec(u"SELECT to_regclass('stores') IS NOT NULL, to_regclass('events') IS NOT NULL, "
-                u"obj_description(to_regclass('stores'), 'pg_class')"_s)
+                u"obj_description(to_regclass('stores'), 'pg_class'), "
+                u"current_setting('server_encoding')"_s)
         || !q.next())
         return fail(u"cannot inspect the schema: "_s + sqlError(q.lastError()));
     const bool hasStores = q.value(0).toBool();
     const bool hasEvents = q.value(1).toBool();
     const QString comment = q.value(2).toString();
+    const QString encoding = q.value(3).toString();
+    // Events carry any Unicode text; a database in LATIN1 (say) would refuse some of them, or
+    // store them changed. SQL_ASCII stores the UTF-8 bytes as they come.
+    if (encoding != "UTF8"_L1 && encoding != "SQL_ASCII"_L1)
+        return fail(u"the database's encoding is %1; the sync tables need UTF8 (CREATE DATABASE ... "
+                    u"ENCODING 'UTF8')"_s.arg(encoding));
     if (hasStores) {
         if (!comment.startsWith(FormatCommentPrefix))
             return fail(u"the database has a table \"stores\" that is not a LiveStore sync table "

@@ -79,6 +79,7 @@ private Q_SLOTS:
     void nulCharactersRefused();
     void refusesForeignTables_data();
     void refusesForeignTables();
+    void refusesNonUnicodeDatabase();
     void reconnectsAfterDatabaseRestart();
 
 private:
@@ -378,6 +379,17 @@ void tst_PostgresSyncStorage::refusesForeignTables()
                              u"table_name, column_name) FROM information_schema.columns WHERE "
                              u"table_schema = 'public'"_s, db),
              before);
+}
+
+void tst_PostgresSyncStorage::refusesNonUnicodeDatabase()
+{
+    bool ok = false;
+    m_cluster->psql(u"CREATE DATABASE latin1 ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' "
+                    u"LC_CTYPE 'C'"_s, u"postgres"_s, &ok);
+    QVERIFY2(ok, qPrintable(m_cluster->errorString()));
+    PostgresSyncStorage storage;
+    QVERIFY(!storage.open(m_cluster->url(u"latin1"_s)));
+    QVERIFY2(storage.errorString().contains(u"encoding is LATIN1"_s), qPrintable(storage.errorString()));
 }
 
 void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
