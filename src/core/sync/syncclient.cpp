@@ -85,11 +85,49 @@ public:
     // A push is pointless until the pull has delivered the server's head up to here: after a
     // successful push (its echo confirms it) or a ServerAheadError (the missing events rebase ours).
     qint64 awaitHead = 0;
+    // Runs while the server owes us something: the reply to a push, or events up to awaitHead on
+    // the pull. A connection can answer pings and still never deliver these (seen with sync-cf
+    // 0.4.0 under wrangler dev and ten racing clients: pushes unanswered for many seconds, every
+    // client waiting). When the wait outlasts a ping interval, the connection is opened afresh:
+    // the new pull starts at the upstream head and brings what is missing, and pending events
+    // are pushed again.
+    QTimer stallTimer;
     int reconnectAttempt = 0;
     int pushRetryAttempt = 0;
     QTimer pingTimer;
     QTimer reconnectTimer;
     QTimer pushRetryTimer;
+
+    void awaitPullUpTo(qint64 head)
+    {
+        awaitHead = std::max(awaitHead, head);
+        if (engine.upstreamHead() < awaitHead)
+            watchForStall();
+    }
+
+    void watchForStall()
+    {
+        if (!stallTimer.isActive())
+            stallTimer.start(pingInterval);
+    }
+
+    void onStalled()
+    {
+        if (!socket)
+            return;
+        if (!pushId.isEmpty()) {
+            qCWarning(lcSync, "no reply to the push of e%lld..e%lld within %d ms: reconnecting",
+                      pushParent + 1, pushLastSeq, stallTimer.interval());
+        } else if (engine.upstreamHead() < awaitHead) {
+            qCWarning(lcSync, "the server did not send e%lld on the live pull within %d ms (it sent up "
+                              "to e%lld): reconnecting",
+                      awaitHead, stallTimer.interval(), engine.upstreamHead());
+        } else {
+            return;
+        }
+        dropSocket();
+        connectNow();
+    }
 
     QString storeId() const { return store ? store->storeId() : QString(); }
 
@@ -133,6 +171,8 @@ public:
             upstreamHead = head;
             Q_EMIT q->upstreamHeadChanged();
         }
+        if (head >= awaitHead && pushId.isEmpty())
+            stallTimer.stop();
         if (pending != pendingCount) {
             pendingCount = pending;
             Q_EMIT q->pendingCountChanged();
@@ -229,6 +269,7 @@ public:
     void dropSocket()
     {
         pingTimer.stop();
+        stallTimer.stop(); // a new pull starts at the upstream head and brings what is missing
         pullId.clear();
         pushId.clear();
         firstPageArrived = false;
@@ -429,6 +470,7 @@ public:
             qCWarning(lcSync, "%s: resetting the local data and pulling again", qUtf8Printable(message));
             setError(message);
             awaitHead = 0;
+            stallTimer.stop();
             pushRetryTimer.stop();
             if (!engine.resetLocalData()) {
                 fatal(u"resetting the local data failed: "_s + engine.errorString());
@@ -476,11 +518,12 @@ public:
     void onPushExit(const Wire::Exit &exit)
     {
         pushId.clear();
+        stallTimer.stop(); // restarted below when the pull still owes the pushed events
         if (exit.success) {
             pushRetryAttempt = 0;
             // Confirmation comes with the echo on the pull; until then the events stay pending
             // and must not be pushed again.
-            awaitHead = std::max(awaitHead, pushLastSeq);
+            awaitPullUpTo(pushLastSeq);
             tryPush();
             return;
         }
@@ -496,7 +539,7 @@ public:
                     schedulePushRetry();
                     return;
                 }
-                awaitHead = std::max(awaitHead, ahead->minimumExpectedNum);
+                awaitPullUpTo(ahead->minimumExpectedNum);
                 qCDebug(lcSync, "server ahead (head e%lld): waiting for the pull",
                         ahead->minimumExpectedNum);
                 tryPush();
@@ -561,6 +604,7 @@ public:
         pushLastSeq = push.batch.constLast().seqNum;
         qCDebug(lcSync, "pushing e%lld..e%lld", push.batch.constFirst().seqNum, pushLastSeq);
         pushId = sendRequest(Wire::WsPushTag, Wire::encodePushRequestPayload(push));
+        watchForStall();
     }
 };
 
@@ -572,6 +616,8 @@ SyncClient::SyncClient(Store *store, QObject *parent)
     connect(&d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     connect(&d->pushRetryTimer, &QTimer::timeout, this, [this] { d->tryPush(); });
     connect(&d->pingTimer, &QTimer::timeout, this, [this] { d->onPingTick(); });
+    d->stallTimer.setSingleShot(true);
+    connect(&d->stallTimer, &QTimer::timeout, this, [this] { d->onStalled(); });
     if (store) {
         // Offline commits just accumulate; connected ones go out right away.
         connect(store, &Store::committed, this, [this] {

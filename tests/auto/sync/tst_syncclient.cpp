@@ -471,6 +471,45 @@ private Q_SLOTS:
             QCOMPARE(p, QJsonValue(payload));
     }
 
+    // A server that answers pings but never replies to a push: after a ping interval without
+    // the reply, the client opens a new connection and pushes again there.
+    void unansweredPushReconnects()
+    {
+        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        int connections = 0;
+        QList<int> pushesOnConnection;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket *s = fake.nextPendingConnection();
+            const int index = connections++;
+            pushesOnConnection.append(0);
+            connect(s, &QWebSocket::textMessageReceived, this, [&, s, index](const QString &text) {
+                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                const QString tag = f.value(u"_tag").toString();
+                if (tag == u"Ping") {
+                    s->sendTextMessage(u"{\"_tag\":\"Pong\"}"_s);
+                } else if (tag == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
+                    s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[],"
+                                        "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s
+                                               .arg(f.value(u"id").toString()));
+                } else if (tag == u"Request") {
+                    ++pushesOnConnection[index]; // and no reply, ever
+                }
+            });
+        });
+        Client c(u"U"_s);
+        QVERIFY(c.ok);
+        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setPingInterval(200);
+        c.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(c.sync->isCaughtUp(), Timeout);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(connections >= 2 && pushesOnConnection.at(1) == 1, Timeout);
+        QCOMPARE(pushesOnConnection.at(0), 1);
+        QCOMPARE(c.sync->pendingCount(), 1);
+        c.sync->stop();
+    }
+
     void framesOnTheWire()
     {
         // A fake server that records what the client sends, answers one page, then goes silent.
