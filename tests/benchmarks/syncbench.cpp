@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// livestore-sync-bench: sync figures through a local sync server, for our server and for the real
+// sync-cf 0.4.0 server, with the same client (LiveStore::SyncClient) in both cases.
+//
+//     livestore-sync-bench [--server ours|real|both] [--scenario NAME] [--quick]
+//                          [--harness DIR]
+//
+// Both servers run as child processes on 127.0.0.1: ours is the built livestore-sync-server
+// with its default SQLite storage; the real one is wrangler dev from an installed
+// shared/peers/livestore-node harness (--harness, or the copy tst_wirecheck installs into the
+// build). One JSON line per scenario and server:
+//   latency     commit on client A to the rowsInserted of a LiveQueryModel on client B
+//   throughput  10 clients, each committing its next event once the last is confirmed, into one
+//               store: events/s until every client has every event
+//   catch-up    a fresh client pulls a store of 100,000 events (seeded through the same server)
+// Every scenario uses a store id of its own, so runs do not see each other's events.
+
+#include "benchutil.h"
+#include "todoschema.h"
+
+#include <livequerymodel.h>
+#include <store.h>
+#include <sync/syncclient.h>
+
+#include <QtCore/qcommandlineparser.h>
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qdatetime.h>
+#include <QtCore/qdir.h>
+#include <QtCore/qeventloop.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qloggingcategory.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qregularexpression.h>
+#include <QtCore/qtemporarydir.h>
+#include <QtCore/qtimer.h>
+#include <QtNetwork/qtcpserver.h>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+using namespace LiveStore;
+using namespace Bench;
+
+namespace {
+
+struct SyncSizes
+{
+    int latencyCommits = 300;
+    int throughputClients = 10;
+    int throughputEventsPerClient = 50;
+    int catchUpEvents = 100'000;
+
+X
+};
+
+// Runs the event loop until `done()` or the timeout; false on timeout.
+bool waitUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    poll.start(1);
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    QObject::connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+    timeout.start(timeoutMs);
+    loop.exec();
+    return done();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The servers
+
+class Server
+{
+public:
+    virtual ~Server() = default;
+    virtual QString name() const = 0;
+    // Empty on success, else why not.
+    virtual QString start(const QString &workDir) = 0;
+    virtual void stop() = 0;
+    QUrl url() const { return QUrl(u"ws://127.0.0.1:%1"_s.arg(m_port)); }
+
+protected:
+    quint16 m_port = 0;
+};
+
+class OurServer : public Server
+{
+public:
+    QString name() const override { return u"ours"_s; }
+    QString start(const QString &workDir) override
+    {
+        const QString program = QCoreApplication::applicationDirPath() + u"/../../src/server/livestore-sync-server"_s;
+        m_process.setProgram(QFile::exists(program) ? program : QStringLiteral(LIVESTORE_SYNC_SERVER_PATH));
+        m_process.setArguments({u"--port"_s, u"0"_s, u"--data"_s, workDir + u"/ours"_s,
+                                u"--log-level"_s, u"warning"_s});
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start();
+        if (!m_process.waitForStarted())
+            return u"cannot start livestore-sync-server: "_s + m_process.errorString();
+        static const QRegularExpression listening(u"listening on wss?://[^:]+:(\\d+)"_s);
+        QString out;
+        for (int i = 0; i < 150 && m_process.state() == QProcess::Running; ++i) {
+            m_process.waitForReadyRead(100);
+            out += QString::fromUtf8(m_process.readAllStandardOutput());
+            if (const auto m = listening.match(out); m.hasMatch()) {
+                m_port = m.captured(1).toUShort();
+                return {};
+            }
+        }
+        return u"livestore-sync-server did not report its port: "_s + out;
+    }
+    void stop() override
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate();
+        if (!m_process.waitForFinished(10000))
+            m_process.kill();
+    }
+    ~OurServer() override { stop(); }
+
+private:
+    QProcess m_process;
+};
+
+class RealServer : public Server
+{
+public:
+    explicit RealServer(const QString &harness) : m_harness(harness) { }
+    QString name() const override { return u"sync-cf"_s; }
+    QString start(const QString &workDir) override
+    {
+        if (m_harness.isEmpty() || !QFile::exists(m_harness + u"/node_modules/.bin/wrangler"_s))
+            return u"no installed livestore-node harness (pass --harness DIR; tst_wirecheck installs one into "
+                    "the build's livestore-peer/)"_s;
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return u"no free port"_s;
+        m_port = probe.serverPort();
+        probe.close();
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"PORT"_s, QString::number(m_port));
+        env.insert(u"STATE_DIR"_s, workDir + u"/sync-cf-state"_s);
+        env.insert(u"SERVER_LOG"_s, workDir + u"/sync-cf.log"_s);
+        // The server's console.log per push would cost it time we would measure.
+        env.insert(u"LOG_LEVEL"_s, u"warn"_s);
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(m_harness);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(u"bash"_s, {m_harness + u"/bg-server.sh"_s});
+        m_started = true;
+        if (!p.waitForFinished(90000) || p.exitCode() != 0)
+            return u"bg-server.sh failed: "_s + QString::fromUtf8(p.readAll());
+        return {};
+    }
+    void stop() override
+    {
+        if (!std::exchange(m_started, false))
+            return;
+        QProcess p;
+        p.setWorkingDirectory(m_harness);
+        p.start(u"bash"_s, {m_harness + u"/stop-server.sh"_s});
+        p.waitForFinished(20000);
+    }
+    ~RealServer() override { stop(); }
+
+private:
+    QString m_harness;
+    bool m_started = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The clients
+
+struct Client
+{
+    Client(const QString &storeId, const QUrl &url, int index)
+    {
+        StoreOptions o;
+        o.storeId = storeId;
+        o.schema = LiveStoreTest::todoSchema();
+        o.inMemory = true;
+        o.recordChangesets = true;
+        o.clientId = u"bench-%1"_s.arg(index);
+        o.sessionId = u"s-%1"_s.arg(index);
+        if (!store.open(o))
+            throw Error(u"store: "_s + store.errorString());
+        sync = std::make_unique<SyncClient>(&store);
+        sync->setUrl(url);
+    }
+    bool create(const QString &id)
+    {
+        return store.commit(u"v1.TodoCreated"_s, QVariantMap{{u"id"_s, id}, {u"text"_s, QString(u"todo "_s + id)}});
+    }
+    bool inSync(qint64 head) const
+    {
+        return sync->isCaughtUp() && sync->pendingCount() == 0 && sync->upstreamHead() == head;
+    }
+    void startAndCatchUp()
+    {
+        sync->start();
+        if (!waitUntil([this] { return sync->isCaughtUp(); }, 60000))
+            throw Error(u"client did not connect: "_s + sync->lastError());
+    }
+
+    Store store;
+    std::unique_ptr<SyncClient> sync;
+};
+
+QString uniqueStoreId(const QString &scenario)
+{
+    return u"bench-%1-%2"_s.arg(scenario).arg(QDateTime::currentMSecsSinceEpoch());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenarios
+
+QJsonObject latency(const QUrl &url, const SyncSizes &sizes)
+{
+    const QString storeId = uniqueStoreId(u"latency"_s);
+    Client a(storeId, url, 0), b(storeId, url, 1);
+    a.startAndCatchUp();
+    b.startAndCatchUp();
+    LiveQueryModel model(&b.store, Query::from(u"todos"_s).orderBy(u"id"_s));
+    Samples samples;
+    samples.reserve(sizes.latencyCommits);
+    for (int i = 0; i < sizes.latencyCommits; ++i) {
+        QEventLoop loop;
+        Clock::time_point arrived;
+        const auto connection = QObject::connect(&model, &QAbstractItemModel::rowsInserted, &loop, [&] {
+            arrived = Clock::now();
+            loop.quit();
+        });
+        QTimer timeout;
+        timeout.setSingleShot(true);
+        QObject::connect(&timeout, &QTimer::timeout, &loop, &QEventLoop::quit);
+        timeout.start(10000);
+        const Clock::time_point start = Clock::now();
+        if (!a.create(u"%1"_s.arg(i, 6, 10, QChar(u'0'))))
+            throw Error(a.store.errorString());
+        loop.exec();
+        QObject::disconnect(connection);
+        if (!timeout.isActive())
+            throw Error(u"B did not see A's commit %1 within 10 s"_s.arg(i));
+        samples.add(microseconds(start, arrived));
+    }
+    QJsonObject out = samples.toJson();
+    out.insert(u"commits"_s, sizes.latencyCommits);
+    return out;
+}
+
+QJsonObject pushThroughput(const QUrl &url, const SyncSizes &sizes)
+{
+    const QString storeId = uniqueStoreId(u"throughput"_s);
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < sizes.throughputClients; ++i) {
+        clients.push_back(std::make_unique<Client>(storeId, url, i));
+        clients.back()->startAndCatchUp();
+    }
+    const qint64 total = qint64(sizes.throughputClients) * sizes.throughputEventsPerClient;
+    // Closed loop, as ten chat users sending one message after the other: each client commits its
+    // next event as soon as the previous one is confirmed. Every push is then one event, racing
+    // the other nine for the next position: the server's push path, its fan-out and the
+    // ServerAheadError/rebase round trips are what is measured, not bulk batching.
+    std::vector<int> sent(clients.size(), 0);
+    auto commitNext = [&](size_t c) {
+        if (sent[c] >= sizes.throughputEventsPerClient)
+            return;
+        if (!clients[c]->create(u"c%1-%2"_s.arg(c).arg(sent[c])))
+            throw Error(clients[c]->store.errorString());
+        ++sent[c];
+    };
+    for (size_t c = 0; c < clients.size(); ++c) {
+        // Deferred: committing from inside the client's own signal would re-enter it.
+        QObject::connect(clients[c]->sync.get(), &SyncClient::synced, clients[c]->sync.get(),
+                         [&, c] { QTimer::singleShot(0, clients[c]->sync.get(), [&, c] { commitNext(c); }); });
+    }
+    const int timeoutMs = qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") > 0
+            ? qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") * 1000 : 600'000;
+    const Clock::time_point start = Clock::now();
+    for (size_t c = 0; c < clients.size(); ++c)
+        commitNext(c);
+    const bool done = waitUntil([&] {
+        for (size_t c = 0; c < clients.size(); ++c) {
+            if (sent[c] < sizes.throughputEventsPerClient || !clients[c]->inSync(total))
+                return false;
+        }
+        return true;
+    }, timeoutMs);
+    const double seconds = secondsSince(start);
+    if (!done) {
+        QStringList states;
+        for (size_t c = 0; c < clients.size(); ++c) {
+            const SyncClient &sync = *clients[c]->sync;
+            states.append(u"#%1 sent %2 pending %3 head %4 status %5 caughtUp %6 %7"_s.arg(c).arg(sent[c])
+                                  .arg(sync.pendingCount()).arg(sync.upstreamHead()).arg(int(sync.status()))
+                                  .arg(sync.isCaughtUp()).arg(sync.lastError()));
+        }
+        throw Error(u"the clients did not converge on %1 events within %2 s: "_s.arg(total).arg(timeoutMs / 1000)
+                    + states.join(u"; "_s));
+    }
+    QJsonObject out = Bench::throughput(total, seconds);
+    out.insert(u"clients"_s, sizes.throughputClients);
+    out.insert(u"events"_s, total);
+    return out;
+}
+
+QJsonObject catchUp(const QUrl &url, const SyncSizes &sizes)
+{
+    const QString storeId = uniqueStoreId(u"catch-up"_s);
+    // Seed through the server itself: commits of 1,000 events, pushed in batches of 100.
+    Client writer(storeId, url, 0);
+    for (int done = 0; done < sizes.catchUpEvents;) {
+        QList<Event> batch;
+        const int n = std::min(1000, sizes.catchUpEvents - done);
+        for (int i = 0; i < n; ++i, ++done)
+            batch.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"t%1"_s.arg(done)}, {u"text"_s, u"todo"_s}}});
+        if (!writer.store.commit(batch))
+            throw Error(writer.store.errorString());
+    }
+    const Clock::time_point seedStart = Clock::now();
+    writer.sync->start();
+    if (!writer.sync->waitForSynced(1'800'000))
+        throw Error(u"seeding %1 events did not finish: "_s.arg(sizes.catchUpEvents) + writer.sync->lastError());
+    const double seedSeconds = secondsSince(seedStart);
+    writer.sync->stop();
+
+    Client reader(storeId, url, 1);
+    const Clock::time_point start = Clock::now();
+    reader.sync->start();
+    if (!waitUntil([&] { return reader.sync->isCaughtUp(); }, 1'800'000))
+        throw Error(u"the catch-up did not finish: "_s + reader.sync->lastError());
+    const double seconds = secondsSince(start);
+    if (reader.store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt() != sizes.catchUpEvents)
+        throw Error(u"the reader has the wrong number of todos"_s);
+    QJsonObject out = Bench::throughput(sizes.catchUpEvents, seconds);
+    out.insert(u"seconds"_s, seconds);
+    out.insert(u"events"_s, sizes.catchUpEvents);
+    out.insert(u"seed_push_events_per_s"_s, sizes.catchUpEvents / seedSeconds);
+    return out;
+}
+
+struct Scenario
+{
+    QString name;
+    QString description;
+    QJsonObject (*run)(const QUrl &, const SyncSizes &);
+};
+
+const QList<Scenario> &scenarios()
+{
+    static const QList<Scenario> all = {
+        {u"latency"_s, u"commit on A to the rowsInserted of a LiveQueryModel on B"_s, latency},
+        {u"throughput"_s, u"10 clients into one store, each committing its next event once the last is confirmed"_s,
+         pushThroughput},
+        {u"catch-up"_s, u"a fresh client pulls a store of 100,000 events"_s, catchUp},
+    };
+    return all;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"livestore-sync-bench"_s);
+    // Reconnect chatter and rebase notes are not figures.
+    QLoggingCategory::setFilterRules(u"livestore.*.info=false"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+            u"Sync figures through a local sync server: ours (livestore-sync-server) and the real "
+             "sync-cf 0.4.0 server under wrangler dev, with the same client. One JSON line per "
+             "scenario and server."_s);
+    parser.addHelpOption();
+    const QCommandLineOption serverOption(u"server"_s, u"ours, real or both (default both)."_s,
+                                          u"WHICH"_s, u"both"_s);
+    const QCommandLineOption scenarioOption(u"scenario"_s, u"Run only NAME: latency, throughput or catch-up."_s,
+                                            u"NAME"_s);
+    const QCommandLineOption quickOption(u"quick"_s, u"Small sizes: a smoke run of a few seconds."_s);
+    const QCommandLineOption harnessOption(
+            u"harness"_s, u"An installed shared/peers/livestore-node harness (setup.sh DIR), for the real server."_s,
+            u"DIR"_s, QStringLiteral(LIVESTORE_PEER_CACHE_DIR));
+    parser.addOptions({serverOption, scenarioOption, quickOption, harnessOption});
+    parser.process(app);
+
+    const QString which = parser.value(serverOption);
+    if (which != u"ours" && which != u"real" && which != u"both") {
+        std::fprintf(stderr, "livestore-sync-bench: --server takes ours, real or both\n");
+        return 2;
+    }
+    const SyncSizes sizes = parser.isSet(quickOption) ? SyncSizes::quick() : SyncSizes();
+    std::vector<std::unique_ptr<Server>> servers;
+    if (which != u"real")
+        servers.push_back(std::make_unique<OurServer>());
+    if (which != u"ours")
+        servers.push_back(std::make_unique<RealServer>(parser.value(harnessOption)));
+
+    QTemporaryDir work;
+    int failures = 0;
+    for (const auto &server : servers) {
+        if (const QString why = server->start(work.path()); !why.isEmpty()) {
+            const QJsonObject line{{u"server"_s, server->name()}, {u"error"_s, why}};
+            std::printf("%s\n", QJsonDocument(line).toJson(QJsonDocument::Compact).constData());
+            std::fflush(stdout);
+            ++failures;
+            continue;
+        }
+        for (const Scenario &scenario : scenarios()) {
+            if (parser.isSet(scenarioOption) && parser.value(scenarioOption) != scenario.name)
+                continue;
+            QJsonObject line{{u"scenario"_s, scenario.name}, {u"server"_s, server->name()},
+                             {u"description"_s, scenario.description}};
+            try {
+                const QJsonObject figures = scenario.run(server->url(), sizes);
+                for (auto it = figures.begin(); it != figures.end(); ++it)
+                    line.insert(it.key(), it.value());
+            } catch (const Error &e) {
+                line.insert(u"error"_s, QString::fromStdString(e.what()));
+                ++failures;
+            }
+            std::printf("%s\n", QJsonDocument(line).toJson(QJsonDocument::Compact).constData());
+            std::fflush(stdout);
+        }
+        server->stop();
+    }
+    return failures == 0 ? 0 : 1;
+}
