@@ -54,7 +54,7 @@ struct SyncSizes
     int throughputEventsPerClient = 50;
     int catchUpEvents = 100'000;
 
-X
+    static SyncSizes quick() { return {50, 10, 10, 2'000}; }
 };
 
 // Runs the event loop until `done()` or the timeout; false on timeout.
