@@ -68,25 +68,36 @@ bool SyncEngine::setBackendId(const QString &backendId)
     return true;
 }
 
-QList<EventRecord> SyncEngine::pendingEvents(bool syncedOnly) const
+QList<EventRecord> SyncEngine::pendingEvents(bool syncedOnly, qsizetype limit) const
 {
     Database &db = d()->db;
     QList<EventRecord> out;
     Database::Statement *s = db.prepare(
             u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, 0)%2 "
-             "ORDER BY seqNumGlobal, seqNumClient"_s.arg(QLatin1StringView(EventColumns),
-                                                          syncedOnly ? u" AND seqNumClient = 0"_s : QString()));
+             "ORDER BY seqNumGlobal, seqNumClient LIMIT ?"_s.arg(QLatin1StringView(EventColumns),
+                                                                  syncedOnly ? u" AND seqNumClient = 0"_s : QString()));
     if (!s)
         return out;
     sqlite3_reset(s->stmt);
     sqlite3_bind_int64(s->stmt, 1, upstreamHead());
+    sqlite3_bind_int64(s->stmt, 2, limit < 0 ? -1 : qint64(limit)); // SQLite: -1 is no limit
     while (sqlite3_step(s->stmt) == SQLITE_ROW) {
         QString error;
         if (auto r = StorePrivate::readEventRow(s->stmt, &error))
             out.append(std::move(*r));
+        else
+            qCWarning(lcStore, "sync: %s", qUtf8Printable(error)); // Store::verify() reports it too
     }
     sqlite3_reset(s->stmt);
     return out;
+}
+
+qint64 SyncEngine::pendingSyncedCount() const
+{
+    Database &db = d()->db;
+    Database::Statement *s = db.prepare(
+            u"SELECT count(*) FROM __livestore_eventlog WHERE seqNumGlobal > ? AND seqNumClient = 0"_s);
+    return s ? db.run(s, {upstreamHead()}).scalar().toLongLong() : 0;
 }
 
 SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
@@ -119,15 +130,12 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     if (incoming.isEmpty())
         return result;
 
-    const QList<EventRecord> pending = pendingEvents(false);
-    QList<qsizetype> synced;
-    for (qsizetype i = 0; i < pending.size(); ++i) {
-        if (pending.at(i).seqNum.client == 0)
-            synced.append(i);
-    }
+    // Only as many pending events as arrived can be confirmed: reading just those keeps a pull
+    // cheap while many events wait (a 100,000-event backlog is confirmed a page at a time).
+    const QList<EventRecord> candidates = pendingEvents(true, incoming.size());
     qsizetype matched = 0;
-    while (matched < incoming.size() && matched < synced.size()
-           && sameEvent(pending.at(synced.at(matched)), incoming.at(matched)))
+    while (matched < incoming.size() && matched < candidates.size()
+           && sameEvent(candidates.at(matched), incoming.at(matched)))
         ++matched;
     result.confirmed = int(matched);
     const qint64 newUp = incoming.constLast().seqNum.global;
@@ -135,8 +143,15 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     // Our own unconfirmed events that the server ordered after someone else's: roll them (and the
     // client-only events after them) back, to re-apply them on top.
     QList<EventRecord> rollback;
-    if (matched < synced.size() && matched < incoming.size())
+    if (matched < candidates.size() && matched < incoming.size()) {
+        const QList<EventRecord> pending = pendingEvents(false);
+        QList<qsizetype> synced;
+        for (qsizetype i = 0; i < pending.size(); ++i) {
+            if (pending.at(i).seqNum.client == 0)
+                synced.append(i);
+        }
         rollback = pending.mid(matched == 0 ? 0 : synced.at(matched - 1) + 1);
+    }
 
     Database &db = p->db;
     if (!db.execCached(u"BEGIN IMMEDIATE"_s))

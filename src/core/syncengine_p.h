@@ -44,7 +44,10 @@ public:
 
     // Events after the upstream head, in order; with syncedOnly, without client-only ones (what a
     // push sends).
-    QList<EventRecord> pendingEvents(bool syncedOnly) const;
+    // The first `limit` (all: -1) events after the upstream head, in order.
+    QList<EventRecord> pendingEvents(bool syncedOnly, qsizetype limit = -1) const;
+    // How many synced events are pending: pendingEvents(true).size() without reading them.
+    qint64 pendingSyncedCount() const;
 
     // Merges events pulled from the server (global numbers, ascending, as the server sent them).
     Result applyUpstream(const QList<EventRecord> &events);

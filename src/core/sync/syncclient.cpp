@@ -164,7 +164,7 @@ public:
     {
         if (!store || !store->isOpen())
             return;
-        const int pending = int(engine.pendingEvents(true).size());
+        const int pending = int(engine.pendingSyncedCount());
         const qint64 head = engine.upstreamHead();
         const int before = pendingCount;
         if (head != upstreamHead) {
@@ -570,7 +570,7 @@ public:
             return;
         if (engine.upstreamHead() < awaitHead)
             return;
-        const QList<EventRecord> pending = engine.pendingEvents(true);
+        const QList<EventRecord> pending = engine.pendingEvents(true, Wire::MaxEventsPerMessage);
         if (pending.isEmpty())
             return;
 
