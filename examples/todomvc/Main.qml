@@ -10,6 +10,9 @@ ApplicationWindow {
     required property string storeDirectory
     required property bool inMemory
     property url schemaUrl: "qrc:/todos.json"
+    // Set by main.cpp from --sync-url / --sync-token: a LiveStore sync server to share the list.
+    property url syncUrl
+    property var syncPayload
 
     width: 560
     height: 680
@@ -24,6 +27,8 @@ ApplicationWindow {
         schema: window.schemaUrl
         directory: window.storeDirectory
         inMemory: window.inMemory
+        syncUrl: window.syncUrl
+        syncPayload: window.syncPayload
         // The UI state (the new todo's text, the filter) is a client document: local to this
         // client, kept across restarts.
         ClientDocument { id: ui; objectName: "ui"; document: "uiState" }
@@ -179,6 +184,21 @@ ApplicationWindow {
                     onClicked: store.commit("v1.TodoClearedCompleted", { deletedAt: Date.now() })
                 }
             }
+        }
+
+        // Only with a sync server: whether this window's changes have reached it.
+        Label {
+            objectName: "syncStatus"
+            Layout.alignment: Qt.AlignHCenter
+            Layout.topMargin: 8
+            visible: store.sync !== null
+            color: "#777"
+            font.pixelSize: 12
+            text: !store.sync ? ""
+                : store.sync.status === SyncStatus.Connected
+                  ? (store.sync.pendingCount > 0 ? qsTr("syncing %1…").arg(store.sync.pendingCount) : qsTr("synced"))
+                : store.sync.status === SyncStatus.Error ? qsTr("sync stopped: %1").arg(store.sync.lastError)
+                : qsTr("offline: changes are kept and sync later")
         }
     }
 }

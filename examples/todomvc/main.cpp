@@ -22,7 +22,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption storeOption(u"store"_s, u"Keep the store in <dir> (default: the app's data folder)."_s, u"dir"_s);
     const QCommandLineOption memoryOption(u"in-memory"_s, u"Keep the store in memory only."_s);
     const QCommandLineOption screenshotOption(u"screenshot"_s, u"Save a picture of the window to <file> and quit."_s, u"file"_s);
-    parser.addOptions({storeOption, memoryOption, screenshotOption});
+    const QCommandLineOption syncUrlOption(u"sync-url"_s, u"Sync with the LiveStore sync server at <url> (ws:// or wss://)."_s, u"url"_s);
+    const QCommandLineOption syncTokenOption(u"sync-token"_s, u"Send {\"authToken\": <token>} to the sync server."_s, u"token"_s);
+    parser.addOptions({storeOption, memoryOption, screenshotOption, syncUrlOption, syncTokenOption});
     parser.process(app);
 
     QQmlApplicationEngine engine;
@@ -31,6 +33,9 @@ int main(int argc, char *argv[])
     engine.setInitialProperties({
         {u"storeDirectory"_s, parser.isSet(storeOption) ? QDir(parser.value(storeOption)).absolutePath() : QString()},
         {u"inMemory"_s, parser.isSet(memoryOption)},
+        {u"syncUrl"_s, QUrl(parser.value(syncUrlOption))},
+        {u"syncPayload"_s, parser.isSet(syncTokenOption)
+                 ? QVariant(QVariantMap{{u"authToken"_s, parser.value(syncTokenOption)}}) : QVariant()},
     });
     QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed, &app,
                      [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
