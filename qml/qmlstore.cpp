@@ -44,6 +44,9 @@ QmlStore::QmlStore(QObject *parent) : QObject(parent)
 QmlStore::~QmlStore()
 {
     QObject::disconnect(m_committedConnection);
+    // The sync client may outlive us (a registry keeps its store): no more calls into this.
+    if (m_sync)
+        QObject::disconnect(m_sync, nullptr, this, nullptr);
 }
 
 void QmlStore::setStoreId(const QString &storeId)
@@ -289,7 +292,7 @@ void QmlStore::startSync(Store *store)
                          << " is not used (one sync server per store)";
     }
     // The head moves when others' events arrive, not only on local commits.
-    connect(client, &SyncClient::eventsPulled, this, &QmlStore::headChanged);
+    connect(client, &SyncClient::eventsPulled, this, &QmlStore::headChanged, Qt::QueuedConnection);
     client->start();
     m_sync = client;
     Q_EMIT syncChanged();
@@ -300,19 +303,25 @@ void QmlStore::waitForInitialSync(std::shared_ptr<Store> store)
     m_syncingStore = std::move(store);
     SyncClient *client = m_sync;
     setBootStage(BootSyncing, client->catchUpProgress());
+    // Becoming Ready runs the app's handlers, which may reopen and so delete the store and its
+    // client: that happens on the next turn of the event loop, not inside the client's signal.
     m_initialSyncConnections = {
         connect(client, &SyncClient::catchUpProgressChanged, this,
                 [this, client] { setBootStage(BootSyncing, client->catchUpProgress()); }),
-        connect(client, &SyncClient::caughtUpChanged, this,
-                [this, client] {
-                    if (client->isCaughtUp())
+        connect(
+                client, &SyncClient::caughtUpChanged, this,
+                [this, client = QPointer<SyncClient>(client)] {
+                    if (client && client->isCaughtUp())
                         finishInitialSync(QString());
-                }),
-        connect(client, &SyncClient::statusChanged, this,
-                [this, client] {
-                    if (client->status() == SyncClient::Error)
+                },
+                Qt::QueuedConnection),
+        connect(
+                client, &SyncClient::statusChanged, this,
+                [this, client = QPointer<SyncClient>(client)] {
+                    if (client && client->status() == SyncClient::Error)
                         finishInitialSync(u"syncing stopped: "_s + client->lastError());
-                }),
+                },
+                Qt::QueuedConnection),
     };
     if (m_initialSyncTimeout > 0)
         m_initialSyncTimer.start(m_initialSyncTimeout);
@@ -362,8 +371,8 @@ void QmlStore::reopen()
 {
     if (!m_complete)
         return; // property order in QML must not matter: open once everything is set
-    finishInitialSync(QString()); // a wait that was running is moot
-    m_syncingStore.reset();
+    m_syncingStore.reset(); // a wait that was running is moot: the old store never becomes Ready
+    finishInitialSync(QString());
     attach(nullptr);
     if (m_sync) {
         QObject::disconnect(m_sync, nullptr, this, nullptr);

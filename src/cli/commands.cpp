@@ -70,7 +70,8 @@ public:
         if (fraction >= 1.0 && m_syncPercent < 0)
             return; // caught up at once: nothing to show
         const int percent = int(fraction * 100);
-        if (percent == m_syncPercent || (!m_terminal && percent / 10 == m_syncPercent / 10))
+        // Only forward: a reconnect starts a new catch-up at 0, which is not news.
+        if (percent <= m_syncPercent || (!m_terminal && percent / 10 == m_syncPercent / 10))
             return;
         m_syncPercent = percent;
         QTextStream &err = Output::err();
@@ -385,6 +386,21 @@ int runInfo(Context &context)
 volatile std::sig_atomic_t stopRequested = 0;
 extern "C" void requestStop(int) { stopRequested = 1; }
 
+// SIGINT and SIGTERM ask `sync` to stop while it runs, the catch-up included.
+struct StopSignals
+{
+    StopSignals()
+    {
+        std::signal(SIGINT, requestStop);
+        std::signal(SIGTERM, requestStop);
+    }
+    ~StopSignals()
+    {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+};
+
 int runSync(Context &context)
 {
     if (context.syncSettings().url.isEmpty())
@@ -395,9 +411,10 @@ int runSync(Context &context)
             out << Output::eventJson(e) << '\n';
         out.flush(); // a reader of the pipe sees each event as it comes
     });
+    const StopSignals stopSignals;
     if (!context.openStore(true))
         return ExitFailed;
-    if (context.parser().isSet(u"exit-when-synced"_s))
+    if (context.parser().isSet(u"exit-when-synced"_s) || stopRequested)
         return ExitOk;
 
     SyncClient *sync = context.syncClient();
@@ -411,8 +428,6 @@ int runSync(Context &context)
             loop.quit();
         }
     });
-    std::signal(SIGINT, requestStop);
-    std::signal(SIGTERM, requestStop);
     QTimer stopPoll;
     QObject::connect(&stopPoll, &QTimer::timeout, &loop, [&] {
         if (stopRequested)
@@ -420,8 +435,6 @@ int runSync(Context &context)
     });
     stopPoll.start(100);
     loop.exec();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
     return code;
 }
 

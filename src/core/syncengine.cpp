@@ -232,6 +232,12 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         ++result.applied;
     }
 
+    // Without changesets, the state of everything before the rebased events comes from a replay
+    // of the log as it now is (confirmed and pulled events); the rebased events are then applied
+    // on top one by one, as below, and get changesets: only this first rebase has to replay.
+    if (replay && !p->rebuildStateInTransaction(false))
+        return abort(u"rebuilding the state in the rebased order failed: "_s + p->error);
+
     // Our rolled-back events again, renumbered on top, one rebase generation up.
     SequenceNumber at{newUp, 0, 0};
     const qint64 generation = rollback.isEmpty() ? 0 : rollback.constFirst().seqNum.rebaseGeneration + 1;
@@ -242,16 +248,13 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         r.parentSeqNum = base.parentForNext(clientOnly);
         QByteArray changeset;
         const StorePrivate::EventRuntime *runtime = p->findEvent(r.name);
-        if (!replay && runtime && !p->materialize(db, r, *runtime->def, nullptr, &changeset))
+        if (runtime && !p->materialize(db, r, *runtime->def, nullptr, &changeset))
             return abort(u"re-applying event %1 (%2) on top of the server's events failed: "_s.arg(r.seqNum.toString(), r.name) + p->error);
-        if (!p->insertEventRecord(r) || (!replay && !p->insertChangeset(r.seqNum, changeset)))
+        if (!p->insertEventRecord(r) || !p->insertChangeset(r.seqNum, changeset))
             return abort(p->error);
         at = r.seqNum;
         ++result.rebased;
     }
-
-    if (replay && !p->rebuildStateInTransaction(false))
-        return abort(u"rebuilding the state in the rebased order failed: "_s + p->error);
 
     // Rollback never goes below the upstream head: changes of confirmed events are not needed.
     Database::Statement *trim = db.prepare(

@@ -293,10 +293,17 @@ bool PostgresSyncStorage::Private::connect(QString *error)
     QSqlDriver *driver = db.driver();
     if (!driver->subscribeToNotification(notificationChannel()))
         return fail(u"cannot LISTEN on PostgreSQL %1: %2"_s.arg(params.display, sqlError(driver->lastError())));
-    // The driver goes with the connection, and the connection with it.
+    // The driver goes with the connection, and the connection with it. Handled on the next turn
+    // of the event loop, never inside the driver's own notification loop: what a notification
+    // sets off (reads for live pulls) may find the connection gone and drop it, which deletes
+    // the driver while that loop is still running.
     QObject::connect(driver, &QSqlDriver::notification, q,
                      [this](const QString &name, QSqlDriver::NotificationSource source,
-                            const QVariant &payload) { onNotification(name, source, payload); });
+                            const QVariant &payload) {
+                         QMetaObject::invokeMethod(
+                                 q, [this, name, source, payload] { onNotification(name, source, payload); },
+                                 Qt::QueuedConnection);
+                     });
 
     connected = true;
     lastConnectError.clear();

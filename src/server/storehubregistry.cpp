@@ -57,7 +57,15 @@ void StoreHubRegistry::onStoresMayHaveAdvanced()
             // Down again; the next reconnect brings another round.
             qCWarning(lcServer).noquote() << "cannot re-read heads:" << u"store="_s + it.key()
                                           << u"error="_s + m_storage->errorString();
-            return;
+            continue;
+        }
+        if (info->backendId != hub->backendId()) {
+            // The database was replaced under us: this hub's clients are on a backend that no
+            // longer exists. They learn it when they reconnect to a fresh hub.
+            qCCritical(lcServer).noquote() << "store data replaced in the database:" << u"store="_s + it.key()
+                                           << u"backendId="_s + info->backendId
+                                           << u"was="_s + hub->backendId();
+            continue;
         }
         hub->advancedElsewhere(info->head);
     }

@@ -153,9 +153,10 @@ public:
         const bool progressChanged = !qFuzzyCompare(1.0 + catchUpProgress, 1.0 + progress);
         caughtUp = value;
         catchUpProgress = progress;
+        const QPointer<SyncClient> alive(q); // a slot may delete us
         if (progressChanged)
             Q_EMIT q->catchUpProgressChanged();
-        if (caughtUpChanged)
+        if (caughtUpChanged && alive)
             Q_EMIT q->caughtUpChanged();
     }
 
@@ -169,6 +170,9 @@ public:
         const int before = pendingCount;
         if (head != upstreamHead) {
             upstreamHead = head;
+            // Progress: a long catch-up that still delivers is not a stall.
+            if (stallTimer.isActive())
+                stallTimer.start();
             Q_EMIT q->upstreamHeadChanged();
         }
         if (head >= awaitHead && pushId.isEmpty())
@@ -413,7 +417,13 @@ public:
         for (const Wire::PulledEvent &e : response->batch)
             records.append(e.event.toRecord());
         const qint64 headBefore = engine.upstreamHead();
+        // Applying runs the store's subscribers, and every emit below runs the app's slots: any
+        // of them may delete this client (a QML Store reopening drops its store, and the client
+        // with it). After each, nothing of ours may be touched if that happened.
+        const QPointer<SyncClient> alive(q);
         const SyncEngine::Result result = engine.applyUpstream(records);
+        if (!alive)
+            return false;
         if (result.kind == SyncEngine::Result::Failed) {
             // The local store could not take the server's events; retrying later may (e.g. a
             // transient SQLite error), and the next pull starts again from the upstream head.
@@ -429,12 +439,18 @@ public:
             firstPageArrived = true;
             reconnectAttempt = 0; // the connection works: the next drop reconnects quickly
         }
+        // Counts first, so that whoever reacts to caughtUp sees the new head and pending count.
+        updateCounts(true);
+        if (!alive)
+            return false;
         if (!caughtUp) {
             catchUpReceived += response->batch.size();
             switch (response->pageInfo.kind) {
             case Wire::PageInfo::Kind::NoMore:
                 // A working connection again: the error that interrupted syncing is history.
                 setError(QString());
+                if (!alive)
+                    return false;
                 setCaughtUp(true, 1.0);
                 break;
             case Wire::PageInfo::Kind::MoreKnown: {
@@ -445,16 +461,20 @@ public:
             case Wire::PageInfo::Kind::MoreUnknown:
                 break;
             }
+            if (!alive)
+                return false;
         }
-        updateCounts(true);
         if (result.kind != SyncEngine::Result::Ignored) {
             QList<EventRecord> arrived;
             for (EventRecord &r : records) {
                 if (r.seqNum.global > headBefore)
                     arrived.append(std::move(r));
             }
-            if (!arrived.isEmpty())
+            if (!arrived.isEmpty()) {
                 Q_EMIT q->eventsPulled(arrived);
+                if (!alive)
+                    return false;
+            }
         }
         tryPush();
         return true;
@@ -573,6 +593,17 @@ public:
         const QList<EventRecord> pending = engine.pendingEvents(true, Wire::MaxEventsPerMessage);
         if (pending.isEmpty())
             return;
+        // A row that cannot be read (corrupt arguments) is left out by pendingEvents(): pushing
+        // around it would make a gap the server refuses, again and again. Stop and say why.
+        qint64 expected = engine.upstreamHead() + 1;
+        for (const EventRecord &r : pending) {
+            if (r.seqNum.global != expected) {
+                fatal(u"local event e%1 cannot be read from the eventlog (see Store::verify()); "
+                       "it cannot be pushed"_s.arg(expected));
+                return;
+            }
+            ++expected;
+        }
 
         Wire::PushRequest push;
         push.storeId = storeId();
@@ -631,6 +662,8 @@ SyncClient::SyncClient(Store *store, QObject *parent)
 
 SyncClient::~SyncClient()
 {
+    // Going away is not a status change anyone should react to, half-destroyed as we are.
+    const QSignalBlocker blocker(this);
     d->dropSocket();
 }
 
@@ -678,7 +711,9 @@ void SyncClient::setUrl(const QUrl &url)
         return;
     d->url = url;
     Q_EMIT urlChanged();
-    if (d->active && !d->halted) {
+    // A new URL also gives syncing that stopped on a bad one another chance.
+    if (d->active) {
+        d->halted = false;
         d->dropSocket();
         d->connectNow();
     }

@@ -142,6 +142,44 @@ TestCase {
         verify(store.sync.lastError.indexOf("ws:// or wss://") >= 0, store.sync.lastError)
         verify(store.commit("noted", { id: "local" }))
         compare(store.query("SELECT count(*) AS n FROM notes")[0].n, 1)
+        // Mended, it syncs: the local commit goes out.
+        store.syncUrl = syncServerUrl
+        tryCompare(store.sync, "status", SyncStatus.Connected)
+        tryCompare(store.sync, "pendingCount", 0)
+        compare(store.sync.lastError, "")
+    }
+
+    Component {
+        id: reopeningStore
+        Store {
+            property string nextId
+            property bool reopened: false
+            inMemory: true
+            schema: Qt.resolvedUrl("data/notes.json")
+            syncUrl: syncServerUrl
+            initialSync: Store.InitialSyncBlocking
+            initialSyncTimeout: 10000
+            // Becoming Ready after the catch-up reopens on another id: the first store, and the
+            // sync client that reported the catch-up, are released in the middle of it.
+            onStatusChanged: if (status === Store.Ready && !reopened) { reopened = true; storeId = nextId }
+        }
+    }
+
+    function test_reopenWhenInitialSyncEnds() {
+        const first = storeIdFor("reopen-a")
+        const writer = openStore({ storeId: first })
+        verify(writer.commit("noted", { id: "n1" }))
+        tryCompare(writer.sync, "pendingCount", 0)
+        const store = reopeningStore.createObject(test, { storeId: first, nextId: storeIdFor("reopen-b") })
+        try {
+            tryVerify(() => store.reopened, 10000)
+            tryCompare(store, "status", Store.Ready, 10000)
+            verify(store.storeId.indexOf("reopen-b") >= 0)
+            tryCompare(store.sync, "caughtUp", true)
+            compare(store.query("SELECT count(*) AS n FROM notes")[0].n, 0)
+        } finally {
+            store.destroy()
+        }
     }
 
     function test_payloadAndUrlChangesReconnect() {

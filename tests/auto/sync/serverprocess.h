@@ -8,6 +8,11 @@
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qstringlist.h>
 
+#ifdef Q_OS_LINUX
+#  include <csignal>
+#  include <sys/prctl.h>
+#endif
+
 class ServerProcess
 {
 public:
@@ -26,6 +31,10 @@ public:
         port = 0;
         process.setProgram(QStringLiteral(LIVESTORE_SYNC_SERVER_PATH));
         process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0")} + args);
+#ifdef Q_OS_LINUX
+        // A test that crashes must not leave servers behind.
+        process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+#endif
         process.start();
         return process.waitForStarted(timeoutMs);
     }
