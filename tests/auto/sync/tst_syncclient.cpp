@@ -14,6 +14,7 @@
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qset.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtWebSockets/qwebsocket.h>
 #include <QtWebSockets/qwebsocketserver.h>
@@ -288,6 +289,95 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 251), Timeout);
         checkIdentical(clients);
         QCOMPARE(server.serverEventCount(), 251);
+    }
+
+    // The server's push hook as a game rule: one move per player per turn. A second move in a
+    // turn is refused with a reason the client sees; the move stays pending (LiveStore clients
+    // retry refused pushes), and the other players go on.
+    void pushHookEnforcesOneMovePerTurn()
+    {
+        Schema game;
+        game.addTable(TableDef{u"moves"_s}
+                              .column(ColumnDef::text(u"player"_s).primaryKey())
+                              .column(ColumnDef::integer(u"turn"_s).primaryKey())
+                              .column(ColumnDef::text(u"move"_s)));
+        game.addEvent(EventDef::synced(u"v1.MoveMade"_s)
+                              .arg(u"player"_s, ArgType::String)
+                              .arg(u"turn"_s, ArgType::Integer)
+                              .arg(u"move"_s, ArgType::String)
+                              .materializeSql({u"INSERT OR REPLACE INTO moves VALUES ($player, $turn, $move)"_s}));
+
+        QSet<QString> taken; // "player/turn" of every accepted move
+        auto key = [](const Wire::Event &e) -> QString {
+            const QJsonObject args = e.args().toObject();
+            return args.value(u"player"_s).toString() + u'/' + QString::number(args.value(u"turn"_s).toInteger());
+        };
+        SyncHooks hooks;
+        hooks.onPush = [&](const Wire::PushRequest &push, const RequestInfo &) -> std::optional<QString> {
+            QSet<QString> inBatch;
+            for (const Wire::Event &e : push.batch) {
+                if (e.name != u"v1.MoveMade")
+                    continue;
+                const QString k = key(e);
+                if (taken.contains(k) || inBatch.contains(k))
+                    return u"one move per turn: %1 has already moved in turn %2"_s.arg(
+                            k.section(u'/', 0, 0), k.section(u'/', 1));
+                inBatch.insert(k);
+            }
+            return std::nullopt;
+        };
+        hooks.onPushAccepted = [&](const QString &, const QList<Wire::Event> &batch) {
+            for (const Wire::Event &e : batch)
+                taken.insert(key(e));
+        };
+        ServerFixture server;
+        QVERIFY(server.start({}, 0, hooks));
+
+        struct Player
+        {
+            Store store;
+            std::unique_ptr<SyncClient> sync;
+        };
+        auto join = [&](const QString &name) {
+            auto p = std::make_unique<Player>();
+            StoreOptions o;
+            o.storeId = u"game"_s;
+            o.schema = game;
+            o.inMemory = true;
+            o.recordChangesets = true;
+            o.clientId = name;
+            if (!p->store.open(o))
+                return std::unique_ptr<Player>();
+            p->sync = std::make_unique<SyncClient>(&p->store);
+            p->sync->setUrl(server.url());
+            p->sync->setInitialReconnectDelay(50);
+            p->sync->setMaxReconnectDelay(200);
+            p->sync->start();
+            return p;
+        };
+        auto move = [](Player &p, const QString &player, int turn, const QString &what) {
+            return p.store.commit(u"v1.MoveMade"_s, {{u"player"_s, player}, {u"turn"_s, turn}, {u"move"_s, what}});
+        };
+        std::unique_ptr<Player> alice = join(u"alice"_s), bob = join(u"bob"_s);
+        QVERIFY(alice && bob);
+        QVERIFY(move(*alice, u"alice"_s, 1, u"e4"_s));
+        QVERIFY(alice->sync->waitForSynced(Timeout));
+
+        // A second move in turn 1: refused, with the rule's words.
+        QVERIFY(move(*alice, u"alice"_s, 1, u"d4"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(alice->sync->lastError().contains(u"alice has already moved in turn 1"_s), Timeout);
+        QVERIFY2(alice->sync->lastError().contains(u"PushRejected"_s), qPrintable(alice->sync->lastError()));
+        QCOMPARE(alice->sync->pendingCount(), 1);
+        QCOMPARE(alice->sync->status(), SyncClient::Connected);
+
+        // Bob's turn-1 move goes through; the server kept only Alice's first.
+        QVERIFY(move(*bob, u"bob"_s, 1, u"e5"_s));
+        QVERIFY(bob->sync->waitForSynced(Timeout));
+        QCOMPARE(bob->store.query(u"SELECT player || ':' || move FROM moves ORDER BY player"_s).rows().size(), 2);
+        QCOMPARE(bob->store.query(u"SELECT move FROM moves WHERE player = 'alice'"_s).scalar().toString(), u"e4"_s);
+        QCOMPARE(server.storage->count(u"game"_s, 0, 100).value_or(-1), 2);
+        QCOMPARE(alice->sync->pendingCount(), 1);
+        alice->sync->stop();
     }
 
     // Catch-up on a new connection: progress from the server's counts, caughtUp at the end,
