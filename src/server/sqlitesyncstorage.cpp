@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "sqlitesyncstorage.h"
+#include "sqlstoredevents_p.h"
 
 #include "serverlogging_p.h"
 
@@ -364,24 +365,7 @@ SqliteSyncStorage::read(const QString &storeId, qint64 after, qint64 upTo, int l
         setErrorString(sqlError(q.lastError()));
         return std::nullopt;
     }
-    QList<StoredEvent> events;
-    events.reserve(qMin(limit, 256));
-    while (q.next()) {
-        StoredEvent s;
-        s.event.seqNum = q.value(0).toLongLong();
-        s.event.parentSeqNum = q.value(1).toLongLong();
-        s.event.name = q.value(2).toString();
-        const QVariant args = q.value(3);
-        if (!args.isNull())
-            s.event.argsJson = args.toString().toUtf8();
-        s.event.clientId = q.value(4).toString();
-        s.event.sessionId = q.value(5).toString();
-        s.createdAt = q.value(6).toString();
-        events.append(std::move(s));
-    }
-    // Release the statement: an open read would hold back WAL checkpoints.
-    q.finish();
-    return events;
+    return takeStoredEvents(q, limit);
 }
 
 std::optional<qint64> SqliteSyncStorage::count(const QString &storeId, qint64 after, qint64 upTo)
