@@ -4,7 +4,8 @@
 // backend makes clients wipe and re-pull (or stop); client-only events stay local; args echo
 // byte for byte.
 
-#include "todoschema.h"
+
+#include "syncedclient.h"
 
 #include <livequerymodel.h>
 #include <sqlitesyncstorage.h>
@@ -80,39 +81,10 @@ struct ServerFixture
     }
 };
 
-struct Client
+// The store id every client of these tests shares.
+struct Client : SyncedClient
 {
-    explicit Client(const QString &clientId)
-    {
-        StoreOptions o;
-        o.storeId = StoreId;
-        o.schema = todoSchema();
-        o.inMemory = true;
-        o.recordChangesets = true;
-        o.clientId = clientId;
-        o.sessionId = u"session-"_s + clientId;
-        ok = store.open(o);
-        sync = std::make_unique<SyncClient>(&store);
-        sync->setInitialReconnectDelay(50);
-        sync->setMaxReconnectDelay(400);
-    }
-    bool create(const QString &id, const QString &text)
-    {
-        return store.commit(u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, text}});
-    }
-    bool complete(const QString &id) { return store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, id}}); }
-    // The global events in order: what every client must agree on.
-    QStringList history()
-    {
-        QStringList out;
-        for (const EventRecord &e : store.events({.includeClientOnly = false}))
-            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global)
-                               .arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
-        return out;
-    }
-    Store store;
-    std::unique_ptr<SyncClient> sync;
-    bool ok = false;
+    explicit Client(const QString &clientId) : SyncedClient(StoreId, clientId) { }
 };
 
 using Clients = std::vector<std::unique_ptr<Client>>;
@@ -128,15 +100,6 @@ Clients makeClients(int n, const QUrl &url)
     return out;
 }
 
-// Everyone confirmed everything and sits on the same head.
-bool converged(const Clients &clients, qint64 expectedHead)
-{
-    for (const auto &c : clients) {
-        if (c->sync->pendingCount() != 0 || c->sync->upstreamHead() != expectedHead)
-            return false;
-    }
-    return true;
-}
 
 } // namespace
 

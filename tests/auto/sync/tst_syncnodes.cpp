@@ -9,7 +9,7 @@
 
 #include "pgcluster.h"
 #include "serverprocess.h"
-#include "todoschema.h"
+#include "syncedclient.h"
 #include "wstestclient.h"
 
 #include <postgressyncstorage.h>
@@ -37,62 +37,8 @@ namespace {
 constexpr int Timeout = 30'000;
 const QString StoreId = u"todos-nodes"_s;
 
-struct Client
-{
-    explicit Client(const QString &clientId, const QUrl &url)
-    {
-        StoreOptions o;
-        o.storeId = StoreId;
-        o.schema = todoSchema();
-        o.inMemory = true;
-        o.recordChangesets = true;
-        o.clientId = clientId;
-        o.sessionId = u"session-"_s + clientId;
-        ok = store.open(o);
-        sync = std::make_unique<SyncClient>(&store);
-        // Restarts in these tests take well under a second; do not wait LiveStore's 1 s and more.
-        sync->setInitialReconnectDelay(50);
-        sync->setMaxReconnectDelay(400);
-        sync->setUrl(url);
-    }
-    bool create(const QString &id, const QString &text)
-    {
-        return store.commit(u"v1.TodoCreated"_s, {{u"id"_s, id}, {u"text"_s, text}});
-    }
-    bool complete(const QString &id) { return store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, id}}); }
-    QStringList history()
-    {
-        QStringList out;
-        for (const EventRecord &e : store.events({.includeClientOnly = false}))
-            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global)
-                               .arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
-        return out;
-    }
-    Store store;
-    std::unique_ptr<SyncClient> sync;
-    bool ok = false;
-};
-
-using Clients = std::vector<std::unique_ptr<Client>>;
-
-bool converged(const Clients &clients, qint64 head)
-{
-    return std::all_of(clients.begin(), clients.end(), [&](const auto &c) {
-        return c->sync->pendingCount() == 0 && c->sync->upstreamHead() == head;
-    });
-}
-
-QString describe(const Clients &clients)
-{
-    QStringList out;
-    for (const auto &c : clients)
-        out.append(u"%1: head %2 pending %3 status %4 error '%5'"_s.arg(c->store.clientId())
-                           .arg(c->sync->upstreamHead())
-                           .arg(c->sync->pendingCount())
-                           .arg(int(c->sync->status()))
-                           .arg(c->sync->lastError()));
-    return out.join(u"; "_s);
-}
+using Client = SyncedClient;
+using Clients = SyncedClients;
 
 QUrl wsUrl(quint16 port)
 {
@@ -306,7 +252,7 @@ private Q_SLOTS:
 
         Clients clients;
         for (int i = 0; i < 4; ++i) {
-            clients.push_back(std::make_unique<Client>(u"client-%1%2"_s.arg(i < 2 ? u'A' : u'B').arg(i % 2),
+            clients.push_back(std::make_unique<Client>(StoreId, u"client-%1%2"_s.arg(i < 2 ? u'A' : u'B').arg(i % 2),
                                                        wsUrl(i < 2 ? a.port : b.port)));
             QVERIFY(clients.back()->ok);
             clients.back()->sync->start();
@@ -360,7 +306,7 @@ private Q_SLOTS:
         Clients clients;
         for (int i = 0; i < 4; ++i) {
             const bool onDying = !postgres || i < 2;
-            clients.push_back(std::make_unique<Client>(u"client-%1"_s.arg(i), wsUrl(onDying ? dying.port : steady.port)));
+            clients.push_back(std::make_unique<Client>(StoreId, u"client-%1"_s.arg(i), wsUrl(onDying ? dying.port : steady.port)));
             QVERIFY(clients.back()->ok);
             clients.back()->sync->start();
         }
@@ -392,7 +338,7 @@ private Q_SLOTS:
         } else {
             ServerProcess check; // the data directory is free again: count through a fresh server
             QVERIFY(check.start({u"--data"_s, dataDir.path()}));
-            Client late(u"late"_s, wsUrl(check.port));
+            Client late(StoreId, u"late"_s, wsUrl(check.port));
             late.sync->start();
             QVERIFY(late.sync->waitForSynced(Timeout));
             QCOMPARE(late.sync->upstreamHead(), committed);
@@ -414,7 +360,7 @@ private Q_SLOTS:
         QVERIFY2(b.start({u"--postgres"_s, url}), qPrintable(b.allStderr()));
         Clients clients;
         for (int i = 0; i < 4; ++i) {
-            clients.push_back(std::make_unique<Client>(u"client-%1"_s.arg(i), wsUrl(i < 2 ? a.port : b.port)));
+            clients.push_back(std::make_unique<Client>(StoreId, u"client-%1"_s.arg(i), wsUrl(i < 2 ? a.port : b.port)));
             clients.back()->sync->start();
         }
         int committed = commitConcurrently(clients, 5, u"before"_s);
