@@ -185,6 +185,9 @@ private Q_SLOTS:
     void ourClientThroughTheRealServer();
 
 private:
+    // Empty when the harness is installed (into *dir) and may be used; else why the test skips.
+    QString fullHarnessOrWhyNot(QString *dir);
+
     QString m_node;
     QString m_source;
 };
@@ -225,18 +228,26 @@ void tst_WireCheck::wireCheck()
     QCOMPARE(server.stop(), 0);
 }
 
-void tst_WireCheck::realLiveStoreClients()
+QString tst_WireCheck::fullHarnessOrWhyNot(QString *dir)
 {
     if (m_node.isEmpty())
-        QSKIP("node not found: cannot run LiveStore clients");
+        return u"node not found"_s;
     if (m_source.isEmpty())
-        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
-              "set LIVESTORE_PEER_SOURCE");
+        return u"the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
+                "set LIVESTORE_PEER_SOURCE"_s;
     if (qEnvironmentVariableIsSet("LIVESTORE_SKIP_REAL_CLIENTS"))
-        QSKIP("LIVESTORE_SKIP_REAL_CLIENTS is set");
-    const QString dir = harnessDir();
-    if (const QString why = ensureFullHarness(m_source, dir); !why.isEmpty())
-        QSKIP(qPrintable(u"cannot install the LiveStore clients: "_s + why));
+        return u"LIVESTORE_SKIP_REAL_CLIENTS is set"_s;
+    *dir = harnessDir();
+    if (const QString why = ensureFullHarness(m_source, *dir); !why.isEmpty())
+        return u"cannot install the harness (real LiveStore clients and sync-cf server): "_s + why;
+    return {};
+}
+
+void tst_WireCheck::realLiveStoreClients()
+{
+    QString dir;
+    if (const QString why = fullHarnessOrWhyNot(&dir); !why.isEmpty())
+        QSKIP(qPrintable(why));
 
     QTemporaryDir data;
     ServerProcess server;
@@ -282,16 +293,9 @@ void tst_WireCheck::realLiveStoreClients()
 
 void tst_WireCheck::ourClientThroughTheRealServer()
 {
-    if (m_node.isEmpty())
-        QSKIP("node not found: cannot run the real sync-cf server");
-    if (m_source.isEmpty())
-        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
-              "set LIVESTORE_PEER_SOURCE");
-    if (qEnvironmentVariableIsSet("LIVESTORE_SKIP_REAL_CLIENTS"))
-        QSKIP("LIVESTORE_SKIP_REAL_CLIENTS is set");
-    const QString dir = harnessDir();
-    if (const QString why = ensureFullHarness(m_source, dir); !why.isEmpty())
-        QSKIP(qPrintable(u"cannot install the real sync-cf server: "_s + why));
+    QString dir;
+    if (const QString why = fullHarnessOrWhyNot(&dir); !why.isEmpty())
+        QSKIP(qPrintable(why));
 
     QTemporaryDir data;
     RealServer server(dir);
