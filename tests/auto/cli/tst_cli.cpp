@@ -2,6 +2,8 @@
 // The livestore tool, run as users run it: the built binary through QProcess, checking stdout,
 // stderr, the exit code and what ends up in the store.
 
+#include "clirun.h"
+
 #include <schema.h>
 
 #include <QtCore/qdir.h>
@@ -61,13 +63,6 @@ constexpr auto WideSchemaJson = R"json({
   ]
 })json";
 
-struct Run
-{
-    int exitCode = -1; // -1: did not start, crashed or timed out
-    QString out;
-    QString err;
-};
-
 QStringList jsonLines(const QString &text)
 {
     return text.split(u'\n', Qt::SkipEmptyParts);
@@ -93,13 +88,6 @@ QStringList seqNums(const QString &eventsJson)
 
 } // namespace
 
-// Checks a run's exit code, printing its stderr when it is not the expected one.
-#define QCOMPARE_EXIT(result, code) \
-    do { \
-        const Run &checked_ = (result); \
-        QVERIFY2(checked_.exitCode == (code), \
-                 qPrintable(u"exit code %1, expected %2; stderr: %3"_s.arg(checked_.exitCode).arg(code).arg(checked_.err))); \
-    } while (false)
 
 class tst_Cli : public QObject
 {
@@ -112,29 +100,6 @@ private:
     QString m_fixture;  // a store with e1, e2, e3 and e3.1, only read by the tests
     QString m_clientId; // the fixture's client id
 
-    static Run run(const QStringList &args, const QByteArray &input = {})
-    {
-        QProcess process;
-        process.setProgram(QStringLiteral(LIVESTORE_CLI_PATH));
-        process.setArguments(args);
-        process.start();
-        Run result;
-        if (!process.waitForStarted())
-            return result;
-        if (!input.isEmpty())
-            process.write(input);
-        process.closeWriteChannel();
-        if (!process.waitForFinished(120000)) {
-            process.kill();
-            process.waitForFinished();
-            return result;
-        }
-        if (process.exitStatus() == QProcess::NormalExit)
-            result.exitCode = process.exitCode();
-        result.out = QString::fromUtf8(process.readAllStandardOutput());
-        result.err = QString::fromUtf8(process.readAllStandardError());
-        return result;
-    }
 
     QStringList on(const QString &store, const QStringList &args, const QString &schema = {}) const
     {
@@ -160,7 +125,7 @@ private:
             {u"uiStateSet"_s, uR"({"value":{"filter":"done"}})"_s},
         };
         for (const QStringList &c : commits) {
-            if (run(on(store, QStringList{u"commit"_s} + c)).exitCode != 0)
+            if (runCli(on(store, QStringList{u"commit"_s} + c)).exitCode != 0)
                 return false;
         }
         return true;
@@ -177,7 +142,7 @@ private Q_SLOTS:
         QVERIFY(writeFile(m_wideSchema, WideSchemaJson));
         m_fixture = m_tmp.filePath(u"fixture/todos"_s);
         QVERIFY(fill(m_fixture));
-        const Run events = run(on(m_fixture, {u"events"_s, u"--json"_s}));
+        const Run events = runCli(on(m_fixture, {u"events"_s, u"--json"_s}));
         QCOMPARE_EXIT(events, 0);
         m_clientId = parseObject(jsonLines(events.out).value(0)).value(u"clientId"_s).toString();
         QVERIFY(!m_clientId.isEmpty());
@@ -185,7 +150,7 @@ private Q_SLOTS:
 
     void help()
     {
-        const Run r = run({u"--help"_s});
+        const Run r = runCli({u"--help"_s});
         QCOMPARE_EXIT(r, 0);
         QVERIFY(r.err.isEmpty());
         QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"_s));
@@ -212,7 +177,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, command);
         // No --store needed for help.
-        const Run r = run({command, u"--help"_s});
+        const Run r = runCli({command, u"--help"_s});
         QCOMPARE_EXIT(r, 0);
         QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] "_s + command),
                  qPrintable(r.out));
@@ -220,7 +185,7 @@ private Q_SLOTS:
 
     void version()
     {
-        const Run r = run({u"--version"_s});
+        const Run r = runCli({u"--version"_s});
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"livestore "_s + QStringLiteral(LIVESTORE_VERSION) + u'\n');
     }
@@ -264,7 +229,7 @@ private Q_SLOTS:
         const QString store = newStore(dir);
         for (QString &a : args)
             a.replace(u"$STORE"_s, store).replace(u"$SCHEMA"_s, m_schema).replace(u"$TMP"_s, dir.path());
-        const Run r = run(args);
+        const Run r = runCli(args);
         QCOMPARE_EXIT(r, 2);
         QVERIFY2(r.err.startsWith(error), qPrintable(r.err));
         QVERIFY(r.out.isEmpty());
@@ -274,7 +239,7 @@ private Q_SLOTS:
 
     void optionsAfterCommand()
     {
-        const Run r = run({u"events"_s, u"--store"_s, m_fixture, u"--limit"_s, u"1"_s, u"--schema"_s, m_schema});
+        const Run r = runCli({u"events"_s, u"--store"_s, m_fixture, u"--limit"_s, u"1"_s, u"--schema"_s, m_schema});
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(jsonLines(r.out).size(), 1);
     }
@@ -283,18 +248,18 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString store = newStore(dir);
-        Run r = run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"Buy milk"})"_s}));
+        Run r = runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"Buy milk"})"_s}));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"committed e1\n"_s);
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err)); // a new store: nothing to rematerialize
-        r = run(on(store, {u"commit"_s, u"uiStateSet"_s, uR"({"value":{"filter":"done"}})"_s}));
+        r = runCli(on(store, {u"commit"_s, u"uiStateSet"_s, uR"({"value":{"filter":"done"}})"_s}));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"committed e1.1\n"_s); // client-only
-        r = run(on(store, {u"commit"_s, u"v1.TodoCompleted"_s, uR"({"id":"a"})"_s}));
+        r = runCli(on(store, {u"commit"_s, u"v1.TodoCompleted"_s, uR"({"id":"a"})"_s}));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"committed e2\n"_s);
 
-        const Run json = run(on(store, {u"events"_s, u"--json"_s}));
+        const Run json = runCli(on(store, {u"events"_s, u"--json"_s}));
         QCOMPARE_EXIT(json, 0);
         const QStringList lines = jsonLines(json.out);
         QCOMPARE(lines.size(), 3);
@@ -308,7 +273,7 @@ private Q_SLOTS:
         QCOMPARE(seqNums(json.out), (QStringList{u"e1"_s, u"e1.1"_s, u"e2"_s}));
 
         // Names are padded to the schema's longest (v1.TodoCompleted) so that lines align.
-        const Run text = run(on(store, {u"events"_s}));
+        const Run text = runCli(on(store, {u"events"_s}));
         QCOMPARE_EXIT(text, 0);
         QCOMPARE(text.out,
                  uR"(e1     v1.TodoCreated    {"id":"a","text":"Buy milk"}  client=)"_s + clientId + u'\n'
@@ -340,11 +305,11 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QStringList, expected);
-        const Run json = run(on(m_fixture, QStringList{u"events"_s, u"--json"_s} + args));
+        const Run json = runCli(on(m_fixture, QStringList{u"events"_s, u"--json"_s} + args));
         QCOMPARE_EXIT(json, 0);
         QCOMPARE(seqNums(json.out), expected);
         // The text form lists the same events.
-        const Run text = run(on(m_fixture, QStringList{u"events"_s} + args));
+        const Run text = runCli(on(m_fixture, QStringList{u"events"_s} + args));
         QCOMPARE_EXIT(text, 0);
         QStringList listed;
         for (const QString &line : jsonLines(text.out))
@@ -392,7 +357,7 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, expected);
-        const Run r = run(on(m_fixture, QStringList{u"query"_s} + args));
+        const Run r = runCli(on(m_fixture, QStringList{u"query"_s} + args));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, expected);
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
@@ -417,11 +382,11 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, error);
-        const Run r = run(on(m_fixture, QStringList{u"query"_s} + args));
+        const Run r = runCli(on(m_fixture, QStringList{u"query"_s} + args));
         QCOMPARE_EXIT(r, 1);
         QCOMPARE(r.err, error);
         QVERIFY(r.out.isEmpty());
-        const Run count = run(on(m_fixture, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s}));
+        const Run count = runCli(on(m_fixture, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s}));
         QCOMPARE(count.out, u"{\"n\":2}\n"_s);
     }
 
@@ -453,36 +418,36 @@ private Q_SLOTS:
         QFETCH(QString, error);
         QTemporaryDir dir;
         const QString store = newStore(dir);
-        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
-        const QString before = run(on(store, {u"export"_s})).out;
+        QCOMPARE_EXIT(runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const QString before = runCli(on(store, {u"export"_s})).out;
 
-        const Run r = run(on(store, {u"commit"_s, name, args}));
+        const Run r = runCli(on(store, {u"commit"_s, name, args}));
         QCOMPARE_EXIT(r, 1);
         QVERIFY2(r.err.startsWith(error), qPrintable(r.err));
         QVERIFY(r.out.isEmpty());
         // Nothing was written.
-        QCOMPARE(run(on(store, {u"export"_s})).out, before);
-        QCOMPARE(run(on(store, {u"query"_s, u"SELECT id, text FROM todos"_s, u"--json"_s})).out,
+        QCOMPARE(runCli(on(store, {u"export"_s})).out, before);
+        QCOMPARE(runCli(on(store, {u"query"_s, u"SELECT id, text FROM todos"_s, u"--json"_s})).out,
                  u"{\"id\":\"a\",\"text\":\"x\"}\n"_s);
 
         // Into a store that does not exist yet, a rejected commit leaves nothing behind either.
         if (qstrcmp(QTest::currentDataTag(), "materializer fails") != 0) {
             QTemporaryDir empty;
-            QCOMPARE_EXIT(run(on(newStore(empty), {u"commit"_s, name, args})), 1);
+            QCOMPARE_EXIT(runCli(on(newStore(empty), {u"commit"_s, name, args})), 1);
             QVERIFY(!QFileInfo::exists(newStore(empty)));
         }
     }
 
     void exportImportRoundTrip()
     {
-        const Run exported = run(on(m_fixture, {u"export"_s}));
+        const Run exported = runCli(on(m_fixture, {u"export"_s}));
         QCOMPARE_EXIT(exported, 0);
         QCOMPARE(jsonLines(exported.out).size(), 4);
         QVERIFY(exported.err.isEmpty());
 
         QTemporaryDir dir;
         const QString file = dir.filePath(u"events.jsonl"_s);
-        const Run toFile = run(on(m_fixture, {u"export"_s, file}));
+        const Run toFile = runCli(on(m_fixture, {u"export"_s, file}));
         QCOMPARE_EXIT(toFile, 0);
         QCOMPARE(toFile.out, u"exported 4 events to "_s + file + u'\n');
         QFile f(file);
@@ -491,10 +456,10 @@ private Q_SLOTS:
 
         // From a file and from stdin.
         const QString copies[] = {dir.filePath(u"a/todos"_s), dir.filePath(u"b/todos"_s)};
-        const Run fromFile = run(on(copies[0], {u"import"_s, file}));
+        const Run fromFile = runCli(on(copies[0], {u"import"_s, file}));
         QCOMPARE_EXIT(fromFile, 0);
         QCOMPARE(fromFile.out, u"imported 4 events, head e3.1\n"_s);
-        const Run fromStdin = run(on(copies[1], {u"import"_s, u"-"_s}), exported.out.toUtf8());
+        const Run fromStdin = runCli(on(copies[1], {u"import"_s, u"-"_s}), exported.out.toUtf8());
         QCOMPARE_EXIT(fromStdin, 0);
         QCOMPARE(fromStdin.out, u"imported 4 events, head e3.1\n"_s);
 
@@ -507,14 +472,14 @@ private Q_SLOTS:
         };
         for (const QString &copy : copies) {
             for (const QStringList &read : reads) {
-                const Run original = run(on(m_fixture, read));
-                const Run imported = run(on(copy, read));
+                const Run original = runCli(on(m_fixture, read));
+                const Run imported = runCli(on(copy, read));
                 QCOMPARE_EXIT(imported, 0);
                 QCOMPARE(imported.out, original.out);
             }
             // The events keep their client: these came from the fixture's.
-            QVERIFY(run(on(copy, {u"events"_s})).out.contains(u"client="_s + m_clientId));
-            const Run verify = run(on(copy, {u"verify"_s}));
+            QVERIFY(runCli(on(copy, {u"events"_s})).out.contains(u"client="_s + m_clientId));
+            const Run verify = runCli(on(copy, {u"verify"_s}));
             QCOMPARE_EXIT(verify, 0);
             QCOMPARE(verify.out, u"OK: state matches a replay of 4 events\n"_s);
         }
@@ -548,11 +513,11 @@ private Q_SLOTS:
         QVERIFY(writeFile(file, input));
         const QString store = newStore(dir);
 
-        const Run r = run(on(store, {u"import"_s, file}));
+        const Run r = runCli(on(store, {u"import"_s, file}));
         QCOMPARE_EXIT(r, 1);
         QVERIFY2(r.err.startsWith(QString(error).replace(u"$FILE"_s, file)), qPrintable(r.err));
         QVERIFY(r.out.isEmpty());
-        const Run fromStdin = run(on(store, {u"import"_s, u"-"_s}), input);
+        const Run fromStdin = runCli(on(store, {u"import"_s, u"-"_s}), input);
         QCOMPARE_EXIT(fromStdin, 1);
         QVERIFY2(fromStdin.err.startsWith(QString(error).replace(u"$FILE"_s, u"<stdin>"_s)), qPrintable(fromStdin.err));
 
@@ -560,7 +525,7 @@ private Q_SLOTS:
         // import rolls back.
         QCOMPARE(QFileInfo::exists(store), storeCreated);
         if (storeCreated) {
-            const Run events = run(on(store, {u"events"_s}));
+            const Run events = runCli(on(store, {u"events"_s}));
             QCOMPARE_EXIT(events, 0);
             QCOMPARE(events.out, QString());
         }
@@ -570,12 +535,12 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString store = newStore(dir);
-        const QByteArray exported = run(on(m_fixture, {u"export"_s})).out.toUtf8();
-        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"z","text":"mine"})"_s})), 0);
-        const Run r = run(on(store, {u"import"_s, u"-"_s}), exported);
+        const QByteArray exported = runCli(on(m_fixture, {u"export"_s})).out.toUtf8();
+        QCOMPARE_EXIT(runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"z","text":"mine"})"_s})), 0);
+        const Run r = runCli(on(store, {u"import"_s, u"-"_s}), exported);
         QCOMPARE_EXIT(r, 1);
         QCOMPARE(r.err, u"livestore: import: the store already holds 1 events; import only into a store without events\n"_s);
-        QCOMPARE(jsonLines(run(on(store, {u"export"_s})).out).size(), 1);
+        QCOMPARE(jsonLines(runCli(on(store, {u"export"_s})).out).size(), 1);
     }
 
     void readsNeedAStore_data()
@@ -592,7 +557,7 @@ private Q_SLOTS:
         QFETCH(QStringList, args);
         QTemporaryDir dir;
         const QString store = newStore(dir);
-        const Run r = run(on(store, args));
+        const Run r = runCli(on(store, args));
         QCOMPARE_EXIT(r, 1);
         QCOMPARE(r.err, u"livestore: there is no store in %1 (no store.db); commit or import events to create one\n"_s.arg(store));
         QVERIFY(!QFileInfo::exists(store));
@@ -603,7 +568,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString schema = dir.filePath(u"broken.json"_s);
         QVERIFY(writeFile(schema, R"({"version":1,"tables":[)"));
-        const Run r = run(on(newStore(dir), {u"commit"_s, u"v1.TodoCreated"_s, u"{}"_s}, schema));
+        const Run r = runCli(on(newStore(dir), {u"commit"_s, u"v1.TodoCreated"_s, u"{}"_s}, schema));
         QCOMPARE_EXIT(r, 1);
         QVERIFY2(r.err.startsWith(u"livestore: cannot load the schema "_s + schema + u": "_s), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(newStore(dir)));
@@ -614,7 +579,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString store = newStore(dir);
         QVERIFY(fill(store));
-        Run r = run(on(store, {u"verify"_s}));
+        Run r = runCli(on(store, {u"verify"_s}));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"OK: state matches a replay of 4 events\n"_s);
 
@@ -629,7 +594,7 @@ private Q_SLOTS:
         sqlite3_close(db);
         QVERIFY2(rc == SQLITE_OK, qPrintable(sqliteError));
 
-        r = run(on(store, {u"verify"_s}));
+        r = runCli(on(store, {u"verify"_s}));
         QCOMPARE_EXIT(r, 1);
         QVERIFY(r.out.isEmpty());
         QVERIFY2(r.err.startsWith(u"livestore: verify: the stored state differs from a replay of the eventlog: "
@@ -645,12 +610,12 @@ private Q_SLOTS:
         QVERIFY(fill(store));
         // A changed table rebuilds the state from the eventlog; stderr is not a terminal here, so
         // progress comes as whole lines, at most one per tenth.
-        Run r = run(on(store, {u"query"_s, u"SELECT id, priority FROM todos ORDER BY id"_s, u"--json"_s}, m_wideSchema));
+        Run r = runCli(on(store, {u"query"_s, u"SELECT id, priority FROM todos ORDER BY id"_s, u"--json"_s}, m_wideSchema));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.out, u"{\"id\":\"a\",\"priority\":0}\n{\"id\":\"b\",\"priority\":0}\n"_s);
         QCOMPARE(r.err, u"rematerializing 0/4 events\nrematerializing 4/4 events\n"_s);
         // Once rebuilt, opening is quiet.
-        r = run(on(store, {u"verify"_s}, m_wideSchema));
+        r = runCli(on(store, {u"verify"_s}, m_wideSchema));
         QCOMPARE_EXIT(r, 0);
         QCOMPARE(r.err, QString());
     }
@@ -668,29 +633,29 @@ private Q_SLOTS:
         }
         QTemporaryDir dir;
         const QString store = newStore(dir);
-        const Run imported = run(on(store, {u"import"_s, u"-"_s}), input);
+        const Run imported = runCli(on(store, {u"import"_s, u"-"_s}), input);
         QCOMPARE_EXIT(imported, 0);
         QCOMPARE(imported.out, u"imported 2500 events, head e2500\n"_s);
 
-        const Run all = run(on(store, {u"events"_s}));
+        const Run all = runCli(on(store, {u"events"_s}));
         QCOMPARE_EXIT(all, 0);
         const QStringList lines = jsonLines(all.out);
         QCOMPARE(lines.size(), Count);
         QVERIFY(lines.constLast().startsWith(u"e2500  v1.TodoCreated    {\"id\":\"t2500\""_s));
         // Across a page boundary.
-        const Run some = run(on(store, {u"events"_s, u"--json"_s, u"--after"_s, u"e900"_s, u"--limit"_s, u"1201"_s}));
+        const Run some = runCli(on(store, {u"events"_s, u"--json"_s, u"--after"_s, u"e900"_s, u"--limit"_s, u"1201"_s}));
         QCOMPARE_EXIT(some, 0);
         const QStringList numbers = seqNums(some.out);
         QCOMPARE(numbers.size(), 1201);
         QCOMPARE(numbers.constFirst(), u"e901"_s);
         QCOMPARE(numbers.constLast(), u"e2101"_s);
-        const Run exported = run(on(store, {u"export"_s}));
+        const Run exported = runCli(on(store, {u"export"_s}));
         QCOMPARE_EXIT(exported, 0);
         const QStringList exportedNumbers = seqNums(exported.out);
         QCOMPARE(exportedNumbers.size(), Count);
         QCOMPARE(exportedNumbers.constLast(), u"e2500"_s);
 
-        const Run rebuilt = run(on(store, {u"verify"_s}, m_wideSchema));
+        const Run rebuilt = runCli(on(store, {u"verify"_s}, m_wideSchema));
         QCOMPARE_EXIT(rebuilt, 0);
         const QStringList progress = rebuilt.err.split(u'\n', Qt::SkipEmptyParts);
         QVERIFY2(progress.size() >= 2 && progress.size() <= 11, qPrintable(rebuilt.err));
@@ -701,7 +666,7 @@ private Q_SLOTS:
 
     void info()
     {
-        const Run r = run(on(m_fixture, {u"info"_s}));
+        const Run r = runCli(on(m_fixture, {u"info"_s}));
         QCOMPARE_EXIT(r, 0);
         QString error;
         const auto schema = LiveStore::Schema::fromFile(m_schema, &error);
@@ -723,16 +688,16 @@ private Q_SLOTS:
         QTemporaryDir dir;
         // Derived from the directory's name, and checked against the store's on every open.
         const QString store = newStore(dir);
-        QCOMPARE_EXIT(run(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
-        const Run other = run(on(store, {u"--store-id"_s, u"other"_s, u"events"_s}));
+        QCOMPARE_EXIT(runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const Run other = runCli(on(store, {u"--store-id"_s, u"other"_s, u"events"_s}));
         QCOMPARE_EXIT(other, 1);
         QCOMPARE(other.err, u"livestore: cannot open the store in %1: the store directory %1 holds store \"todos\", not \"other\"\n"_s.arg(store));
 
         // A directory whose name is no id works with --store-id.
         const QString spaced = dir.filePath(u"my store"_s);
         const QStringList id = {u"--store-id"_s, u"mine"_s};
-        QCOMPARE_EXIT(run(on(spaced, id + QStringList{u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
-        const Run r = run(on(spaced, id + QStringList{u"info"_s}));
+        QCOMPARE_EXIT(runCli(on(spaced, id + QStringList{u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"a","text":"x"})"_s})), 0);
+        const Run r = runCli(on(spaced, id + QStringList{u"info"_s}));
         QCOMPARE_EXIT(r, 0);
         QVERIFY(r.out.startsWith(u"store id:    mine\n"_s));
     }

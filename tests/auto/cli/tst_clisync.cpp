@@ -2,6 +2,7 @@
 // The livestore tool's --sync-url and `sync` command against the built livestore-sync-server,
 // everything run as separate processes as users run them.
 
+#include "clirun.h"
 #include "serverprocess.h"
 
 #include <QtCore/qdir.h>
@@ -16,29 +17,6 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr auto SchemaJson = R"json({
-  "version": 1,
-  "tables": [
-    { "name": "todos", "columns": [
-      { "name": "id", "type": "text", "primaryKey": true },
-      { "name": "text", "type": "text", "default": "" },
-      { "name": "completed", "type": "boolean", "default": false } ] }
-  ],
-  "events": [
-    { "name": "v1.TodoCreated", "args": { "id": "string", "text": "string" },
-      "materializer": "INSERT INTO todos (id, text) VALUES ($id, $text)" },
-    { "name": "v1.TodoCompleted", "args": { "id": "string" },
-      "materializer": "UPDATE todos SET completed = 1 WHERE id = $id" }
-  ]
-})json";
-
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
 QJsonObject parseObject(const QString &line)
 {
     return QJsonDocument::fromJson(line.toUtf8()).object();
@@ -51,12 +29,6 @@ qint64 globalSeq(const QJsonObject &event)
 
 } // namespace
 
-#define QCOMPARE_EXIT(result, code) \
-    do { \
-        const Run &checked_ = (result); \
-        QVERIFY2(checked_.exitCode == (code), \
-                 qPrintable(u"exit code %1, expected %2; stderr: %3"_s.arg(checked_.exitCode).arg(code).arg(checked_.err))); \
-    } while (false)
 
 class tst_CliSync : public QObject
 {
@@ -84,41 +56,14 @@ private:
         return args;
     }
 
-    static QProcess *startTool(QProcess *process, const QStringList &args)
-    {
-        process->setProgram(QStringLiteral(LIVESTORE_CLI_PATH));
-        process->setArguments(args);
-        process->start();
-        return process;
-    }
 
-    static Run run(const QStringList &args)
-    {
-        QProcess process;
-        startTool(&process, args);
-        Run r;
-        if (!process.waitForStarted())
-            return r;
-        if (!process.waitForFinished(60000)) {
-            process.kill();
-            process.waitForFinished();
-        }
-        if (process.exitStatus() == QProcess::NormalExit)
-            r.exitCode = process.exitCode();
-        r.out = QString::fromUtf8(process.readAllStandardOutput());
-        r.err = QString::fromUtf8(process.readAllStandardError());
-        return r;
-    }
 
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
-        m_schema = m_tmp.filePath(u"schema.json"_s);
-        QFile f(m_schema);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(SchemaJson);
-        f.close();
+        // The schema of the LiveStore harness's clients (tests/shared/harness-todos.json).
+        m_schema = QStringLiteral(LIVESTORE_HARNESS_SCHEMA);
         QVERIFY2(m_server.start({u"--data"_s, m_tmp.filePath(u"server"_s)}), qPrintable(m_server.allStderr()));
     }
 
@@ -126,21 +71,21 @@ private Q_SLOTS:
 
     void commitIsPushedAndPulledByOthers()
     {
-        const Run commit = run(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"hëllo \\\"q\\\"\"}"));
+        const Run commit = runCli(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"hëllo \\\"q\\\"\"}"));
         QCOMPARE_EXIT(commit, 0);
         QCOMPARE(commit.out, u"committed e1\n"_s);
         // Quiet on success: the connection chatter is for `sync`.
         QCOMPARE(commit.err, QString());
 
         // Another store (it does not exist yet: syncing creates it) reads it from the server.
-        const Run query = run(at(u"b"_s) << u"query"_s << u"SELECT id, text FROM todos"_s << u"--json"_s);
+        const Run query = runCli(at(u"b"_s) << u"query"_s << u"SELECT id, text FROM todos"_s << u"--json"_s);
         QCOMPARE_EXIT(query, 0);
         QCOMPARE(query.out, QString::fromUtf8("{\"id\":\"1\",\"text\":\"hëllo \\\"q\\\"\"}") + u'\n');
-        const Run events = run(at(u"b"_s, false) << u"events"_s << u"--json"_s);
+        const Run events = runCli(at(u"b"_s, false) << u"events"_s << u"--json"_s);
         QCOMPARE_EXIT(events, 0);
         const QJsonObject e1 = parseObject(events.out.trimmed());
         QCOMPARE(globalSeq(e1), 1);
-        const Run infoA = run(at(u"a"_s, false) << u"info"_s);
+        const Run infoA = runCli(at(u"a"_s, false) << u"info"_s);
         QVERIFY2(infoA.out.contains(e1.value(u"clientId"_s).toString()), qPrintable(infoA.out));
     }
 
@@ -149,16 +94,16 @@ private Q_SLOTS:
     void offlineCommitsAreRebasedAndPushedLater()
     {
         for (const QString &id : {u"a1"_s, u"a2"_s})
-            QCOMPARE_EXIT(run(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << u"{\"id\":\"%1\",\"text\":\"A\"}"_s.arg(id)), 0);
+            QCOMPARE_EXIT(runCli(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << u"{\"id\":\"%1\",\"text\":\"A\"}"_s.arg(id)), 0);
         // B commits offline: its event is e1 locally, but the server already has e1 and e2.
-        const Run offline = run(at(u"b"_s, false) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"b1\",\"text\":\"B\"}"));
+        const Run offline = runCli(at(u"b"_s, false) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"b1\",\"text\":\"B\"}"));
         QCOMPARE_EXIT(offline, 0);
         QCOMPARE(offline.out, u"committed e1\n"_s);
 
-        const Run synced = run(at(u"b"_s) << u"query"_s << u"SELECT id FROM todos ORDER BY id"_s << u"--json"_s);
+        const Run synced = runCli(at(u"b"_s) << u"query"_s << u"SELECT id FROM todos ORDER BY id"_s << u"--json"_s);
         QCOMPARE_EXIT(synced, 0);
         QCOMPARE(synced.out, u"{\"id\":\"a1\"}\n{\"id\":\"a2\"}\n{\"id\":\"b1\"}\n"_s);
-        const Run events = run(at(u"b"_s, false) << u"events"_s);
+        const Run events = runCli(at(u"b"_s, false) << u"events"_s);
         QCOMPARE_EXIT(events, 0);
         const QStringList lines = events.out.split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 3);
@@ -167,34 +112,34 @@ private Q_SLOTS:
         QVERIFY2(lines.at(2).startsWith(u"e3r1 "_s) && lines.at(2).contains(u"b1"_s), qPrintable(events.out));
 
         // A sees B's event after its next sync; verify() holds on both.
-        const Run a = run(at(u"a"_s) << u"verify"_s);
+        const Run a = runCli(at(u"a"_s) << u"verify"_s);
         QCOMPARE_EXIT(a, 0);
         QCOMPARE(a.out, u"OK: state matches a replay of 3 events\n"_s);
-        QCOMPARE_EXIT(run(at(u"b"_s, false) << u"verify"_s), 0);
+        QCOMPARE_EXIT(runCli(at(u"b"_s, false) << u"verify"_s), 0);
     }
 
     void syncCommandPrintsCatchUpThenLiveEvents()
     {
-        QCOMPARE_EXIT(run(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"one\"}")), 0);
-        const Run once = run(at(u"b"_s) << u"sync"_s << u"--exit-when-synced"_s);
+        QCOMPARE_EXIT(runCli(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"one\"}")), 0);
+        const Run once = runCli(at(u"b"_s) << u"sync"_s << u"--exit-when-synced"_s);
         QCOMPARE_EXIT(once, 0);
         QStringList lines = once.out.split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 1);
         QCOMPARE(parseObject(lines.at(0)).value(u"args"_s).toObject().value(u"text"_s).toString(), u"one"_s);
         // Nothing new: nothing printed.
-        const Run again = run(at(u"b"_s) << u"sync"_s << u"--exit-when-synced"_s);
+        const Run again = runCli(at(u"b"_s) << u"sync"_s << u"--exit-when-synced"_s);
         QCOMPARE_EXIT(again, 0);
         QCOMPARE(again.out, QString());
 
         // Following: each event arrives as a line while the command runs.
         QProcess follower;
-        startTool(&follower, at(u"b"_s) << u"sync"_s);
+        startCli(&follower, at(u"b"_s) << u"sync"_s);
         QVERIFY(follower.waitForStarted());
         QByteArray followerErr;
         QTRY_VERIFY2_WITH_TIMEOUT((followerErr += follower.readAllStandardError(), followerErr.contains("connected to")),
                                   followerErr.constData(), 20000);
-        QCOMPARE_EXIT(run(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"2\",\"text\":\"two\"}")), 0);
-        QCOMPARE_EXIT(run(at(u"a"_s) << u"commit"_s << u"v1.TodoCompleted"_s << QString::fromUtf8("{\"id\":\"2\"}")), 0);
+        QCOMPARE_EXIT(runCli(at(u"a"_s) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"2\",\"text\":\"two\"}")), 0);
+        QCOMPARE_EXIT(runCli(at(u"a"_s) << u"commit"_s << u"v1.TodoCompleted"_s << QString::fromUtf8("{\"id\":\"2\"}")), 0);
         QString out;
         QTRY_VERIFY_WITH_TIMEOUT((out += QString::fromUtf8(follower.readAllStandardOutput()),
                                   out.count(u'\n') >= 2), 20000);
@@ -234,7 +179,7 @@ private Q_SLOTS:
         QFETCH(QStringList, args);
         QFETCH(int, exitCode);
         QFETCH(QString, message);
-        const Run r = run(at(u"a"_s, false) + args);
+        const Run r = runCli(at(u"a"_s, false) + args);
         QCOMPARE_EXIT(r, exitCode);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QCOMPARE(r.out, QString());
@@ -247,14 +192,14 @@ private Q_SLOTS:
         ServerProcess guarded;
         QVERIFY(guarded.start({u"--data"_s, m_tmp.filePath(u"guarded"_s), u"--token"_s, u"s3cret"_s}));
         const QString guardedUrl = u"ws://127.0.0.1:%1"_s.arg(guarded.port);
-        QCOMPARE_EXIT(run(at(u"a"_s, false) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"x\"}")), 0);
-        const Run refused = run(at(u"a"_s, false) << u"--sync-url"_s << guardedUrl << u"--sync-payload"_s
+        QCOMPARE_EXIT(runCli(at(u"a"_s, false) << u"commit"_s << u"v1.TodoCreated"_s << QString::fromUtf8("{\"id\":\"1\",\"text\":\"x\"}")), 0);
+        const Run refused = runCli(at(u"a"_s, false) << u"--sync-url"_s << guardedUrl << u"--sync-payload"_s
                                                   << QString::fromUtf8("{\"authToken\":\"wrong\"}") << u"--sync-timeout"_s << u"2"_s
                                                   << u"info"_s);
         QCOMPARE_EXIT(refused, 1);
         QVERIFY2(refused.err.contains(u"failed before the command"_s), qPrintable(refused.err));
         QVERIFY2(refused.err.contains(u"1 local event not pushed yet"_s), qPrintable(refused.err));
-        const Run accepted = run(at(u"a"_s, false) << u"--sync-url"_s << guardedUrl << u"--sync-payload"_s
+        const Run accepted = runCli(at(u"a"_s, false) << u"--sync-url"_s << guardedUrl << u"--sync-payload"_s
                                                    << QString::fromUtf8("{\"authToken\":\"s3cret\"}") << u"info"_s);
         QCOMPARE_EXIT(accepted, 0);
         QVERIFY2(accepted.out.contains(u"head:        e1"_s), qPrintable(accepted.out));

@@ -109,23 +109,6 @@ QString ensureFullHarness(const QString &source, const QString &dir)
     return {};
 }
 
-// The schema of the harness's schema.mjs, in our JSON format: the same events and table.
-constexpr auto HarnessSchemaJson = R"json({
-  "version": 1,
-  "tables": [
-    { "name": "todos", "columns": [
-      { "name": "id", "type": "text", "primaryKey": true },
-      { "name": "text", "type": "text", "default": "" },
-      { "name": "completed", "type": "boolean", "default": false } ] }
-  ],
-  "events": [
-    { "name": "v1.TodoCreated", "args": { "id": "string", "text": "string" },
-      "materializer": "INSERT INTO todos (id, text) VALUES ($id, $text)" },
-    { "name": "v1.TodoCompleted", "args": { "id": "string" },
-      "materializer": "UPDATE todos SET completed = 1 WHERE id = $id" }
-  ]
-})json";
-
 // The real sync-cf server under wrangler dev, started with the harness's bg-server.sh in its
 // own process group and state folder, and always stopped with stop-server.sh.
 class RealServer
@@ -301,12 +284,8 @@ void tst_WireCheck::ourClientThroughTheRealServer()
     RealServer server(dir);
     if (const QString why = server.start(data.path()); !why.isEmpty())
         QFAIL(qPrintable(u"the real sync-cf server did not start: "_s + why));
-    const QString schema = data.filePath(u"schema.json"_s);
-    {
-        QFile f(schema);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(HarnessSchemaJson);
-    }
+    // The harness's schema.mjs in our JSON format: the same events and table.
+    const QString schema = QStringLiteral(LIVESTORE_HARNESS_SCHEMA);
     const QString storeId = u"qt-and-node"_s;
     auto ours = [&](const QString &name, const QStringList &args, bool sync = true) {
         QStringList all{u"--store"_s, data.filePath(u"ours/"_s + name), u"--schema"_s, schema,
