@@ -23,6 +23,7 @@
 #include <QtCore/qversionnumber.h>
 #include <QtNetwork/qtcpserver.h>
 
+#include <csignal>
 #include <pwd.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -86,6 +87,19 @@ public:
     ~PgCluster()
     {
         stop();
+        // A start that timed out may still have brought a postmaster up, and a stop may fail:
+        // whatever runs on this data directory goes before the directory does.
+        if (m_dir && QFile::exists(dataDir() + QStringLiteral("/postmaster.pid"))) {
+            run(QStringLiteral("pg_ctl"), {QStringLiteral("-D"), dataDir(), QStringLiteral("-m"),
+                                           QStringLiteral("immediate"), QStringLiteral("-w"),
+                                           QStringLiteral("stop")});
+            QFile pidFile(dataDir() + QStringLiteral("/postmaster.pid"));
+            if (!m_lastOk && pidFile.open(QIODevice::ReadOnly)) {
+                const pid_t pid = pid_t(pidFile.readLine().trimmed().toLongLong());
+                if (pid > 1)
+                    ::kill(pid, SIGKILL);
+            }
+        }
         // The directory goes with m_dir.
     }
 
