@@ -5,8 +5,10 @@
 #include "todowindow.h"
 
 #include <store.h>
+#include <sync/syncclient.h>
 
 #include <QtCore/qcommandlineparser.h>
+#include <QtCore/qjsonobject.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtWidgets/qapplication.h>
 #include <QtWidgets/qmessagebox.h>
@@ -44,7 +46,9 @@ int main(int argc, char *argv[])
     // For the docs' picture: an in-memory store with sample todos, saved to <file>, then exit.
     QCommandLineOption screenshotOption(u"screenshot"_s, tr("Save a screenshot to <file>."), u"file"_s);
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({storeOption, memoryOption, screenshotOption});
+    const QCommandLineOption syncUrlOption(u"sync-url"_s, tr("Sync with the LiveStore sync server at <url> (ws:// or wss://)."), u"url"_s);
+    const QCommandLineOption syncTokenOption(u"sync-token"_s, tr("Send {\"authToken\": <token>} to the sync server."), u"token"_s);
+    parser.addOptions({storeOption, memoryOption, screenshotOption, syncUrlOption, syncTokenOption});
     parser.process(app);
 
     QString error;
@@ -63,11 +67,22 @@ int main(int argc, char *argv[])
                 : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/livestore/todomvc-widgets"_s;
     }
 
+    const bool syncing = parser.isSet(syncUrlOption) && !screenshot;
+    options.recordChangesets = syncing; // a synced store must be able to roll pending events back
+
     Store store; // declared before the window, so it outlives it
     if (!store.open(options))
         return fail(tr("Cannot open the store:\n%1").arg(store.errorString()));
 
     TodoWindow window(&store);
+    SyncClient sync(&store);
+    if (syncing) {
+        sync.setUrl(QUrl(parser.value(syncUrlOption)));
+        if (parser.isSet(syncTokenOption))
+            sync.setPayload(QJsonObject{{u"authToken"_s, parser.value(syncTokenOption)}});
+        window.showSyncStatus(&sync);
+        sync.start();
+    }
     if (screenshot)
         return saveScreenshot(&store, &window, parser.value(screenshotOption)) ? 0 : 1;
     window.show();

@@ -5,6 +5,7 @@
 
 #include <livequerymodel.h>
 #include <store.h>
+#include <sync/syncclient.h>
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/quuid.h>
@@ -214,4 +215,34 @@ int TodoWindow::selectedRow() const
 {
     const QModelIndexList selected = m_view->selectionModel()->selectedRows();
     return selected.isEmpty() ? -1 : selected.constFirst().row(); // SingleSelection: at most one
+}
+
+void TodoWindow::showSyncStatus(SyncClient *sync)
+{
+    if (!m_syncStatus) {
+        m_syncStatus = new QLabel;
+        m_syncStatus->setObjectName(u"syncStatus"_s);
+        statusBar()->addPermanentWidget(m_syncStatus);
+    }
+    auto update = [this, sync] {
+        QString text;
+        switch (sync->status()) {
+        case SyncClient::Connected:
+            text = sync->pendingCount() > 0 ? tr("syncing %1…").arg(sync->pendingCount()) : tr("synced");
+            break;
+        case SyncClient::Error:
+            text = tr("sync stopped: %1").arg(sync->lastError());
+            break;
+        case SyncClient::Connecting:
+        case SyncClient::Disconnected:
+            text = tr("offline: changes are kept and sync later");
+            break;
+        }
+        m_syncStatus->setText(text);
+        m_syncStatus->setToolTip(sync->lastError());
+    };
+    connect(sync, &SyncClient::statusChanged, m_syncStatus, update);
+    connect(sync, &SyncClient::pendingCountChanged, m_syncStatus, update);
+    connect(sync, &SyncClient::lastErrorChanged, m_syncStatus, update);
+    update();
 }

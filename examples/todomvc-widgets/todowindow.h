@@ -18,6 +18,7 @@ namespace LiveStore {
 class LiveQueryModel;
 class Query;
 class Store;
+class SyncClient;
 }
 
 // The TodoMVC window. It never edits the table or the labels itself: every user action commits an
@@ -35,6 +36,10 @@ public:
 
     // The query behind the table for a filter: the visible todos in creation order.
     static LiveStore::Query todosQuery(Filter filter);
+
+    // Shows the sync state in the status bar ("synced", "syncing 2…", "offline…"). Others'
+    // changes need nothing from the window: the table and the counts follow the store.
+    void showSyncStatus(LiveStore::SyncClient *sync);
 
 private:
     void addTodo();
@@ -58,6 +63,7 @@ private:
     QPushButton *m_clearCompleted;
     QComboBox *m_filter;
     QLabel *m_itemsLeft;
+    QLabel *m_syncStatus = nullptr;
     qint64 m_completedCount = 0;
     // Alive as long as the window: each unsubscribes when destroyed.
     LiveStore::Subscription m_itemsLeftSubscription;

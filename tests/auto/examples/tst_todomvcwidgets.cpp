@@ -3,9 +3,13 @@
 #include "todowindow.h"
 
 #include <livequerymodel.h>
+#include <sqlitesyncstorage.h>
 #include <store.h>
+#include <sync/syncclient.h>
+#include <syncserver.h>
 
 #include <QtCore/qdatetime.h>
+#include <QtCore/qtemporarydir.h>
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
@@ -110,6 +114,7 @@ private Q_SLOTS:
         options.storeId = u"todomvc-widgets"_s;
         options.schema = *schema;
         options.inMemory = true;
+        options.recordChangesets = true; // syncsWithAnotherWindow syncs it
         QVERIFY2(store->open(options), qPrintable(store->errorString()));
 
         window = std::make_unique<TodoWindow>(store.get());
@@ -306,6 +311,67 @@ private Q_SLOTS:
         QVERIFY2(message.contains(store->errorString()), qPrintable(message));
         QVERIFY(!store->errorString().isEmpty());
         QCOMPARE(newTodo->text(), u"Lost?"_s); // kept, to try again
+    }
+
+    // Two windows on two stores, synced through a server in-process, as two users with
+    // `todomvc-widgets --sync-url` would be: a todo typed in one shows up in the other's table,
+    // a toggle there counts here, and the status bar says where syncing stands.
+    void syncsWithAnotherWindow()
+    {
+        QTemporaryDir dir;
+        SqliteSyncStorage storage;
+        QVERIFY(storage.open(dir.path()));
+        SyncServer server(&storage);
+        SyncServerOptions serverOptions;
+        serverOptions.port = 0;
+        server.setOptions(serverOptions);
+        QVERIFY(server.listen());
+
+        SyncClient sync(store.get());
+        sync.setUrl(server.url());
+        window->showSyncStatus(&sync);
+        auto *status = child<QLabel>(u"syncStatus"_s);
+        QVERIFY(status);
+        sync.start();
+        QTRY_COMPARE(status->text(), u"synced"_s);
+
+        Store otherStore;
+        StoreOptions options;
+        options.storeId = u"todomvc-widgets"_s;
+        options.schema = store->schema();
+        options.inMemory = true;
+        options.recordChangesets = true;
+        QVERIFY(otherStore.open(options));
+        SyncClient otherSync(&otherStore);
+        otherSync.setUrl(server.url());
+        {
+            TodoWindow other(&otherStore);
+            other.showSyncStatus(&otherSync);
+            QAbstractItemModelTester tester(other.findChild<QTableView *>(u"todos"_s)->model(),
+                                            QAbstractItemModelTester::FailureReportingMode::QtTest);
+            otherSync.start();
+            auto *otherView = other.findChild<QTableView *>(u"todos"_s);
+            auto *otherLeft = other.findChild<QLabel *>(u"itemsLeft"_s);
+
+            typeTodo(u"Shared milk"_s);
+            QTRY_COMPARE(otherView->model()->rowCount(), 1);
+            QCOMPARE(otherLeft->text(), u"1 item left"_s);
+            QTRY_COMPARE(status->text(), u"synced"_s);
+
+            // Toggled over there, counted here.
+            QVERIFY(otherStore.commit(u"v1.TodoCompleted"_s, {{u"id"_s, value(0, u"id"_s)}}));
+            QTRY_COMPARE(itemsLeft->text(), u"0 items left"_s);
+            QCOMPARE(value(0, u"completed"_s), QVariant(true));
+            QTRY_COMPARE(other.findChild<QLabel *>(u"syncStatus"_s)->text(), u"synced"_s);
+
+            // The server goes: both keep working and say so.
+            server.close(1001);
+            QTRY_COMPARE(status->text(), u"offline: changes are kept and sync later"_s);
+            typeTodo(u"Offline bread"_s);
+            QCOMPARE(texts(), (QStringList{u"Shared milk"_s, u"Offline bread"_s}));
+            otherSync.stop();
+        }
+        sync.stop();
     }
 };
 
