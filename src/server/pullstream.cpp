@@ -129,6 +129,13 @@ void PullStream::fail(const QString &message)
             m_requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, message, {}})));
 }
 
+void PullStream::failWith(const Wire::SyncError &error)
+{
+    if (m_phase == Phase::Ended)
+        return;
+    end(Wire::encodeExitFailure(m_requestId, Wire::Cause::fail(error)));
+}
+
 void PullStream::end(const QByteArray &exitFrame)
 {
     m_phase = Phase::Ended;

@@ -50,6 +50,8 @@ public:
     void interrupt();
     // Ends the stream without a word to the client (its socket is gone).
     void cancel();
+    // Ends the stream with a typed error the client acts on (e.g. a backend id mismatch).
+    void failWith(const Wire::SyncError &error);
     // The store's head moved to `head`; `update` holds the pages of the batch that moved it, when
     // it was pushed through this server.
     void advance(qint64 head, const LiveUpdate *update);

@@ -139,6 +139,15 @@ void StoreHub::advancedElsewhere(qint64 head)
         publish(head, nullptr);
 }
 
+void StoreHub::backendReplaced(const QString &newBackendId)
+{
+    const QList<PullStream *> subscribers = m_subscribers;
+    for (PullStream *stream : subscribers) {
+        if (m_subscribers.contains(stream))
+            stream->failWith(Wire::BackendIdMismatchError{newBackendId, m_backendId});
+    }
+}
+
 void StoreHub::publish(qint64 head, const LiveUpdate *update)
 {
     m_head = qMax(m_head, head);

@@ -59,6 +59,11 @@ public:
     // Another process advanced the store (shared storage): live pulls fetch what they miss.
     void advancedElsewhere(qint64 head);
 
+    // The store's data was replaced under this hub (a wiped or restored database): every live
+    // pull ends with BackendIdMismatchError naming the new id, so that clients reset (or stop,
+    // as their policy says) and come back to a fresh hub. This hub must not be used again.
+    void backendReplaced(const QString &newBackendId);
+
 private:
     void publish(qint64 head, const LiveUpdate *update);
 

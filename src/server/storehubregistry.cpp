@@ -61,10 +61,13 @@ void StoreHubRegistry::onStoresMayHaveAdvanced()
         }
         if (info->backendId != hub->backendId()) {
             // The database was replaced under us: this hub's clients are on a backend that no
-            // longer exists. They learn it when they reconnect to a fresh hub.
+            // longer exists. Forget the hub (the next request makes a fresh one) and tell its
+            // live pulls, as sync-cf does for a reset backend.
             qCCritical(lcServer).noquote() << "store data replaced in the database:" << u"store="_s + it.key()
                                            << u"backendId="_s + info->backendId
                                            << u"was="_s + hub->backendId();
+            m_hubs.remove(it.key());
+            hub->backendReplaced(info->backendId);
             continue;
         }
         hub->advancedElsewhere(info->head);

@@ -382,6 +382,48 @@ private Q_SLOTS:
         QCOMPARE(b.stop(), 0);
     }
 
+    // The store's data is wiped from the database while a server serves it (a restored or
+    // replaced database): after the server's reconnect the store has a new backend id; the live
+    // pulls end with BackendIdMismatchError, the clients reset (their default policy) and sync on
+    // the new backend.
+    void databaseReplaced()
+    {
+        if (!needPostgres())
+            QSKIP(qPrintable(m_skip));
+        const QString url = freshDatabase();
+        QVERIFY(!url.isEmpty());
+        ServerProcess server;
+        QVERIFY2(server.start({u"--postgres"_s, url}), qPrintable(server.allStderr()));
+        Clients clients;
+        for (int i = 0; i < 2; ++i) {
+            clients.push_back(std::make_unique<Client>(StoreId, u"client-%1"_s.arg(i), wsUrl(server.port)));
+            clients.back()->sync->start();
+        }
+        const int before = commitConcurrently(clients, 4, u"old"_s);
+        QTRY_VERIFY2_WITH_TIMEOUT(converged(clients, before), qPrintable(describe(clients)), Timeout);
+
+        bool ok = false;
+        m_cluster->psql(u"DELETE FROM events; DELETE FROM stores;"_s, url.section(u'/', -1), &ok);
+        QVERIFY(ok);
+        QVERIFY(m_cluster->stop());
+        QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+
+        // The clients learn it from their pulls, forget the old backend's data, and start over.
+        QTRY_VERIFY2_WITH_TIMEOUT(std::all_of(clients.begin(), clients.end(), [](const auto &c) {
+                                      return c->sync->lastError().contains(u"backend id mismatch"_s)
+                                              || c->store.eventCount() == 0;
+                                  }),
+                                  qPrintable(describe(clients)), Timeout);
+        QTRY_VERIFY2_WITH_TIMEOUT(server.allStderr().contains(u"store data replaced in the database"_s),
+                                  qPrintable(server.allStderr()), Timeout);
+        const int after = commitConcurrently(clients, 3, u"new"_s);
+        QTRY_VERIFY2_WITH_TIMEOUT(converged(clients, after), qPrintable(describe(clients)), Timeout);
+        checkIdentical(clients);
+        QCOMPARE(storedEvents(url), after);
+        QCOMPARE(clients.front()->store.query(u"SELECT count(*) FROM todos WHERE id LIKE 'old%'"_s).scalar().toInt(), 0);
+        QCOMPARE(server.stop(), 0);
+    }
+
     void fanOutExactlyOnce()
     {
         // In-process: pushes through node B race three live pulls on node A (one from scratch
