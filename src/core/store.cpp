@@ -8,6 +8,7 @@
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qcryptographichash.h>
+#include <QtCore/qdatetime.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfileinfo.h>
 #include <QtCore/qjsonarray.h>
@@ -15,6 +16,7 @@
 #include <QtCore/qmutex.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qregularexpression.h>
+#include <QtCore/qthread.h>
 
 #include <sqlite3.h>
 
@@ -168,9 +170,29 @@ bool StorePrivate::open(const StoreOptions &opts)
         if (!QDir().mkpath(opts.directory))
             return fail(u"cannot create the store directory %1"_s.arg(opts.directory));
         // One process at a time: two writers would each number events on their own.
-        lock = std::make_unique<QLockFile>(QDir(opts.directory).filePath(u"store.lock"_s));
-        lock->setStaleLockTime(0);
-        if (!lock->tryLock(0)) {
+        const QString lockPath = QDir(opts.directory).filePath(u"store.lock"_s);
+        lock = std::make_unique<QLockFile>(lockPath);
+        lock->setStaleLockTime(0); // stale means: its process is gone, however recent
+        bool locked = lock->tryLock(0);
+        // A lock file that names no owner: its process was killed between creating and filling
+        // it (QLockFile cannot tell whether such an owner lives), or is filling it right now.
+        // Once it is a second old it is the former: remove it.
+        for (int attempt = 0; !locked && attempt < 30; ++attempt) {
+            qint64 ownerPid = 0;
+            QString ownerHost, ownerApp;
+            if (lock->getLockInfo(&ownerPid, &ownerHost, &ownerApp))
+                break; // a real owner: refused below
+            const QDateTime modified = QFileInfo(lockPath).lastModified();
+            if (!modified.isValid() || modified.msecsTo(QDateTime::currentDateTime()) > 1000) {
+                qCInfo(lcStore, "removing a lock file without owner in %s (a process killed while "
+                                "taking it)", qUtf8Printable(opts.directory));
+                lock->removeStaleLockFile();
+            } else {
+                QThread::msleep(100);
+            }
+            locked = lock->tryLock(0);
+        }
+        if (!locked) {
             qint64 pid = 0;
             QString host, app;
             lock->getLockInfo(&pid, &host, &app);

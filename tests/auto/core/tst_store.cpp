@@ -5,6 +5,7 @@
 
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qdatetime.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
@@ -256,6 +257,34 @@ private Q_SLOTS:
         QVERIFY(!second.open(options(dir.path())));
         QVERIFY2(second.errorString().contains(u"is already open in this process"_s), qPrintable(second.errorString()));
         QVERIFY(first.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+    }
+
+    // A process killed between creating its lock file and writing its pid into it leaves an
+    // empty lock: the next open removes it once it is old enough to belong to no live opener.
+    void emptyLockFileOfAKilledProcess()
+    {
+        QTemporaryDir dir;
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path())));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        }
+        for (const bool old : {true, false}) {
+            QFile lockFile(dir.filePath(u"store.lock"_s));
+            QVERIFY(lockFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            if (old)
+                QVERIFY(lockFile.setFileTime(QDateTime::currentDateTime().addSecs(-60),
+                                             QFileDevice::FileModificationTime));
+            lockFile.close();
+            Store store;
+            QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+            QCOMPARE(store.eventCount(), 1);
+        }
+        // A lock that names a live owner still refuses.
+        Store first;
+        QVERIFY(first.open(options(dir.path())));
+        Store second;
+        QVERIFY(!second.open(options(dir.path())));
     }
 
     void queriesOnlyRead()

@@ -44,8 +44,11 @@ private Q_SLOTS:
             ::kill(pid_t(child.processId()), SIGKILL);
             QVERIFY(child.waitForFinished(10'000));
             QCOMPARE(child.exitStatus(), QProcess::CrashExit);
-            const QString err = QString::fromUtf8(child.readAllStandardError());
-            QVERIFY2(err.isEmpty(), qPrintable(err));
+            // The child reports failures on stderr; the one note it may log is that it cleared the
+            // empty lock file a child killed while taking the lock left behind.
+            QStringList errors = QString::fromUtf8(child.readAllStandardError()).split(u'\n', Qt::SkipEmptyParts);
+            errors.removeIf([](const QString &line) { return line.contains(u"removing a lock file without owner"_s); });
+            QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
 
             SequenceNumber lastReturned;
             bool opened = false;
