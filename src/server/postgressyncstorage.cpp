@@ -213,6 +213,23 @@ struct PostgresSyncStorage::Private
     void onNotification(const QString &name, QSqlDriver::NotificationSource source,
                         const QVariant &payload);
 
+    // Runs a read-only step (`once(error)`, an optional) and, when it found the connection gone
+    // (dropped while idle, by a database restart), once more on a fresh connection.
+    template<typename Once>
+    auto retryingOnce(Once once, QString *error) -> decltype(once(error))
+    {
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            lostInCall = false;
+            if (!ensureConnected(error))
+                break;
+            if (auto result = once(error))
+                return result;
+            if (!lostInCall)
+                break;
+        }
+        return std::nullopt;
+    }
+
     std::optional<StoreInfo> selectOnce(const QString &storeId, bool *found, QString *error);
     std::optional<StoreInfo> storeOnce(const QString &storeId, QString *error);
     enum class AppendStep { BeforeCommit, Commit };
@@ -660,19 +677,10 @@ QString PostgresSyncStorage::description() const
 std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::store(const QString &storeId)
 {
     QString error;
-    // A second try when the first found the connection gone: it had been dropped while idle
-    // (a database restart), and a fresh one may well work.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        d->lostInCall = false;
-        if (!d->ensureConnected(&error))
-            break;
-        if (const auto info = d->storeOnce(storeId, &error))
-            return info;
-        if (!d->lostInCall)
-            break;
-    }
-    setErrorString(error);
-    return std::nullopt;
+    const auto info = d->retryingOnce([&](QString *e) { return d->storeOnce(storeId, e); }, &error);
+    if (!info)
+        setErrorString(error);
+    return info;
 }
 
 SyncStorage::AppendResult PostgresSyncStorage::append(const QString &storeId,
@@ -719,50 +727,46 @@ std::optional<QList<SyncStorage::StoredEvent>>
 PostgresSyncStorage::read(const QString &storeId, qint64 after, qint64 upTo, int limit)
 {
     QString error;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        d->lostInCall = false;
-        if (!d->ensureConnected(&error))
-            break;
-        QSqlQuery &q = *d->readEvents;
-        q.bindValue(0, storeId);
-        q.bindValue(1, after);
-        q.bindValue(2, upTo);
-        q.bindValue(3, limit);
-        if (!q.exec()) {
-            error = d->failure(q.lastError());
-            if (!d->lostInCall)
-                break;
-            continue;
-        }
-        return takeStoredEvents(q, limit);
-    }
-    setErrorString(error);
-    return std::nullopt;
+    const auto events = d->retryingOnce(
+            [&](QString *e) -> std::optional<QList<StoredEvent>> {
+                QSqlQuery &q = *d->readEvents;
+                q.bindValue(0, storeId);
+                q.bindValue(1, after);
+                q.bindValue(2, upTo);
+                q.bindValue(3, limit);
+                if (!q.exec()) {
+                    *e = d->failure(q.lastError());
+                    return std::nullopt;
+                }
+                return takeStoredEvents(q, limit);
+            },
+            &error);
+    if (!events)
+        setErrorString(error);
+    return events;
 }
 
 std::optional<qint64> PostgresSyncStorage::count(const QString &storeId, qint64 after, qint64 upTo)
 {
     QString error;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        d->lostInCall = false;
-        if (!d->ensureConnected(&error))
-            break;
-        QSqlQuery &q = *d->countEvents;
-        q.bindValue(0, storeId);
-        q.bindValue(1, after);
-        q.bindValue(2, upTo);
-        if (!q.exec() || !q.next()) {
-            error = d->failure(q.lastError());
-            if (!d->lostInCall)
-                break;
-            continue;
-        }
-        const qint64 n = q.value(0).toLongLong();
-        q.finish();
-        return n;
-    }
-    setErrorString(error);
-    return std::nullopt;
+    const auto n = d->retryingOnce(
+            [&](QString *e) -> std::optional<qint64> {
+                QSqlQuery &q = *d->countEvents;
+                q.bindValue(0, storeId);
+                q.bindValue(1, after);
+                q.bindValue(2, upTo);
+                if (!q.exec() || !q.next()) {
+                    *e = d->failure(q.lastError());
+                    return std::nullopt;
+                }
+                const qint64 count = q.value(0).toLongLong();
+                q.finish();
+                return count;
+            },
+            &error);
+    if (!n)
+        setErrorString(error);
+    return n;
 }
 
 } // namespace LiveStore
