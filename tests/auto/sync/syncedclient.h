@@ -11,6 +11,7 @@
 
 #include <QtCore/qstringlist.h>
 #include <QtCore/qurl.h>
+#include <QtTest/qtest.h>
 
 #include <algorithm>
 #include <memory>
@@ -63,6 +64,17 @@ struct SyncedClient
     bool ok = false;
 };
 
+// `count` v1.TodoCreated events ("bulk-0", "bulk-1", …), to commit as one backlog.
+inline QList<Event> bulkTodos(int count)
+{
+    using namespace Qt::StringLiterals;
+    QList<Event> events;
+    events.reserve(count);
+    for (int i = 0; i < count; ++i)
+        events.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"bulk-%1"_s.arg(i)}, {u"text"_s, u"t"_s}}});
+    return events;
+}
+
 using SyncedClients = std::vector<std::unique_ptr<SyncedClient>>;
 
 // Everyone confirmed everything and sits on the same head. (Any container of pointers to
@@ -73,6 +85,20 @@ bool converged(const Clients &clients, qint64 head)
     return std::all_of(clients.begin(), clients.end(), [&](const auto &c) {
         return c->sync->pendingCount() == 0 && c->sync->upstreamHead() == head;
     });
+}
+
+// Every client has the same global history and the same state, and each state is a replay of
+// its eventlog. A QtTest check: the caller stops when QTest::currentTestFailed().
+template<typename Clients>
+void checkIdentical(Clients &clients)
+{
+    const QStringList history = clients.front()->history();
+    const QByteArray digest = clients.front()->store.stateDigest();
+    for (auto &c : clients) {
+        QCOMPARE(c->history(), history);
+        QCOMPARE(c->store.stateDigest(), digest);
+        QVERIFY2(c->store.verify(), qPrintable(c->store.errorString()));
+    }
 }
 
 // Each client's sync state on one line, for failure messages.

@@ -100,24 +100,11 @@ Clients makeClients(int n, const QUrl &url)
     return out;
 }
 
-
 } // namespace
 
 class tst_SyncClient : public QObject
 {
     Q_OBJECT
-
-private:
-    void checkIdentical(Clients &clients)
-    {
-        const QStringList history = clients.front()->history();
-        const QByteArray digest = clients.front()->store.stateDigest();
-        for (auto &c : clients) {
-            QCOMPARE(c->history(), history);
-            QCOMPARE(c->store.stateDigest(), digest);
-            QVERIFY2(c->store.verify(), qPrintable(c->store.errorString()));
-        }
-    }
 
 private Q_SLOTS:
     void converges_data()
@@ -242,10 +229,7 @@ private Q_SLOTS:
         QVERIFY(server.start());
         Clients clients = makeClients(2, server.url());
         // More than one push (≤100 events each) and more than one pull page.
-        QList<Event> backlog;
-        for (int i = 0; i < 250; ++i)
-            backlog.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"bulk-%1"_s.arg(i)}, {u"text"_s, u"t"_s}}});
-        QVERIFY(clients[0]->store.commit(backlog));
+        QVERIFY(clients[0]->store.commit(bulkTodos(250)));
         QVERIFY(clients[1]->create(u"other"_s, u"from B"_s));
         for (auto &c : clients)
             c->sync->start();
@@ -350,10 +334,7 @@ private Q_SLOTS:
         ServerFixture server;
         QVERIFY(server.start());
         Clients clients = makeClients(2, server.url());
-        QList<Event> backlog;
-        for (int i = 0; i < 250; ++i)
-            backlog.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"bulk-%1"_s.arg(i)}, {u"text"_s, u"t"_s}}});
-        QVERIFY(clients[0]->store.commit(backlog));
+        QVERIFY(clients[0]->store.commit(bulkTodos(250)));
         clients[0]->sync->start();
         QVERIFY(clients[0]->sync->waitForSynced(Timeout));
         QCOMPARE(clients[0]->sync->pendingCount(), 0);

@@ -135,17 +135,6 @@ class tst_SyncNodes : public QObject
     Q_OBJECT
 
 private:
-    void checkIdentical(Clients &clients)
-    {
-        const QStringList history = clients.front()->history();
-        const QByteArray digest = clients.front()->store.stateDigest();
-        for (auto &c : clients) {
-            QCOMPARE(c->history(), history);
-            QCOMPARE(c->store.stateDigest(), digest);
-            QVERIFY2(c->store.verify(), qPrintable(c->store.errorString()));
-        }
-    }
-
     bool needPostgres()
     {
         if (!m_cluster->available()) {
