@@ -19,6 +19,16 @@
 
 namespace LiveStoreTest {
 
+// A store's global events in order, one line each: what every client must agree on.
+inline QStringList globalHistory(const Store &store)
+{
+    using namespace Qt::StringLiterals;
+    QStringList out;
+    for (const EventRecord &e : store.events({.includeClientOnly = false}))
+        out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global).arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
+    return out;
+}
+
 struct SyncedClient
 {
     SyncedClient(const QString &storeId, const QString &clientId, const QUrl &url = {})
@@ -49,15 +59,7 @@ struct SyncedClient
         using namespace Qt::StringLiterals;
         return store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, id}});
     }
-    // The global events in order: what every client must agree on.
-    QStringList history()
-    {
-        using namespace Qt::StringLiterals;
-        QStringList out;
-        for (const EventRecord &e : store.events({.includeClientOnly = false}))
-            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global).arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
-        return out;
-    }
+    QStringList history() const { return globalHistory(store); }
 
     Store store;
     std::unique_ptr<SyncClient> sync;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The client side of sync without a network: stores pushing to and pulling from an in-memory
 // total order that behaves like a sync server (a push must extend its head).
+#include "syncedclient.h"
 #include "todoschema.h"
 
 #include <store.h>
@@ -89,14 +90,7 @@ struct Client
             out.append(row.at(0).toString());
         return out;
     }
-    // The global events in order: what every client must agree on.
-    QStringList history()
-    {
-        QStringList out;
-        for (const EventRecord &e : store.events({.includeClientOnly = false}))
-            out.append(u"%1 %2 %3 %4"_s.arg(e.seqNum.global).arg(e.name, e.clientId, QString::fromUtf8(e.argsJson)));
-        return out;
-    }
+    QStringList history() const { return globalHistory(store); }
     Store store;
     std::unique_ptr<SyncEngine> engine;
     bool ok = false;
