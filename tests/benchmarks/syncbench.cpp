@@ -16,6 +16,8 @@
 // Every scenario uses a store id of its own, so runs do not see each other's events.
 
 #include "benchutil.h"
+#include "realsyncserver.h"
+#include "serverprocess.h"
 #include "todoschema.h"
 
 #include <livequerymodel.h>
@@ -31,10 +33,8 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qprocess.h>
-#include <QtCore/qregularexpression.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtCore/qtimer.h>
-#include <QtNetwork/qtcpserver.h>
 
 #include <cstdio>
 #include <functional>
@@ -88,97 +88,46 @@ public:
     // Empty on success, else why not.
     virtual QString start(const QString &workDir) = 0;
     virtual void stop() = 0;
-    QUrl url() const { return QUrl(u"ws://127.0.0.1:%1"_s.arg(m_port)); }
-
-protected:
-    quint16 m_port = 0;
+    virtual QUrl url() const = 0;
 };
 
+// The built livestore-sync-server, SQLite storage, logging only warnings.
 class OurServer : public Server
 {
 public:
     QString name() const override { return u"ours"_s; }
     QString start(const QString &workDir) override
     {
-        const QString program = QCoreApplication::applicationDirPath() + u"/../../src/server/livestore-sync-server"_s;
-        m_process.setProgram(QFile::exists(program) ? program : QStringLiteral(LIVESTORE_SYNC_SERVER_PATH));
-        m_process.setArguments({u"--port"_s, u"0"_s, u"--data"_s, workDir + u"/ours"_s,
-                                u"--log-level"_s, u"warning"_s});
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start();
-        if (!m_process.waitForStarted())
-            return u"cannot start livestore-sync-server: "_s + m_process.errorString();
-        static const QRegularExpression listening(u"listening on wss?://[^:]+:(\\d+)"_s);
-        QString out;
-        for (int i = 0; i < 150 && m_process.state() == QProcess::Running; ++i) {
-            m_process.waitForReadyRead(100);
-            out += QString::fromUtf8(m_process.readAllStandardOutput());
-            if (const auto m = listening.match(out); m.hasMatch()) {
-                m_port = m.captured(1).toUShort();
-                return {};
-            }
-        }
-        return u"livestore-sync-server did not report its port: "_s + out;
+        if (!m_process.start({u"--data"_s, workDir + u"/ours"_s, u"--log-level"_s, u"warning"_s}))
+            return u"livestore-sync-server did not start: "_s + m_process.allStderr();
+        return {};
     }
-    void stop() override
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(10000))
-            m_process.kill();
-    }
-    ~OurServer() override { stop(); }
+    void stop() override { m_process.stop(); }
+    QUrl url() const override { return QUrl(u"ws://127.0.0.1:%1"_s.arg(m_process.port)); }
 
 private:
-    QProcess m_process;
+    ServerProcess m_process;
 };
 
 class RealServer : public Server
 {
 public:
-    explicit RealServer(const QString &harness) : m_harness(harness) { }
+    explicit RealServer(const QString &harness) : m_harness(harness), m_server(harness) { }
     QString name() const override { return u"sync-cf"_s; }
     QString start(const QString &workDir) override
     {
         if (m_harness.isEmpty() || !QFile::exists(m_harness + u"/node_modules/.bin/wrangler"_s))
             return u"no installed livestore-node harness (pass --harness DIR; tst_wirecheck installs one into "
                     "the build's livestore-peer/)"_s;
-        QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost, 0))
-            return u"no free port"_s;
-        m_port = probe.serverPort();
-        probe.close();
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(u"PORT"_s, QString::number(m_port));
-        env.insert(u"STATE_DIR"_s, workDir + u"/sync-cf-state"_s);
-        env.insert(u"SERVER_LOG"_s, workDir + u"/sync-cf.log"_s);
-        // The server's console.log per push would cost it time we would measure.
-        env.insert(u"LOG_LEVEL"_s, u"warn"_s);
-        p.setProcessEnvironment(env);
-        p.setWorkingDirectory(m_harness);
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(u"bash"_s, {m_harness + u"/bg-server.sh"_s});
-        m_started = true;
-        if (!p.waitForFinished(90000) || p.exitCode() != 0)
-            return u"bg-server.sh failed: "_s + QString::fromUtf8(p.readAll());
-        return {};
+        // Its log line per push would cost it time we would measure.
+        return m_server.start(workDir, u"warn"_s);
     }
-    void stop() override
-    {
-        if (!std::exchange(m_started, false))
-            return;
-        QProcess p;
-        p.setWorkingDirectory(m_harness);
-        p.start(u"bash"_s, {m_harness + u"/stop-server.sh"_s});
-        p.waitForFinished(20000);
-    }
-    ~RealServer() override { stop(); }
+    void stop() override { m_server.stop(); }
+    QUrl url() const override { return QUrl(m_server.url()); }
 
 private:
     QString m_harness;
-    bool m_started = false;
+    RealSyncServer m_server;
 };
 
 // ---------------------------------------------------------------------------------------------

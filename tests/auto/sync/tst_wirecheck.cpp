@@ -9,6 +9,7 @@
 // The harness is installed into a cache folder of the build (reused between runs). Without node
 // and npm, the harness, or the npm registry, the tests skip; they never fail for that.
 
+#include "realsyncserver.h"
 #include "serverprocess.h"
 
 #include <QtCore/qdir.h>
@@ -16,7 +17,6 @@
 #include <QtCore/qprocess.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
-#include <QtNetwork/qtcpserver.h>
 #include <QtTest/qtest.h>
 
 using namespace Qt::StringLiterals;
@@ -108,52 +108,6 @@ QString ensureFullHarness(const QString &source, const QString &dir)
         return u"setup.sh failed: "_s + setup.output.right(500);
     return {};
 }
-
-// The real sync-cf server under wrangler dev, started with the harness's bg-server.sh in its
-// own process group and state folder, and always stopped with stop-server.sh.
-class RealServer
-{
-public:
-    explicit RealServer(const QString &harness) : m_harness(harness) { }
-    ~RealServer() { stop(); }
-
-    QString start(const QString &stateDir)
-    {
-        QTcpServer probe; // a free port, released again for wrangler
-        if (!probe.listen(QHostAddress::LocalHost, 0))
-            return u"no free port"_s;
-        port = probe.serverPort();
-        probe.close();
-        m_log = stateDir + u"/server.log"_s;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(u"PORT"_s, QString::number(port));
-        env.insert(u"STATE_DIR"_s, stateDir + u"/state"_s);
-        env.insert(u"SERVER_LOG"_s, m_log);
-        const Tool started = runTool(u"bash"_s, {m_harness + u"/bg-server.sh"_s}, m_harness, 60000, env);
-        m_started = true;
-        if (started.exitCode != 0)
-            return u"bg-server.sh: "_s + started.output + u"\n"_s + log().right(2000);
-        return {};
-    }
-    void stop()
-    {
-        if (std::exchange(m_started, false))
-            runTool(u"bash"_s, {m_harness + u"/stop-server.sh"_s}, m_harness, 20000);
-    }
-    QString log() const
-    {
-        QFile f(m_log);
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
-    QString url() const { return u"ws://127.0.0.1:%1"_s.arg(port); }
-
-    quint16 port = 0;
-
-private:
-    QString m_harness;
-    QString m_log;
-    bool m_started = false;
-};
 
 } // namespace
 
@@ -281,7 +235,7 @@ void tst_WireCheck::ourClientThroughTheRealServer()
         QSKIP(qPrintable(why));
 
     QTemporaryDir data;
-    RealServer server(dir);
+    RealSyncServer server(dir);
     if (const QString why = server.start(data.path()); !why.isEmpty())
         QFAIL(qPrintable(u"the real sync-cf server did not start: "_s + why));
     // The harness's schema.mjs in our JSON format: the same events and table.
