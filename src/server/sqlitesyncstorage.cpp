@@ -47,7 +47,10 @@ const QString SchemaSql[] = {
 
 QString sqlError(const QSqlError &e)
 {
-    return e.text().trimmed();
+    // SQLite's own words ("database or disk is full"), without the driver's generic suffix
+    // ("Unable to fetch row") when there are any.
+    const QString database = e.databaseText().trimmed();
+    return database.isEmpty() ? e.text().trimmed() : database;
 }
 
 } // namespace
@@ -292,7 +295,11 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
     AppendResult result;
     QString error;
     auto failed = [&](const QString &message) {
-        d->exec(u"ROLLBACK"_s, &error);
+        // The ROLLBACK's own error goes elsewhere: after SQLITE_FULL or an I/O error SQLite has
+        // usually rolled the transaction back already, and its "cannot rollback - no transaction
+        // is active" must not replace the cause (`message` may be `error` itself).
+        QString rollbackError;
+        d->exec(u"ROLLBACK"_s, &rollbackError);
         result.status = AppendResult::Status::Failed;
         result.error = message;
         setErrorString(message);
@@ -306,8 +313,8 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
         return result;
     }
     if (!d->exec(u"BEGIN IMMEDIATE"_s, &error)) {
-        result.error = error;
-        setErrorString(error);
+        result.error = u"cannot begin a transaction: "_s + error;
+        setErrorString(result.error);
         return result;
     }
     QSqlQuery &update = *d->updateHead;
@@ -317,7 +324,8 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
     if (!update.exec())
         return failed(sqlError(update.lastError()));
     if (update.numRowsAffected() != 1) {
-        d->exec(u"ROLLBACK"_s, &error);
+        QString rollbackError;
+        d->exec(u"ROLLBACK"_s, &rollbackError);
         const auto info = store(storeId);
         if (!info) {
             result.error = errorString();
@@ -343,7 +351,7 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
                                                             sqlError(insert.lastError())));
     }
     if (!d->exec(u"COMMIT"_s, &error))
-        return failed(error);
+        return failed(u"cannot commit: "_s + error);
     result.status = AppendResult::Status::Appended;
     result.head = batch.constLast().seqNum;
     return result;
