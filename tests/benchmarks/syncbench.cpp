@@ -6,9 +6,9 @@
 //                          [--harness DIR]
 //
 // Both servers run as child processes on 127.0.0.1: ours is the built livestore-sync-server
-// with its default SQLite storage; the real one is wrangler dev from an installed
-// shared/peers/livestore-node harness (--harness, or the copy tst_wirecheck installs into the
-// build). One JSON line per scenario and server:
+// with its default SQLite storage; the real one is wrangler dev from an installed copy of our
+// interop harness, tests/interop (--harness, or the one tst_wirecheck installs into the build's
+// interop/ folder). One JSON line per scenario and server:
 //   latency     commit on client A to the rowsInserted of a LiveQueryModel on client B
 //   throughput  10 clients, each committing its next event once the last is confirmed, into one
 //               store: events/s until every client has every event
@@ -117,8 +117,9 @@ public:
     QString start(const QString &workDir) override
     {
         if (m_harness.isEmpty() || !QFile::exists(m_harness + u"/node_modules/.bin/wrangler"_s))
-            return u"no installed livestore-node harness (pass --harness DIR; tst_wirecheck installs one into "
-                    "the build's livestore-peer/)"_s;
+            return u"no installed interop harness in '%1' (run tst_wirecheck once, which installs tests/interop "
+                    "into the build's interop/ folder, or pass --harness DIR: a copy of tests/interop after npm ci)"_s
+                    .arg(m_harness);
         // Its log line per push would cost it time we would measure.
         return m_server.start(workDir, u"warn"_s);
     }
@@ -340,8 +341,8 @@ int main(int argc, char *argv[])
                                             u"NAME"_s);
     const QCommandLineOption quickOption(u"quick"_s, u"Small sizes: a smoke run of a few seconds."_s);
     const QCommandLineOption harnessOption(
-            u"harness"_s, u"An installed shared/peers/livestore-node harness (setup.sh DIR), for the real server."_s,
-            u"DIR"_s, QStringLiteral(LIVESTORE_PEER_CACHE_DIR));
+            u"harness"_s, u"An installed interop harness (a copy of tests/interop after npm ci), for the real server."_s,
+            u"DIR"_s, QStringLiteral(LIVESTORE_INTEROP_DIR));
     parser.addOptions({serverOption, scenarioOption, quickOption, harnessOption});
     parser.process(app);
 

@@ -1,157 +1,45 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Our server against outside judges, both run with Node beside the repository
-// (shared/peers/livestore-node):
+// Our server against outside judges, run with Node from our interop harness (tests/interop,
+// installed with npm ci into the build at test time; interopharness.h):
 //  - wire-check.mjs, the black-box protocol checker that passes against the real sync-cf server;
 //  - real LiveStore 0.4.0 clients (adapter-node with makeWsSync from @livestore/sync-cf), two of
 //    them syncing concurrently through our server, then one reconnecting from its own data;
 //  - our client (the livestore tool, which syncs through LiveStore::SyncClient) and a real
 //    LiveStore client through the real sync-cf server, run by wrangler dev on 127.0.0.1.
-// The harness is installed into a cache folder of the build (reused between runs). Without node
-// and npm, the harness, or the npm registry, the tests skip; they never fail for that.
+// Without node or npm the tests skip, loudly. With them, a harness that cannot be installed or
+// run fails the tests in CI (CI=true) and skips them, loudly, elsewhere.
 
-#include "realsyncserver.h"
+#include "interopharness.h"
 #include "serverprocess.h"
 
-#include <QtCore/qdir.h>
-#include <QtCore/qfile.h>
 #include <QtCore/qprocess.h>
-#include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qtest.h>
 
 using namespace Qt::StringLiterals;
-
-namespace {
-
-// Where the harness's sources are: $LIVESTORE_PEER_SOURCE, or shared/ next to the repository.
-QString harnessSource()
-{
-    const QString env = qEnvironmentVariable("LIVESTORE_PEER_SOURCE");
-    const QString dir = env.isEmpty() ? QStringLiteral(LIVESTORE_PEER_SOURCE_DIR) : env;
-    return QFile::exists(dir + u"/wire-check.mjs"_s) ? QDir(dir).absolutePath() : QString();
-}
-
-// Where it is installed: $LIVESTORE_PEER_DIR (an existing install), or a cache in the build.
-QString harnessDir()
-{
-    const QString env = qEnvironmentVariable("LIVESTORE_PEER_DIR");
-    return env.isEmpty() ? QStringLiteral(LIVESTORE_PEER_CACHE_DIR) : env;
-}
-
-struct Tool
-{
-    int exitCode = -1; // -1: did not start or timed out
-    QString output;    // stdout and stderr, merged
-};
-
-Tool runTool(const QString &program, const QStringList &args, const QString &workDir,
-             int timeoutMs, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.setWorkingDirectory(workDir);
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Tool t;
-    if (!p.waitForStarted(10000))
-        return t;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(5000);
-        t.output = QString::fromUtf8(p.readAll());
-        return t;
-    }
-    t.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    t.output = QString::fromUtf8(p.readAll());
-    return t;
-}
-
-// Makes sure `dir` has wire-check.mjs and the `ws` package, the only thing the checker imports.
-// Returns an empty string, or why it could not.
-QString ensureWireCheck(const QString &source, const QString &dir)
-{
-    QDir().mkpath(dir);
-    // Always take the current checker from the source.
-    QFile::remove(dir + u"/wire-check.mjs"_s);
-    if (!QFile::copy(source + u"/wire-check.mjs"_s, dir + u"/wire-check.mjs"_s))
-        return u"cannot copy wire-check.mjs to "_s + dir;
-    QFile::setPermissions(dir + u"/wire-check.mjs"_s, QFile::ReadOwner | QFile::WriteOwner);
-    if (QFile::exists(dir + u"/node_modules/ws/package.json"_s))
-        return {};
-    const QString npm = QStandardPaths::findExecutable(u"npm"_s);
-    if (npm.isEmpty())
-        return u"npm not found"_s;
-    if (!QFile::exists(dir + u"/package.json"_s)) {
-        QFile pkg(dir + u"/package.json"_s);
-        if (!pkg.open(QIODevice::WriteOnly))
-            return u"cannot write "_s + pkg.fileName();
-        pkg.write(R"({"private":true,"dependencies":{"ws":"8.23.0"}})" "\n");
-    }
-    const Tool install = runTool(npm, {u"install"_s, u"--no-audit"_s, u"--no-fund"_s}, dir, 180000);
-    if (install.exitCode != 0 || !QFile::exists(dir + u"/node_modules/ws/package.json"_s))
-        return u"npm install ws failed: "_s + install.output.right(500);
-    return {};
-}
-
-// The whole harness (LiveStore clients), through its own setup.sh (npm ci, ~25 s, ~370 MB).
-QString ensureFullHarness(const QString &source, const QString &dir)
-{
-    if (QFile::exists(dir + u"/node_modules/@livestore/adapter-node/package.json"_s)
-        && QFile::exists(dir + u"/client.mjs"_s))
-        return {};
-    if (QStandardPaths::findExecutable(u"npm"_s).isEmpty())
-        return u"npm not found"_s;
-    // setup.sh is a bash script (set -o pipefail): /bin/sh (dash) refuses it.
-    const Tool setup = runTool(u"bash"_s, {source + u"/setup.sh"_s, dir}, source, 240000);
-    if (setup.exitCode != 0
-        || !QFile::exists(dir + u"/node_modules/@livestore/adapter-node/package.json"_s))
-        return u"setup.sh failed: "_s + setup.output.right(500);
-    return {};
-}
-
-} // namespace
 
 class tst_WireCheck : public QObject
 {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
     void wireCheck();
     void realLiveStoreClients();
     void ourClientThroughTheRealServer();
 
 private:
-    // Empty when the harness is installed (into *dir) and may be used; else why the test skips.
-    QString fullHarnessOrWhyNot(QString *dir);
-
-    QString m_node;
-    QString m_source;
+    Interop::Harness m_harness; // installed by the first test that runs
 };
-
-void tst_WireCheck::initTestCase()
-{
-    m_node = QStandardPaths::findExecutable(u"node"_s);
-    m_source = harnessSource();
-}
 
 void tst_WireCheck::wireCheck()
 {
-    if (m_node.isEmpty())
-        QSKIP("node not found: cannot run wire-check.mjs");
-    if (m_source.isEmpty())
-        QSKIP("the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
-              "set LIVESTORE_PEER_SOURCE");
-    const QString dir = harnessDir();
-    if (const QString why = ensureWireCheck(m_source, dir); !why.isEmpty())
-        QSKIP(qPrintable(u"cannot install the wire checker: "_s + why));
+    LIVESTORE_REQUIRE_INTEROP(m_harness);
 
     QTemporaryDir data;
     ServerProcess server;
     QVERIFY2(server.start({u"--data"_s, data.path()}), qPrintable(server.allStderr()));
-    const Tool check = runTool(m_node, {dir + u"/wire-check.mjs"_s,
-                                        u"http://127.0.0.1:%1"_s.arg(server.port)},
-                               dir, 120000);
+    const Interop::Run check = m_harness.runScript(u"wire-check.mjs"_s,
+                                                   {u"http://127.0.0.1:%1"_s.arg(server.port)}, 120000);
     const QStringList lines = check.output.split(u'\n', Qt::SkipEmptyParts);
     const qsizetype passes = std::count_if(lines.cbegin(), lines.cend(),
                                            [](const QString &l) { return l.startsWith(u"PASS "_s); });
@@ -165,26 +53,9 @@ void tst_WireCheck::wireCheck()
     QCOMPARE(server.stop(), 0);
 }
 
-QString tst_WireCheck::fullHarnessOrWhyNot(QString *dir)
-{
-    if (m_node.isEmpty())
-        return u"node not found"_s;
-    if (m_source.isEmpty())
-        return u"the livestore-node harness (shared/peers/livestore-node) is not beside the repository; "
-                "set LIVESTORE_PEER_SOURCE"_s;
-    if (qEnvironmentVariableIsSet("LIVESTORE_SKIP_REAL_CLIENTS"))
-        return u"LIVESTORE_SKIP_REAL_CLIENTS is set"_s;
-    *dir = harnessDir();
-    if (const QString why = ensureFullHarness(m_source, *dir); !why.isEmpty())
-        return u"cannot install the harness (real LiveStore clients and sync-cf server): "_s + why;
-    return {};
-}
-
 void tst_WireCheck::realLiveStoreClients()
 {
-    QString dir;
-    if (const QString why = fullHarnessOrWhyNot(&dir); !why.isEmpty())
-        QSKIP(qPrintable(why));
+    LIVESTORE_REQUIRE_INTEROP(m_harness);
 
     QTemporaryDir data;
     ServerProcess server;
@@ -199,12 +70,7 @@ void tst_WireCheck::realLiveStoreClients()
     env.insert(u"SYNC_PAYLOAD"_s, uR"({"authToken":"tok en&/é"})"_s);
 
     // Two clients commit concurrently: one of them meets ServerAheadError, rebases, pushes again.
-    auto start = [&](QProcess &p, const QStringList &args) {
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.setWorkingDirectory(dir);
-        p.setProcessEnvironment(env);
-        p.start(m_node, QStringList{dir + u"/client.mjs"_s} + args);
-    };
+    auto start = [&](QProcess &p, const QStringList &args) { m_harness.start(p, u"client.mjs"_s, args, env); };
     QProcess a, b;
     start(a, {u"A"_s, u"25"_s, u"50"_s});
     start(b, {u"B"_s, u"25"_s, u"50"_s});
@@ -212,9 +78,9 @@ void tst_WireCheck::realLiveStoreClients()
     QVERIFY(b.waitForFinished(120000));
     const QString outA = QString::fromUtf8(a.readAll());
     const QString outB = QString::fromUtf8(b.readAll());
-    QVERIFY2(a.exitCode() == 0 && outA.contains(u"[A] sees 50 todo(s)"_s),
+    QVERIFY2(a.exitCode() == 0 && outA.contains(u"[A] sees 50 row(s)"_s),
              qPrintable(outA.right(2000) + u"\n--- server:\n"_s + server.allStderr().right(3000)));
-    QVERIFY2(b.exitCode() == 0 && outB.contains(u"[B] sees 50 todo(s)"_s),
+    QVERIFY2(b.exitCode() == 0 && outB.contains(u"[B] sees 50 row(s)"_s),
              qPrintable(outB.right(2000) + u"\n--- server:\n"_s + server.allStderr().right(3000)));
 
     // A comes back with its local data: it resumes from its cursor and adds one more.
@@ -222,7 +88,7 @@ void tst_WireCheck::realLiveStoreClients()
     start(again, {u"A"_s, u"1"_s, u"51"_s});
     QVERIFY(again.waitForFinished(120000));
     const QString outAgain = QString::fromUtf8(again.readAll());
-    QVERIFY2(again.exitCode() == 0 && outAgain.contains(u"[A] sees 51 todo(s)"_s),
+    QVERIFY2(again.exitCode() == 0 && outAgain.contains(u"[A] sees 51 row(s)"_s),
              qPrintable(outAgain.right(2000)));
     qInfo() << "real LiveStore 0.4.0 clients: A and B converged on 50 todos, A resumed to 51";
     QCOMPARE(server.stop(), 0);
@@ -230,15 +96,13 @@ void tst_WireCheck::realLiveStoreClients()
 
 void tst_WireCheck::ourClientThroughTheRealServer()
 {
-    QString dir;
-    if (const QString why = fullHarnessOrWhyNot(&dir); !why.isEmpty())
-        QSKIP(qPrintable(why));
+    LIVESTORE_REQUIRE_INTEROP(m_harness);
 
     QTemporaryDir data;
-    RealSyncServer server(dir);
+    RealSyncServer server(m_harness.dir());
     if (const QString why = server.start(data.path()); !why.isEmpty())
-        QFAIL(qPrintable(u"the real sync-cf server did not start: "_s + why));
-    // The harness's schema.mjs in our JSON format: the same events and table.
+        LIVESTORE_INTEROP_UNUSABLE(u"the real sync-cf server did not start: "_s + why);
+    // The harness's schemas/todos.mjs in our JSON format: the same events and table.
     const QString schema = QStringLiteral(LIVESTORE_HARNESS_SCHEMA);
     const QString storeId = u"qt-and-node"_s;
     auto ours = [&](const QString &name, const QStringList &args, bool sync = true) {
@@ -246,19 +110,14 @@ void tst_WireCheck::ourClientThroughTheRealServer()
                         u"--store-id"_s, storeId};
         if (sync)
             all << u"--sync-url"_s << server.url();
-        return runTool(QStringLiteral(LIVESTORE_CLI_PATH), all + args, data.path(), 60000);
+        return Interop::run(QStringLiteral(LIVESTORE_CLI_PATH), all + args, data.path(), 60000);
     };
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(u"SYNC_URL"_s, server.url());
     env.insert(u"STORE_ID"_s, storeId);
     env.insert(u"DATA_DIR"_s, data.path() + u"/node"_s);
     env.insert(u"TIMEOUT_MS"_s, u"60000"_s);
-    auto startNode = [&](QProcess &p, const QStringList &args) {
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.setWorkingDirectory(dir);
-        p.setProcessEnvironment(env);
-        p.start(m_node, QStringList{dir + u"/client.mjs"_s} + args);
-    };
+    auto startNode = [&](QProcess &p, const QStringList &args) { m_harness.start(p, u"client.mjs"_s, args, env); };
 
     // A follower of ours prints what the server delivers, live, from the start.
     QProcess follower;
@@ -271,33 +130,34 @@ void tst_WireCheck::ourClientThroughTheRealServer()
     // Our store commits three todos offline; the Node client pushes its three first, so ours are
     // rebased on top of them when we sync.
     for (int i = 1; i <= 3; ++i) {
-        const Tool commit = ours(u"q"_s, {u"commit"_s, u"v1.TodoCreated"_s,
-                                          u"{\"id\":\"qt-%1\",\"text\":\"todo %1 from Qt é\\\"\"}"_s.arg(i)},
-                                 false);
+        const Interop::Run commit = ours(u"q"_s, {u"commit"_s, u"v1.TodoCreated"_s,
+                                                  u"{\"id\":\"qt-%1\",\"text\":\"todo %1 from Qt é\\\"\"}"_s.arg(i)},
+                                         false);
         QVERIFY2(commit.exitCode == 0, qPrintable(commit.output));
     }
     QProcess node;
     startNode(node, {u"N"_s, u"3"_s, u"6"_s});
     QString nodeOut;
-    QTRY_VERIFY2_WITH_TIMEOUT((nodeOut += QString::fromUtf8(node.readAll()), nodeOut.contains(u"committed 3"_s)),
-                              qPrintable(nodeOut), 60000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+            (nodeOut += QString::fromUtf8(node.readAll()), nodeOut.contains(u"[N] committed 3 event(s)"_s)),
+            qPrintable(nodeOut), 60000);
     // Wait until its push has landed: a store of ours with nothing to push reads the server.
     QTRY_VERIFY_WITH_TIMEOUT(ours(u"probe"_s, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s})
                                      .output.trimmed().endsWith(u"{\"n\":3}"_s),
                              60000);
 
-    const Tool synced = ours(u"q"_s, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s});
+    const Interop::Run synced = ours(u"q"_s, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s});
     QVERIFY2(synced.exitCode == 0, qPrintable(synced.output + u"\n--- server:\n"_s + server.log().right(3000)));
     // (stdout and stderr merged: the rebase logs that it replayed our offline commits)
     QVERIFY2(synced.output.trimmed().endsWith(u"\n{\"n\":6}"_s), qPrintable(synced.output));
     QVERIFY(node.waitForFinished(90000));
     nodeOut += QString::fromUtf8(node.readAll());
-    QVERIFY2(node.exitCode() == 0 && nodeOut.contains(u"[N] sees 6 todo(s)"_s),
+    QVERIFY2(node.exitCode() == 0 && nodeOut.contains(u"[N] sees 6 row(s)"_s),
              qPrintable(nodeOut.right(2000) + u"\n--- server:\n"_s + server.log().right(3000)));
     QVERIFY2(nodeOut.contains(u"todo 3 from Qt é\""_s), qPrintable(nodeOut.right(2000)));
 
     // Ours ended in the server's order: Node's e1..e3, then ours rebased to e4..e6.
-    const Tool events = ours(u"q"_s, {u"events"_s}, false);
+    const Interop::Run events = ours(u"q"_s, {u"events"_s}, false);
     QVERIFY2(events.exitCode == 0, qPrintable(events.output));
     const QStringList lines = events.output.split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 6);
@@ -305,7 +165,7 @@ void tst_WireCheck::ourClientThroughTheRealServer()
         QVERIFY2(lines.at(i).contains(u"client=client-N"_s), qPrintable(events.output));
         QVERIFY2(lines.at(i + 3).contains(u"qt-%1"_s.arg(i + 1)), qPrintable(events.output));
     }
-    const Tool verify = ours(u"q"_s, {u"verify"_s}, false);
+    const Interop::Run verify = ours(u"q"_s, {u"verify"_s}, false);
     QVERIFY2(verify.exitCode == 0, qPrintable(verify.output));
 
     // The follower saw all six, in order, once each.
@@ -325,7 +185,7 @@ void tst_WireCheck::ourClientThroughTheRealServer()
     startNode(fresh, {u"C"_s, u"0"_s, u"6"_s});
     QVERIFY(fresh.waitForFinished(90000));
     const QString freshOut = QString::fromUtf8(fresh.readAll());
-    QVERIFY2(fresh.exitCode() == 0 && freshOut.contains(u"[C] sees 6 todo(s)"_s), qPrintable(freshOut.right(2000)));
+    QVERIFY2(fresh.exitCode() == 0 && freshOut.contains(u"[C] sees 6 row(s)"_s), qPrintable(freshOut.right(2000)));
     qInfo() << "our client and a real LiveStore 0.4.0 client converged through the real sync-cf server";
 }
 
