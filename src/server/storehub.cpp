@@ -8,6 +8,39 @@ using namespace Qt::StringLiterals;
 
 namespace LiveStore {
 
+int jsonNestingDepth(QByteArrayView json)
+{
+    int depth = 0;
+    int deepest = 0;
+    bool inString = false;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json.at(i);
+        if (inString) {
+            if (c == '\\')
+                ++i; // the escaped character (of \uXXXX only the 'u' matters)
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
+            inString = true;
+            break;
+        case '{':
+        case '[':
+            deepest = qMax(deepest, ++depth);
+            break;
+        case '}':
+        case ']':
+            --depth;
+            break;
+        default:
+            break;
+        }
+    }
+    return deepest;
+}
+
 StoreHub::StoreHub(SyncStorage *storage, const SyncHooks *hooks, const QString &storeId,
                    const SyncStorage::StoreInfo &info)
     : m_storage(storage),
@@ -59,6 +92,20 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
                             QString::number(i), QString::number(e.seqNum),
                             QString::number(e.parentSeqNum), QString::number(expectedParent + 1),
                             QString::number(expectedParent)),
+                    {}};
+        }
+    }
+
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const Wire::Event &e = batch.at(i);
+        const int depth = jsonNestingDepth(e.argsJson);
+        if (depth > MaxArgsDepth) {
+            return Wire::UnknownError{
+                    u"InvalidPushError"_s,
+                    u"event %1 (seqNum %2, %3): its args nest %4 levels deep, more than the %5 "
+                    u"levels a sync server accepts"_s.arg(
+                            QString::number(i), QString::number(e.seqNum), e.name.left(100),
+                            QString::number(depth), QString::number(MaxArgsDepth)),
                     {}};
         }
     }

@@ -14,6 +14,17 @@ namespace LiveStore {
 
 class PullStream;
 
+// How deeply an event's `args` may nest arrays and objects (`{"a":[1]}` is 2 levels). Every pull
+// frame wraps args two levels deeper than the push that brought them (Chunk, values, PullResponse,
+// batch, item, eventEncoded: six containers against the push's four), so args that pass Qt's
+// 1,024-level JSON limit in a push can still make the pull frame unreadable for every Qt client
+// of the store, for good. Real documents nest a handful of levels; 64 leaves room for any of them.
+inline constexpr int MaxArgsDepth = 64;
+
+// The deepest nesting of arrays and objects in a JSON text (0 for a scalar). The text must be
+// valid JSON; strings are skipped, escapes included.
+int jsonNestingDepth(QByteArrayView json);
+
 // An accepted batch as live pulls receive it: NoMore pages, encoded once for all of them.
 struct LiveUpdate
 {

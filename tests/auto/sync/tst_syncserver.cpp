@@ -194,6 +194,7 @@ private Q_SLOTS:
     void catchUpRacingPushes();
     void malformedFrames();
     void invalidPushes();
+    void argsNestingLimit();
     void storeIdMismatchInRequest();
     void duplicatePullId();
     void oversizedFrameCloses1009();
@@ -557,6 +558,52 @@ void tst_SyncServer::invalidPushes()
     QCOMPARE(exitTag(*c.exitOf(u"6"_s)), u"Success"_s);
     c.request(u"7"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"inv"_s, false));
     QCOMPARE(seqNumsOf(*c.chunkOf(u"7"_s)), (QList<qint64>{1, 2, 3, 4}));
+}
+
+void tst_SyncServer::argsNestingLimit()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    WsTestClient c;
+    QVERIFY(c.open(f.url(u"deep"_s)));
+    auto nested = [](int levels) -> QByteArray {
+        return QByteArray(levels, '[') + "1" + QByteArray(levels, ']');
+    };
+    auto deepEvent = [](qint64 seq, const QByteArray &args) -> QByteArray {
+        return R"({"name":"v1.Deep","args":)" + args + R"(,"seqNum":)" + QByteArray::number(seq)
+                + R"(,"parentSeqNum":)" + QByteArray::number(seq - 1)
+                + R"(,"clientId":"c","sessionId":"s"})";
+    };
+    // At the limit: stored, and the pull frame carrying it back is readable.
+    c.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"deep"_s, '[' + deepEvent(1, nested(64)) + ']'));
+    QCOMPARE(exitTag(*c.exitOf(u"1"_s)), u"Success"_s);
+
+    // One level more, and the depth that passed before but broke every Qt client's pulls (the
+    // push frame is within Qt's 1,024 levels, the pull frame two beyond): refused whole, with the
+    // event and the limit named.
+    for (const int levels : {65, 1019}) {
+        const QString id = QString::number(levels);
+        c.request(id, u"SyncWsRpc.Push"_s,
+                  pushPayload(u"deep"_s, '[' + eventJson(2) + ',' + deepEvent(3, nested(levels)) + ']'));
+        const auto exit = c.exitOf(id);
+        QVERIFY2(exit, qPrintable(id));
+        const QJsonObject error = failureError(*exit);
+        QCOMPARE(error.value(u"_tag").toString(), u"UnknownError"_s);
+        QCOMPARE(error.value(u"cause").toObject().value(u"name").toString(), u"InvalidPushError"_s);
+        const QString message = error.value(u"cause").toObject().value(u"message").toString();
+        QVERIFY2(message.contains(u"event 1 (seqNum 3, v1.Deep)"_s), qPrintable(message));
+        QVERIFY2(message.contains(u"nest %1 levels"_s.arg(levels)), qPrintable(message));
+        QVERIFY2(message.contains(u"64"_s), qPrintable(message));
+    }
+    // Nesting inside strings does not count.
+    const QByteArray bracketsInText = '"' + QByteArray(500, '[') + R"(\"{{)" + '"';
+    c.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(u"deep"_s, '[' + deepEvent(2, '{' + QByteArray(R"("t":)") + bracketsInText + '}') + ']'));
+    QCOMPARE(exitTag(*c.exitOf(u"3"_s)), u"Success"_s);
+
+    c.request(u"4"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"deep"_s, false));
+    const auto chunk = c.chunkOf(u"4"_s);
+    QVERIFY(chunk);
+    QCOMPARE(seqNumsOf(*chunk), (QList<qint64>{1, 2}));
 }
 
 void tst_SyncServer::storeIdMismatchInRequest()
