@@ -122,8 +122,8 @@ HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
         QString error;
         const auto frame = Wire::parseClientFrame(frameJson, &error);
         if (!frame) {
-            qCInfo(lcWire).noquote() << "bad HTTP RPC frame:" << u"store="_s + info.storeId
-                                     << u"error="_s + error;
+            qCInfo(lcWire).noquote() << "bad HTTP RPC frame:" << u"store="_s + logId(info.storeId)
+                                     << u"error="_s + logRedacted(error);
             return {400, "[" + Wire::encodeDefect(error) + "]"};
         }
         if (frame->type == Wire::ClientFrame::Type::Request)

@@ -519,7 +519,7 @@ std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::Private::storeOnce(co
         return std::nullopt;
     }
     if (created) {
-        qCInfo(lcServer).noquote() << "store created:" << u"store="_s + storeId
+        qCInfo(lcServer).noquote() << "store created:" << u"store="_s + logId(storeId)
                                    << u"backendId="_s + info->backendId;
     }
     return info;

@@ -98,7 +98,7 @@ void PullStream::advance(qint64 head, const LiveUpdate *update)
         return;
     }
     qCDebug(lcServer).noquote() << "live pull catching up from storage:"
-                                << u"store="_s + m_hub->storeId() << u"request="_s + m_requestId
+                                << u"store="_s + logId(m_hub->storeId()) << u"request="_s + logId(m_requestId)
                                 << u"after="_s + QString::number(m_lastSent)
                                 << u"head="_s + QString::number(head);
     QString error;
@@ -123,8 +123,8 @@ void PullStream::sendPage(const QByteArray &pullResponse)
 
 void PullStream::fail(const QString &message)
 {
-    qCWarning(lcServer).noquote() << "pull failed:" << u"store="_s + m_hub->storeId()
-                                  << u"request="_s + m_requestId << u"error="_s + message;
+    qCWarning(lcServer).noquote() << "pull failed:" << u"store="_s + logId(m_hub->storeId())
+                                  << u"request="_s + logId(m_requestId) << u"error="_s + message;
     end(Wire::encodeExitFailure(
             m_requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, message, {}})));
 }

@@ -283,7 +283,7 @@ std::optional<SyncStorage::StoreInfo> SqliteSyncStorage::store(const QString &st
         setErrorString(u"store %1 vanished after it was created"_s.arg(storeId));
         return std::nullopt;
     }
-    qCInfo(lcServer).noquote() << "store created:" << u"store="_s + storeId
+    qCInfo(lcServer).noquote() << "store created:" << u"store="_s + logId(storeId)
                                << u"backendId="_s + (*found)->backendId;
     return **found;
 }

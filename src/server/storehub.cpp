@@ -62,7 +62,7 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
 
     if (m_hooks->onPush) {
         if (const auto reason = m_hooks->onPush(request, info)) {
-            qCInfo(lcServer).noquote() << "push rejected by hook:" << u"store="_s + m_storeId
+            qCInfo(lcServer).noquote() << "push rejected by hook:" << u"store="_s + logId(m_storeId)
                                        << u"conn=#"_s + QString::number(info.connectionId)
                                        << u"reason="_s + *reason;
             return Wire::UnknownError{u"PushRejected"_s, *reason, {}};
@@ -114,11 +114,11 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
     const SyncStorage::AppendResult result = m_storage->append(m_storeId, batch, createdAt);
     switch (result.status) {
     case SyncStorage::AppendResult::Status::Failed:
-        qCWarning(lcServer).noquote() << "storage error on push:" << u"store="_s + m_storeId
+        qCWarning(lcServer).noquote() << "storage error on push:" << u"store="_s + logId(m_storeId)
                                       << u"error="_s + result.error;
         return Wire::UnknownError{u"StorageError"_s, result.error, {}};
     case SyncStorage::AppendResult::Status::ServerAhead:
-        qCDebug(lcServer).noquote() << "push refused:" << u"store="_s + m_storeId
+        qCDebug(lcServer).noquote() << "push refused:" << u"store="_s + logId(m_storeId)
                                     << u"conn=#"_s + QString::number(info.connectionId)
                                     << u"head="_s + QString::number(result.head)
                                     << u"parent="_s + QString::number(batch.constFirst().parentSeqNum);
@@ -131,7 +131,7 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
         break;
     }
 
-    qCDebug(lcServer).noquote() << "push accepted:" << u"store="_s + m_storeId
+    qCDebug(lcServer).noquote() << "push accepted:" << u"store="_s + logId(m_storeId)
                                 << u"conn=#"_s + QString::number(info.connectionId)
                                 << u"events="_s + QString::number(batch.size())
                                 << u"seq="_s + QString::number(batch.constFirst().seqNum) + u".."_s
@@ -158,7 +158,7 @@ std::optional<Wire::SyncError> StoreHub::admitPull(const Wire::PullRequest &requ
 {
     if (m_hooks->onPull) {
         if (const auto reason = m_hooks->onPull(request, info)) {
-            qCInfo(lcServer).noquote() << "pull rejected by hook:" << u"store="_s + m_storeId
+            qCInfo(lcServer).noquote() << "pull rejected by hook:" << u"store="_s + logId(m_storeId)
                                        << u"conn=#"_s + QString::number(info.connectionId)
                                        << u"reason="_s + *reason;
             return Wire::UnknownError{u"PullRejected"_s, *reason, {}};

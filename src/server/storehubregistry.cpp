@@ -55,7 +55,7 @@ void StoreHubRegistry::onStoresMayHaveAdvanced()
         const auto info = m_storage->store(it.key());
         if (!info) {
             // Down again; the next reconnect brings another round.
-            qCWarning(lcServer).noquote() << "cannot re-read heads:" << u"store="_s + it.key()
+            qCWarning(lcServer).noquote() << "cannot re-read heads:" << u"store="_s + logId(it.key())
                                           << u"error="_s + m_storage->errorString();
             continue;
         }
@@ -63,7 +63,7 @@ void StoreHubRegistry::onStoresMayHaveAdvanced()
             // The database was replaced under us: this hub's clients are on a backend that no
             // longer exists. Forget the hub (the next request makes a fresh one) and tell its
             // live pulls, as sync-cf does for a reset backend.
-            qCCritical(lcServer).noquote() << "store data replaced in the database:" << u"store="_s + it.key()
+            qCCritical(lcServer).noquote() << "store data replaced in the database:" << u"store="_s + logId(it.key())
                                            << u"backendId="_s + info->backendId
                                            << u"was="_s + hub->backendId();
             m_hubs.remove(it.key());

@@ -45,7 +45,7 @@ SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
         m_idleTimer.start(m_limits.idleTimeoutMs);
 
     qCInfo(lcServer).noquote() << "connected:" << u"conn=#"_s + QString::number(id())
-                               << u"store="_s + m_info.storeId << u"peer="_s + peerOf(m_info);
+                               << u"store="_s + logId(m_info.storeId) << u"peer="_s + peerOf(m_info);
 }
 
 SyncConnection::~SyncConnection()
@@ -74,9 +74,9 @@ void SyncConnection::onDisconnected()
 {
     m_idleTimer.stop();
     qCInfo(lcServer).noquote() << "disconnected:" << u"conn=#"_s + QString::number(id())
-                               << u"store="_s + m_info.storeId
+                               << u"store="_s + logId(m_info.storeId)
                                << u"code="_s + QString::number(int(m_socket->closeCode()))
-                               << u"reason="_s + m_socket->closeReason();
+                               << u"reason="_s + logRedacted(m_socket->closeReason());
     m_closing = true;
     // Stop serving live updates right away. This can run inside a stream's own call (a send that
     // found the socket gone), so the streams are only deleted on the next event-loop turn.
@@ -116,7 +116,7 @@ void SyncConnection::handleFrame(QByteArrayView frame)
         // The real server silently stops answering a socket after some of these; answer instead
         // and keep the connection, so the client can see what went wrong.
         qCInfo(lcWire).noquote() << "bad frame:" << u"conn=#"_s + QString::number(id())
-                                 << u"error="_s + error;
+                                 << u"error="_s + logRedacted(error);
         sendDefect(error);
         return;
     }
@@ -140,14 +140,14 @@ void SyncConnection::handleFrame(QByteArrayView frame)
     }
     const Wire::Request &request = parsed->request;
     qCDebug(lcWire).noquote() << "request:" << u"conn=#"_s + QString::number(id())
-                              << u"id="_s + request.id << u"tag="_s + request.tag;
+                              << u"id="_s + logId(request.id) << u"tag="_s + logId(request.tag);
     if (request.tag == Wire::WsPullTag) {
         handlePull(request);
     } else if (request.tag == Wire::WsPushTag) {
         handlePush(request);
     } else {
         qCInfo(lcWire).noquote() << "unknown request tag:" << u"conn=#"_s + QString::number(id())
-                                 << u"tag="_s + request.tag.left(100);
+                                 << u"tag="_s + logId(request.tag);
         sendDefect(u"Unknown request tag: "_s + request.tag.left(200));
     }
 }
@@ -161,7 +161,7 @@ bool SyncConnection::ensureHub(const QString &requestId)
     if (m_hub)
         return true;
     // The request fails; the connection stays (the storage may recover for the next one).
-    qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + m_info.storeId
+    qCWarning(lcServer).noquote() << "storage error:" << u"store="_s + logId(m_info.storeId)
                                   << u"error="_s + error;
     sendFrame(Wire::encodeExitFailure(
             requestId, Wire::Cause::fail(Wire::UnknownError{u"StorageError"_s, error, {}})));
@@ -185,7 +185,7 @@ void SyncConnection::handlePull(const Wire::Request &request)
     const auto pull = Wire::decodePullRequest(request, &error);
     if (!pull) {
         qCInfo(lcWire).noquote() << "bad pull:" << u"conn=#"_s + QString::number(id())
-                                 << u"id="_s + request.id << u"error="_s + error;
+                                 << u"id="_s + logId(request.id) << u"error="_s + logRedacted(error);
         sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
         return;
     }
@@ -211,8 +211,8 @@ void SyncConnection::handlePull(const Wire::Request &request)
         return;
     }
     const qint64 cursor = pull->cursor ? pull->cursor->eventSequenceNumber : 0;
-    qCDebug(lcServer).noquote() << "pull:" << u"store="_s + m_info.storeId
-                                << u"conn=#"_s + QString::number(id()) << u"id="_s + request.id
+    qCDebug(lcServer).noquote() << "pull:" << u"store="_s + logId(m_info.storeId)
+                                << u"conn=#"_s + QString::number(id()) << u"id="_s + logId(request.id)
                                 << u"cursor="_s + QString::number(cursor)
                                 << u"live="_s + QString::fromLatin1(pull->live ? "true" : "false");
     PullStream::Sink *sink = this;
@@ -228,7 +228,7 @@ void SyncConnection::handlePush(const Wire::Request &request)
     const auto push = Wire::decodePushRequest(request, &error);
     if (!push) {
         qCInfo(lcWire).noquote() << "bad push:" << u"conn=#"_s + QString::number(id())
-                                 << u"id="_s + request.id << u"error="_s + error;
+                                 << u"id="_s + logId(request.id) << u"error="_s + logRedacted(error);
         sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
         return;
     }

@@ -114,10 +114,12 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
         }
     }
     auto refuse = [&](int status, const QString &message) {
+        // The target as the log shows it: the payload (with its token) and whatever else the
+        // query carries is redacted, and so is the reason where it quotes the client.
         qCInfo(lcWire).noquote() << "request refused:" << u"peer="_s + socket->peerAddress().toString()
                                  << u"status="_s + QString::number(status)
-                                 << u"target="_s + QString::fromLatin1(request.target.left(200))
-                                 << u"reason="_s + message;
+                                 << u"target="_s + logTarget(request.target)
+                                 << u"reason="_s + logRedacted(message, options.authToken);
         HttpFront::respond(socket, status, message.toUtf8(), "text/plain; charset=utf-8", cors);
     };
 

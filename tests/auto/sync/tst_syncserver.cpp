@@ -9,6 +9,7 @@
 #include <syncserver.h>
 
 #include <QtCore/qfile.h>
+#include <QtCore/qloggingcategory.h>
 #include <QtCore/qprocess.h>
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qstandardpaths.h>
@@ -125,6 +126,36 @@ QByteArray httpExchange(quint16 port, const QByteArray &request, int timeoutMs =
     return response;
 }
 
+// Collects every log message (debug included) while it lives.
+class LogCapture
+{
+public:
+    LogCapture()
+    {
+        s_lines = &lines;
+        m_previous = qInstallMessageHandler(&LogCapture::handler);
+        QLoggingCategory::setFilterRules(u"livestore.*.debug=true"_s);
+    }
+    ~LogCapture()
+    {
+        QLoggingCategory::setFilterRules(QString());
+        qInstallMessageHandler(m_previous);
+        s_lines = nullptr;
+    }
+    QString text() const { return lines.join(u'\n'); }
+
+    QStringList lines;
+
+private:
+    static void handler(QtMsgType, const QMessageLogContext &context, const QString &message)
+    {
+        if (s_lines)
+            s_lines->append(QString::fromLatin1(context.category ? context.category : "") + u": "_s + message);
+    }
+    static inline QStringList *s_lines = nullptr;
+    QtMessageHandler m_previous = nullptr;
+};
+
 struct Fixture
 {
     QTemporaryDir tempDir;
@@ -199,6 +230,7 @@ private Q_SLOTS:
     void duplicatePullId();
     void oversizedFrameCloses1009();
     void tokenAuth();
+    void logsRedactSecrets();
     void hooks();
     void restartKeepsHeadAndBackendId();
     void healthAndRouting();
@@ -689,6 +721,47 @@ void tst_SyncServer::tokenAuth()
     QVERIFY2(response.startsWith("HTTP/1.1 400"), response.constData());
     QVERIFY(response.endsWith("Invalid auth token"));
     QVERIFY(good.ping());
+}
+
+void tst_SyncServer::logsRedactSecrets()
+{
+    const QByteArray token = "s3cr3t-T0ken";
+    Fixture f;
+    SyncServerOptions options;
+    options.authToken = QString::fromLatin1(token);
+    QVERIFY(f.start(options));
+    LogCapture log;
+    const QByteArray payload = "payload=" + urlPayload(R"({"authToken":")" + token + R"(","user":"u"})");
+    const QByteArray upgrade = " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    // Requests that carry the right token and are refused for something else.
+    const QList<std::pair<QByteArray, QByteArray>> refused = {
+            {"GET /?storeId=bad!id&" + payload + "&transport=ws" + upgrade, "HTTP/1.1 400"},
+            {"GET /?storeId=s&" + payload + "&transport=ws HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 426"},
+            {"GET /?storeId=s&" + payload + "&transport=carrier-pigeon" + upgrade, "HTTP/1.1 400"},
+            {"GET /?storeId=s&transport=ws&authToken=" + token + "&token=" + token + upgrade, "HTTP/1.1 400"},
+    };
+    for (const auto &[request, status] : refused) {
+        const QByteArray response = httpExchange(f.port(), request);
+        QVERIFY2(response.startsWith(status), response.constData());
+    }
+    // A client that puts the token where a frame quotes it back.
+    WsTestClient c;
+    QVERIFY(c.open(f.url(u"s"_s, R"({"authToken":")" + token + R"("})")));
+    c.request(u"1"_s, u"SyncWsRpc.Push"_s,
+              R"({"storeId":"s","batch":{"authToken":")" + token + R"("},"backendId":{"_tag":"None"}})");
+    const auto exit = c.exitOf(u"1"_s);
+    QVERIFY(exit);
+    QCOMPARE(causeTag(*exit), u"Die"_s); // the client itself still hears what was wrong
+    c.request(u"2"_s, u"SyncWsRpc.Pull"_s, R"({"storeId":"s","payload":{"authToken":")" + token + R"("},"live":false,"cursor":{"_tag":"None"}})");
+    QVERIFY(c.exitOf(u"2"_s));
+
+    const QString text = log.text();
+    QVERIFY2(text.contains(u"request refused:"_s), qPrintable(text));
+    QVERIFY2(text.contains(u"payload=<redacted>"_s), qPrintable(text));
+    QVERIFY2(text.contains(u"authToken=<redacted>"_s), qPrintable(text));
+    QVERIFY2(text.contains(u"bad push:"_s), qPrintable(text));
+    QVERIFY2(!text.contains(QString::fromLatin1(token)), qPrintable(text));
 }
 
 void tst_SyncServer::hooks()
