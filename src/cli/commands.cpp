@@ -10,6 +10,7 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qsavefile.h>
+#include <QtCore/qstringconverter.h>
 
 #include <QtCore/qeventloop.h>
 #include <QtCore/qtimer.h>
@@ -309,7 +310,10 @@ int runImport(Context &context)
         return context.fail(u"import: cannot read %1: %2"_s.arg(label, file.errorString()));
 
     // Everything is read and checked before the store is opened: a bad line changes nothing.
+    // The events must chain from the root (an import fills an empty store): a gap or a wrong
+    // parent would make every later push of this store fail.
     QList<EventRecord> events;
+    EventChain chain;
     qint64 lineNumber = 0;
     while (!file.atEnd()) {
         const QByteArray line = file.readLine().trimmed();
@@ -317,6 +321,11 @@ int runImport(Context &context)
         if (line.isEmpty())
             continue;
         const QString where = u"import: %1:%2: "_s.arg(label).arg(lineNumber);
+        // Qt's JSON parser would store invalid UTF-8 as U+FFFD without a word.
+        QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        const QString decoded = utf8.decode(line);
+        if (utf8.hasError())
+            return context.fail(where + u"not valid UTF-8"_s);
         QJsonParseError parseError;
         const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
         if (parseError.error != QJsonParseError::NoError)
@@ -326,7 +335,7 @@ int runImport(Context &context)
             return context.fail(where + u"not a JSON object (each line holds one event)"_s);
         QString recordError;
         auto record = EventRecord::fromJson(doc.object(), &recordError);
-        if (!record)
+        if (!record || !chain.append(*record, &recordError))
             return context.fail(where + recordError);
         events.append(std::move(*record));
     }
@@ -479,6 +488,9 @@ Store *Context::openStore(bool create)
     options.directory = m_location.directory;
     options.onBootStatus = [](const BootStatus &status) { progress().update(status); };
     options.recordChangesets = syncing; // rebasing rolls pending events back with them
+    // A tool opens stores of unknown health: find a damaged file before reading it, and before
+    // writing to it with the full check (quick_check does not compare indexes with their tables).
+    options.integrityCheck = create || syncing ? IntegrityCheck::Full : IntegrityCheck::Quick;
     auto store = std::make_unique<Store>();
     if (!store->open(options)) {
         fail(u"cannot open the store in %1: %2"_s.arg(m_location.directory, store->errorString()));

@@ -5,6 +5,7 @@
 #ifndef LIVESTORE_CLI_COMMANDS_H
 #define LIVESTORE_CLI_COMMANDS_H
 
+#include <eventchain.h>
 #include <store.h>
 #include <sync/syncclient.h>
 

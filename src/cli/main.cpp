@@ -15,6 +15,7 @@
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qloggingcategory.h>
+#include <QtCore/qstringconverter.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -263,6 +264,18 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(u"livestore"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(LIVESTORE_VERSION));
     qInstallMessageHandler(messageHandler);
+
+    // Qt decodes the arguments with U+FFFD for bytes that are not UTF-8: an event argument
+    // would then be committed changed, without a word.
+    for (int i = 1; i < argc; ++i) {
+        QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        const QString decoded = utf8.decode(QByteArrayView(argv[i]));
+        if (utf8.hasError()) {
+            Output::err() << "livestore: argument " << i << " is not valid UTF-8\n";
+            Output::err().flush();
+            return ExitUsage;
+        }
+    }
 
     const int code = run(QCoreApplication::arguments());
     Output::out().flush();

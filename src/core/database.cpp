@@ -49,6 +49,7 @@ bool Database::open(const QString &path, bool create)
 void Database::close()
 {
     clearStatementCache();
+    m_damaged = false;
     if (m_db) {
         sqlite3_close_v2(m_db);
         m_db = nullptr;
@@ -63,7 +64,44 @@ void Database::clearStatementCache()
 
 QString Database::sqliteError() const
 {
-    return m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : u"database is not open"_s;
+    if (!m_db)
+        return u"database is not open"_s;
+    noteResult(sqlite3_extended_errcode(m_db));
+    return QString::fromUtf8(sqlite3_errmsg(m_db));
+}
+
+void Database::noteResult(int rc) const
+{
+    // Every failure passes through here (sqliteError() or exec()): the one place that learns
+    // the file is damaged, whichever statement found it.
+    const int primary = rc & 0xff;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+        m_damaged = true;
+}
+
+QStringList Database::checkIntegrity(bool full, int maxProblems)
+{
+    QStringList problems;
+    if (!m_db)
+        return {u"database is not open"_s};
+    const QByteArray sql = (full ? "PRAGMA integrity_check(" : "PRAGMA quick_check(")
+            + QByteArray::number(maxProblems) + ')';
+    sqlite3_stmt *stmt = nullptr;
+    int rc = sqlite3_prepare_v2(m_db, sql.constData(), -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0));
+            const QString line = text ? QString::fromUtf8(text) : QString();
+            if (line != u"ok"_s)
+                problems.append(line);
+        }
+    }
+    if (rc != SQLITE_DONE)
+        problems.append(u"the check itself failed: "_s + sqliteError());
+    sqlite3_finalize(stmt);
+    if (!problems.isEmpty())
+        m_damaged = true;
+    return problems;
 }
 
 int Database::lastErrorCode() const
@@ -75,23 +113,70 @@ namespace {
 
 struct AuthorizerCollector
 {
+    const Schema *schema = nullptr;
     QStringList reads;
     QStringList writes;
     bool controlsConnection = false;
+    QString outsideState;
+
+    void refuse(const QString &why)
+    {
+        if (outsideState.isEmpty())
+            outsideState = why;
+    }
 };
 
-int collectTables(void *data, int action, const char *arg1, const char *, const char *, const char *)
+bool isSchemaChange(int action)
+{
+    switch (action) {
+    case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TABLE: case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE: case SQLITE_CREATE_TEMP_TRIGGER: case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_VIEW: case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TABLE: case SQLITE_DROP_TEMP_INDEX: case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_TEMP_TRIGGER: case SQLITE_DROP_TEMP_VIEW: case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_VIEW: case SQLITE_ALTER_TABLE: case SQLITE_REINDEX: case SQLITE_ANALYZE:
+    case SQLITE_CREATE_VTABLE: case SQLITE_DROP_VTABLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int collectTables(void *data, int action, const char *arg1, const char *arg2, const char *, const char *)
 {
     auto *collector = static_cast<AuthorizerCollector *>(data);
     switch (action) {
     case SQLITE_TRANSACTION:
     case SQLITE_SAVEPOINT:
+        collector->controlsConnection = true;
+        collector->refuse(u"it controls the transaction"_s);
+        return SQLITE_OK;
     case SQLITE_ATTACH:
     case SQLITE_DETACH:
         collector->controlsConnection = true;
+        collector->refuse(u"it attaches or detaches a database"_s);
+        return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        collector->refuse(u"it runs PRAGMA %1"_s.arg(QString::fromUtf8(arg1)));
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        if (arg2 && qstricmp(arg2, "load_extension") == 0)
+            collector->refuse(u"it loads an SQLite extension"_s);
         return SQLITE_OK;
     default:
+        if (isSchemaChange(action))
+            collector->refuse(u"it changes the database schema (CREATE, DROP, ALTER...)"_s);
         break;
+    }
+    // SQLite's own tables guard themselves (sqlite_schema needs PRAGMA writable_schema, refused
+    // above), and SQLite reports internal writes to them (json_each's first use, for one).
+    if (arg1 && qstrncmp(arg1, "sqlite_", 7) != 0
+        && (action == SQLITE_INSERT || action == SQLITE_UPDATE || action == SQLITE_DELETE)) {
+        // Only the schema's own tables (client documents' included) are state; the eventlog, the
+        // store's metadata and SQLite's tables are not a materializer's to change.
+        const QString table = QString::fromUtf8(arg1);
+        if (!collector->schema || !collector->schema->table(table))
+            collector->refuse(u"it writes \"%1\", which is not a table of the schema"_s.arg(table));
     }
     if (!arg1 || qstrncmp(arg1, "sqlite_", 7) == 0)
         return SQLITE_OK;
@@ -136,6 +221,7 @@ Database::Statement *Database::prepare(const QString &sql)
         }
     }
     AuthorizerCollector collector;
+    collector.schema = m_schema;
     sqlite3_set_authorizer(m_db, collectTables, &collector);
     const QByteArray utf8 = sql.toUtf8();
     sqlite3_stmt *stmt = nullptr;
@@ -165,6 +251,7 @@ Database::Statement *Database::prepare(const QString &sql)
     s->writeTables = collector.writes;
     s->isReadOnly = sqlite3_stmt_readonly(stmt);
     s->controlsConnection = collector.controlsConnection;
+    s->outsideState = collector.outsideState;
     // The authorizer reports no SQLITE_READ for a table whose only used columns are the columns of
     // a JOIN ... USING or NATURAL JOIN: add every table the program opens for reading.
     if (s->isReadOnly) {
@@ -234,6 +321,7 @@ bool Database::exec(const char *sql)
     char *message = nullptr;
     const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
     if (rc != SQLITE_OK) {
+        noteResult(sqlite3_extended_errcode(m_db));
         m_error = message ? QString::fromUtf8(message) : QString::fromUtf8(sqlite3_errstr(rc));
         sqlite3_free(message);
         return false;
@@ -292,6 +380,14 @@ bool Database::bindValue(sqlite3_stmt *stmt, int index, const QVariant &value)
 
 bool Database::bind(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
 {
+    // A failed prepare() returns null and leaves its reason in m_error: callers may hand that
+    // straight to run()/execute(), which then fail with that reason instead of crashing (a
+    // damaged schema row makes even our own fixed statements fail to prepare).
+    if (!s) {
+        if (m_error.isEmpty())
+            m_error = u"statement could not be prepared"_s;
+        return false;
+    }
     sqlite3_reset(s->stmt);
     const int count = int(s->parameterNames.size());
     qsizetype positional = 0;

@@ -45,6 +45,10 @@ public:
         // BEGIN/COMMIT/SAVEPOINT/ATTACH...: never from user queries or materializers, since the
         // store owns the transaction that keeps an event and its effects together.
         bool controlsConnection = false;
+        // Why this statement may not run as a materializer or migration hook (which may change
+        // the schema's tables and nothing else), from the authorizer at prepare time; empty
+        // when it may. Checked before every such run, so cached statements are covered too.
+        QString outsideState;
         ~Statement();
     };
 
@@ -75,7 +79,8 @@ public:
     // The same for one statement run often (BEGIN, COMMIT): prepared once, from the cache.
     bool execCached(const QString &sql);
 
-    // Binds, steps to the end, and collects the rows.
+    // Binds, steps to the end, and collects the rows. A null statement (a failed prepare()) fails
+    // with the reason prepare() left in lastError().
     QueryResult run(Statement *statement, const QVariantList &binds = {},
                     const QVariantMap &namedBinds = {});
     // The same for writes whose rows nobody reads: returns false with lastError() set.
@@ -87,6 +92,13 @@ public:
     QVariantList decodeRow(const Statement *statement) const;
     static bool bindValue(sqlite3_stmt *stmt, int index, const QVariant &value);
 
+    // SQLite said SQLITE_CORRUPT or SQLITE_NOTADB at some point, or an integrity check failed:
+    // the file is damaged and must not be written to.
+    bool isDamaged() const { return m_damaged; }
+    // PRAGMA quick_check (or integrity_check with `full`): empty when the file is sound, else
+    // SQLite's first `maxProblems` findings.
+    QStringList checkIntegrity(bool full, int maxProblems = 10);
+
     QString lastError() const { return m_error; }
     void setError(const QString &error) { m_error = error; }
     QString sqliteError() const;
@@ -97,6 +109,8 @@ private:
     const Schema *m_schema = nullptr;
     QHash<QString, Statement *> m_cache;
     QString m_error;
+    mutable bool m_damaged = false;
+    void noteResult(int rc) const;
 };
 
 } // namespace LiveStore

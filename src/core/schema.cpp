@@ -450,22 +450,36 @@ std::optional<EventRecord> EventRecord::fromJson(const QJsonObject &o, QString *
             *errorString = message;
         return std::nullopt;
     };
-    auto seq = [](const QJsonValue &v, SequenceNumber *out) {
+    // A part of a sequence number: a whole number JavaScript represents exactly (0..2^53-1).
+    // Anything else (1.5, -1, 1e20) would turn into a different number on the way in.
+    auto part = [](const QJsonValue &v, qint64 *out) {
+        if (!v.isDouble())
+            return false;
+        const double d = v.toDouble();
+        if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d))
+            return false;
+        *out = qint64(d);
+        return true;
+    };
+    auto seq = [&part](const QJsonValue &v, SequenceNumber *out) {
         if (v.isString()) {
             const auto parsed = SequenceNumber::fromString(v.toString());
             if (parsed)
                 *out = *parsed;
             return bool(parsed);
         }
-        if (v.isDouble()) { // LiveStore's global wire form: a plain integer
-            *out = {qint64(v.toDouble()), 0, 0};
-            return true;
-        }
+        if (v.isDouble()) // LiveStore's global wire form: a plain integer
+            return part(v, &out->global);
         const QJsonObject s = v.toObject();
-        if (!s.value(u"global"_s).isDouble())
+        if (!part(s.value(u"global"_s), &out->global))
             return false;
-        *out = {qint64(s.value(u"global"_s).toDouble()), qint64(s.value(u"client"_s).toDouble()),
-                qint64(s.value(u"rebaseGeneration"_s).toDouble())};
+        for (const auto &[key, field] : {std::pair{u"client"_s, &out->client},
+                                         std::pair{u"rebaseGeneration"_s, &out->rebaseGeneration}}) {
+            if (!s.contains(key))
+                *field = 0;
+            else if (!part(s.value(key), field))
+                return false;
+        }
         return true;
     };
     EventRecord r;
@@ -480,8 +494,12 @@ std::optional<EventRecord> EventRecord::fromJson(const QJsonObject &o, QString *
     if (!args.isObject() && !args.isUndefined() && !args.isNull())
         return fail(u"\"args\" of event \"%1\" is not an object"_s.arg(r.name));
     r.args = args.toObject().toVariantMap();
-    r.clientId = o.value(u"clientId"_s).toString();
-    r.sessionId = o.value(u"sessionId"_s).toString();
+    for (const auto &[key, field] : {std::pair{u"clientId"_s, &r.clientId}, std::pair{u"sessionId"_s, &r.sessionId}}) {
+        const QJsonValue v = o.value(key);
+        if (!v.isUndefined() && !v.isString())
+            return fail(u"\"%1\" of event \"%2\" is not a string"_s.arg(key, r.name));
+        *field = v.toString();
+    }
     return r;
 }
 
@@ -549,6 +567,8 @@ struct Schema::Data
     QStringList duplicates; // reported by validate(); adding never fails
     UnknownEventPolicy unknownPolicy = UnknownEventPolicy::Warn;
     std::function<void(const UnknownEvent &)> unknownCallback;
+    FailedEventPolicy failedPolicy = FailedEventPolicy::Skip;
+    std::function<void(const FailedEvent &)> failedCallback;
 };
 
 Schema::Schema() : d(std::make_shared<Data>()) { }
@@ -614,6 +634,27 @@ Schema &Schema::setUnknownEventCallback(std::function<void(const UnknownEvent &)
     return *this;
 }
 
+Schema &Schema::setFailedEventPolicy(FailedEventPolicy policy)
+{
+    detach();
+    d->failedPolicy = policy;
+    return *this;
+}
+
+Schema &Schema::setFailedEventCallback(std::function<void(const FailedEvent &)> callback)
+{
+    detach();
+    d->failedCallback = std::move(callback);
+    d->failedPolicy = FailedEventPolicy::Callback;
+    return *this;
+}
+
+FailedEventPolicy Schema::failedEventPolicy() const { return d->failedPolicy; }
+const std::function<void(const FailedEvent &)> &Schema::failedEventCallback() const
+{
+    return d->failedCallback;
+}
+
 QList<TableDef> Schema::tables() const { return d->tables; }
 QList<EventDef> Schema::events() const { return d->events; }
 QList<ClientDocumentDef> Schema::clientDocuments() const { return d->documents; }
@@ -661,10 +702,15 @@ QString Schema::validate() const
 {
     QStringList problems = d->duplicates;
     QSet<QString> indexNames;
+    QHash<QString, QString> foldedTableNames; // SQLite's names ignore case: "todos" is "TODOS"
     for (const TableDef &t : d->tables) {
         const QString where = u"table \"%1\""_s.arg(t.name);
         if (t.name.isEmpty())
             problems.append(u"a table has no name"_s);
+        const QString folded = t.name.toCaseFolded();
+        if (const QString other = foldedTableNames.value(folded); !other.isEmpty() && other != t.name)
+            problems.append(where + u": the same table as \"%1\" for SQLite, which ignores case in names"_s.arg(other));
+        foldedTableNames.insert(folded, t.name);
         // SQLite compares identifiers case-insensitively.
         if (t.name.startsWith(u"__livestore"_s, Qt::CaseInsensitive)
             || t.name.startsWith(u"sqlite_"_s, Qt::CaseInsensitive))
@@ -676,9 +722,9 @@ QString Schema::validate() const
         for (const ColumnDef &c : t.columns) {
             if (c.name.isEmpty())
                 problems.append(where + u": a column has no name"_s);
-            if (names.contains(c.name))
+            if (names.contains(c.name.toCaseFolded()))
                 problems.append(where + u": duplicate column \"%1\""_s.arg(c.name));
-            names.insert(c.name);
+            names.insert(c.name.toCaseFolded());
             if (c.isPrimaryKey && c.isNullable)
                 problems.append(where + u": primary key column \"%1\" cannot be nullable"_s.arg(c.name));
             if (c.isAutoIncrement && (keys.size() != 1 || !c.isPrimaryKey || c.type != ColumnType::Integer))

@@ -232,6 +232,23 @@ struct LIVESTORE_EXPORT UnknownEvent
     QString reason; // "event-definition-missing" or "materializer-missing"
 };
 
+// What happens to an event of the shared history (pulled from the sync server, or re-applied by
+// a rebase or a replay) that cannot be applied: its arguments do not match the schema, or its
+// materializer fails (a UNIQUE constraint on an event another client pushed twice, say). A local
+// commit that fails is refused instead; this is about events the store cannot refuse. Every
+// client of a schema must use the same policy, so that their states stay identical.
+enum class FailedEventPolicy {
+    Skip,     // the default: keep the event in the eventlog, undo its writes, warn (lcStore)
+    Fail,     // stop: the pull fails (sync stays stuck on that event) and so does a replay
+    Callback, // as Skip, and call the schema's failed-event callback
+};
+
+struct LIVESTORE_EXPORT FailedEvent
+{
+    EventRecord event;
+    QString reason; // why it could not be applied
+};
+
 // The whole definition of a store: state tables, events with their materializers, client
 // documents. Build it in C++ with addTable/addEvent/addClientDocument, or load a schema file with
 // fromJson()/fromFile() (format: docs/schema.md).
@@ -250,6 +267,8 @@ public:
     Schema &addClientDocument(const ClientDocumentDef &document);
     Schema &setUnknownEventPolicy(UnknownEventPolicy policy);
     Schema &setUnknownEventCallback(std::function<void(const UnknownEvent &)> callback);
+    Schema &setFailedEventPolicy(FailedEventPolicy policy);
+    Schema &setFailedEventCallback(std::function<void(const FailedEvent &)> callback);
 
     // All tables, client-document tables included, in declaration order.
     QList<TableDef> tables() const;
@@ -257,6 +276,8 @@ public:
     QList<ClientDocumentDef> clientDocuments() const;
     UnknownEventPolicy unknownEventPolicy() const;
     const std::function<void(const UnknownEvent &)> &unknownEventCallback() const;
+    FailedEventPolicy failedEventPolicy() const;
+    const std::function<void(const FailedEvent &)> &failedEventCallback() const;
 
     const TableDef *table(QStringView name) const;
     const EventDef *event(QStringView name) const;

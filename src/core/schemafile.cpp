@@ -226,7 +226,7 @@ bool Reader::nameList(const QJsonValue &value, const QString &where, QStringList
 std::optional<Schema> Reader::schema(const QJsonObject &root)
 {
     if (!checkKeys(root,
-                   {"version"_L1, "unknownEventHandling"_L1, "tables"_L1, "clientDocuments"_L1,
+                   {"version"_L1, "unknownEventHandling"_L1, "failedEventHandling"_L1, "tables"_L1, "clientDocuments"_L1,
                     "events"_L1},
                    {}))
         return std::nullopt;
@@ -264,6 +264,24 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
             policy = UnknownEventPolicy::Fail;
         } else {
             fail(where, u"unknown value "_s + quoted(name) + u" (expected warn, ignore or fail)"_s);
+            return std::nullopt;
+        }
+    }
+
+    FailedEventPolicy failedPolicy = FailedEventPolicy::Skip;
+    if (const QJsonValue handling = root.value("failedEventHandling"_L1); !handling.isUndefined()) {
+        const QString where = u"failedEventHandling"_s;
+        if (!handling.isString()) {
+            wrongType(where, u"\"skip\" or \"fail\""_s, handling);
+            return std::nullopt;
+        }
+        const QString name = handling.toString();
+        if (name == "skip"_L1) {
+            failedPolicy = FailedEventPolicy::Skip;
+        } else if (name == "fail"_L1) {
+            failedPolicy = FailedEventPolicy::Fail;
+        } else {
+            fail(where, u"unknown value "_s + quoted(name) + u" (expected skip or fail)"_s);
             return std::nullopt;
         }
     }
@@ -341,6 +359,7 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
 
     Schema schema;
     schema.setUnknownEventPolicy(policy);
+    schema.setFailedEventPolicy(failedPolicy);
     for (const TableDef &table : std::as_const(tables))
         schema.addTable(table);
     for (const ClientDocumentDef &document : std::as_const(documents))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "store.h"
 
+#include "eventchain.h"
 #include "jsonwriter_p.h"
 #include "logging_p.h"
 #include "sqlutil_p.h"
@@ -114,6 +115,10 @@ bool MigrationContext::exec(const Query &query)
         return false;
     }
     Database::Statement *s = m_store->db.prepare(c.sql);
+    if (s && !s->outsideState.isEmpty()) {
+        m_error = u"migration hooks may change only the schema's tables: "_s + s->outsideState;
+        return false;
+    }
     if (!s || !m_store->db.execute(s, c.binds, c.namedBinds)) {
         m_error = m_store->db.lastError();
         return false;
@@ -132,8 +137,34 @@ QueryResult MigrationContext::query(const Query &query)
 
 bool StorePrivate::fail(const QString &message)
 {
-    error = message;
+    // Whatever the operation, damage SQLite found on the way is what the user must hear about.
+    error = db.isDamaged() ? damagedMessage(message) : message;
     return false;
+}
+
+QString StorePrivate::damagedMessage(const QString &detail) const
+{
+    if (detail.startsWith(damagedPrefix()))
+        return detail;
+    return damagedPrefix() + u" (%1). Nothing more is written to it. Restore the store directory from a "
+                             "backup, or move it aside so that the app starts afresh and syncs its "
+                             "events again"_s.arg(detail);
+}
+
+QString StorePrivate::damagedPrefix() const
+{
+    const QString file = options.inMemory ? u"the in-memory store"_s
+                                          : QDir(options.directory).filePath(u"store.db"_s);
+    return u"%1 is damaged"_s.arg(file);
+}
+
+bool StorePrivate::checkWritable()
+{
+    if (!isOpen)
+        return fail(u"the store is not open"_s);
+    if (db.isDamaged())
+        return fail(u"writes are refused"_s);
+    return true;
 }
 
 void StorePrivate::setBootStatus(BootStatus::Stage stage, qint64 done, qint64 total)
@@ -169,6 +200,11 @@ bool StorePrivate::open(const StoreOptions &opts)
             return fail(u"%1 is not a directory"_s.arg(opts.directory));
         if (!QDir().mkpath(opts.directory))
             return fail(u"cannot create the store directory %1"_s.arg(opts.directory));
+        // The lock file and SQLite's WAL live beside store.db: a directory we cannot write to
+        // would otherwise look like a lock held by somebody else.
+        if (!QFileInfo(opts.directory).isWritable())
+            return fail(u"the store directory %1 is not writable (check its permissions, or whether "
+                        "its file system is mounted read-only)"_s.arg(opts.directory));
         // One process at a time: two writers would each number events on their own.
         const QString lockPath = QDir(opts.directory).filePath(u"store.lock"_s);
         lock = std::make_unique<QLockFile>(lockPath);
@@ -192,6 +228,8 @@ bool StorePrivate::open(const StoreOptions &opts)
             }
             locked = lock->tryLock(0);
         }
+        if (!locked && lock->error() == QLockFile::PermissionError)
+            return lock.reset(), fail(u"cannot create the lock file %1: permission denied"_s.arg(lockPath));
         if (!locked) {
             qint64 pid = 0;
             QString host, app;
@@ -221,11 +259,22 @@ bool StorePrivate::open(const StoreOptions &opts)
         }
         const qint64 id = appId.scalar().toLongLong();
         const QueryResult tables = db.run(db.prepare(u"SELECT count(*) FROM sqlite_schema"_s));
+        const QueryResult userVersion = db.run(db.prepare(u"PRAGMA user_version"_s));
+        if (!tables.isValid() || !userVersion.isValid()) {
+            // A schema row SQLite cannot parse, for instance: the file is damaged, not foreign.
+            const QString reason = !tables.isValid() ? tables.errorString() : userVersion.errorString();
+            if (!db.isDamaged())
+                db.checkIntegrity(false);
+            fail(u"cannot read %1: %2"_s.arg(path, reason));
+            const QString message = error;
+            close();
+            return fail(message);
+        }
         if (id != ApplicationId && !(id == 0 && tables.scalar().toLongLong() == 0)) {
             close();
             return fail(u"%1 is not a LiveStore store (it is an SQLite database of another application)"_s.arg(path));
         }
-        const qint64 version = db.run(db.prepare(u"PRAGMA user_version"_s)).scalar().toLongLong();
+        const qint64 version = userVersion.scalar().toLongLong();
         if (version > StorageFormatVersion) {
             close();
             return fail(u"%1 was written in storage format %2, newer than this build reads (%3); "
@@ -233,6 +282,15 @@ bool StorePrivate::open(const StoreOptions &opts)
         }
         current = id == ApplicationId && version == StorageFormatVersion;
         db.clearStatementCache();
+        if (opts.integrityCheck != IntegrityCheck::OnError) {
+            const QStringList problems = db.checkIntegrity(opts.integrityCheck == IntegrityCheck::Full);
+            if (!problems.isEmpty()) {
+                fail(problems.join(u"; "_s));
+                const QString message = error;
+                close();
+                return fail(message);
+            }
+        }
     }
 
     if (!opts.inMemory) {
@@ -247,6 +305,8 @@ bool StorePrivate::open(const StoreOptions &opts)
     db.setSchema(&schema);
 
     // A store in the current format has its system tables: opening it writes nothing.
+    // Before anything replays events: the replay applies them through it.
+    buildEventRuntime();
     if ((!current && !createSystemTables()) || !loadMetadata())
         return false;
     if (!checkRemovedEventDefinitions())
@@ -264,7 +324,6 @@ bool StorePrivate::open(const StoreOptions &opts)
         return false;
     if (opts.recordChangesets && !ensureChangesetTable())
         return false;
-    buildEventRuntime();
 
     graph = std::make_unique<detail::Graph>(
             [this](const Query &query, QStringList *tables) { return read(db, query, tables); });
@@ -436,6 +495,9 @@ bool StorePrivate::validateSqlMaterializers(Database &target)
             Database::Statement *s = target.prepare(e.sqlStatements.at(i));
             if (!s)
                 return fail(where + u": "_s + target.lastError());
+            if (!s->outsideState.isEmpty())
+                return fail(where + u": materializers may change only the schema's tables, and "_s
+                            + s->outsideState);
             for (const QByteArray &param : std::as_const(s->parameterNames)) {
                 if (param.isEmpty() || (param.front() >= '0' && param.front() <= '9'))
                     return fail(where + u": use named parameters ($name) bound from the event's "
@@ -574,6 +636,125 @@ static void normalizeArgs(EventRecord &r, const EventDef &def)
     }
 }
 
+namespace {
+
+// Failures that say nothing about the event: the next try may succeed, or the file is broken.
+// Skipping the event for them would make this client's state differ from the others'.
+bool isEnvironmentFailure(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_NOMEM: case SQLITE_BUSY: case SQLITE_LOCKED:
+    case SQLITE_CORRUPT: case SQLITE_NOTADB: case SQLITE_CANTOPEN: case SQLITE_READONLY:
+    case SQLITE_INTERRUPT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+QSet<QString> StorePrivate::recordedSkips()
+{
+    QSet<QString> out;
+    const QueryResult exists = db.run(db.prepare(
+            u"SELECT 1 FROM sqlite_schema WHERE name = '__livestore_skipped_events'"_s));
+    if (exists.isEmpty())
+        return out;
+    const QueryResult rows = db.run(db.prepare(
+            u"SELECT seqNumGlobal, seqNumClient, seqNumRebaseGeneration FROM __livestore_skipped_events"_s));
+    for (const QVariantList &r : rows.rows())
+        out.insert(SequenceNumber{r.at(0).toLongLong(), r.at(1).toLongLong(), r.at(2).toLongLong()}.toString());
+    return out;
+}
+
+bool StorePrivate::recordSkip(const EventRecord &event, const QString &reason)
+{
+    // Created on demand, like the changeset table: most stores never skip an event.
+    if (!db.exec("CREATE TABLE IF NOT EXISTS __livestore_skipped_events ("
+                 "seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
+                 "seqNumRebaseGeneration INTEGER NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL, "
+                 "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT"))
+        return fail(u"cannot record a skipped event: "_s + db.lastError());
+    Database::Statement *s = db.prepare(
+            u"INSERT OR REPLACE INTO __livestore_skipped_events (seqNumGlobal, seqNumClient, "
+             "seqNumRebaseGeneration, name, reason) VALUES (?, ?, ?, ?, ?)"_s);
+    const SequenceNumber &n = event.seqNum;
+    if (!db.execute(s, {n.global, n.client, n.rebaseGeneration, event.name, reason}))
+        return fail(u"cannot record a skipped event: "_s + db.lastError());
+    return true;
+}
+
+StorePrivate::HistoryResult StorePrivate::applyHistoryEvent(Database &target, EventRecord &event,
+                                                            QSet<QString> *touched, QByteArray *changeset,
+                                                            const QSet<QString> *replaySkips)
+{
+    const EventRuntime *runtime = findEvent(event.name);
+    if (!runtime) {
+        event.schemaHash = -1;
+        return handleUnknownEvent(event, u"event-definition-missing"_s) ? HistoryResult::Applied
+                                                                       : HistoryResult::Failed;
+    }
+    event.schemaHash = runtime->hash;
+    QString reason;
+    QString replayError; // what a replay that may not skip this event reports
+    if (!runtime->def->validateEncodedArgs(event.args, &reason)) {
+        replayError = u"event %1 (%2) has invalid arguments in the eventlog: %3"_s.arg(
+                event.seqNum.toString(), event.name, reason);
+        reason = u"invalid arguments: "_s + reason;
+    } else {
+        normalizeArgs(event, *runtime->def);
+        // A materializer that ran some of its statements before failing must leave nothing
+        // behind; one SQL statement undoes itself, anything more needs a savepoint.
+        const bool guarded = runtime->def->materializer || runtime->def->sqlStatements.size() > 1;
+        if (guarded && !target.execCached(u"SAVEPOINT history_event"_s))
+            return fail(target.lastError()), HistoryResult::Failed;
+        determinismFailed = false;
+        const bool ok = materialize(target, event, *runtime->def, touched, changeset);
+        const int rc = sqlite3_extended_errcode(target.handle());
+        if (ok) {
+            if (guarded && !target.execCached(u"RELEASE history_event"_s))
+                return fail(target.lastError()), HistoryResult::Failed;
+            return HistoryResult::Applied;
+        }
+        reason = error;
+        replayError = u"rematerializing the eventlog failed: "_s + error;
+        if (guarded && !(target.execCached(u"ROLLBACK TO history_event"_s)
+                         && target.execCached(u"RELEASE history_event"_s)))
+            return fail(reason + u"; undoing its writes failed: "_s + target.lastError()), HistoryResult::Failed;
+        if (target.isDamaged() || isEnvironmentFailure(rc) || determinismFailed)
+            return fail(replaySkips ? replayError : reason), HistoryResult::Failed;
+    }
+    if (changeset)
+        changeset->clear();
+    if (replaySkips) {
+        // A replay skips what was skipped when the event arrived, and nothing else: any other
+        // failure means the log or the schema changed under the state.
+        if (replaySkips->contains(event.seqNum.toString()))
+            return HistoryResult::Skipped;
+        fail(replayError);
+        return HistoryResult::Failed;
+    }
+    const QString message = u"event %1 (%2) cannot be applied: %3"_s.arg(event.seqNum.toString(), event.name, reason);
+    switch (schema.failedEventPolicy()) {
+    case FailedEventPolicy::Fail:
+        fail(message + u" (failed event policy: fail)"_s);
+        return HistoryResult::Failed;
+    case FailedEventPolicy::Callback:
+        if (schema.failedEventCallback())
+            schema.failedEventCallback()({event, reason});
+        break;
+    case FailedEventPolicy::Skip:
+        break;
+    }
+    if (!recordSkip(event, reason))
+        return HistoryResult::Failed;
+    qCWarning(lcStore, "%s; it stays in the eventlog without effect on the state (failed event "
+                       "policy: skip)", qUtf8Printable(message));
+    lastSkipped = {event, reason};
+    return HistoryResult::Skipped;
+}
+
 bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
 {
     const qint64 total = db.run(db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s)).scalar().toLongLong();
@@ -585,6 +766,7 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
     if (!s)
         return fail(db.lastError());
     QSet<QString> touched;
+    const QSet<QString> skips = recordedSkips();
     qint64 done = 0;
     const qint64 step = std::max<qint64>(1000, total / 100);
     SequenceNumber after = SequenceNumber::root();
@@ -610,17 +792,9 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
             break;
         after = batch.constLast().seqNum;
         for (EventRecord &event : batch) {
-            if (const EventDef *def = schema.event(event.name)) {
-                QString argError;
-                if (!def->validateEncodedArgs(event.args, &argError))
-                    return fail(u"event %1 (%2) has invalid arguments in the eventlog: %3"_s.arg(
-                            event.seqNum.toString(), event.name, argError));
-                normalizeArgs(event, *def);
-                if (!materialize(target, event, *def, &touched))
-                    return fail(u"rematerializing the eventlog failed: "_s + error);
-            } else if (!handleUnknownEvent(event, u"event-definition-missing"_s)) {
+            if (applyHistoryEvent(target, event, &touched, nullptr, replayAppliesPolicy ? nullptr : &skips)
+                == HistoryResult::Failed)
                 return false;
-            }
             ++done;
             if (reportProgress && done % step == 0)
                 setBootStatus(BootStatus::Rematerializing, done, total);
@@ -698,8 +872,8 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
 
 bool StorePrivate::commit(const QList<Event> &events)
 {
-    if (!isOpen)
-        return fail(u"the store is not open"_s);
+    if (!checkWritable())
+        return false;
     if (events.isEmpty())
         return true;
     QList<const EventDef *> defs;
@@ -820,8 +994,11 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
                                QSet<QString> *touched, QByteArray *changeset)
 {
     warnDeprecations(event, def);
-    if (options.checkDeterminism && !checkDeterminism(target, event, def))
+    if (options.checkDeterminism && !checkDeterminism(target, event, def)) {
+        // A bug in the schema this debug aid exists to report, never a reason to skip the event.
+        determinismFailed = true;
         return false;
+    }
 
     sqlite3_session *session = nullptr;
     if (changeset) {
@@ -880,6 +1057,8 @@ bool StorePrivate::runWrites(Database &target, const EventRecord &event, const W
             return fail(where() + u": returned a read query; materializers return writes"_s);
         if (s->controlsConnection)
             return fail(where() + u": materializers cannot control transactions or attach databases"_s);
+        if (!s->outsideState.isEmpty())
+            return fail(where() + u": materializers may change only the schema's tables, and "_s + s->outsideState);
         if (!target.execute(s, c.binds, c.namedBinds))
             return fail(where() + u" failed: "_s + target.lastError());
         if (touched) {
@@ -902,6 +1081,8 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
         };
         if (!s)
             return fail(where() + u": "_s + target.lastError());
+        if (!s->outsideState.isEmpty())
+            return fail(where() + u": materializers may change only the schema's tables, and "_s + s->outsideState);
         sqlite3_reset(s->stmt);
         for (int p = 0; p < s->parameterNames.size(); ++p) {
             const QString name = QString::fromUtf8(s->parameterNames.at(p));
@@ -1237,8 +1418,8 @@ QList<EventRecord> Store::events(const EventFilter &filter) const
 
 bool Store::importEvents(const QList<EventRecord> &events)
 {
-    if (!d->isOpen)
-        return d->fail(u"the store is not open"_s);
+    if (!d->checkWritable())
+        return false;
     if (events.isEmpty())
         return true;
     if (eventCount() > 0)
@@ -1250,15 +1431,11 @@ bool Store::importEvents(const QList<EventRecord> &events)
         Transaction tx(d->db);
         if (!tx.isActive())
             return d->fail(d->db.lastError());
-        SequenceNumber previous = SequenceNumber::root();
+        EventChain chain(d->head);
         for (EventRecord r : events) {
-            if (r.seqNum <= previous)
-                return d->fail(u"event %1 (%2) does not come after %3: events must be in eventlog order"_s.arg(
-                        r.seqNum.toString(), r.name, previous.toString()));
-            if (r.parentSeqNum >= r.seqNum)
-                return d->fail(u"event %1 (%2) has parent %3, which is not before it"_s.arg(
-                        r.seqNum.toString(), r.name, r.parentSeqNum.toString()));
-            previous = r.seqNum;
+            QString chainError;
+            if (!chain.append(r, &chainError))
+                return d->fail(chainError);
             if (r.argsJson.isEmpty())
                 r.argsJson = json::writeObject(r.args);
             if (const StorePrivate::EventRuntime *runtime = d->findEvent(r.name)) {
@@ -1292,8 +1469,8 @@ bool Store::importEvents(const QList<EventRecord> &events)
 
 bool Store::rematerialize()
 {
-    if (!d->isOpen)
-        return d->fail(u"the store is not open"_s);
+    if (!d->checkWritable())
+        return false;
     if (!d->rebuildState(true))
         return false;
     d->db.clearStatementCache();
@@ -1306,10 +1483,41 @@ bool Store::rematerialize()
     return true;
 }
 
+bool StorePrivate::checkEventChain()
+{
+    Database::Statement *s = db.prepare(u"SELECT %1 FROM __livestore_eventlog ORDER BY seqNumGlobal, seqNumClient"_s
+                                                .arg(QLatin1StringView(EventColumns)));
+    if (!s)
+        return fail(u"cannot read the eventlog: "_s + db.lastError());
+    sqlite3_reset(s->stmt);
+    EventChain chain;
+    int rc;
+    while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
+        QString problem;
+        const auto event = readEventRow(s->stmt, &problem);
+        if (!event || !chain.append(*event, &problem)) {
+            sqlite3_reset(s->stmt);
+            return fail(u"the eventlog is broken: "_s + problem);
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        const QString reason = db.sqliteError();
+        sqlite3_reset(s->stmt);
+        return fail(u"cannot read the eventlog: "_s + reason);
+    }
+    sqlite3_reset(s->stmt);
+    return true;
+}
+
 bool Store::verify()
 {
     if (!d->isOpen)
         return d->fail(u"the store is not open"_s);
+    // The file first: a replay of a damaged eventlog would only report a symptom.
+    if (const QStringList problems = d->db.checkIntegrity(true); !problems.isEmpty())
+        return d->fail(problems.join(u"; "_s));
+    if (!d->checkEventChain())
+        return false;
     Database fresh;
     fresh.setSchema(&d->schema);
     if (!fresh.open(u":memory:"_s, true))

@@ -75,6 +75,12 @@ enum class Durability {
     PowerLoss, // ... and a power loss: a full sync per commit (synchronous=FULL)
 };
 
+enum class IntegrityCheck {
+    OnError, // no check up front; SQLite's own checks as pages are read (free)
+    Quick,   // PRAGMA quick_check when opening (reads the whole file once)
+    Full,    // PRAGMA integrity_check when opening (also checks every index against its table)
+};
+
 struct LIVESTORE_EXPORT StoreOptions
 {
     QString storeId;   // letters, digits, '_' and '-'
@@ -88,6 +94,11 @@ struct LIVESTORE_EXPORT StoreOptions
     // Keep, for every event not yet confirmed by a sync server, the SQLite changeset of its
     // materialization, so a rebase can roll it back. Sync turns this on.
     bool recordChangesets = false;
+    // How much of store.db opening checks before it reads or writes anything. Damage SQLite finds
+    // later (SQLITE_CORRUPT, SQLITE_NOTADB) always fails that call with a message naming the
+    // file, and the store refuses writes from then on. Tools that open stores of unknown health
+    // (the livestore CLI) use Quick; verify() always runs the full integrity check.
+    IntegrityCheck integrityCheck = IntegrityCheck::OnError;
     QString clientId;  // generated and persisted when empty
     QString sessionId; // generated and persisted when empty
     MigrationHooks migrations;
@@ -157,13 +168,15 @@ public:
     QList<EventRecord> events(const EventFilter &filter = {}) const;
 
     // Appends events taken from elsewhere (an export), keeping their numbers; the store must hold
-    // no events yet. Unknown events follow the schema's policy.
+    // no events yet, and the events must form a chain from the root (EventChain). All or nothing:
+    // the first invalid event refuses the whole import. Unknown events follow the schema's policy.
     bool importEvents(const QList<EventRecord> &events);
 
     // Rebuilds the state by replaying the eventlog, with bootStatus progress.
     bool rematerialize();
-    // Replays the eventlog into a fresh in-memory state and compares it with the stored state.
-    // Returns false with a report of the first differences in errorString().
+    // Checks the file (SQLite's integrity_check), the eventlog's chain of numbers and parents
+    // (EventChain), then replays the eventlog into a fresh in-memory state and compares it with
+    // the stored state. Returns false with a report of the first problem in errorString().
     bool verify();
     // A digest of the user-visible state (all tables, all rows, in key order).
     QByteArray stateDigest();

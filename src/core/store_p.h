@@ -39,6 +39,11 @@ public:
     void close();
 
     bool fail(const QString &message);
+    // "<file> is damaged (<detail>). ..." with what to do about it.
+    QString damagedMessage(const QString &detail) const;
+    QString damagedPrefix() const;
+    // Open and not damaged; else false with the error set.
+    bool checkWritable();
     void setBootStatus(BootStatus::Stage stage, qint64 done = 0, qint64 total = 0);
 
     // Encodes and numbers events on top of `head` (no I/O).
@@ -58,6 +63,24 @@ public:
     bool insertEventRecord(const EventRecord &event);
     bool insertChangeset(const SequenceNumber &seqNum, const QByteArray &changeset);
     bool ensureChangesetTable();
+    // Applies an event of the shared history (pulled, re-applied by a rebase, replayed): unlike
+    // a local commit it cannot be refused, so one whose arguments or materializer fail follows the
+    // schema's FailedEventPolicy (Skipped: its writes undone, `lastSkipped` set). Unknown events
+    // follow the unknown-event policy. Sets the event's schemaHash.
+    enum class HistoryResult { Applied, Skipped, Failed };
+    // With `replaySkips` (a replay of the log), only the events recorded there may be skipped.
+    HistoryResult applyHistoryEvent(Database &db, EventRecord &event, QSet<QString> *touched,
+                                    QByteArray *changeset = nullptr,
+                                    const QSet<QString> *replaySkips = nullptr);
+    // Skipped events are recorded (__livestore_skipped_events, by sequence number), so that a
+    // replay skips the same events and no others.
+    bool recordSkip(const EventRecord &event, const QString &reason);
+    QSet<QString> recordedSkips();
+    // Set by the sync engine while its rebase replays a log that holds pulled events not yet
+    // applied: they meet the failed-event policy, not just the recorded skips.
+    bool replayAppliesPolicy = false;
+    FailedEvent lastSkipped;
+    bool determinismFailed = false; // set by materialize() when StoreOptions::checkDeterminism fails
     // Unknown events: apply the schema's policy. Returns false (error set) under Fail.
     bool handleUnknownEvent(const EventRecord &event, const QString &reason);
     void warnDeprecations(const EventRecord &event, const EventDef &def);
@@ -81,6 +104,8 @@ public:
     QString metaValue(const char *key);
     bool setMetaValue(const char *key, const QVariant &value);
     bool loadHead();
+    // The whole eventlog read once through EventChain (verify()).
+    bool checkEventChain();
 
     static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error);
 

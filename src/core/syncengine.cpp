@@ -103,8 +103,8 @@ qint64 SyncEngine::pendingSyncedCount() const
 SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
 {
     StorePrivate *p = d();
-    if (!p->isOpen)
-        return fail(u"the store is not open"_s);
+    if (!p->checkWritable())
+        return fail(p->error);
     if (!p->options.recordChangesets)
         return fail(u"the store keeps no changesets (StoreOptions::recordChangesets): it cannot rebase"_s);
     Result result;
@@ -184,6 +184,7 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         qCInfo(lcStore, "sync: rebasing by replaying the eventlog: local events were committed "
                         "without recorded changesets");
 
+    const bool hasSkips = !rollback.isEmpty() && !p->recordedSkips().isEmpty();
     for (qsizetype i = rollback.size() - 1; i >= 0; --i) {
         const SequenceNumber &n = rollback.at(i).seqNum;
         const QByteArray changeset = changesets.at(i).value_or(QByteArray());
@@ -207,6 +208,10 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         const QVariantList key{n.global, n.client, n.rebaseGeneration};
         if (!db.execute(del, key) || !db.execute(delCs, key))
             return abort(db.lastError());
+        // Re-applied below under a new number, and skipped again (or not) on its own merits.
+        if (hasSkips && !db.execute(db.prepare(u"DELETE FROM __livestore_skipped_events WHERE seqNumGlobal = ? "
+                                                "AND seqNumClient = ? AND seqNumRebaseGeneration = ?"_s), key))
+            return abort(db.lastError());
     }
 
     // The others' events, in the server's order. Confirmed ones are never rolled back: no changesets.
@@ -215,17 +220,20 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         r.seqNum.rebaseGeneration = 0;
         if (r.argsJson.isEmpty())
             r.argsJson = json::writeObject(r.args);
-        if (const StorePrivate::EventRuntime *runtime = p->findEvent(r.name)) {
-            QString argError;
-            if (!runtime->def->validateEncodedArgs(r.args, &argError))
-                return abort(u"pulled event %1: "_s.arg(r.seqNum.toString()) + argError);
-            r.schemaHash = runtime->hash;
-            if (!replay && !p->materialize(db, r, *runtime->def, nullptr))
-                return abort(u"applying pulled event %1 failed: "_s.arg(r.seqNum.toString()) + p->error);
+        if (replay) {
+            // Materialized by the rebuild below; only the hash is needed now.
+            const StorePrivate::EventRuntime *runtime = p->findEvent(r.name);
+            r.schemaHash = runtime ? runtime->hash : -1;
         } else {
-            r.schemaHash = -1;
-            if (!replay && !p->handleUnknownEvent(r, u"event-definition-missing"_s))
-                return abort(p->error);
+            switch (p->applyHistoryEvent(db, r, nullptr)) {
+            case StorePrivate::HistoryResult::Failed:
+                return abort(u"applying pulled event %1 failed: "_s.arg(r.seqNum.toString()) + p->error);
+            case StorePrivate::HistoryResult::Skipped:
+                result.skipped.append(p->lastSkipped);
+                break;
+            case StorePrivate::HistoryResult::Applied:
+                break;
+            }
         }
         if (!p->insertEventRecord(r))
             return abort(p->error);
@@ -235,8 +243,13 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     // Without changesets, the state of everything before the rebased events comes from a replay
     // of the log as it now is (confirmed and pulled events); the rebased events are then applied
     // on top one by one, as below, and get changesets: only this first rebase has to replay.
-    if (replay && !p->rebuildStateInTransaction(false))
-        return abort(u"rebuilding the state in the rebased order failed: "_s + p->error);
+    if (replay) {
+        p->replayAppliesPolicy = true;
+        const bool rebuilt = p->rebuildStateInTransaction(false);
+        p->replayAppliesPolicy = false;
+        if (!rebuilt)
+            return abort(u"rebuilding the state in the rebased order failed: "_s + p->error);
+    }
 
     // Our rolled-back events again, renumbered on top, one rebase generation up.
     SequenceNumber at{newUp, 0, 0};
@@ -246,10 +259,19 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         const SequenceNumber base{at.global, at.client, generation};
         r.seqNum = base.next(clientOnly);
         r.parentSeqNum = base.parentForNext(clientOnly);
+        // Already part of what other clients will see once pushed: it cannot be refused now, and
+        // they will find it failing the same way on the same state.
         QByteArray changeset;
-        const StorePrivate::EventRuntime *runtime = p->findEvent(r.name);
-        if (runtime && !p->materialize(db, r, *runtime->def, nullptr, &changeset))
-            return abort(u"re-applying event %1 (%2) on top of the server's events failed: "_s.arg(r.seqNum.toString(), r.name) + p->error);
+        switch (p->applyHistoryEvent(db, r, nullptr, &changeset)) {
+        case StorePrivate::HistoryResult::Failed:
+            return abort(u"re-applying event %1 (%2) on top of the server's events failed: "_s.arg(
+                                 r.seqNum.toString(), r.name) + p->error);
+        case StorePrivate::HistoryResult::Skipped:
+            result.skipped.append(p->lastSkipped);
+            break;
+        case StorePrivate::HistoryResult::Applied:
+            break;
+        }
         if (!p->insertEventRecord(r) || !p->insertChangeset(r.seqNum, changeset))
             return abort(p->error);
         at = r.seqNum;
@@ -288,6 +310,7 @@ bool SyncEngine::resetLocalData()
     }
     const bool ok = db.exec("DELETE FROM __livestore_eventlog")
             && db.exec("DELETE FROM __livestore_session_changeset")
+            && db.exec("DROP TABLE IF EXISTS __livestore_skipped_events")
             && db.exec("UPDATE __livestore_sync_status SET head = 0, backendId = NULL WHERE id = 1")
             && db.execCached(u"COMMIT"_s);
     if (!ok) {

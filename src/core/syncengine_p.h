@@ -32,6 +32,9 @@ public:
         int applied = 0;   // other clients' events materialized
         int rebased = 0;   // pending events renumbered on top of them
         int dropped = 0;   // pulled events at or below the upstream head (re-deliveries)
+        // Pulled or rebased events that could not be applied and were skipped (the schema's
+        // FailedEventPolicy), with the reason.
+        QList<FailedEvent> skipped;
     };
 
     // The store must have been opened with StoreOptions::recordChangesets.

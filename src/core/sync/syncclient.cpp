@@ -62,6 +62,8 @@ public:
     bool active = false;
     SyncClient::Status status = SyncClient::Disconnected;
     int pendingCount = 0;
+    int skippedCount = 0;
+    QString lastSkipped;
     qint64 upstreamHead = 0;
     QString lastError;
     SyncClient::BackendIdMismatchPolicy policy = SyncClient::Reset;
@@ -357,13 +359,29 @@ public:
         send(Wire::encodePing());
     }
 
+    static bool isOfUnknownKind(const QByteArray &text)
+    {
+        const QJsonValue tag = QJsonDocument::fromJson(text).object().value("_tag"_L1);
+        static const QStringList known{u"Chunk"_s, u"Exit"_s, u"Defect"_s, u"Pong"_s};
+        return tag.isString() && !known.contains(tag.toString());
+    }
+
     void onFrame(const QByteArray &text)
     {
         frameSinceTick = true;
         QString error;
         const std::optional<Wire::ServerFrame> frame = Wire::parseServerFrame(text, &error);
+        if (!frame && isOfUnknownKind(text)) {
+            // A kind of frame a newer server may send: nothing we wait for is in it.
+            qCDebug(lcSync, "ignoring a frame of unknown kind: %s", qUtf8Printable(error));
+            return;
+        }
         if (!frame) {
-            qCWarning(lcSync, "ignoring a malformed frame: %s", qUtf8Printable(error));
+            // Whatever it carried (a page of events, a push's answer) is lost: going on would
+            // wait forever for it. Say so, and start over on a new connection.
+            setError(u"the server sent a frame this client cannot read: "_s + error);
+            qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+            scheduleReconnect();
             return;
         }
         switch (frame->type) {
@@ -435,6 +453,14 @@ public:
         if (result.applied || result.confirmed || result.rebased)
             qCDebug(lcSync, "pulled: %d confirmed, %d applied, %d rebased", result.confirmed,
                     result.applied, result.rebased);
+        for (const FailedEvent &skipped : result.skipped) {
+            ++skippedCount;
+            lastSkipped = u"%1 (%2): %3"_s.arg(skipped.event.seqNum.toString(), skipped.event.name,
+                                               skipped.reason);
+            Q_EMIT q->eventSkipped(skipped.event, skipped.reason);
+            if (!alive)
+                return false;
+        }
         if (!firstPageArrived) {
             firstPageArrived = true;
             reconnectAttempt = 0; // the connection works: the next drop reconnects quickly
@@ -673,6 +699,8 @@ QJsonValue SyncClient::payload() const { return d->payload; }
 bool SyncClient::isActive() const { return d->active; }
 SyncClient::Status SyncClient::status() const { return d->status; }
 int SyncClient::pendingCount() const { return d->pendingCount; }
+int SyncClient::skippedEventCount() const { return d->skippedCount; }
+QString SyncClient::lastSkippedEvent() const { return d->lastSkipped; }
 qint64 SyncClient::upstreamHead() const { return d->upstreamHead; }
 QString SyncClient::lastError() const { return d->lastError; }
 bool SyncClient::isCaughtUp() const { return d->caughtUp; }

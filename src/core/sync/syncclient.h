@@ -42,6 +42,8 @@ class LIVESTORE_EXPORT SyncClient : public QObject
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
     Q_PROPERTY(bool caughtUp READ isCaughtUp NOTIFY caughtUpChanged)
     Q_PROPERTY(qreal catchUpProgress READ catchUpProgress NOTIFY catchUpProgressChanged)
+    Q_PROPERTY(int skippedEventCount READ skippedEventCount NOTIFY eventSkipped)
+    Q_PROPERTY(QString lastSkippedEvent READ lastSkippedEvent NOTIFY eventSkipped)
     Q_PROPERTY(BackendIdMismatchPolicy backendIdMismatchPolicy READ backendIdMismatchPolicy
                        WRITE setBackendIdMismatchPolicy NOTIFY backendIdMismatchPolicyChanged)
 public:
@@ -88,6 +90,11 @@ public:
     // How far the catch-up of this connection has come, 0 to 1, from the server's counts of the
     // events still to come; 1 once caught up. 0 while disconnected.
     qreal catchUpProgress() const;
+    // Pulled (or rebased) events the store could not apply and skipped, by the schema's
+    // FailedEventPolicy, since this client was created; and the last one, as "e19 (v1.TodoCreated):
+    // reason". Syncing goes on past them.
+    int skippedEventCount() const;
+    QString lastSkippedEvent() const;
 
     // Runs a local event loop until the store is in sync both ways (caught up, nothing pending),
     // syncing stops with status Error, or `msecs` pass. For command-line tools and tests; a GUI
@@ -128,6 +135,9 @@ Q_SIGNALS:
     void eventsPulled(const QList<LiveStore::EventRecord> &events);
     // Every local synced event is confirmed by the server (pendingCount dropped to 0 on a pull).
     void synced();
+    // An event from the shared history could not be applied and was skipped (see
+    // skippedEventCount): it stays in the eventlog without effect on the state.
+    void eventSkipped(const LiveStore::EventRecord &event, const QString &reason);
 
 private:
     friend class SyncClientPrivate;

@@ -12,10 +12,13 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qprocess.h>
+#include <QtCore/qscopeguard.h>
+#include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qtest.h>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -104,6 +107,27 @@ private:
     QStringList on(const QString &store, const QStringList &args, const QString &schema = {}) const
     {
         return QStringList{u"--store"_s, store, u"--schema"_s, schema.isEmpty() ? m_schema : schema} + args;
+    }
+
+    // Runs SQL on a store's file behind its back (no tool runs, so nothing holds it).
+    static bool execSql(const QString &store, const char *sql)
+    {
+        sqlite3 *db = nullptr;
+        if (sqlite3_open(QFile::encodeName(QDir(store).filePath(u"store.db"_s)).constData(), &db) != SQLITE_OK)
+            return false;
+        char *message = nullptr;
+        const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+        if (rc != SQLITE_OK)
+            qWarning("%s", message);
+        sqlite3_free(message);
+        sqlite3_close(db);
+        return rc == SQLITE_OK;
+    }
+
+    static QByteArray fileBytes(const QString &path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     }
 
     static bool writeFile(const QString &path, const QByteArray &contents)
@@ -497,11 +521,49 @@ private Q_SLOTS:
                 << good + "\n\n{\"name\":\"v1.TodoCreated\"}\n"
                 << u"livestore: import: $FILE:3: \"seqNum\" is missing or not a sequence number\n"_s << false;
         QTest::newRow("wrong args")
-                << good + "\n" + R"({"seqNum":2,"parentSeqNum":1,"name":"v1.TodoCompleted","args":{"id":7}})"
+                << good + "\n" + R"({"seqNum":2,"parentSeqNum":1,"name":"v1.TodoCompleted","args":{"id":7},"clientId":"c1","sessionId":"s1"})"
                 << u"livestore: import: event e2: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s << true;
         QTest::newRow("out of order")
                 << good + "\n" + good
-                << u"livestore: import: event e1 (v1.TodoCreated) does not come after e1"_s << true;
+                << u"livestore: import: $FILE:2: event e1 (v1.TodoCreated): it does not come after e1: events must be in eventlog order\n"_s
+                << false;
+        // The chain the sync server checks: a gap or a wrong parent would make every push fail.
+        // (Built with arg() rather than raw strings: moc counts the braces inside those.)
+        const auto event = [](const char *seq, const char *parent,
+                              const char *ids = "\"clientId\":\"c1\",\"sessionId\":\"s1\"") {
+            return QStringLiteral("{\"seqNum\":%1,\"parentSeqNum\":%2,\"name\":\"v1.TodoCompleted\","
+                                  "\"args\":{\"id\":\"a\"},%3}")
+                    .arg(QLatin1StringView(seq), QLatin1StringView(parent), QLatin1StringView(ids))
+                    .toUtf8();
+        };
+        QTest::newRow("gap in seqNum")
+                << good + "\n" + event("2", "1") + "\n" + event("4", "2")
+                << u"livestore: import: $FILE:3: event e4 (v1.TodoCompleted): it follows e2, but the next synced event is e3: the eventlog has a gap\n"_s
+                << false;
+        QTest::newRow("wrong parent")
+                << good + "\n" + event("2", "0")
+                << u"livestore: import: $FILE:2: event e2 (v1.TodoCompleted): it names e0 as its parent, but its parent is e1\n"_s
+                << false;
+        QTest::newRow("client-only number, wrong parent")
+                << good + "\n" + event("\"e1.1\"", "\"e0\"")
+                << u"livestore: import: $FILE:2: event e1.1 (v1.TodoCompleted): it names e0 as its parent, but its parent is e1\n"_s
+                << false;
+        QTest::newRow("clientId a number")
+                << good + "\n" + event("2", "1", "\"clientId\":5,\"sessionId\":\"s1\"")
+                << u"livestore: import: $FILE:2: \"clientId\" of event \"v1.TodoCompleted\" is not a string\n"_s << false;
+        QTest::newRow("sessionId missing")
+                << good + "\n" + event("2", "1", "\"clientId\":\"c1\"")
+                << u"livestore: import: $FILE:2: event e2 (v1.TodoCompleted): it has no sessionId\n"_s << false;
+        QTest::newRow("seqNum beyond 2^53")
+                << good + "\n" + event("1e20", "1")
+                << u"livestore: import: $FILE:2: \"seqNum\" is missing or not a sequence number\n"_s << false;
+        QTest::newRow("seqNum not whole")
+                << good + "\n" + event("2.5", "1")
+                << u"livestore: import: $FILE:2: \"seqNum\" is missing or not a sequence number\n"_s << false;
+        QTest::newRow("invalid UTF-8 in args")
+                << good + "\n{\"seqNum\":2,\"parentSeqNum\":1,\"name\":\"v1.TodoCreated\",\"args\":{\"id\":\"b\","
+                           "\"text\":\"caf\xe9\"},\"clientId\":\"c1\",\"sessionId\":\"s1\"}"
+                << u"livestore: import: $FILE:2: not valid UTF-8\n"_s << false;
     }
     void importErrors()
     {
@@ -601,6 +663,96 @@ private Q_SLOTS:
                                    "table \"todos\""_s), qPrintable(r.err));
         QVERIFY2(r.err.contains(u"tampered"_s), qPrintable(r.err));
         QVERIFY2(!r.err.contains(u"uiState"_s), qPrintable(r.err));
+    }
+
+    void argumentsMustBeUtf8()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        // QProcess encodes its arguments as UTF-8: the shell's printf makes the Latin-1 byte.
+        QProcess p;
+        p.setProgram(u"/bin/sh"_s);
+        p.setArguments({u"-c"_s, u"exec \"$0\" --store \"$1\" --schema \"$2\" commit v1.TodoCreated "
+                                 "\"$(printf '{\"id\":\"a\",\"text\":\"caf\\351\"}')\""_s,
+                        QStringLiteral(LIVESTORE_CLI_PATH), store, m_schema});
+        p.start();
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 2);
+        QCOMPARE(QString::fromUtf8(p.readAllStandardError()), u"livestore: argument 7 is not valid UTF-8\n"_s);
+        QVERIFY(!QFileInfo::exists(store));
+    }
+
+    void verifyDetectsABrokenChain()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        // e2 taken out of the log: the state still matches a replay, but every push would fail.
+        QVERIFY(execSql(store, "DELETE FROM __livestore_eventlog WHERE seqNumGlobal = 2"));
+        const Run r = runCli(on(store, {u"verify"_s}));
+        QCOMPARE_EXIT(r, 1);
+        QCOMPARE(r.err, u"livestore: verify: the eventlog is broken: event e3 (v1.TodoCompleted): it follows e1, "
+                         "but the next synced event is e2: the eventlog has a gap\n"_s);
+    }
+
+    void damagedSchemaRowIsAnError()
+    {
+        // A schema row SQLite cannot parse used to crash every command (a failed prepare).
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        QVERIFY(execSql(store, "PRAGMA writable_schema=ON; "
+                               "UPDATE sqlite_master SET sql='CREATE TABLE todos(' WHERE name='todos'"));
+        const QByteArray before = fileBytes(QDir(store).filePath(u"store.db"_s));
+        const QStringList commands[] = {{u"info"_s}, {u"events"_s}, {u"verify"_s}, {u"export"_s},
+                                        {u"query"_s, u"SELECT 1"_s},
+                                        {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"z","text":"x"})"_s}};
+        for (const QStringList &command : commands) {
+            const Run r = runCli(on(store, command));
+            QCOMPARE_EXIT(r, 1);
+            QVERIFY2(r.err.startsWith(u"livestore: cannot open the store in %1: %1/store.db is damaged (cannot read "_s.arg(store)),
+                     qPrintable(r.err));
+            QVERIFY2(r.err.contains(u"malformed database schema"_s), qPrintable(r.err));
+            QVERIFY2(r.err.contains(u"Restore the store directory from a backup"_s), qPrintable(r.err));
+        }
+        QCOMPARE(fileBytes(QDir(store).filePath(u"store.db"_s)), before);
+    }
+
+    void readOnlyDirectoryIsNamed()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        QVERIFY(QFile::setPermissions(store, QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther
+                                              | QFile::ExeOther | QFile::ReadGroup | QFile::ExeGroup));
+        const auto restore = qScopeGuard([&] {
+            QFile::setPermissions(store, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        });
+        // Root may write anywhere: then run the tool as nobody, for whom the directory is read-only.
+        QStringList prefix;
+        if (::geteuid() == 0) {
+            const QString setpriv = QStandardPaths::findExecutable(u"setpriv"_s);
+            if (setpriv.isEmpty())
+                QSKIP("running as root without setpriv: cannot make a directory read-only for the tool");
+            prefix = {setpriv, u"--reuid=65534"_s, u"--regid=65534"_s, u"--clear-groups"_s, u"--"_s};
+            // nobody must reach the store (a temporary directory is its owner's only).
+            QFile::setPermissions(dir.path(), QFile::permissions(dir.path()) | QFile::ExeOther);
+            const QString file = QDir(store).filePath(u"store.db"_s);
+            QFile::setPermissions(file, QFile::permissions(file) | QFile::ReadOther);
+        }
+        QProcess p;
+        const QStringList args = on(store, {u"events"_s});
+        if (prefix.isEmpty())
+            p.start(QStringLiteral(LIVESTORE_CLI_PATH), args);
+        else
+            p.start(prefix.takeFirst(), prefix + QStringList{QStringLiteral(LIVESTORE_CLI_PATH)} + args);
+        QVERIFY(p.waitForFinished(60000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        if (!prefix.isEmpty() && err.contains(u"Permission denied"_s) && !err.contains(store))
+            QSKIP(qPrintable(u"nobody cannot run the tool or read its schema here: "_s + err));
+        QCOMPARE(p.exitCode(), 1);
+        QCOMPARE(err, u"livestore: cannot open the store in %1: the store directory %1 is not writable (check its "
+                       "permissions, or whether its file system is mounted read-only)\n"_s.arg(store));
     }
 
     void rebuildProgress()

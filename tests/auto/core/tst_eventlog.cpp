@@ -769,19 +769,19 @@ private Q_SLOTS:
         QTest::newRow("store has events") << true << Mutation([](QList<EventRecord> &) { })
                                           << u"import needs an empty eventlog; this store holds 1 events"_s;
         QTest::newRow("out of order") << false << Mutation([](QList<EventRecord> &l) { l.swapItemsAt(2, 3); })
-                                      << u"event e2 (v1.TodoCreated) does not come after e3: events must be in eventlog order"_s;
+                                      << u"event e3 (probe.Args): it follows e1.1, but the next synced event is e2: the eventlog has a gap"_s;
         QTest::newRow("duplicate number") << false << Mutation([](QList<EventRecord> &l) { l[3].seqNum = seq("e2"); })
-                                          << u"event e2 (probe.Args) does not come after e2: events must be in eventlog order"_s;
+                                          << u"event e2 (probe.Args): it does not come after e2: events must be in eventlog order"_s;
         QTest::newRow("client part out of order") << false
                                                   << Mutation([](QList<EventRecord> &l) { l[1].seqNum = seq("e0.5"); })
-                                                  << u"event e0.5 (uiStateSet) does not come after e1: events must be in eventlog order"_s;
+                                                  << u"event e0.5 (uiStateSet): it does not come after e1: events must be in eventlog order"_s;
         QTest::newRow("the root number") << false << Mutation([](QList<EventRecord> &l) { l[0].seqNum = seq("e0"); })
-                                         << u"event e0 (v1.TodoCreated) does not come after e0: events must be in eventlog order"_s;
+                                         << u"event e0 (v1.TodoCreated): it does not come after e0: events must be in eventlog order"_s;
         QTest::newRow("parent is the event") << false << Mutation([](QList<EventRecord> &l) { l[2].parentSeqNum = seq("e2"); })
-                                             << u"event e2 (v1.TodoCreated) has parent e2, which is not before it"_s;
+                                             << u"event e2 (v1.TodoCreated): it names e2 as its parent, but its parent is e1"_s;
         QTest::newRow("parent after the event") << false
                                                 << Mutation([](QList<EventRecord> &l) { l[4].parentSeqNum = seq("e4.1"); })
-                                                << u"event e4 (v1.TodoCreated) has parent e4.1, which is not before it"_s;
+                                                << u"event e4 (v1.TodoCreated): it names e4.1 as its parent, but its parent is e3"_s;
         QTest::newRow("missing argument") << false << Mutation([](QList<EventRecord> &l) { l[2].args.remove(u"text"_s); })
                                           << u"event e2: event \"v1.TodoCreated\": missing argument \"text\" (string)"_s;
         QTest::newRow("wrong type") << false << Mutation([](QList<EventRecord> &l) { l[4].args.insert(u"id"_s, 5); })

@@ -6,6 +6,7 @@
 #include <store.h>
 
 #include <QtCore/qdatetime.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qtemporarydir.h>
@@ -216,6 +217,13 @@ Schema materializerSchema(const SchemaOptions &options = {})
                       Query::insert(u"notes"_s, {{u"id"_s, u"n1"_s}, {u"body"_s, u"dup"_s}})};
     });
     cpp("fail.Attach", [] { return Writes{Query::sql(u"ATTACH DATABASE ':memory:' AS other"_s)}; });
+    // Only the schema's tables are state: the eventlog, the store's metadata, SQLite's own
+    // tables, pragmas and the database schema are not a materializer's to change.
+    cpp("fail.Eventlog", [] { return Writes{Query::sql(u"DELETE FROM __livestore_eventlog"_s)}; });
+    cpp("fail.Meta", [] { return Writes{Query::sql(u"UPDATE __livestore_meta SET value = 'x'"_s)}; });
+    cpp("fail.Pragma", [] { return Writes{Query::sql(u"PRAGMA user_version = 7"_s)}; });
+    cpp("fail.Drop", [] { return Writes{Query::sql(u"DROP TABLE log"_s)}; });
+    cpp("fail.Create", [] { return Writes{Query::sql(u"CREATE TABLE sneaky (x)"_s)}; });
     schema.addEvent(EventDef::synced(u"fail.SqlSecond"_s)
                             .materializeSql({u"INSERT INTO log (id, text) VALUES ('fresh', 'x')"_s,
                                              u"INSERT INTO notes (id, body) VALUES ('n1', 'dup')"_s}));
@@ -633,6 +641,21 @@ private Q_SLOTS:
                                             << u"materializer of event \"fail.SecondWrite\" (e3) failed: UNIQUE constraint failed: notes.id"_s;
         QTest::newRow("attach") << u"fail.Attach"_s << QVariantMap{}
                                 << u"materializer of event \"fail.Attach\" (e3): materializers cannot control transactions or attach databases"_s;
+        const QString outside = u": materializers may change only the schema's tables, and "_s;
+        QTest::newRow("writes the eventlog") << u"fail.Eventlog"_s << QVariantMap{}
+                << u"materializer of event \"fail.Eventlog\" (e3)"_s + outside
+                           + u"it writes \"__livestore_eventlog\", which is not a table of the schema"_s;
+        QTest::newRow("writes the metadata") << u"fail.Meta"_s << QVariantMap{}
+                << u"materializer of event \"fail.Meta\" (e3)"_s + outside
+                           + u"it writes \"__livestore_meta\", which is not a table of the schema"_s;
+        QTest::newRow("pragma") << u"fail.Pragma"_s << QVariantMap{}
+                << u"materializer of event \"fail.Pragma\" (e3)"_s + outside + u"it runs PRAGMA user_version"_s;
+        QTest::newRow("drop table") << u"fail.Drop"_s << QVariantMap{}
+                << u"materializer of event \"fail.Drop\" (e3)"_s + outside
+                           + u"it changes the database schema (CREATE, DROP, ALTER...)"_s;
+        QTest::newRow("create table") << u"fail.Create"_s << QVariantMap{}
+                << u"materializer of event \"fail.Create\" (e3)"_s + outside
+                           + u"it changes the database schema (CREATE, DROP, ALTER...)"_s;
         QTest::newRow("SQL statement 2 fails") << u"fail.SqlSecond"_s << QVariantMap{}
                                                << u"materializer of event \"fail.SqlSecond\" (e3), statement 2 failed: UNIQUE constraint failed: notes.id"_s;
         QTest::newRow("SQL function error") << u"fail.SqlJson"_s << QVariantMap{{u"text"_s, u"not json"_s}}
@@ -669,6 +692,67 @@ private Q_SLOTS:
         QCOMPARE(store->head(), (SequenceNumber{2, 0, 0}));
         QCOMPARE(notified, 1);
         QVERIFY(store->verify());
+    }
+
+    // SQL materializers are checked when the store opens: one that would write outside the
+    // state is refused before any event runs it, and nothing happens to the file or elsewhere.
+    void sqlMaterializerConfinedToState_data()
+    {
+        QTest::addColumn<QString>("sql");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("empties the eventlog") << u"DELETE FROM __livestore_eventlog"_s
+                << u"it writes \"__livestore_eventlog\", which is not a table of the schema"_s;
+        QTest::newRow("rewrites the sync head") << u"UPDATE __livestore_sync_status SET head = 0"_s
+                << u"it writes \"__livestore_sync_status\", which is not a table of the schema"_s;
+        QTest::newRow("attaches a file") << u"ATTACH DATABASE '$FILE' AS evil"_s
+                << u"it attaches or detaches a database"_s;
+        QTest::newRow("writable schema") << u"PRAGMA writable_schema = ON"_s << u"it runs PRAGMA writable_schema"_s;
+        QTest::newRow("loads an extension") << u"SELECT load_extension('/nonexistent')"_s
+                << u"it loads an SQLite extension"_s;
+        QTest::newRow("creates a trigger")
+                << u"CREATE TRIGGER t AFTER INSERT ON notes BEGIN DELETE FROM notes; END"_s
+                << u"it changes the database schema (CREATE, DROP, ALTER...)"_s;
+    }
+    void sqlMaterializerConfinedToState()
+    {
+        QFETCH(QString, sql);
+        QFETCH(QString, reason);
+        QTemporaryDir dir;
+        const QString attached = dir.filePath(u"created-by-attach.db"_s);
+        sql.replace(u"$FILE"_s, attached);
+        Schema schema;
+        schema.addTable(TableDef{u"notes"_s}.column(ColumnDef::text(u"id"_s).primaryKey()));
+        schema.addEvent(EventDef::synced(u"v1.Evil"_s).materializeSql({sql}));
+        Store store;
+        StoreOptions o;
+        o.storeId = u"confined"_s;
+        o.schema = schema;
+        o.directory = dir.filePath(u"store"_s);
+        QVERIFY(!store.open(o));
+        QCOMPARE(store.errorString(), u"event \"v1.Evil\", materializer statement 1: materializers may change "
+                                       "only the schema's tables, and "_s + reason);
+        QVERIFY(!QFileInfo::exists(attached));
+    }
+
+    void migrationHookConfinedToState()
+    {
+        QTemporaryDir dir;
+        StoreOptions o;
+        o.storeId = u"hooked"_s;
+        o.directory = dir.path();
+        o.schema.addTable(TableDef{u"notes"_s}.column(ColumnDef::text(u"id"_s).primaryKey()));
+        o.schema.addEvent(EventDef::synced(u"v1.Note"_s).arg(u"id"_s, ArgType::String)
+                                  .materializeSql({u"INSERT INTO notes (id) VALUES ($id)"_s}));
+        QString hookError;
+        o.migrations.post = [&](MigrationContext &ctx) {
+            const bool ok = ctx.exec(Query::sql(u"DELETE FROM __livestore_eventlog"_s));
+            hookError = ctx.errorString();
+            return ok;
+        };
+        Store store;
+        QVERIFY(!store.open(o));
+        QCOMPARE(hookError, u"migration hooks may change only the schema's tables: it writes "
+                             "\"__livestore_eventlog\", which is not a table of the schema"_s);
     }
 
     // -----------------------------------------------------------------------------------------

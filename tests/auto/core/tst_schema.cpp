@@ -899,6 +899,15 @@ private Q_SLOTS:
         QTest::newRow("duplicate column")
                 << table(TableDef{t}.column(ColumnDef::integer(u"id"_s)))
                 << u"table \"t\": duplicate column \"id\""_s;
+        // SQLite ignores case in names: "T" would be the same table, "ID" the same column.
+        QTest::newRow("tables differing in case") << [&] {
+            Schema s = table(t);
+            s.addTable(TableDef{u"T"_s}.column(ColumnDef::integer(u"x"_s)));
+            return s;
+        }() << u"table \"T\": the same table as \"t\" for SQLite, which ignores case in names"_s;
+        QTest::newRow("columns differing in case")
+                << table(TableDef{t}.column(ColumnDef::integer(u"ID"_s)))
+                << u"table \"t\": duplicate column \"ID\""_s;
         QTest::newRow("duplicate argument")
                 << event(EventDef::synced(u"v1.E"_s).arg(u"a"_s, ArgType::String).arg(u"a"_s, ArgType::Integer).materializeSql({}))
                 << u"event \"v1.E\": duplicate argument \"a\""_s;
@@ -1812,7 +1821,7 @@ private Q_SLOTS:
         QTest::newRow("top level array") << "[]"_ba << u"expected a JSON object at the top level, got an array"_s;
         // Unknown keys, with a suggestion when one is close
         QTest::newRow("unknown top-level key") << R"({"tabels": []})"_ba
-                << u"unknown top-level key \"tabels\" (did you mean \"tables\"? allowed: version, unknownEventHandling, tables, clientDocuments, events)"_s;
+                << u"unknown top-level key \"tabels\" (did you mean \"tables\"? allowed: version, unknownEventHandling, failedEventHandling, tables, clientDocuments, events)"_s;
         QTest::newRow("unknown column key, wrong case") << column(R"({"name": "a", "type": "text", "primarykey": true})")
                 << u"tables[0].columns[0]: unknown key \"primarykey\" (did you mean \"primaryKey\"? allowed: name, type, primaryKey, nullable, autoIncrement, default)"_s;
         QTest::newRow("unknown column key, nothing close") << column(R"({"name": "a", "type": "text", "colour": "red"})")

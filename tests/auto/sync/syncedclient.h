@@ -31,12 +31,13 @@ inline QStringList globalHistory(const Store &store)
 
 struct SyncedClient
 {
-    SyncedClient(const QString &storeId, const QString &clientId, const QUrl &url = {})
+    SyncedClient(const QString &storeId, const QString &clientId, const QUrl &url = {},
+                 const Schema &schema = todoSchema())
     {
         using namespace Qt::StringLiterals;
         StoreOptions o;
         o.storeId = storeId;
-        o.schema = todoSchema();
+        o.schema = schema;
         o.inMemory = true;
         o.recordChangesets = true;
         o.clientId = clientId;

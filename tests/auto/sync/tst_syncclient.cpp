@@ -84,7 +84,10 @@ struct ServerFixture
 // The store id every client of these tests shares.
 struct Client : SyncedClient
 {
-    explicit Client(const QString &clientId) : SyncedClient(StoreId, clientId) { }
+    explicit Client(const QString &clientId, const Schema &schema = todoSchema())
+        : SyncedClient(StoreId, clientId, {}, schema)
+    {
+    }
 };
 
 using Clients = std::vector<std::unique_ptr<Client>>;
@@ -434,6 +437,75 @@ private Q_SLOTS:
         QCOMPARE(a.store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
         QCOMPARE(a.store.clientDocument(u"uiState"_s).value(u"newTodoText"_s).toString(), u"draft"_s);
         QVERIFY(a.store.verify());
+    }
+
+    // A peer pushed the same v1.TodoCreated twice (real LiveStore 0.4.0 clients were seen doing
+    // it): every other client's materializer fails on the second one (UNIQUE todos.id). It must
+    // not stop their sync, nor their local commits, and all of them must end in one state.
+    void poisonedEventIsSkipped()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        // The buggy peer: its own TodoCreated ignores a duplicate id, so it commits both.
+        Schema lenient;
+        lenient.addTable(*todoSchema().table(u"todos"_s));
+        lenient.addEvent(EventDef::synced(u"v1.TodoCreated"_s)
+                                 .arg(u"id"_s, ArgType::String)
+                                 .arg(u"text"_s, ArgType::String)
+                                 .materializeSql({u"INSERT OR IGNORE INTO todos (id, text) VALUES ($id, $text)"_s}));
+        Client peer(u"peer"_s, lenient);
+        QVERIFY(peer.ok);
+        QVERIFY(peer.create(u"dup"_s, u"first"_s));
+        QVERIFY(peer.create(u"dup"_s, u"second"_s));
+        peer.sync->setUrl(server.url());
+        peer.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(peer.sync->pendingCount() == 0 && peer.sync->upstreamHead() == 2, Timeout);
+
+        Client reader(u"reader"_s);
+        QVERIFY(reader.ok);
+        QSignalSpy skipped(reader.sync.get(), &SyncClient::eventSkipped);
+        reader.sync->setUrl(server.url());
+        reader.sync->start();
+        // Local commits go on while the bad event arrives, and after it.
+        for (int i = 0; i < 20; ++i) {
+            QVERIFY2(reader.create(u"r%1"_s.arg(i), u"mine"_s), qPrintable(reader.store.errorString()));
+            QTest::qWait(5);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(reader.sync->pendingCount() == 0 && reader.sync->upstreamHead() == 22,
+                                 Timeout);
+        QCOMPARE(skipped.count(), 1);
+        QCOMPARE(reader.sync->skippedEventCount(), 1);
+        const auto event = skipped.at(0).at(0).value<EventRecord>();
+        QCOMPARE(event.seqNum, (SequenceNumber{2, 0, 0}));
+        QVERIFY2(reader.sync->lastSkippedEvent().startsWith(u"e2 (v1.TodoCreated): "_s), qPrintable(reader.sync->lastSkippedEvent()));
+        QVERIFY2(skipped.at(0).at(1).toString().contains(u"UNIQUE constraint failed: todos.id"_s),
+                 qPrintable(skipped.at(0).at(1).toString()));
+        QCOMPARE(reader.sync->status(), SyncClient::Connected);
+        // The event is in the log without effect: the first text stays, and a replay agrees.
+        QCOMPARE(reader.store.eventCount(), 22);
+        QCOMPARE(reader.store.query(u"SELECT text FROM todos WHERE id = 'dup'"_s).scalar().toString(), u"first"_s);
+        QVERIFY2(reader.store.verify(), qPrintable(reader.store.errorString()));
+
+        // A client that joins later ends in the very same state.
+        Client late(u"late"_s);
+        late.sync->setUrl(server.url());
+        late.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(late.sync->upstreamHead() == 22, Timeout);
+        QCOMPARE(late.history(), reader.history());
+        QCOMPARE(late.store.stateDigest(), reader.store.stateDigest());
+
+        // Under the fail policy, sync stops at that event and says why; local commits still work.
+        Schema strict = todoSchema();
+        strict.setFailedEventPolicy(FailedEventPolicy::Fail);
+        Client stuck(u"stuck"_s, strict);
+        stuck.sync->setUrl(server.url());
+        stuck.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(stuck.sync->lastError().contains(u"failed event policy: fail"_s), Timeout);
+        QVERIFY2(stuck.sync->lastError().contains(u"e2 (v1.TodoCreated)"_s), qPrintable(stuck.sync->lastError()));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY2(stuck.create(u"s%1"_s.arg(i), u"offline"_s), qPrintable(stuck.store.errorString()));
+        QVERIFY(stuck.sync->upstreamHead() < 2); // the page with e2 was not taken
+        QCOMPARE(stuck.sync->skippedEventCount(), 0);
     }
 
     void argsEchoUnchanged()
