@@ -10,7 +10,6 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qsavefile.h>
-#include <QtCore/qstringconverter.h>
 
 #include <QtCore/qeventloop.h>
 #include <QtCore/qtimer.h>
@@ -321,20 +320,8 @@ int runImport(Context &context)
         if (line.isEmpty())
             continue;
         const QString where = u"import: %1:%2: "_s.arg(label).arg(lineNumber);
-        // Qt's JSON parser would store invalid UTF-8 as U+FFFD without a word.
-        QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-        const QString decoded = utf8.decode(line);
-        if (utf8.hasError())
-            return context.fail(where + u"not valid UTF-8"_s);
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
-        if (parseError.error != QJsonParseError::NoError)
-            return context.fail(where + u"not valid JSON: %1 (at character %2)"_s.arg(parseError.errorString())
-                                                .arg(parseError.offset + 1));
-        if (!doc.isObject())
-            return context.fail(where + u"not a JSON object (each line holds one event)"_s);
         QString recordError;
-        auto record = EventRecord::fromJson(doc.object(), &recordError);
+        auto record = EventRecord::fromJsonLine(line, &recordError);
         if (!record || !chain.append(*record, &recordError))
             return context.fail(where + recordError);
         events.append(std::move(*record));

@@ -6,6 +6,7 @@
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qstringconverter.h>
 
 #include <algorithm>
 #include <cmath>
@@ -501,6 +502,27 @@ std::optional<EventRecord> EventRecord::fromJson(const QJsonObject &o, QString *
         *field = v.toString();
     }
     return r;
+}
+
+std::optional<EventRecord> EventRecord::fromJsonLine(QByteArrayView line, QString *errorString)
+{
+    auto fail = [&](const QString &message) -> std::optional<EventRecord> {
+        if (errorString)
+            *errorString = message;
+        return std::nullopt;
+    };
+    // Qt's JSON parser refuses invalid UTF-8 in strings only; say it plainly, for any byte.
+    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    const QString decoded = utf8.decode(line);
+    if (utf8.hasError())
+        return fail(u"not valid UTF-8"_s);
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(line.toByteArray(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(u"not valid JSON: %1 (at character %2)"_s.arg(parseError.errorString()).arg(parseError.offset + 1));
+    if (!doc.isObject())
+        return fail(u"not a JSON object (each line holds one event)"_s);
+    return fromJson(doc.object(), errorString);
 }
 
 // ---------------------------------------------------------------------------------------------

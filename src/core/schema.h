@@ -149,6 +149,9 @@ struct LIVESTORE_EXPORT EventRecord
     QVariant arg(const QString &argName) const { return args.value(argName); }
     QJsonObject toJson() const;
     static std::optional<EventRecord> fromJson(const QJsonObject &object, QString *errorString);
+    // One line of an export (JSON lines, as `livestore export` writes them): UTF-8, then JSON,
+    // then fromJson(). The error says which of these failed, and where.
+    static std::optional<EventRecord> fromJsonLine(QByteArrayView line, QString *errorString);
 };
 
 // A materializer turns an event into writes: query-builder writes or SQL with bind values.

@@ -616,6 +616,44 @@ private Q_SLOTS:
         c.sync->stop();
     }
 
+    // A frame the client cannot read (here: args nested deeper than Qt's JSON parser goes, as a
+    // server without a nesting limit would relay) must not stall syncing without a word: it is
+    // a sync error, and the client starts over on a new connection. A frame of a kind it does
+    // not know (a newer server's) is ignored.
+    void unreadableFrameIsAnError()
+    {
+        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        int connections = 0;
+        const QByteArray deep = QByteArray("[").repeated(1100) + QByteArray("]").repeated(1100);
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket *s = fake.nextPendingConnection();
+            ++connections;
+            connect(s, &QWebSocket::textMessageReceived, this, [&, s](const QString &text) {
+                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                if (f.value(u"_tag").toString() != u"Request")
+                    return;
+                s->sendTextMessage(u"{\"_tag\":\"FutureThing\",\"x\":1}"_s);
+                s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[{"
+                                    "\"eventEncoded\":{\"name\":\"v1.TodoCreated\",\"args\":{\"id\":%2},"
+                                    "\"seqNum\":1,\"parentSeqNum\":0,\"clientId\":\"x\",\"sessionId\":\"y\"}}],"
+                                    "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s
+                                           .arg(f.value(u"id").toString(), QString::fromLatin1(deep)));
+            });
+        });
+        Client c(u"F"_s);
+        QVERIFY(c.ok);
+        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(c.sync->lastError().startsWith(u"the server sent a frame this client cannot read: "_s),
+                                 Timeout);
+        QTRY_VERIFY_WITH_TIMEOUT(connections >= 2, Timeout);
+        QVERIFY(!c.sync->isCaughtUp());
+        QCOMPARE(c.sync->upstreamHead(), 0);
+        QVERIFY(c.create(u"1"_s, u"still works"_s));
+        c.sync->stop();
+    }
+
     void framesOnTheWire()
     {
         // A fake server that records what the client sends, answers one page, then goes silent.
