@@ -572,12 +572,15 @@ const QList<Command> &commands()
         {u"import"_s,
          u"FILE"_s,
          u"Append the events of a JSON lines FILE (- for stdin), as export wrote them,\n"
-         "to a store that holds no events yet. All or nothing."_s,
+         "to a store that holds no events yet. All or nothing: the first line that is not\n"
+         "valid UTF-8 and JSON, or that breaks the chain of numbers and parents, stops it."_s,
          {},
          1, 1, runImport},
         {u"verify"_s,
          QString(),
-         u"Replay the eventlog into a fresh state and compare it with the stored state."_s,
+         u"Check the file (SQLite's integrity check) and the eventlog's chain of numbers and\n"
+         "parents, then replay the eventlog into a fresh state and compare it with the\n"
+         "stored state."_s,
          {},
          0, 0, runVerify},
         {u"info"_s,
