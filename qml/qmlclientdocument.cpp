@@ -92,7 +92,7 @@ void QmlClientDocument::restart()
         return;
     }
     setError(QString());
-    const QString id = m_documentId.isEmpty() ? def->defaultId : m_documentId;
+    const QString id = m_documentId.isEmpty() ? def->effectiveDefaultId(store->sessionId()) : m_documentId;
     const QVariantMap defaults = def->defaultValue.toVariantMap();
     m_live = store->liveQuery(Query::from(m_document).select({u"value"_s}).where(u"id"_s, id));
     m_subscription = m_live.subscribe([this, defaults](const QueryResult &result) {

@@ -12,6 +12,7 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtQml/qjsvalue.h>
+#include <QtQml/qqmlengine.h>
 #include <QtQml/qqmlinfo.h>
 
 using namespace Qt::StringLiterals;
@@ -435,12 +436,40 @@ void QmlStore::reopen()
     becomeReady(std::move(store)); // a registry store may have booted for someone else
 }
 
-bool QmlStore::commit(const QString &name, const QVariantMap &args)
+namespace {
+
+// An event's arguments from JavaScript: as a map for the checks, and as JSON.stringify's text for
+// the key order (JSON text also says what JSON.stringify says of a lone surrogate or a Date).
+Event eventFromJs(QJSEngine *engine, const QString &name, const QJSValue &args)
 {
-    return commitAll({QVariantMap{{u"name"_s, name}, {u"args"_s, args}}});
+    Event event{name, args.isUndefined() || args.isNull() ? QVariantMap() : args.toVariant().toMap()};
+    if (engine && args.isObject() && !args.isArray()) {
+        const QJSValue stringify = engine->globalObject().property(u"JSON"_s).property(u"stringify"_s);
+        const QJSValue text = stringify.call({args});
+        if (text.isString())
+            event.argsJson = text.toString().toUtf8();
+    }
+    return event;
 }
 
-bool QmlStore::commitAll(const QVariantList &events)
+} // namespace
+
+bool QmlStore::commit(const QString &name, const QJSValue &args)
+{
+    if (!m_store) {
+        qmlWarning(this) << "commit: the store is not open" << (m_error.isEmpty() ? QString() : u" ("_s + m_error + u')');
+        return false;
+    }
+    const QList<Event> list{eventFromJs(qmlEngine(this), name, args)};
+    if (!m_store->commit(list)) {
+        setError(m_store->errorString());
+        qmlWarning(this) << m_error;
+        return false;
+    }
+    return true;
+}
+
+bool QmlStore::commitAll(const QJSValue &events)
 {
     if (!m_store) {
         // Keep the reason the store did not open visible: it is what the user must fix.
@@ -448,14 +477,16 @@ bool QmlStore::commitAll(const QVariantList &events)
         return false;
     }
     QList<Event> list;
-    for (const QVariant &v : events) {
-        const QVariantMap e = v.toMap();
-        if (!e.value(u"name"_s).canConvert<QString>() || e.value(u"name"_s).toString().isEmpty()) {
+    const int count = events.isArray() ? events.property(u"length"_s).toInt() : 0;
+    for (int i = 0; i < count; ++i) {
+        const QJSValue e = events.property(quint32(i));
+        const QJSValue name = e.property(u"name"_s);
+        if (!name.isString() || name.toString().isEmpty()) {
             setError(u"commitAll: each event needs a name, as {name: \"v1.Event\", args: {...}}"_s);
             qmlWarning(this) << m_error;
             return false;
         }
-        list.append({e.value(u"name"_s).toString(), e.value(u"args"_s).toMap()});
+        list.append(eventFromJs(qmlEngine(this), name.toString(), e.property(u"args"_s)));
     }
     if (!m_store->commit(list)) {
         setError(m_store->errorString());

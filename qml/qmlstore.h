@@ -11,6 +11,7 @@
 
 #include "qmlstoreregistry.h"
 #include <QtCore/qurl.h>
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmllist.h>
 #include <QtQml/qqmlparserstatus.h>
 #include <QtQml/qqmlregistration.h>
@@ -114,9 +115,11 @@ public:
     std::optional<ClientDocumentDef> clientDocumentDefinition(const QString &name);
 
     // Commits one event; false (with errorString and a QML warning) when it is rejected.
-    Q_INVOKABLE bool commit(const QString &name, const QVariantMap &args = {});
+    // The arguments stay JavaScript values until then: their key order (JSON.stringify's) is what
+    // record and json arguments keep, as in LiveStore, while a QVariantMap would sort the keys.
+    Q_INVOKABLE bool commit(const QString &name, const QJSValue &args = QJSValue());
     // Commits [{name, args}, ...] atomically: all or none.
-    Q_INVOKABLE bool commitAll(const QVariantList &events);
+    Q_INVOKABLE bool commitAll(const QJSValue &events);
     // One-shot read: an array of row objects ([] on error, with a warning).
     Q_INVOKABLE QVariantList query(const QString &sql, const QVariant &binds = {});
 

@@ -142,10 +142,10 @@ ApplicationWindow {
             delegate: TodoDelegate {
                 width: list.width
                 onToggled: store.commit(completed ? "v1.TodoUncompleted" : "v1.TodoCompleted", { id: id })
-                onRemoved: store.commit("v1.TodoDeleted", { id: id, deletedAt: Date.now() })
+                onRemoved: store.commit("v1.TodoDeleted", { id: id, deletedAt: new Date() })
                 // An emptied todo is deleted, as TodoMVC does.
                 onEdited: (text) => text.length > 0 ? store.commit("v1.TodoEdited", { id: id, text: text })
-                                                     : store.commit("v1.TodoDeleted", { id: id, deletedAt: Date.now() })
+                                                     : store.commit("v1.TodoDeleted", { id: id, deletedAt: new Date() })
             }
         }
 
@@ -181,7 +181,7 @@ ApplicationWindow {
                     objectName: "clearCompleted"
                     visible: counts.total > counts.active
                     contentItem: Text { text: qsTr("Clear completed"); color: "#777" }
-                    onClicked: store.commit("v1.TodoClearedCompleted", { deletedAt: Date.now() })
+                    onClicked: store.commit("v1.TodoClearedCompleted", { deletedAt: new Date() })
                 }
             }
         }

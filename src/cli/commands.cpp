@@ -261,7 +261,8 @@ int runCommit(Context &context)
     Store *store = context.openStore(true);
     if (!store)
         return ExitFailed;
-    if (!store->commit(name, eventArgs))
+    // With the text as given: record and json arguments keep its key order.
+    if (!store->commit(Event{name, eventArgs, json.toUtf8()}))
         return context.fail(u"commit: "_s + store->errorString());
     Output::out() << "committed " << store->head().toString() << '\n';
     return ExitOk;

@@ -23,7 +23,7 @@ class Schema;
 class Database
 {
 public:
-    enum class ColumnDecoder : quint8 { Plain, Boolean, Json, DateTime };
+    enum class ColumnDecoder : quint8 { Plain, Boolean, Json, DateTime, DateTimeInteger };
 
     struct Statement
     {

@@ -15,7 +15,7 @@ void appendString(QByteArray &out, QStringView text)
 {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    const QByteArray utf8 = text.toUtf8();
+    const QByteArray utf8 = sql::toUtf8(text);
     // Most text needs no escaping: append it whole.
     const bool plain = std::none_of(utf8.cbegin(), utf8.cend(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';

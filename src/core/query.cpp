@@ -234,6 +234,30 @@ QVariant Query::encodeValue(const QVariant &value)
     }
 }
 
+QVariant Query::encodeValue(const QVariant &value, ColumnType type)
+{
+    if (value.isNull())
+        return encodeValue(value);
+    switch (type) {
+    case ColumnType::Json:
+        if (value.typeId() != QMetaType::QString)
+            return sql::jsonText(value);
+        break;
+    case ColumnType::DateTimeInteger:
+        if (value.typeId() == QMetaType::QDateTime && value.toDateTime().isValid())
+            return value.toDateTime().toMSecsSinceEpoch();
+        // A datetime argument reaches a materializer as its ISO-8601 text.
+        if (value.typeId() == QMetaType::QString) {
+            if (const QDateTime dt = sql::parseIsoDateTime(value.toString()); dt.isValid())
+                return dt.toMSecsSinceEpoch();
+        }
+        break;
+    default:
+        break;
+    }
+    return encodeValue(value);
+}
+
 namespace {
 
 const char *opSql(Query::Op op)
@@ -257,10 +281,7 @@ const char *opSql(Query::Op op)
 // and a QDateTime with the stored ISO text.
 QVariant encodeFor(const ColumnDef *column, const QVariant &value)
 {
-    if (column && column->type == ColumnType::Json && !value.isNull()
-        && value.typeId() != QMetaType::QString)
-        return sql::jsonText(value);
-    return Query::encodeValue(value);
+    return column ? Query::encodeValue(value, column->type) : Query::encodeValue(value);
 }
 
 } // namespace

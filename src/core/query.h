@@ -13,6 +13,7 @@
 namespace LiveStore {
 
 class Schema;
+enum class ColumnType;
 
 // A read or a write, either built (table + where + order ...) or raw SQL with bind values.
 // Queries are immutable values; every builder call returns a new query.
@@ -81,6 +82,9 @@ public:
     // Encodes a Qt value the way it is stored in SQLite: bool as 0/1, date-time as ISO-8601 text,
     // maps and lists as JSON text.
     static QVariant encodeValue(const QVariant &value);
+    // As stored in a column of `type`: a QDateTime (or ISO-8601 text) becomes epoch milliseconds
+    // for a datetimeInteger column, anything but text becomes JSON text for a json column.
+    static QVariant encodeValue(const QVariant &value, ColumnType type);
 
 private:
     struct Data;

@@ -2,7 +2,9 @@
 #include "schema.h"
 
 #include "materializercontext.h"
+#include "jsonwriter_p.h"
 #include "sqlutil_p.h"
+#include "sync/rawjson_p.h"
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
@@ -29,6 +31,7 @@ QString columnTypeName(ColumnType type)
     case ColumnType::Boolean: return u"boolean"_s;
     case ColumnType::Json: return u"json"_s;
     case ColumnType::DateTime: return u"datetime"_s;
+    case ColumnType::DateTimeInteger: return u"datetimeInteger"_s;
     }
     return {};
 }
@@ -36,7 +39,8 @@ QString columnTypeName(ColumnType type)
 std::optional<ColumnType> columnTypeFromName(QStringView name)
 {
     for (ColumnType t : {ColumnType::Text, ColumnType::Integer, ColumnType::Real, ColumnType::Blob,
-                         ColumnType::Boolean, ColumnType::Json, ColumnType::DateTime}) {
+                         ColumnType::Boolean, ColumnType::Json, ColumnType::DateTime,
+                         ColumnType::DateTimeInteger}) {
         if (name == columnTypeName(t))
             return t;
     }
@@ -52,6 +56,10 @@ QString argTypeName(ArgType type)
     case ArgType::Boolean: return u"boolean"_s;
     case ArgType::DateTime: return u"datetime"_s;
     case ArgType::Json: return u"json"_s;
+    case ArgType::Literal: return u"literal"_s;
+    case ArgType::Struct: return u"struct"_s;
+    case ArgType::Array: return u"array"_s;
+    case ArgType::Record: return u"record"_s;
     }
     return {};
 }
@@ -61,7 +69,8 @@ std::optional<ArgType> argTypeFromName(QStringView name)
     if (name == u"number")
         return ArgType::Real;
     for (ArgType t : {ArgType::String, ArgType::Integer, ArgType::Real, ArgType::Boolean,
-                      ArgType::DateTime, ArgType::Json}) {
+                      ArgType::DateTime, ArgType::Json, ArgType::Literal, ArgType::Struct,
+                      ArgType::Array, ArgType::Record}) {
         if (name == argTypeName(t))
             return t;
     }
@@ -79,6 +88,7 @@ QString sqliteStorageType(ColumnType type)
     switch (type) {
     case ColumnType::Integer:
     case ColumnType::Boolean:
+    case ColumnType::DateTimeInteger:
         return u"INTEGER"_s;
     case ColumnType::Real:
         return u"REAL"_s;
@@ -96,9 +106,10 @@ QString defaultLiteral(const ColumnDef &c)
 {
     if (c.defaultKind == ColumnDef::DefaultKind::Sql)
         return u'(' + c.defaultSql + u')';
+    // A JSON column's default is always JSON text: the string "x" is '"x"' there.
     const QVariant v = c.type == ColumnType::Json && !c.defaultValue.isNull()
             ? QVariant(sql::jsonText(c.defaultValue))
-            : Query::encodeValue(c.defaultValue);
+            : Query::encodeValue(c.defaultValue, c.type);
     if (v.isNull())
         return u"NULL"_s;
     switch (v.typeId()) {
@@ -126,7 +137,7 @@ QJsonValue defaultJson(const ColumnDef &c)
         // A JSON column's default is JSON text: `true` and `1` are different defaults there.
         if (c.type == ColumnType::Json && !c.defaultValue.isNull())
             return sql::jsonText(c.defaultValue);
-        return QJsonValue::fromVariant(Query::encodeValue(c.defaultValue));
+        return QJsonValue::fromVariant(Query::encodeValue(c.defaultValue, c.type));
     }
     return QJsonValue::Undefined;
 }
@@ -236,11 +247,8 @@ const ArgDef *EventDef::findArg(QStringView argName) const
 QJsonObject EventDef::argsSchemaJson() const
 {
     QJsonObject schema;
-    for (const ArgDef &a : args) {
-        schema.insert(a.name, QJsonObject{{u"type"_s, argTypeName(a.type)},
-                                          {u"optional"_s, a.isOptional},
-                                          {u"nullable"_s, a.isNullable}});
-    }
+    for (const ArgDef &a : args)
+        schema.insert(a.name, a.typeJson());
     return schema;
 }
 
@@ -291,6 +299,471 @@ bool isIntegerVariant(const QVariant &v)
 
 } // namespace
 
+ArgDef ArgDef::literal(const QString &name, const QVariantList &values)
+{
+    ArgDef def{name, ArgType::Literal};
+    def.literals = values;
+    return def;
+}
+
+ArgDef ArgDef::structOf(const QString &name, const QList<ArgDef> &fields)
+{
+    ArgDef def{name, ArgType::Struct};
+    def.fields.assign(fields.cbegin(), fields.cend());
+    return def;
+}
+
+ArgDef ArgDef::arrayOf(const QString &name, const ArgDef &element)
+{
+    ArgDef def{name, ArgType::Array};
+    def.element.push_back(element);
+    return def;
+}
+
+ArgDef ArgDef::recordOf(const QString &name, const ArgDef &value)
+{
+    ArgDef def{name, ArgType::Record};
+    def.element.push_back(value);
+    return def;
+}
+
+QJsonValue ArgDef::typeJson() const
+{
+    // The keys of the simple types are what the event hash has always covered: do not add any.
+    QJsonObject o{{u"type"_s, argTypeName(type)}, {u"optional"_s, isOptional}, {u"nullable"_s, isNullable}};
+    switch (type) {
+    case ArgType::Literal:
+        o.insert(u"values"_s, QJsonArray::fromVariantList(literals));
+        break;
+    case ArgType::Struct: {
+        // An array, not an object: the field order is part of the type (it is the key order).
+        QJsonArray list;
+        for (const ArgDef &f : fields) {
+            QJsonObject field = f.typeJson().toObject();
+            field.insert(u"name"_s, f.name);
+            list.append(field);
+        }
+        o.insert(u"fields"_s, list);
+        break;
+    }
+    case ArgType::Array:
+    case ArgType::Record:
+        if (!element.empty())
+            o.insert(type == ArgType::Array ? u"element"_s : u"value"_s, element.front().typeJson());
+        break;
+    default:
+        break;
+    }
+    return o;
+}
+
+QString ArgDef::typeDescription() const
+{
+    switch (type) {
+    case ArgType::Literal: {
+        QStringList values;
+        for (const QVariant &v : literals)
+            values.append(sql::jsonText(v));
+        return values.size() == 1 ? values.constFirst() : u"one of "_s + values.join(u", "_s);
+    }
+    case ArgType::Array:
+        return u"an array"_s + (element.empty() ? QString() : u" of "_s + element.front().typeDescription());
+    case ArgType::Record:
+        return u"a record"_s + (element.empty() ? QString() : u" of "_s + element.front().typeDescription());
+    case ArgType::Struct: {
+        QStringList names;
+        for (const ArgDef &f : fields)
+            names.append(f.name + (f.isOptional ? u"?"_s : QString()));
+        return u"a struct {"_s + names.join(u", "_s) + u'}';
+    }
+    case ArgType::Integer: return u"an integer"_s;
+    case ArgType::Real: return u"a number"_s;
+    case ArgType::DateTime: return u"a date-time (QDateTime or ISO-8601 text)"_s;
+    default: return u"a "_s + argTypeName(type);
+    }
+}
+
+namespace {
+
+bool isNullVariant(const QVariant &v)
+{
+    return v.typeId() == QMetaType::UnknownType || v.typeId() == QMetaType::Nullptr
+            || (v.isNull() && v.typeId() != QMetaType::QString);
+}
+
+bool isNumberVariant(const QVariant &v)
+{
+    return isIntegerVariant(v) || v.typeId() == QMetaType::Double || v.typeId() == QMetaType::Float;
+}
+
+// Objects and arrays as they come from QML, JSON or C++ (QJsonObject, QVariantHash, QStringList...).
+std::optional<QVariantMap> asMap(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::QVariantMap: return v.toMap();
+    case QMetaType::QVariantHash:
+    case QMetaType::QJsonObject: return v.toMap();
+    case QMetaType::QJsonValue:
+        if (v.toJsonValue().isObject())
+            return v.toJsonValue().toObject().toVariantMap();
+        return std::nullopt;
+    default: return std::nullopt;
+    }
+}
+
+std::optional<QVariantList> asList(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::QVariantList:
+    case QMetaType::QStringList:
+    case QMetaType::QJsonArray: return v.toList();
+    case QMetaType::QJsonValue:
+        if (v.toJsonValue().isArray())
+            return v.toJsonValue().toArray().toVariantList();
+        return std::nullopt;
+    default: return std::nullopt;
+    }
+}
+
+bool literalMatches(const QVariant &literal, const QVariant &v)
+{
+    if (isNullVariant(literal))
+        return isNullVariant(v);
+    if (literal.typeId() == QMetaType::QString)
+        return v.typeId() == QMetaType::QString && v.toString() == literal.toString();
+    if (literal.typeId() == QMetaType::Bool)
+        return v.typeId() == QMetaType::Bool && v.toBool() == literal.toBool();
+    if (isNumberVariant(literal))
+        return isNumberVariant(v) && v.toDouble() == literal.toDouble();
+    return false;
+}
+
+// Checks one value against its type and returns its encoded form (dates as ISO-8601 text, objects
+// as QVariantMap, arrays as QVariantList). `path` names it in messages: "filter", "point.x",
+// "tags[2]". `encoded`: the value is already in encoded form (from the eventlog, an import or
+// sync), where dates must be text and every number may be a double.
+std::optional<QVariant> encodeValue(const ArgDef &a, const QVariant &v, const QString &path, bool encoded,
+                                    QString *error)
+{
+    auto fail = [&](const QString &message) -> std::optional<QVariant> {
+        *error = message;
+        return std::nullopt;
+    };
+    if (isNullVariant(v)) {
+        if (a.isNullable || (a.type == ArgType::Literal && std::any_of(a.literals.cbegin(), a.literals.cend(), isNullVariant)))
+            return QVariant::fromValue(nullptr);
+        if (a.type == ArgType::Json && v.typeId() == QMetaType::Nullptr && !a.isNullable)
+            return fail(u"argument \"%1\" must not be null"_s.arg(path));
+        return fail(u"argument \"%1\" must not be null"_s.arg(path));
+    }
+    auto wrongType = [&] {
+        if (encoded && a.type <= ArgType::Json)
+            return fail(u"argument \"%1\" is not a valid %2"_s.arg(path, argTypeName(a.type)));
+        return fail(u"argument \"%1\" must be %2, got %3"_s.arg(path, a.typeDescription(), describeType(v)));
+    };
+    switch (a.type) {
+    case ArgType::String:
+        if (v.typeId() != QMetaType::QString)
+            return wrongType();
+        return v.toString();
+    case ArgType::Integer:
+        if (isIntegerVariant(v)) {
+            const bool isUnsigned = v.typeId() == QMetaType::ULongLong || v.typeId() == QMetaType::UInt
+                    || v.typeId() == QMetaType::ULong || v.typeId() == QMetaType::UShort;
+            const qint64 n = v.toLongLong();
+            if ((isUnsigned && v.toULongLong() > quint64(maxSafeInteger)) || std::abs(double(n)) > maxSafeInteger)
+                return fail(u"argument \"%1\" is outside the exactly representable integer range (±2^53)"_s.arg(path));
+            return n;
+        }
+        if (v.typeId() == QMetaType::Double || v.typeId() == QMetaType::Float) {
+            const double d = v.toDouble();
+            if (!std::isfinite(d) || std::trunc(d) != d || std::abs(d) > maxSafeInteger)
+                return wrongType();
+            // -0 is an integer to JavaScript (Number.isInteger(-0)); it stays -0.
+            if (d == 0 && std::signbit(d))
+                return d;
+            return qint64(d);
+        }
+        return wrongType();
+    case ArgType::Real:
+        if (!isNumberVariant(v))
+            return wrongType();
+        if (!std::isfinite(v.toDouble()))
+            return fail(u"argument \"%1\" must be a finite number"_s.arg(path));
+        return v.toDouble();
+    case ArgType::Boolean:
+        if (v.typeId() != QMetaType::Bool)
+            return wrongType();
+        return v.toBool();
+    case ArgType::DateTime: {
+        QDateTime dt;
+        if (v.typeId() == QMetaType::QDateTime && !encoded)
+            dt = v.toDateTime();
+        else if (v.typeId() == QMetaType::QString)
+            dt = sql::parseIsoDateTime(v.toString());
+        else
+            return wrongType();
+        const QString iso = dt.isValid() ? sql::isoDateTime(dt) : QString();
+        if (iso.isEmpty()) {
+            if (encoded)
+                return wrongType();
+            return fail(u"argument \"%1\" is not a valid date-time: \"%2\""_s.arg(path, v.toString()));
+        }
+        return iso;
+    }
+    case ArgType::Json: {
+        const QJsonValue j = QJsonValue::fromVariant(v);
+        // fromVariant() gives null (or undefined) for types JSON has no form for (QPoint...).
+        if (j.isUndefined() || j.isNull())
+            return fail(u"argument \"%1\" cannot be represented as JSON (%2)"_s.arg(path, describeType(v)));
+        // Normalized to what JSON gives back (maps, lists, numbers as double or qint64).
+        return j.toVariant();
+    }
+    case ArgType::Literal:
+        for (const QVariant &literal : a.literals) {
+            if (literalMatches(literal, v))
+                return literal.typeId() == QMetaType::QString || literal.typeId() == QMetaType::Bool
+                        ? literal : v;
+        }
+        return fail(u"argument \"%1\" must be %2, got %3"_s.arg(
+                path, a.typeDescription(),
+                v.typeId() == QMetaType::QString || isNumberVariant(v) || v.typeId() == QMetaType::Bool
+                        ? sql::jsonText(v) : describeType(v)));
+    case ArgType::Struct: {
+        const std::optional<QVariantMap> map = asMap(v);
+        if (!map)
+            return wrongType();
+        for (auto it = map->cbegin(); it != map->cend(); ++it) {
+            const bool known = std::any_of(a.fields.cbegin(), a.fields.cend(),
+                                           [&](const ArgDef &f) { return f.name == it.key(); });
+            if (!known) {
+                QStringList names;
+                for (const ArgDef &f : a.fields)
+                    names.append(f.name);
+                return fail(u"argument \"%1\" has no field \"%2\" (fields: %3)"_s.arg(
+                        path, it.key(), names.isEmpty() ? u"none"_s : names.join(u", "_s)));
+            }
+        }
+        QVariantMap out;
+        for (const ArgDef &f : a.fields) {
+            const QString fieldPath = path + u'.' + f.name;
+            const auto found = map->constFind(f.name);
+            if (found == map->cend() || !found->isValid()) {
+                if (f.isOptional)
+                    continue;
+                return fail(u"argument \"%1\" is missing (%2)"_s.arg(fieldPath, f.typeDescription()));
+            }
+            const std::optional<QVariant> field = encodeValue(f, *found, fieldPath, encoded, error);
+            if (!field)
+                return std::nullopt;
+            out.insert(f.name, *field);
+        }
+        return out;
+    }
+    case ArgType::Array: {
+        const std::optional<QVariantList> list = asList(v);
+        if (!list || a.element.empty())
+            return wrongType();
+        QVariantList out;
+        out.reserve(list->size());
+        for (qsizetype i = 0; i < list->size(); ++i) {
+            const std::optional<QVariant> item = encodeValue(a.element.front(), list->at(i),
+                                                             path + u'[' + QString::number(i) + u']', encoded, error);
+            if (!item)
+                return std::nullopt;
+            out.append(*item);
+        }
+        return out;
+    }
+    case ArgType::Record: {
+        const std::optional<QVariantMap> map = asMap(v);
+        if (!map || a.element.empty())
+            return wrongType();
+        QVariantMap out;
+        for (auto it = map->cbegin(); it != map->cend(); ++it) {
+            const std::optional<QVariant> item = encodeValue(a.element.front(), it.value(),
+                                                             path + u'.' + it.key(), encoded, error);
+            if (!item)
+                return std::nullopt;
+            out.insert(it.key(), *item);
+        }
+        return out;
+    }
+    }
+    return wrongType();
+}
+
+// JavaScript's own property order: keys that are array indices (canonical integers below
+// 2^32 - 1) first, ascending, then the others in the order they were added.
+bool isArrayIndex(const QString &key, quint32 *index)
+{
+    if (key.isEmpty() || key.size() > 10 || (key.size() > 1 && key.at(0) == u'0'))
+        return false;
+    bool ok = false;
+    const qulonglong n = key.toULongLong(&ok);
+    if (!ok || n >= 4294967295ull)
+        return false;
+    for (QChar c : key) {
+        if (c < u'0' || c > u'9')
+            return false;
+    }
+    *index = quint32(n);
+    return true;
+}
+
+QStringList jsKeyOrder(const QStringList &given)
+{
+    QList<std::pair<quint32, QString>> indices;
+    QStringList others;
+    for (const QString &k : given) {
+        quint32 i;
+        if (isArrayIndex(k, &i))
+            indices.append({i, k});
+        else
+            others.append(k);
+    }
+    std::sort(indices.begin(), indices.end());
+    QStringList out;
+    for (const auto &[i, k] : indices)
+        out.append(k);
+    return out + others;
+}
+
+void appendOrdered(QByteArray &out, const ArgDef *type, const QVariant &value, QByteArrayView orderFrom);
+
+void appendOrderedObject(QByteArray &out, const QStringList &keys, const QVariantMap &map,
+                         const std::function<const ArgDef *(const QString &)> &typeOf,
+                         const QList<std::pair<QString, QByteArrayView>> &raw)
+{
+    out += '{';
+    bool first = true;
+    for (const QString &key : keys) {
+        const auto it = map.constFind(key);
+        if (it == map.cend())
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        json::appendString(out, key);
+        out += ':';
+        QByteArrayView rawValue;
+        for (const auto &[k, v] : raw) {
+            if (k == key) {
+                rawValue = v;
+                break;
+            }
+        }
+        appendOrdered(out, typeOf(key), *it, rawValue);
+    }
+    out += '}';
+}
+
+void appendOrdered(QByteArray &out, const ArgDef *type, const QVariant &value, QByteArrayView orderFrom)
+{
+    const ArgType t = type ? type->type : ArgType::Json;
+    if (value.typeId() == QMetaType::QVariantMap) {
+        const QVariantMap map = value.toMap();
+        const auto raw = orderFrom.isEmpty() ? std::nullopt : Wire::RawJson::members(orderFrom);
+        if (t == ArgType::Struct) {
+            QStringList keys;
+            for (const ArgDef &f : type->fields)
+                keys.append(f.name);
+            appendOrderedObject(out, keys, map, [type](const QString &key) -> const ArgDef * {
+                for (const ArgDef &f : type->fields) {
+                    if (f.name == key)
+                        return &f;
+                }
+                return nullptr;
+            }, raw.value_or(QList<std::pair<QString, QByteArrayView>>()));
+            return;
+        }
+        QStringList given;
+        if (raw) {
+            for (const auto &[k, v] : *raw)
+                given.append(k);
+        }
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (!given.contains(it.key()))
+                given.append(it.key());
+        }
+        const ArgDef *valueType = t == ArgType::Record && !type->element.empty() ? &type->element.front() : nullptr;
+        appendOrderedObject(out, jsKeyOrder(given), map, [valueType](const QString &) { return valueType; },
+                            raw.value_or(QList<std::pair<QString, QByteArrayView>>()));
+        return;
+    }
+    if (value.typeId() == QMetaType::QVariantList) {
+        const QVariantList list = value.toList();
+        const auto raw = orderFrom.isEmpty() ? std::nullopt : Wire::RawJson::elements(orderFrom);
+        const ArgDef *elementType = t == ArgType::Array && !type->element.empty() ? &type->element.front() : nullptr;
+        out += '[';
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (i)
+                out += ',';
+            appendOrdered(out, elementType, list.at(i),
+                          raw && i < raw->size() ? raw->at(i) : QByteArrayView());
+        }
+        out += ']';
+        return;
+    }
+    json::appendValue(out, value);
+}
+
+} // namespace
+
+QByteArray EventDef::argsJson(const QVariantMap &encodedArgs, QByteArrayView orderFrom) const
+{
+    const auto raw = orderFrom.isEmpty() ? std::nullopt : Wire::RawJson::members(orderFrom);
+    QByteArray out;
+    out.reserve(64);
+    out += '{';
+    bool first = true;
+    for (const ArgDef &a : args) {
+        const auto it = encodedArgs.constFind(a.name);
+        if (it == encodedArgs.cend())
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        json::appendString(out, a.name);
+        out += ':';
+        QByteArrayView rawValue;
+        if (raw) {
+            for (const auto &[k, v] : *raw) {
+                if (k == a.name)
+                    rawValue = v;
+            }
+        }
+        appendOrdered(out, &a, *it, rawValue);
+    }
+    // Arguments the definition does not know (an event of a newer schema): after the known ones.
+    for (auto it = encodedArgs.cbegin(); it != encodedArgs.cend(); ++it) {
+        if (findArg(it.key()))
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        json::appendString(out, it.key());
+        out += ':';
+        appendOrdered(out, nullptr, *it, {});
+    }
+    out += '}';
+    return out;
+}
+
+QByteArray EventDef::argJson(const QString &argName, const QVariant &encoded, QByteArrayView argsJson) const
+{
+    QByteArrayView raw;
+    if (const auto members = argsJson.isEmpty() ? std::nullopt : Wire::RawJson::members(argsJson)) {
+        for (const auto &[key, value] : *members) {
+            if (key == argName)
+                raw = value;
+        }
+    }
+    QByteArray out;
+    appendOrdered(out, findArg(argName), encoded, raw);
+    return out;
+}
+
 std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QString *errorString) const
 {
     auto fail = [&](const QString &message) -> std::optional<QVariantMap> {
@@ -315,81 +788,11 @@ std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QStrin
                 continue;
             return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
         }
-        const QVariant &v = *found;
-        if (v.isNull() && v.typeId() != QMetaType::QString) {
-            if (!a.isNullable)
-                return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
-            out.insert(a.name, QVariant::fromValue(nullptr));
-            continue;
-        }
-        auto wrongType = [&] {
-            return fail(u"argument \"%1\" must be %2, got %3"_s.arg(
-                    a.name,
-                    a.type == ArgType::Integer ? u"an integer"_s
-                    : a.type == ArgType::Real  ? u"a number"_s
-                    : a.type == ArgType::DateTime ? u"a date-time (QDateTime or ISO-8601 text)"_s
-                                                  : u"a "_s + argTypeName(a.type),
-                    describeType(v)));
-        };
-        switch (a.type) {
-        case ArgType::String:
-            if (v.typeId() != QMetaType::QString)
-                return wrongType();
-            out.insert(a.name, v.toString());
-            break;
-        case ArgType::Integer:
-            if (isIntegerVariant(v)) {
-                const bool isUnsigned = v.typeId() == QMetaType::ULongLong || v.typeId() == QMetaType::UInt
-                        || v.typeId() == QMetaType::ULong || v.typeId() == QMetaType::UShort;
-                const qint64 n = v.toLongLong();
-                if ((isUnsigned && v.toULongLong() > quint64(maxSafeInteger)) || std::abs(double(n)) > maxSafeInteger)
-                    return fail(u"argument \"%1\" is outside the exactly representable integer range (±2^53)"_s.arg(a.name));
-                out.insert(a.name, n);
-            } else if (v.typeId() == QMetaType::Double || v.typeId() == QMetaType::Float) {
-                const double d = v.toDouble();
-                if (!std::isfinite(d) || std::trunc(d) != d || std::abs(d) > maxSafeInteger)
-                    return wrongType();
-                out.insert(a.name, qint64(d));
-            } else {
-                return wrongType();
-            }
-            break;
-        case ArgType::Real:
-            if (!isIntegerVariant(v) && v.typeId() != QMetaType::Double
-                && v.typeId() != QMetaType::Float)
-                return wrongType();
-            if (!std::isfinite(v.toDouble()))
-                return fail(u"argument \"%1\" must be a finite number"_s.arg(a.name));
-            out.insert(a.name, v.toDouble());
-            break;
-        case ArgType::Boolean:
-            if (v.typeId() != QMetaType::Bool)
-                return wrongType();
-            out.insert(a.name, v.toBool());
-            break;
-        case ArgType::DateTime: {
-            QDateTime dt;
-            if (v.typeId() == QMetaType::QDateTime)
-                dt = v.toDateTime();
-            else if (v.typeId() == QMetaType::QString)
-                dt = sql::parseIsoDateTime(v.toString());
-            else
-                return wrongType();
-            if (!dt.isValid())
-                return fail(u"argument \"%1\" is not a valid date-time: \"%2\""_s.arg(a.name, v.toString()));
-            out.insert(a.name, sql::isoDateTime(dt));
-            break;
-        }
-        case ArgType::Json: {
-            const QJsonValue j = QJsonValue::fromVariant(v);
-            // fromVariant() gives null (or undefined) for types JSON has no form for (QPoint...).
-            if (j.isUndefined() || (j.isNull() && v.typeId() != QMetaType::Nullptr))
-                return fail(u"argument \"%1\" cannot be represented as JSON (%2)"_s.arg(a.name, describeType(v)));
-            // Normalized to what JSON gives back (maps, lists, numbers as double or qint64).
-            out.insert(a.name, j.isNull() ? QVariant::fromValue(nullptr) : j.toVariant());
-            break;
-        }
-        }
+        QString error;
+        const std::optional<QVariant> v = encodeValue(a, *found, a.name, false, &error);
+        if (!v)
+            return fail(error);
+        out.insert(a.name, *v);
     }
     return out;
 }
@@ -408,26 +811,9 @@ bool EventDef::validateEncodedArgs(const QVariantMap &input, QString *errorStrin
                 continue;
             return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
         }
-        const QVariant &v = *found;
-        if (v.isNull() && v.typeId() != QMetaType::QString) {
-            if (a.isNullable)
-                continue;
-            return fail(u"argument \"%1\" must not be null"_s.arg(a.name));
-        }
-        const bool isNumber = isIntegerVariant(v) || v.typeId() == QMetaType::Double;
-        bool ok = true;
-        switch (a.type) {
-        case ArgType::String: ok = v.typeId() == QMetaType::QString; break;
-        case ArgType::Integer: ok = isNumber && std::trunc(v.toDouble()) == v.toDouble(); break;
-        case ArgType::Real: ok = isNumber; break;
-        case ArgType::Boolean: ok = v.typeId() == QMetaType::Bool; break;
-        case ArgType::DateTime:
-            ok = v.typeId() == QMetaType::QString && sql::parseIsoDateTime(v.toString()).isValid();
-            break;
-        case ArgType::Json: break;
-        }
-        if (!ok)
-            return fail(u"argument \"%1\" is not a valid %2"_s.arg(a.name, argTypeName(a.type)));
+        QString error;
+        if (!encodeValue(a, *found, a.name, true, &error))
+            return fail(error);
     }
     return true;
 }
@@ -546,7 +932,9 @@ EventDef ClientDocumentDef::setEventDef() const
     const ClientDocumentDef doc = *this;
     def.materialize([doc](const EventRecord &event, MaterializerContext &context) -> Writes {
         const QVariant idArg = event.args.value(u"id"_s);
-        const QString id = idArg.typeId() == QMetaType::QString ? idArg.toString() : doc.defaultId;
+        // "$sessionId": the session that committed the event, whichever session replays it.
+        const QString id = idArg.typeId() == QMetaType::QString ? idArg.toString()
+                                                                : doc.effectiveDefaultId(event.sessionId);
         const QJsonValue value = QJsonValue::fromVariant(event.args.value(u"value"_s));
         QJsonValue stored;
         if (doc.partialSet && value.isObject()) {

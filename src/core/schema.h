@@ -14,6 +14,7 @@
 #include <QtCore/qvariant.h>
 
 #include <functional>
+#include <vector>
 #include <memory>
 #include <optional>
 
@@ -25,7 +26,10 @@ class MaterializerContext;
 // Tables
 // ---------------------------------------------------------------------------------------------
 
-enum class ColumnType { Text, Integer, Real, Blob, Boolean, Json, DateTime };
+// DateTime stores ISO-8601 text (LiveStore's State.SQLite.datetime); DateTimeInteger stores epoch
+// milliseconds in an INTEGER column (LiveStore's State.SQLite.datetime with integer storage, and an
+// integer column with Schema.DateFromNumber). Both read back as QDateTime.
+enum class ColumnType { Text, Integer, Real, Blob, Boolean, Json, DateTime, DateTimeInteger };
 
 LIVESTORE_EXPORT QString columnTypeName(ColumnType type);
 LIVESTORE_EXPORT std::optional<ColumnType> columnTypeFromName(QStringView name);
@@ -54,6 +58,7 @@ struct LIVESTORE_EXPORT ColumnDef
     static ColumnDef boolean(const QString &name) { return {name, ColumnType::Boolean}; }
     static ColumnDef json(const QString &name) { return {name, ColumnType::Json}; }
     static ColumnDef dateTime(const QString &name) { return {name, ColumnType::DateTime}; }
+    static ColumnDef dateTimeInteger(const QString &name) { return {name, ColumnType::DateTimeInteger}; }
 
     ColumnDef &nullable(bool on = true) { isNullable = on; return *this; }
     ColumnDef &primaryKey(bool on = true) { isPrimaryKey = on; return *this; }
@@ -106,11 +111,15 @@ struct LIVESTORE_EXPORT TableDef
 // Events
 // ---------------------------------------------------------------------------------------------
 
-enum class ArgType { String, Integer, Real, Boolean, DateTime, Json };
+// Json is any JSON value, unchecked. Literal, Struct, Array and Record are checked like LiveStore's
+// Schema.Literal (and unions of literals), Schema.Struct, Schema.Array and Schema.Record.
+enum class ArgType { String, Integer, Real, Boolean, DateTime, Json, Literal, Struct, Array, Record };
 
 LIVESTORE_EXPORT QString argTypeName(ArgType type);
 LIVESTORE_EXPORT std::optional<ArgType> argTypeFromName(QStringView name);
 
+// An event argument, or (inside a struct, array or record argument) a field, an element or a
+// value type; for elements and values the name is not used.
 struct LIVESTORE_EXPORT ArgDef
 {
     QString name;
@@ -118,10 +127,26 @@ struct LIVESTORE_EXPORT ArgDef
     bool isOptional = false; // may be left out
     bool isNullable = false; // may be null
     QString deprecated;      // non-empty: warn (once) when an event carries a value for it
+    QVariantList literals;        // Literal: the allowed values (strings, numbers, booleans, null)
+    std::vector<ArgDef> fields;   // Struct: the fields, in the order their keys are written
+    std::vector<ArgDef> element;  // Array: the element type; Record: the value type (one entry)
 
     ArgDef &optional(bool on = true) { isOptional = on; return *this; }
     ArgDef &nullable(bool on = true) { isNullable = on; return *this; }
     ArgDef &deprecate(const QString &reason) { deprecated = reason; return *this; }
+
+    // ArgDef::literal(u"filter"_s, {u"all"_s, u"active"_s, u"completed"_s}): one of these values
+    static ArgDef literal(const QString &name, const QVariantList &values);
+    // ArgDef::structOf(u"point"_s, {ArgDef{u"x"_s, ArgType::Real}, ArgDef{u"y"_s, ArgType::Real}})
+    static ArgDef structOf(const QString &name, const QList<ArgDef> &fields);
+    // ArgDef::arrayOf(u"tags"_s, ArgDef{{}, ArgType::String})
+    static ArgDef arrayOf(const QString &name, const ArgDef &element);
+    // ArgDef::recordOf(u"scores"_s, ArgDef{{}, ArgType::Real}): an object with any string keys
+    static ArgDef recordOf(const QString &name, const ArgDef &value);
+
+    // "string", "literal", "struct" ...: for messages; typeDescription() says more
+    QString typeDescription() const;
+    QJsonValue typeJson() const; // the type as the schema file writes it (object form)
 };
 
 // What a commit takes: an event name and its arguments in their decoded form (QDateTime for
@@ -130,6 +155,10 @@ struct LIVESTORE_EXPORT Event
 {
     QString name;
     QVariantMap args;
+    // Optional: the same arguments as JSON text (as from JavaScript or a command line). A QVariantMap
+    // sorts its keys; this text gives the key order that record and json arguments keep (struct
+    // arguments are written in their declared field order, as LiveStore writes them).
+    QByteArray argsJson;
 };
 
 // An event as the eventlog stores it: the arguments are encoded as LiveStore encodes them (dates as
@@ -200,6 +229,14 @@ struct LIVESTORE_EXPORT EventDef
     // Checks `args` against the definition and encodes them. On failure returns nullopt and says
     // why in `errorString` (naming the event and the argument).
     std::optional<QVariantMap> encodeArgs(const QVariantMap &args, QString *errorString) const;
+    // The encoded arguments as LiveStore writes them: arguments and struct fields in declared order,
+    // record and json objects in the order `orderFrom` (the arguments as JSON text, optional) gives
+    // them, in JavaScript's property order (integer-like keys first, ascending).
+    QByteArray argsJson(const QVariantMap &encodedArgs, QByteArrayView orderFrom = {}) const;
+    // One argument's encoded value as JSON text, its objects' keys in the order of the event's
+    // stored arguments (`argsJson`): what an SQL materializer binds for a json, struct, array or
+    // record argument, so that the state keeps the key order every client sees.
+    QByteArray argJson(const QString &argName, const QVariant &encoded, QByteArrayView argsJson) const;
     // Checks already-encoded arguments (from the eventlog, an import or sync).
     bool validateEncodedArgs(const QVariantMap &args, QString *errorString) const;
 };
@@ -217,6 +254,14 @@ struct LIVESTORE_EXPORT ClientDocumentDef
     QString defaultId = QStringLiteral("default");
     QJsonObject defaultValue;
     bool partialSet = true;
+
+    // A defaultId of "$sessionId" stands for the store's session id (LiveStore's SessionIdSymbol):
+    // each session (a window, a process) gets a document of its own.
+    static QString sessionIdDefault() { return QStringLiteral("$sessionId"); }
+    QString effectiveDefaultId(const QString &sessionId) const
+    {
+        return defaultId == QLatin1StringView("$sessionId") ? sessionId : defaultId;
+    }
 
     QString setEventName() const { return name + QStringLiteral("Set"); }
     TableDef tableDef() const;

@@ -4,6 +4,7 @@
 #include "schema.h"
 
 #include "sqlutil_p.h"
+#include "sync/rawjson_p.h"
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qfile.h>
@@ -27,8 +28,8 @@ constexpr qint64 SupportedFormatVersion = 1;
 
 using Keys = std::initializer_list<QLatin1StringView>;
 
-constexpr auto ColumnTypeList = "text, integer, real, blob, boolean, json, datetime"_L1;
-constexpr auto ArgTypeList = "string, integer, real (or number), boolean, datetime, json"_L1;
+constexpr auto ColumnTypeList = "text, integer, real, blob, boolean, json, datetime, datetimeInteger"_L1;
+constexpr auto ArgTypeList = "string, integer, real (or number), boolean, datetime, json, literal, struct, array, record"_L1;
 
 QString quoted(QStringView text)
 {
@@ -119,6 +120,9 @@ class Reader
 {
 public:
     QString error;
+    // The file's text: QJsonObject sorts keys, and the order of arguments and struct fields is
+    // what LiveStore writes an event's keys in.
+    QByteArrayView raw;
 
     std::optional<Schema> schema(const QJsonObject &root);
 
@@ -147,8 +151,11 @@ private:
     bool index(const QJsonObject &object, const QString &where, const TableDef &table,
                IndexDef *out);
     bool clientDocument(const QJsonObject &object, const QString &where, ClientDocumentDef *out);
-    bool event(const QJsonObject &object, const QString &where, EventDef *out);
-    bool arg(const QString &name, const QJsonValue &value, const QString &where, ArgDef *out);
+    bool event(const QJsonObject &object, const QString &where, QByteArrayView rawEvent, EventDef *out);
+    bool arg(const QString &name, const QJsonValue &value, const QString &where, QByteArrayView rawValue,
+             ArgDef *out, int depth = 0);
+    // The keys of an object in the order the file writes them (sorted, without the file's text).
+    static QStringList keyOrder(const QJsonObject &object, QByteArrayView rawObject);
     bool materializer(const QJsonValue &value, const QString &where, EventDef *event);
 };
 
@@ -341,10 +348,13 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
         return std::nullopt;
 
     QList<EventDef> events;
+    const auto rawEvents = raw.isEmpty() ? std::nullopt : Wire::RawJson::member(raw, "events"_L1);
+    const auto rawEventList = rawEvents ? Wire::RawJson::elements(*rawEvents) : std::nullopt;
     const bool eventsOk = section("events"_L1, [&](const QJsonObject &object, const QString &where,
-                                                   qsizetype) {
+                                                   qsizetype i) {
         EventDef event;
-        if (!this->event(object, where, &event))
+        const QByteArrayView rawEvent = rawEventList && i < rawEventList->size() ? rawEventList->at(i) : QByteArrayView();
+        if (!this->event(object, where, rawEvent, &event))
             return false;
         for (qsizetype j = 0; j < events.size(); ++j) {
             if (events.at(j).name == event.name)
@@ -572,6 +582,12 @@ bool Reader::columnDefault(const QJsonValue &value, const QString &where, Column
             return wrongType(where, u"true or false for a boolean column"_s, value);
         column->withDefault(value.toBool());
         return true;
+    case ColumnType::DateTimeInteger:
+        if (const std::optional<qint64> number = integral(value)) { // epoch milliseconds
+            column->withDefault(*number);
+            return true;
+        }
+        Q_FALLTHROUGH();
     case ColumnType::DateTime: {
         if (!value.isString())
             return wrongType(where, u"an ISO-8601 date-time string for a datetime column"_s, value);
@@ -583,7 +599,8 @@ bool Reader::columnDefault(const QJsonValue &value, const QString &where, Column
         if (dateTime.timeSpec() == Qt::LocalTime)
             return fail(where, quoted(value.toString())
                                 + u" has no UTC offset; add \"Z\" or e.g. \"+02:00\""_s);
-        column->withDefault(sql::isoDateTime(dateTime));
+        column->withDefault(column->type == ColumnType::DateTime ? QVariant(sql::isoDateTime(dateTime))
+                                                                 : QVariant(dateTime.toMSecsSinceEpoch()));
         return true;
     }
     case ColumnType::Blob:
@@ -653,7 +670,19 @@ bool Reader::clientDocument(const QJsonObject &object, const QString &where, Cli
     return true;
 }
 
-bool Reader::event(const QJsonObject &object, const QString &where, EventDef *out)
+QStringList Reader::keyOrder(const QJsonObject &object, QByteArrayView rawObject)
+{
+    QStringList keys;
+    if (const auto members = rawObject.isEmpty() ? std::nullopt : Wire::RawJson::members(rawObject)) {
+        for (const auto &[key, value] : *members)
+            keys.append(key);
+    }
+    if (keys.size() != object.size()) // not the same object (cannot happen for a parsed file)
+        keys = object.keys();
+    return keys;
+}
+
+bool Reader::event(const QJsonObject &object, const QString &where, QByteArrayView rawEvent, EventDef *out)
 {
     if (!checkKeys(object,
                    {"name"_L1, "clientOnly"_L1, "deprecated"_L1, "args"_L1, "materializer"_L1},
@@ -676,12 +705,19 @@ bool Reader::event(const QJsonObject &object, const QString &where, EventDef *ou
         if (!args.isObject())
             return wrongType(argsWhere, u"an object mapping argument names to types"_s, args);
         const QJsonObject argObject = args.toObject();
-        for (auto it = argObject.begin(); it != argObject.end(); ++it) {
-            const QString argWhere = argsWhere + u"."_s + it.key();
-            if (it.key().isEmpty())
+        const auto rawArgs = rawEvent.isEmpty() ? std::nullopt : Wire::RawJson::member(rawEvent, "args"_L1);
+        const auto rawMembers = rawArgs ? Wire::RawJson::members(*rawArgs) : std::nullopt;
+        for (const QString &key : keyOrder(argObject, rawArgs.value_or(QByteArrayView()))) {
+            const QString argWhere = argsWhere + u"."_s + key;
+            if (key.isEmpty())
                 return fail(argsWhere, u"an argument name must not be empty"_s);
+            QByteArrayView rawValue;
+            for (const auto &[k, v] : rawMembers.value_or(QList<std::pair<QString, QByteArrayView>>())) {
+                if (k == key)
+                    rawValue = v;
+            }
             ArgDef arg;
-            if (!this->arg(it.key(), it.value(), argWhere, &arg))
+            if (!this->arg(key, argObject.value(key), argWhere, rawValue, &arg))
                 return false;
             event.arg(arg);
         }
@@ -698,20 +734,40 @@ bool Reader::event(const QJsonObject &object, const QString &where, EventDef *ou
     return true;
 }
 
-bool Reader::arg(const QString &name, const QJsonValue &value, const QString &where, ArgDef *out)
+bool Reader::arg(const QString &name, const QJsonValue &value, const QString &where, QByteArrayView rawValue,
+                 ArgDef *out, int depth)
 {
+    if (depth > 32)
+        return fail(where, u"argument types nest more than 32 levels"_s);
     ArgDef arg;
     arg.name = name;
     QString typeName;
     QString typeWhere = where;
     bool shorthand = false;
+    QJsonObject object;
 
+    if (value.isArray()) {
+        // ["all", "active", "completed"]: a union of literals, as Schema.Literal('all', ...)
+        arg.type = ArgType::Literal;
+        const QJsonArray values = value.toArray();
+        if (values.isEmpty())
+            return fail(where, u"a literal type needs at least one value"_s);
+        for (qsizetype i = 0; i < values.size(); ++i) {
+            if (values.at(i).isArray() || values.at(i).isObject())
+                return wrongType(element(where, i), u"a string, number, boolean or null literal"_s, values.at(i));
+            arg.literals.append(values.at(i).toVariant());
+        }
+        *out = arg;
+        return true;
+    }
     if (value.isString()) {
         typeName = value.toString();
         shorthand = true;
     } else if (value.isObject()) {
-        const QJsonObject object = value.toObject();
-        if (!checkKeys(object, {"type"_L1, "optional"_L1, "nullable"_L1, "deprecated"_L1}, where))
+        object = value.toObject();
+        if (!checkKeys(object, {"type"_L1, "optional"_L1, "nullable"_L1, "deprecated"_L1, "values"_L1,
+                                "fields"_L1, "element"_L1, "value"_L1},
+                       where))
             return false;
         const QJsonValue type = object.value("type"_L1);
         typeWhere = member(where, "type"_L1);
@@ -745,13 +801,74 @@ bool Reader::arg(const QString &name, const QJsonValue &value, const QString &wh
     else
         type = argTypeFromName(typeName);
     if (!type) {
-        const QStringList names{u"string"_s, u"integer"_s, u"real"_s, u"number"_s,
-                                u"boolean"_s, u"datetime"_s, u"json"_s};
+        const QStringList names{u"string"_s, u"integer"_s, u"real"_s, u"number"_s, u"boolean"_s,
+                                u"datetime"_s, u"json"_s, u"literal"_s, u"struct"_s, u"array"_s, u"record"_s};
         return fail(typeWhere, u"unknown argument type "_s + quoted(typeName) + u" ("_s
                                 + suggestion(typeName, names) + u"expected "_s + ArgTypeList
                                 + (shorthand ? u", optionally followed by \"?\")"_s : u")"_s));
     }
     arg.type = *type;
+    // Only the composite types take their parts, and they need them.
+    const bool composite = arg.type == ArgType::Literal || arg.type == ArgType::Struct
+            || arg.type == ArgType::Array || arg.type == ArgType::Record;
+    if (composite && shorthand)
+        return fail(typeWhere, quoted(typeName) + u" needs the object form, e.g. "_s
+                                + (arg.type == ArgType::Literal  ? u"{\"type\": \"literal\", \"values\": [\"a\", \"b\"]} or just [\"a\", \"b\"]"_s
+                                   : arg.type == ArgType::Struct ? u"{\"type\": \"struct\", \"fields\": {\"x\": \"real\"}}"_s
+                                   : arg.type == ArgType::Array  ? u"{\"type\": \"array\", \"element\": \"string\"}"_s
+                                                                 : u"{\"type\": \"record\", \"value\": \"real\"}"_s));
+    const QLatin1StringView part = arg.type == ArgType::Literal ? "values"_L1
+            : arg.type == ArgType::Struct                       ? "fields"_L1
+            : arg.type == ArgType::Array                        ? "element"_L1
+                                                                : "value"_L1;
+    for (QLatin1StringView key : {"values"_L1, "fields"_L1, "element"_L1, "value"_L1}) {
+        if (object.contains(key) && (!composite || key != part))
+            return fail(member(where, key), u"not a key of a "_s + typeName + u" argument"_s);
+    }
+    if (composite && !object.contains(part))
+        return fail(where, u"a "_s + typeName + u" argument needs \""_s + QString(part) + u"\""_s);
+    const QJsonValue partValue = object.value(part);
+    const QString partWhere = member(where, part);
+    const auto rawPart = rawValue.isEmpty() ? std::nullopt : Wire::RawJson::member(rawValue, part);
+    switch (arg.type) {
+    case ArgType::Literal: {
+        if (!partValue.isArray() || partValue.toArray().isEmpty())
+            return wrongType(partWhere, u"a non-empty array of literal values"_s, partValue);
+        ArgDef literal;
+        if (!this->arg(name, partValue, partWhere, {}, &literal, depth + 1))
+            return false;
+        arg.literals = literal.literals;
+        break;
+    }
+    case ArgType::Struct: {
+        if (!partValue.isObject())
+            return wrongType(partWhere, u"an object mapping field names to types"_s, partValue);
+        const QJsonObject fields = partValue.toObject();
+        const auto rawFields = rawPart ? Wire::RawJson::members(*rawPart) : std::nullopt;
+        for (const QString &key : keyOrder(fields, rawPart.value_or(QByteArrayView()))) {
+            QByteArrayView rawField;
+            for (const auto &[k, v] : rawFields.value_or(QList<std::pair<QString, QByteArrayView>>())) {
+                if (k == key)
+                    rawField = v;
+            }
+            ArgDef field;
+            if (!this->arg(key, fields.value(key), partWhere + u'.' + key, rawField, &field, depth + 1))
+                return false;
+            arg.fields.push_back(field);
+        }
+        break;
+    }
+    case ArgType::Array:
+    case ArgType::Record: {
+        ArgDef element;
+        if (!this->arg(QString(), partValue, partWhere, rawPart.value_or(QByteArrayView()), &element, depth + 1))
+            return false;
+        arg.element.push_back(element);
+        break;
+    }
+    default:
+        break;
+    }
     *out = arg;
     return true;
 }
@@ -812,6 +929,7 @@ std::optional<Schema> Schema::fromJson(const QByteArray &json, QString *errorStr
     }
 
     Reader reader;
+    reader.raw = json;
     std::optional<Schema> schema = reader.schema(document.object());
     setError(errorString, schema ? QString() : reader.error);
     return schema;

@@ -859,7 +859,7 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
         r.parentSeqNum = at.parentForNext(def->isClientOnly);
         r.name = e.name;
         r.args = std::move(*args);
-        r.argsJson = json::writeObject(r.args);
+        r.argsJson = def->argsJson(r.args, e.argsJson);
         r.clientId = clientId;
         r.sessionId = sessionId;
         r.schemaHash = runtime->hash;
@@ -1090,8 +1090,11 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
             const ArgDef *arg = def.findArg(name);
             int rc = SQLITE_OK;
             const bool isNull = v.typeId() == QMetaType::UnknownType || v.typeId() == QMetaType::Nullptr;
-            if (arg && arg->type == ArgType::Json && !isNull) {
-                const QByteArray text = json::write(v);
+            if (arg && !isNull
+                && (arg->type == ArgType::Json || arg->type == ArgType::Struct || arg->type == ArgType::Array
+                    || arg->type == ArgType::Record
+                    || (arg->type == ArgType::Literal && v.typeId() == QMetaType::QVariantMap))) {
+                const QByteArray text = def.argJson(name, v, event.argsJson);
                 rc = sqlite3_bind_text(s->stmt, p + 1, text.constData(), int(text.size()), SQLITE_TRANSIENT);
                 if (rc != SQLITE_OK)
                     return fail(where() + u": "_s + target.sqliteError());
@@ -1349,7 +1352,7 @@ QJsonObject Store::clientDocument(const QString &name, const QString &id)
         return {};
     }
     QJsonObject value = doc->defaultValue;
-    const QueryResult r = query(Query::from(name).select({u"value"_s}).where(u"id"_s, id.isEmpty() ? doc->defaultId : id));
+    const QueryResult r = query(Query::from(name).select({u"value"_s}).where(u"id"_s, id.isEmpty() ? doc->effectiveDefaultId(sessionId()) : id));
     if (!r.isValid()) {
         d->fail(r.errorString());
         return value;
@@ -1368,7 +1371,7 @@ bool Store::setClientDocument(const QString &name, const QJsonObject &value, con
     if (!doc)
         return d->fail(u"unknown client document \"%1\""_s.arg(name));
     QVariantMap args{{u"value"_s, value.toVariantMap()}};
-    args.insert(u"id"_s, id.isEmpty() ? doc->defaultId : id);
+    args.insert(u"id"_s, id.isEmpty() ? doc->effectiveDefaultId(sessionId()) : id);
     return commit(doc->setEventName(), args);
 }
 

@@ -3,6 +3,7 @@
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <algorithm>
 
 namespace LiveStore::Wire::RawJson {
 
@@ -137,6 +138,50 @@ std::optional<QByteArrayView> member(QByteArrayView object, QLatin1StringView ke
             return std::nullopt;
         if (object[i] == '}')
             return found;
+        if (object[i] != ',')
+            return std::nullopt;
+        i = skipSpace(object, i + 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<QList<std::pair<QString, QByteArrayView>>> members(QByteArrayView object)
+{
+    object = trimmed(object);
+    if (object.isEmpty() || object[0] != '{')
+        return std::nullopt;
+    QList<std::pair<QString, QByteArrayView>> out;
+    qsizetype i = skipSpace(object, 1);
+    if (i < object.size() && object[i] == '}')
+        return out;
+    while (i < object.size()) {
+        const qsizetype keyStart = i;
+        const qsizetype keyEnd = skipString(object, i);
+        if (keyEnd < 0)
+            return std::nullopt;
+        const QByteArrayView rawKey = object.sliced(keyStart, keyEnd - keyStart);
+        const QByteArrayView inner = rawKey.sliced(1, rawKey.size() - 2);
+        const QString key = inner.contains('\\')
+                ? QJsonDocument::fromJson('[' + rawKey.toByteArray() + ']').array().at(0).toString()
+                : QString::fromUtf8(inner);
+        i = skipSpace(object, keyEnd);
+        if (i >= object.size() || object[i] != ':')
+            return std::nullopt;
+        const qsizetype valueStart = skipSpace(object, i + 1);
+        const qsizetype valueEnd = skipValue(object, valueStart, 0);
+        if (valueEnd < 0)
+            return std::nullopt;
+        const QByteArrayView value = object.sliced(valueStart, valueEnd - valueStart);
+        const auto seen = std::find_if(out.begin(), out.end(), [&](const auto &m) { return m.first == key; });
+        if (seen != out.end())
+            seen->second = value;
+        else
+            out.append({key, value});
+        i = skipSpace(object, valueEnd);
+        if (i >= object.size())
+            return std::nullopt;
+        if (object[i] == '}')
+            return out;
         if (object[i] != ',')
             return std::nullopt;
         i = skipSpace(object, i + 1);

@@ -16,6 +16,7 @@
 #include <QtCore/qstring.h>
 
 #include <optional>
+#include <utility>
 
 namespace LiveStore::Wire::RawJson {
 
@@ -25,6 +26,11 @@ LIVESTORE_EXPORT std::optional<QByteArrayView> member(QByteArrayView object, QLa
 
 // The raw text of each element of the array `array`; nullopt if `array` is not an array.
 LIVESTORE_EXPORT std::optional<QList<QByteArrayView>> elements(QByteArrayView array);
+
+// The members of the object `object` in the order they are written: each key (unescaped) with
+// the raw text of its value. A repeated key is listed where it first appears, with its last value
+// (as JSON.parse and QJsonDocument keep the last). nullopt if `object` is not an object.
+LIVESTORE_EXPORT std::optional<QList<std::pair<QString, QByteArrayView>>> members(QByteArrayView object);
 
 // `text` without leading and trailing JSON whitespace.
 LIVESTORE_EXPORT QByteArrayView trimmed(QByteArrayView text);

@@ -1702,34 +1702,159 @@ private Q_SLOTS:
         QString error;
         const std::optional<Schema> loaded = Schema::fromFile(path, &error);
         QVERIFY2(loaded, qPrintable(error));
-        QCOMPARE(loaded->stateHash(), todoSchema().stateHash());
-        QCOMPARE(loaded->stateHash(), todoSchema(true).stateHash());
+        QCOMPARE(loaded->stateHash(), todoMvcSchema().stateHash());
+        QCOMPARE(loaded->stateHash(), todoMvcSchema(true).stateHash());
         // The example may grow events of its own; those of the test schema must be there as is.
-        compareSchemas(*loaded, todoSchema(), true);
+        compareSchemas(*loaded, todoMvcSchema(), true);
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(loaded->unknownEventPolicy(), UnknownEventPolicy::Warn);
-        QCOMPARE(loaded->table(u"todos")->ddl(), todoSchema().table(u"todos")->ddl());
+        QCOMPARE(loaded->table(u"todos")->ddl(), todoMvcSchema().table(u"todos")->ddl());
 
         // The same eventlog gives the same state with either schema.
         const QList<Event> events{{u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"milk"_s}}},
                                   {u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, u"eggs"_s}}},
                                   {u"v1.TodoCompleted"_s, {{u"id"_s, u"a"_s}}},
-                                  {u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, 100}}}};
+                                  {u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, u"+010000-01-01T00:00:00.000Z"_s}}}};
         Store fromFile;
         QVERIFY2(openInMemory(fromFile, *loaded), qPrintable(fromFile.errorString()));
         QVERIFY2(fromFile.commit(events), qPrintable(fromFile.errorString()));
         QVERIFY(fromFile.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
         Store fromCpp;
-        QVERIFY2(openInMemory(fromCpp, todoSchema(true)), qPrintable(fromCpp.errorString()));
+        QVERIFY2(openInMemory(fromCpp, todoMvcSchema(true)), qPrintable(fromCpp.errorString()));
         QVERIFY2(fromCpp.commit(events), qPrintable(fromCpp.errorString()));
         QVERIFY(fromCpp.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
         const QueryResult a = fromFile.query(Query::from(u"todos"_s).orderBy(u"id"_s));
         QCOMPARE(a.rowCount(), 2);
-        QCOMPARE(a.value(0, u"deletedAt").toLongLong(), 100);
+        QCOMPARE(a.value(0, u"deletedAt").toDateTime().toMSecsSinceEpoch(), 253402300800000);
         QVERIFY(a.value(1, u"deletedAt").isNull());
         QCOMPARE(a, fromCpp.query(Query::from(u"todos"_s).orderBy(u"id"_s)));
         QCOMPARE(fromFile.clientDocument(u"uiState"_s), fromCpp.clientDocument(u"uiState"_s));
+    }
+
+    // Literal (unions of literals), struct, array and record arguments, checked on commit with the
+    // path of the value at fault; the order of keys kept as LiveStore writes it.
+    void compositeArguments()
+    {
+        const QByteArray file = R"x({
+          "tables": [{"name": "t", "columns": [{"name": "id", "type": "text", "primaryKey": true},
+                                               {"name": "v", "type": "json", "nullable": true}]}],
+          "events": [{"name": "v1.Set", "args": {
+              "id": "string",
+              "kind": ["a", "b"],
+              "s": {"type": "struct", "fields": {"zeta": "string", "alpha": "real", "when": {"type": "datetime", "optional": true}}},
+              "tags": {"type": "array", "element": "integer", "optional": true},
+              "scores": {"type": "record", "value": "real", "optional": true}},
+            "materializer": "INSERT INTO t (id, v) VALUES ($id, json_array(json($s), json($scores)))"}]})x"_ba;
+        QString error;
+        const std::optional<Schema> schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema, qPrintable(error));
+        const EventDef *def = schema->event(u"v1.Set");
+        QVERIFY(def);
+        QCOMPARE(def->args.size(), 5);
+        QCOMPARE(def->args.at(0).name, u"id"_s); // the file's order, not QJsonObject's
+        QCOMPARE(def->args.at(1).type, ArgType::Literal);
+        QCOMPARE(def->args.at(2).fields.at(0).name, u"zeta"_s);
+
+        const QVariantMap good{{u"id"_s, u"x"_s}, {u"kind"_s, u"a"_s},
+                               {u"s"_s, QVariantMap{{u"zeta"_s, u"z"_s}, {u"alpha"_s, 0.1},
+                                                    {u"when"_s, u"-000001-01-01T00:00:00.000Z"_s}}},
+                               {u"tags"_s, QVariantList{1, 2}},
+                               {u"scores"_s, QVariantMap{{u"b"_s, 2}, {u"10"_s, 10}, {u"2"_s, 2}}}};
+        const auto encoded = def->encodeArgs(good, &error);
+        QVERIFY2(encoded, qPrintable(error));
+        // Declared order for arguments and struct fields; JavaScript's order for a record.
+        QCOMPARE(def->argsJson(*encoded, R"({"scores":{"b":2,"10":10,"2":2}})"),
+                 R"({"id":"x","kind":"a","s":{"zeta":"z","alpha":0.1,"when":"-000001-01-01T00:00:00.000Z"},"tags":[1,2],"scores":{"2":2,"10":10,"b":2}})"_ba);
+
+        auto refused = [&](const QString &arg, const QVariant &value) {
+            QVariantMap args = good;
+            args.insert(arg, value);
+            QString why;
+            return def->encodeArgs(args, &why) ? QString() : why;
+        };
+        QCOMPARE(refused(u"kind"_s, u"c"_s), u"event \"v1.Set\": argument \"kind\" must be one of \"a\", \"b\", got \"c\""_s);
+        QCOMPARE(refused(u"s"_s, QVariantMap{{u"zeta"_s, u"z"_s}}),
+                 u"event \"v1.Set\": argument \"s.alpha\" is missing (a number)"_s);
+        QCOMPARE(refused(u"s"_s, QVariantMap{{u"zeta"_s, u"z"_s}, {u"alpha"_s, 1}, {u"beta"_s, 1}}),
+                 u"event \"v1.Set\": argument \"s\" has no field \"beta\" (fields: zeta, alpha, when)"_s);
+        QCOMPARE(refused(u"tags"_s, QVariantList{1, 2.5}),
+                 u"event \"v1.Set\": argument \"tags[1]\" must be an integer, got a number"_s);
+        QCOMPARE(refused(u"scores"_s, QVariantMap{{u"a"_s, u"x"_s}}),
+                 u"event \"v1.Set\": argument \"scores.a\" must be a number, got a string"_s);
+        QCOMPARE(refused(u"s"_s, u"text"_s),
+                 u"event \"v1.Set\": argument \"s\" must be a struct {zeta, alpha, when?}, got a string"_s);
+        // What comes from sync is checked as strictly.
+        QVERIFY(!def->validateEncodedArgs(QVariantMap{{u"id"_s, u"x"_s}, {u"kind"_s, u"c"_s},
+                                                      {u"s"_s, QVariantMap{{u"zeta"_s, u"z"_s}, {u"alpha"_s, 1}}}}, &error));
+
+        // The state keeps the key order of the event as stored.
+        Store store;
+        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(Event{u"v1.Set"_s, good, R"({"scores":{"b":2,"10":10,"2":2}})"}), qPrintable(store.errorString()));
+        QCOMPARE(store.query(u"SELECT v FROM t"_s).scalar().toList().size(), 2);
+        QCOMPARE(store.query(u"SELECT v || '' FROM t"_s).scalar().toString(),
+                 uR"([{"zeta":"z","alpha":0.1,"when":"-000001-01-01T00:00:00.000Z"},{"2":2,"10":10,"b":2}])"_s);
+    }
+
+    // JavaScript's whole Date range, written back as Date.prototype.toISOString() does.
+    void extendedYears_data()
+    {
+        QTest::addColumn<QString>("iso");
+        QTest::addColumn<qint64>("ms");
+        QTest::newRow("year 0") << u"0000-01-01T00:00:00.000Z"_s << Q_INT64_C(-62167219200000);
+        QTest::newRow("year -1") << u"-000001-01-01T00:00:00.000Z"_s << Q_INT64_C(-62198755200000);
+        QTest::newRow("year 10000") << u"+010000-01-01T00:00:00.000Z"_s << Q_INT64_C(253402300800000);
+        QTest::newRow("max") << u"+275760-09-13T00:00:00.000Z"_s << Q_INT64_C(8640000000000000);
+        QTest::newRow("min") << u"-271821-04-20T00:00:00.000Z"_s << Q_INT64_C(-8640000000000000);
+        QTest::newRow("epoch") << u"1970-01-01T00:00:00.000Z"_s << Q_INT64_C(0);
+        QTest::newRow("before epoch") << u"1969-12-31T23:59:59.999Z"_s << Q_INT64_C(-1);
+    }
+    void extendedYears()
+    {
+        QFETCH(QString, iso);
+        QFETCH(qint64, ms);
+        const EventDef def = EventDef::synced(u"v1.E"_s).arg(u"v"_s, ArgType::DateTime);
+        QString error;
+        const auto encoded = def.encodeArgs({{u"v"_s, iso}}, &error);
+        QVERIFY2(encoded, qPrintable(error));
+        QCOMPARE(encoded->value(u"v"_s).toString(), iso);
+        QVERIFY(def.validateEncodedArgs(*encoded, &error));
+        const auto fromDate = def.encodeArgs({{u"v"_s, QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)}}, &error);
+        QVERIFY2(fromDate, qPrintable(error));
+        QCOMPARE(fromDate->value(u"v"_s).toString(), iso);
+        // One millisecond beyond the range, and JavaScript's invalid "-000000", are refused.
+        QVERIFY(!def.encodeArgs({{u"v"_s, u"+275760-09-13T00:00:00.001Z"_s}}, &error));
+        QVERIFY(!def.encodeArgs({{u"v"_s, u"-000000-01-01T00:00:00.000Z"_s}}, &error));
+
+        // Into a datetimeInteger column: epoch milliseconds, read back as the same date.
+        Schema schema;
+        schema.addTable(TableDef{u"t"_s}.column(ColumnDef::dateTimeInteger(u"d"_s)));
+        schema.addEvent(EventDef::synced(u"v1.Sql"_s).arg(u"v"_s, ArgType::DateTime)
+                                .materializeSql({u"INSERT INTO t (d) VALUES (epoch_ms($v))"_s}));
+        schema.addEvent(EventDef::synced(u"v1.Cpp"_s).arg(u"v"_s, ArgType::DateTime)
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::insert(u"t"_s, {{u"d"_s, e.arg(u"v"_s)}})};
+                                }));
+        Store store;
+        QVERIFY2(openInMemory(store, schema), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(u"v1.Sql"_s, {{u"v"_s, iso}}), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(u"v1.Cpp"_s, {{u"v"_s, iso}}), qPrintable(store.errorString()));
+        const QueryResult raw = store.query(u"SELECT d + 0 AS ms FROM t"_s);
+        QCOMPARE(raw.value(0, u"ms").toLongLong(), ms);
+        QCOMPARE(raw.value(1, u"ms").toLongLong(), ms);
+        QCOMPARE(store.query(Query::from(u"t"_s)).value(0, u"d").toDateTime().toMSecsSinceEpoch(), ms);
+    }
+
+    // A lone surrogate is U+FFFD in UTF-8, as in a JavaScript client's SQLite, not '?'.
+    void loneSurrogate()
+    {
+        const EventDef def = EventDef::synced(u"v1.E"_s).arg(u"v"_s, ArgType::String);
+        QString error;
+        const QString text = u"a"_s + QChar(0xd800) + u"b"_s;
+        const auto encoded = def.encodeArgs({{u"v"_s, text}}, &error);
+        QVERIFY(encoded);
+        QCOMPARE(def.argsJson(*encoded), QByteArray("{\"v\":\"a\xef\xbf\xbd" "b\"}"));
     }
 
     void fileForms_data()
@@ -1808,8 +1933,8 @@ private Q_SLOTS:
         };
         // Wraps one event declaration.
         const auto event = [](const QByteArray &e) -> QByteArray { return R"({"events": [)"_ba + e + "]}"; };
-        const QString columnTypes = u"expected text, integer, real, blob, boolean, json, datetime"_s;
-        const QString argTypes = u"expected string, integer, real (or number), boolean, datetime, json"_s;
+        const QString columnTypes = u"expected text, integer, real, blob, boolean, json, datetime, datetimeInteger"_s;
+        const QString argTypes = u"expected string, integer, real (or number), boolean, datetime, json, literal, struct, array, record"_s;
 
         // JSON syntax and shape
         QTest::newRow("syntax: missing comma") << "{\n  \"version\": 1\n  \"tables\": []\n}"_ba
@@ -1831,7 +1956,7 @@ private Q_SLOTS:
         QTest::newRow("unknown event key") << event(R"({"name": "e", "materialiser": []})")
                 << u"events[0]: unknown key \"materialiser\" (did you mean \"materializer\"? allowed: name, clientOnly, deprecated, args, materializer)"_s;
         QTest::newRow("unknown arg key") << event(R"({"name": "e", "args": {"x": {"type": "string", "optinal": true}}, "materializer": []})")
-                << u"events[0] (\"e\").args.x: unknown key \"optinal\" (did you mean \"optional\"? allowed: type, optional, nullable, deprecated)"_s;
+                << u"events[0] (\"e\").args.x: unknown key \"optinal\" (did you mean \"optional\"? allowed: type, optional, nullable, deprecated, values, fields, element, value)"_s;
         QTest::newRow("unknown client document key") << R"({"clientDocuments": [{"name": "d", "partial": true}]})"_ba
                 << u"clientDocuments[0]: unknown key \"partial\" (allowed: name, default, partialSet)"_s;
         // Wrong value types
@@ -1848,9 +1973,9 @@ private Q_SLOTS:
         QTest::newRow("table with no columns") << R"({"tables": [{"name": "t", "columns": []}]})"_ba
                 << u"tables[0].columns: a table needs at least one column"_s;
         QTest::newRow("column type a number") << column(R"({"name": "a", "type": 1})")
-                << u"tables[0].columns[0].type: expected a string (one of text, integer, real, blob, boolean, json, datetime), got a number"_s;
+                << u"tables[0].columns[0].type: expected a string (one of text, integer, real, blob, boolean, json, datetime, datetimeInteger), got a number"_s;
         QTest::newRow("column without type") << column(R"({"name": "a"})")
-                << u"tables[0].columns[0]: missing \"type\" (one of text, integer, real, blob, boolean, json, datetime)"_s;
+                << u"tables[0].columns[0]: missing \"type\" (one of text, integer, real, blob, boolean, json, datetime, datetimeInteger)"_s;
         QTest::newRow("clientOnly a string") << event(R"({"name": "e", "clientOnly": "yes", "materializer": []})")
                 << u"events[0] (\"e\").clientOnly: expected true or false, got a string"_s;
         QTest::newRow("args an array") << event(R"({"name": "e", "args": [], "materializer": []})")
@@ -1858,7 +1983,7 @@ private Q_SLOTS:
         QTest::newRow("arg a number") << event(R"({"name": "e", "args": {"x": 5}, "materializer": []})")
                 << u"events[0] (\"e\").args.x: expected a type name (e.g. \"string\" or \"datetime?\") or an object with \"type\", got a number"_s;
         QTest::newRow("arg without type") << event(R"({"name": "e", "args": {"x": {"optional": true}}, "materializer": []})")
-                << u"events[0] (\"e\").args.x: missing \"type\" (one of string, integer, real (or number), boolean, datetime, json)"_s;
+                << u"events[0] (\"e\").args.x: missing \"type\" (one of string, integer, real (or number), boolean, datetime, json, literal, struct, array, record)"_s;
         QTest::newRow("materializer a number") << event(R"({"name": "e", "materializer": 1})")
                 << u"events[0] (\"e\").materializer: expected an SQL statement string or an array of them, got a number"_s;
         QTest::newRow("materializer entry a number") << event(R"({"name": "e", "materializer": ["SELECT 1", 2]})")
@@ -2017,9 +2142,9 @@ private Q_SLOTS:
         QTest::newRow("missing qrc URL") << u"qrc:/schemas/nope.json"_s
                                          << QString(u"cannot read schema file \"qrc:/schemas/nope.json\": "_s + resource.errorString());
         QTest::newRow("bad column type resource") << u":/schemas/bad-column-type.json"_s
-                << u":/schemas/bad-column-type.json: tables[0].columns[1]: unknown column type \"txt\" (did you mean \"text\"? expected text, integer, real, blob, boolean, json, datetime)"_s;
+                << u":/schemas/bad-column-type.json: tables[0].columns[1]: unknown column type \"txt\" (did you mean \"text\"? expected text, integer, real, blob, boolean, json, datetime, datetimeInteger)"_s;
         QTest::newRow("bad column type qrc URL") << u"qrc:/schemas/bad-column-type.json"_s
-                << u"qrc:/schemas/bad-column-type.json: tables[0].columns[1]: unknown column type \"txt\" (did you mean \"text\"? expected text, integer, real, blob, boolean, json, datetime)"_s;
+                << u"qrc:/schemas/bad-column-type.json: tables[0].columns[1]: unknown column type \"txt\" (did you mean \"text\"? expected text, integer, real, blob, boolean, json, datetime, datetimeInteger)"_s;
         QTest::newRow("bad syntax resource") << u":/schemas/bad-syntax.json"_s
                 << u":/schemas/bad-syntax.json: invalid JSON at line 3, column 72 (offset 87): object is missing after a comma"_s;
         QTest::newRow("bad syntax qrc URL") << u"qrc:/schemas/bad-syntax.json"_s
