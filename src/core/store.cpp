@@ -1439,8 +1439,11 @@ bool Store::importEvents(const QList<EventRecord> &events)
             QString chainError;
             if (!chain.append(r, &chainError))
                 return d->fail(chainError);
-            if (r.argsJson.isEmpty())
-                r.argsJson = json::writeObject(r.args);
+            if (r.argsJson.isEmpty()) {
+                // As a commit writes them: in the event's declared argument order.
+                const StorePrivate::EventRuntime *known = d->findEvent(r.name);
+                r.argsJson = known ? known->def->argsJson(r.args) : json::writeObject(r.args);
+            }
             if (const StorePrivate::EventRuntime *runtime = d->findEvent(r.name)) {
                 const EventDef *def = runtime->def;
                 QString argError;
