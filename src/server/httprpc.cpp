@@ -16,8 +16,14 @@ namespace {
 struct Batch
 {
     QList<QByteArray> frames;
+    qint64 bytes = 2;    // the brackets
+    bool hasPage = false; // a pull page is in the response
 
-    void add(const QByteArray &frame) { frames.append(frame); }
+    void add(const QByteArray &frame)
+    {
+        bytes += frame.size() + 1;
+        frames.append(frame);
+    }
     QByteArray json() const
     {
         QByteArray out = "[";
@@ -38,7 +44,7 @@ QByteArray storageFailure(const QString &requestId, const QString &error)
 }
 
 void runRequest(const Wire::Request &request, const RequestInfo &info, StoreHubRegistry *registry,
-                Batch *out)
+                const HttpRpcLimits &limits, Batch *out)
 {
     if (request.tag == Wire::HttpPingTag) {
         out->add(Wire::encodeExitSuccess(request.id, R"({"_tag":"SyncMessage.Pong"})"));
@@ -90,13 +96,36 @@ void runRequest(const Wire::Request &request, const RequestInfo &info, StoreHubR
         out->add(storageFailure(request.id, error));
         return;
     }
+    // The response is built in memory, and a pull from the start of a big store is the whole
+    // store: so it stops at the response limit (after its first page at least, so that every
+    // pull makes progress), and the client's next poll continues from the last event it got.
+    bool sentPage = false;
     while (!pager.atEnd()) {
         const auto page = pager.next(&error);
         if (!page) {
             out->add(storageFailure(request.id, error));
             return;
         }
-        out->add(Wire::encodeChunk(request.id, {page->json}));
+        const QByteArray chunk = Wire::encodeChunk(request.id, {page->json});
+        if (out->hasPage && limits.maxResponseBytes > 0
+            && out->bytes + chunk.size() > limits.maxResponseBytes) {
+            if (!sentPage) {
+                // A pull must send a page before it ends; this one, behind other pulls of the
+                // same request, has no room left for one.
+                out->add(Wire::encodeExitFailure(
+                        request.id,
+                        Wire::Cause::fail(Wire::UnknownError{
+                                u"ResponseTooLarge"_s,
+                                u"the response reached its limit of %1 bytes before this pull; "
+                                u"send it in a request of its own"_s.arg(limits.maxResponseBytes),
+                                {}})));
+                return;
+            }
+            break;
+        }
+        out->add(chunk);
+        out->hasPage = true;
+        sentPage = true;
     }
     out->add(Wire::encodeExitSuccess(request.id));
 }
@@ -104,7 +133,7 @@ void runRequest(const Wire::Request &request, const RequestInfo &info, StoreHubR
 } // namespace
 
 HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
-                              StoreHubRegistry *registry)
+                              StoreHubRegistry *registry, const HttpRpcLimits &limits)
 {
     // One frame, or an array of them.
     QList<QByteArrayView> frames;
@@ -114,6 +143,15 @@ HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
         if (!elements)
             return {400, "[" + Wire::encodeDefect(u"the request body is not valid JSON"_s) + "]"};
         frames = *elements;
+        // Every frame may be a pull with a response of its own: their number is what a small
+        // body could multiply.
+        if (limits.maxFrames > 0 && frames.size() > limits.maxFrames) {
+            qCInfo(lcWire).noquote() << "HTTP RPC request refused:" << u"store="_s + logId(info.storeId)
+                                     << u"frames="_s + QString::number(frames.size());
+            return {400, "[" + Wire::encodeDefect(u"a request may carry at most %1 frames, this one has %2"_s.arg(
+                                     QString::number(limits.maxFrames), QString::number(frames.size())))
+                            + "]"};
+        }
     } else {
         frames.append(trimmed);
     }
@@ -127,7 +165,7 @@ HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
             return {400, "[" + Wire::encodeDefect(error) + "]"};
         }
         if (frame->type == Wire::ClientFrame::Type::Request)
-            runRequest(frame->request, info, registry, &out);
+            runRequest(frame->request, info, registry, limits, &out);
         else if (frame->type == Wire::ClientFrame::Type::Ping)
             out.add(Wire::encodePong());
         // Ack, Interrupt and Eof mean nothing without a stream to apply them to.

@@ -20,7 +20,9 @@
 #endif
 
 #include <csignal>
+#include <limits>
 #include <cstdio>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,9 +48,13 @@ password out of the process list), a PostgreSQL database that several servers sh
 serves its own clients, and a push through one reaches the live pulls of all (LISTEN/NOTIFY).
 The tables are created on first use. A lost database connection fails the requests meanwhile
 (clients retry) and is re-established by itself.
+Limits (--max-*; 0 switches one off) bound what peers can make the server hold: connections
+(503/429 beyond), running pulls (TooManyPulls), bytes buffered for slow readers and arriving
+bodies (catch-up waits, 503, the biggest non-readers are cut off), store id length (400), HTTP
+frames per request (400) and bytes per response (the pull continues on the next poll).
 Logging: Qt logging categories livestore.server and livestore.server.wire (QT_LOGGING_RULES
-overrides --log-level). SIGINT/SIGTERM: stop accepting, close clients with 1001, exit 0.
-See docs/sync-server.md.)";
+overrides --log-level); payloads and tokens are redacted. SIGINT/SIGTERM: stop accepting, close
+clients with 1001, exit 0. See docs/sync-server.md and docs/security.md.)";
 
 int signalPipe[2] = {-1, -1};
 
@@ -73,6 +79,32 @@ bool installSignalHandlers()
 void fail(const QString &message)
 {
     QTextStream(stderr) << "livestore-sync-server: " << message << Qt::endl;
+}
+
+// Every connection is a file descriptor, and the soft limit is often 1024, close to the default
+// --max-connections: use what the hard limit allows (the server never select()s).
+void raiseFileLimit()
+{
+    struct rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+// A non-negative number option; false (with the message printed) when it is not one.
+template<typename Int>
+bool readLimit(const QCommandLineParser &parser, const QCommandLineOption &option, Int *out)
+{
+    bool ok = false;
+    const qint64 value = parser.value(option).toLongLong(&ok);
+    if (!ok || value < 0 || value > std::numeric_limits<Int>::max()) {
+        fail(u"--%1 must be a number from 0 to %2"_s.arg(option.names().constFirst(),
+                                                         QString::number(std::numeric_limits<Int>::max())));
+        return false;
+    }
+    *out = Int(value);
+    return true;
 }
 
 #ifndef QT_NO_SSL
@@ -170,6 +202,42 @@ int main(int argc, char *argv[])
             u"Close WebSockets silent for this many seconds (default 60; clients ping every 10 s; "
             u"0 never)."_s,
             u"seconds"_s, u"60"_s);
+    const SyncServerOptions defaults;
+    const QCommandLineOption maxConnectionsOption(
+            u"max-connections"_s,
+            u"TCP connections at once, WebSockets and HTTP requests (default %1); more are "
+            u"answered 503 and closed. Keep it below the file descriptor limit."_s.arg(defaults.maxConnections),
+            u"n"_s, QString::number(defaults.maxConnections));
+    const QCommandLineOption maxPerIpOption(
+            u"max-connections-per-ip"_s,
+            u"Connections from one IP address (default %1); more are answered 429. Behind a "
+            u"reverse proxy all clients share its address: raise it, or 0."_s.arg(defaults.maxConnectionsPerIp),
+            u"n"_s, QString::number(defaults.maxConnectionsPerIp));
+    const QCommandLineOption maxPullsOption(
+            u"max-pulls"_s,
+            u"Pull RPCs running at once on the whole server, live ones included (default %1); "
+            u"more fail with UnknownError TooManyPulls."_s.arg(defaults.maxPulls),
+            u"n"_s, QString::number(defaults.maxPulls));
+    const QCommandLineOption maxBufferedOption(
+            u"max-buffered-bytes"_s,
+            u"Bytes held for peers server-wide: output slow readers have not taken, HTTP bodies "
+            u"still arriving (default %1). When full, catch-up pages wait, new bodies get 503 "
+            u"and the connections holding the most unread output are cut off."_s.arg(defaults.maxBufferedBytes),
+            u"bytes"_s, QString::number(defaults.maxBufferedBytes));
+    const QCommandLineOption maxStoreIdOption(
+            u"max-store-id-length"_s,
+            u"Longest store id accepted (default %1); longer ones get 400."_s.arg(defaults.maxStoreIdLength),
+            u"chars"_s, QString::number(defaults.maxStoreIdLength));
+    const QCommandLineOption maxHttpFramesOption(
+            u"max-http-frames"_s,
+            u"RPC frames in one HTTP transport request (default %1); more get 400."_s.arg(
+                    defaults.maxHttpFramesPerRequest),
+            u"n"_s, QString::number(defaults.maxHttpFramesPerRequest));
+    const QCommandLineOption maxHttpResponseOption(
+            u"max-http-response-bytes"_s,
+            u"Bytes of one HTTP transport response (default %1): a pull stops there and the "
+            u"client's next poll continues."_s.arg(defaults.maxHttpResponseBytes),
+            u"bytes"_s, QString::number(defaults.maxHttpResponseBytes));
     const QCommandLineOption corsOption(
             u"cors"_s, u"Answer CORS preflights and add Access-Control-Allow-* headers."_s);
     const QCommandLineOption logLevelOption(
@@ -178,7 +246,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption quietOption(u"quiet"_s, u"Same as --log-level warning."_s);
     parser.addOptions({hostOption, portOption, dataOption, postgresOption, tokenOption,
                        tokenFileOption, certOption, keyOption, maxFrameOption, idleOption,
-                       corsOption, logLevelOption, quietOption});
+                       maxConnectionsOption, maxPerIpOption, maxPullsOption, maxBufferedOption,
+                       maxStoreIdOption, maxHttpFramesOption, maxHttpResponseOption, corsOption,
+                       logLevelOption, quietOption});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty()) {
         fail(u"unexpected argument %1 (see --help)"_s.arg(parser.positionalArguments().first()));
@@ -218,6 +288,15 @@ int main(int argc, char *argv[])
         return 1;
     }
     options.idleTimeoutMs = idle * 1000;
+    if (!readLimit(parser, maxConnectionsOption, &options.maxConnections)
+        || !readLimit(parser, maxPerIpOption, &options.maxConnectionsPerIp)
+        || !readLimit(parser, maxPullsOption, &options.maxPulls)
+        || !readLimit(parser, maxBufferedOption, &options.maxBufferedBytes)
+        || !readLimit(parser, maxStoreIdOption, &options.maxStoreIdLength)
+        || !readLimit(parser, maxHttpFramesOption, &options.maxHttpFramesPerRequest)
+        || !readLimit(parser, maxHttpResponseOption, &options.maxHttpResponseBytes))
+        return 1;
+    raiseFileLimit();
     options.enableCors = parser.isSet(corsOption);
     if (parser.isSet(tokenOption) && parser.isSet(tokenFileOption)) {
         fail(u"give --token or --token-file, not both"_s);

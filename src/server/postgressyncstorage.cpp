@@ -231,7 +231,9 @@ struct PostgresSyncStorage::Private
     }
 
     std::optional<StoreInfo> selectOnce(const QString &storeId, bool *found, QString *error);
-    std::optional<StoreInfo> storeOnce(const QString &storeId, QString *error);
+    std::optional<StoreInfo> storeOnce(const QString &storeId, const QString &backendId,
+                                       QString *error);
+    bool loadKey(QString *error);
     enum class AppendStep { BeforeCommit, Commit };
     AppendStep appendOnce(const QString &storeId, const QList<Wire::Event> &batch,
                           const QString &createdAt, AppendResult *result);
@@ -307,6 +309,10 @@ bool PostgresSyncStorage::Private::connect(QString *error)
                     u"SELECT count(*) FROM events WHERE storeId = ? AND seqNum > ? AND seqNum <= ?"_s,
                     &prepareError))
         return fail(u"cannot prepare statements on PostgreSQL %1: %2"_s.arg(params.display, prepareError));
+    // Read on every connect: a database that was wiped meanwhile has a new key, and the stores
+    // it lost then get new backend ids (clients of the old ones are told to reset).
+    if (!loadKey(&prepareError))
+        return fail(u"cannot read the backend id key on PostgreSQL %1: %2"_s.arg(params.display, prepareError));
 
     QSqlDriver *driver = db.driver();
     if (!driver->subscribeToNotification(notificationChannel()))
@@ -491,7 +497,18 @@ PostgresSyncStorage::Private::selectOnce(const QString &storeId, bool *found, QS
     return info;
 }
 
+bool PostgresSyncStorage::Private::loadKey(QString *error)
+{
+    // The first server on the database makes the key; the others find it.
+    const auto key = storeOnce(keyRowId(), newBackendId(), error);
+    if (!key)
+        return false;
+    q->setBackendIdKey(key->backendId);
+    return true;
+}
+
 std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::Private::storeOnce(const QString &storeId,
+                                                                             const QString &backendId,
                                                                              QString *error)
 {
     bool found = false;
@@ -500,7 +517,6 @@ std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::Private::storeOnce(co
         return info;
     // First use. Concurrent first uses (in this or other processes) race in the INSERT; ON
     // CONFLICT lets all but one do nothing, and everyone reads back the one backend id.
-    const QString backendId = newBackendId();
     QSqlQuery &insert = *insertStore;
     insert.bindValue(0, storeId);
     insert.bindValue(1, backendId);
@@ -518,7 +534,7 @@ std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::Private::storeOnce(co
         *error = u"store %1 vanished after it was created"_s.arg(storeId);
         return std::nullopt;
     }
-    if (created) {
+    if (created && storeId != keyRowId()) {
         qCInfo(lcServer).noquote() << "store created:" << u"store="_s + logId(storeId)
                                    << u"backendId="_s + info->backendId;
     }
@@ -552,11 +568,13 @@ PostgresSyncStorage::Private::appendOnce(const QString &storeId, const QList<Wir
     if (moved != 1) {
         db.rollback();
         QString error;
-        const auto info = storeOnce(storeId, &error);
+        // Not storeOnce(): a push to a store that does not exist must not create it.
+        bool found = false;
+        const auto info = selectOnce(storeId, &found, &error);
         if (!info)
             return failed(error);
         result->status = AppendResult::Status::ServerAhead;
-        result->head = info->head;
+        result->head = found ? info->head : 0;
         return AppendStep::BeforeCommit;
     }
 
@@ -677,7 +695,25 @@ QString PostgresSyncStorage::description() const
 std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::store(const QString &storeId)
 {
     QString error;
-    const auto info = d->retryingOnce([&](QString *e) { return d->storeOnce(storeId, e); }, &error);
+    const auto info = d->retryingOnce(
+            [&](QString *e) { return d->storeOnce(storeId, backendIdFor(storeId), e); }, &error);
+    if (!info)
+        setErrorString(error);
+    return info;
+}
+
+std::optional<SyncStorage::StoreInfo> PostgresSyncStorage::findStore(const QString &storeId)
+{
+    QString error;
+    const auto info = d->retryingOnce(
+            [&](QString *e) -> std::optional<StoreInfo> {
+                bool found = false;
+                auto info = d->selectOnce(storeId, &found, e);
+                if (info && !found)
+                    info = StoreInfo{backendIdFor(storeId), 0, false};
+                return info;
+            },
+            &error);
     if (!info)
         setErrorString(error);
     return info;

@@ -41,6 +41,7 @@ public:
     bool isConnected() const;
 
     std::optional<StoreInfo> store(const QString &storeId) override;
+    std::optional<StoreInfo> findStore(const QString &storeId) override;
     AppendResult append(const QString &storeId, const QList<Wire::Event> &batch,
                         const QString &createdAt) override;
     std::optional<QList<StoredEvent>> read(const QString &storeId, qint64 after, qint64 upTo,

@@ -43,6 +43,14 @@ void PullStream::ack()
     sendNextCatchUpPage();
 }
 
+void PullStream::resume()
+{
+    if (!m_parked || m_phase != Phase::CatchUp)
+        return;
+    m_parked = false;
+    sendNextCatchUpPage();
+}
+
 void PullStream::interrupt()
 {
     if (m_phase == Phase::Ended)
@@ -59,6 +67,10 @@ void PullStream::cancel()
 
 void PullStream::sendNextCatchUpPage()
 {
+    if (!m_sink->readyForCatchUp()) {
+        m_parked = true;
+        return;
+    }
     QString error;
     const auto page = m_pager->next(&error);
     if (!page) {

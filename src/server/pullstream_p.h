@@ -37,6 +37,10 @@ public:
     public:
         virtual ~Sink() = default;
         virtual void sendFrame(const QByteArray &frame) = 0;
+        // Whether a catch-up page may go out now. Catch-up pages can wait (unlike live
+        // updates): they wait while the client has much unread output, or the server's buffers
+        // are full, and the connection calls resume() when that has passed.
+        virtual bool readyForCatchUp() = 0;
         // The stream has sent its Exit; the connection drops it (not from inside this call).
         virtual void streamEnded(const QString &requestId) = 0;
     };
@@ -47,6 +51,9 @@ public:
 
     void start();
     void ack();
+    // Sends the catch-up page that waited for the connection to drain (see Sink).
+    void resume();
+    bool isParked() const { return m_parked; }
     void interrupt();
     // Ends the stream without a word to the client (its socket is gone).
     void cancel();
@@ -75,6 +82,7 @@ private:
     bool m_live;
     Phase m_phase = Phase::CatchUp;
     bool m_awaitingAck = false;
+    bool m_parked = false; // a catch-up page waits for Sink::readyForCatchUp()
     std::optional<PullPager> m_pager;
 };
 

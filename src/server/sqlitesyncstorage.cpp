@@ -99,6 +99,36 @@ struct SqliteSyncStorage::Private
         }
         return true;
     }
+
+    // The store's row: nullopt on an error, an empty optional when there is none.
+    std::optional<std::optional<StoreInfo>> select(const QString &storeId, QString *error)
+    {
+        QSqlQuery &q = *selectStore;
+        q.bindValue(0, storeId);
+        if (!q.exec()) {
+            *error = sqlError(q.lastError());
+            return std::nullopt;
+        }
+        std::optional<StoreInfo> info;
+        if (q.next())
+            info = StoreInfo{q.value(0).toString(), q.value(1).toLongLong(), true};
+        q.finish();
+        return info;
+    }
+
+    // INSERT OR IGNORE: whoever inserted first wins; false on an error.
+    bool insert(const QString &storeId, const QString &backendId, QString *error)
+    {
+        QSqlQuery &q = *insertStore;
+        q.bindValue(0, storeId);
+        q.bindValue(1, backendId);
+        q.bindValue(2, Wire::isoTimestamp());
+        if (!q.exec()) {
+            *error = sqlError(q.lastError());
+            return false;
+        }
+        return true;
+    }
 };
 
 SqliteSyncStorage::SqliteSyncStorage(QObject *parent)
@@ -221,6 +251,13 @@ bool SqliteSyncStorage::open(const QString &directory)
     d->readEvents->setForwardOnly(true);
     d->countEvents->setForwardOnly(true);
     d->selectStore->setForwardOnly(true);
+
+    // The key new stores' backend ids are derived from, made by the first server on this data.
+    const auto key = d->insert(keyRowId(), newBackendId(), &error) ? d->select(keyRowId(), &error)
+                                                                   : std::nullopt;
+    if (!key || !*key)
+        return fail(u"cannot initialise %1: %2"_s.arg(d->path, error));
+    setBackendIdKey((*key)->backendId);
     setErrorString({});
     return true;
 }
@@ -243,42 +280,39 @@ void SqliteSyncStorage::close()
     d->lock.reset();
 }
 
-std::optional<SyncStorage::StoreInfo> SqliteSyncStorage::store(const QString &storeId)
+std::optional<SyncStorage::StoreInfo> SqliteSyncStorage::findStore(const QString &storeId)
 {
     if (!isOpen()) {
         setErrorString(u"the storage is not open"_s);
         return std::nullopt;
     }
-    auto select = [&]() -> std::optional<std::optional<StoreInfo>> {
-        QSqlQuery &q = *d->selectStore;
-        q.bindValue(0, storeId);
-        if (!q.exec()) {
-            setErrorString(sqlError(q.lastError()));
-            return std::nullopt;
-        }
-        std::optional<StoreInfo> info;
-        if (q.next())
-            info = StoreInfo{q.value(0).toString(), q.value(1).toLongLong()};
-        q.finish();
-        return info;
-    };
-    auto found = select();
-    if (!found)
-        return std::nullopt;
-    if (*found)
-        return **found;
-    // First use: INSERT OR IGNORE, then read back, so that whoever inserted first wins.
-    QSqlQuery &insert = *d->insertStore;
-    insert.bindValue(0, storeId);
-    insert.bindValue(1, newBackendId());
-    insert.bindValue(2, Wire::isoTimestamp());
-    if (!insert.exec()) {
-        setErrorString(sqlError(insert.lastError()));
+    QString error;
+    const auto found = d->select(storeId, &error);
+    if (!found) {
+        setErrorString(error);
         return std::nullopt;
     }
-    found = select();
-    if (!found)
+    if (*found)
+        return **found;
+    return StoreInfo{backendIdFor(storeId), 0, false};
+}
+
+std::optional<SyncStorage::StoreInfo> SqliteSyncStorage::store(const QString &storeId)
+{
+    const auto known = findStore(storeId);
+    if (!known || known->exists)
+        return known;
+    // First use: INSERT OR IGNORE, then read back, so that whoever inserted first wins.
+    QString error;
+    if (!d->insert(storeId, known->backendId, &error)) {
+        setErrorString(error);
         return std::nullopt;
+    }
+    const auto found = d->select(storeId, &error);
+    if (!found) {
+        setErrorString(error);
+        return std::nullopt;
+    }
     if (!*found) {
         setErrorString(u"store %1 vanished after it was created"_s.arg(storeId));
         return std::nullopt;
@@ -326,7 +360,8 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
     if (update.numRowsAffected() != 1) {
         QString rollbackError;
         d->exec(u"ROLLBACK"_s, &rollbackError);
-        const auto info = store(storeId);
+        // Not store(): a push to a store that does not exist must not create it.
+        const auto info = findStore(storeId);
         if (!info) {
             result.error = errorString();
             return result;

@@ -47,8 +47,26 @@ StoreHub::StoreHub(SyncStorage *storage, const SyncHooks *hooks, const QString &
       m_hooks(hooks),
       m_storeId(storeId),
       m_backendId(info.backendId),
-      m_head(info.head)
+      m_head(info.head),
+      m_exists(info.exists)
 {
+}
+
+bool StoreHub::refreshExistence(QString *error)
+{
+    const auto info = m_storage->findStore(m_storeId);
+    if (!info) {
+        *error = m_storage->errorString();
+        return false;
+    }
+    // A different id means the data was replaced; the registry sorts that out (and ends this
+    // hub's pulls) when the storage reports its reconnect. Until then, this hub stays as it was.
+    if (info->exists && info->backendId == m_backendId) {
+        m_exists = true;
+        if (info->head > m_head)
+            publish(info->head, nullptr);
+    }
+    return true;
 }
 
 StoreHub::~StoreHub() = default;
@@ -110,6 +128,28 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
         }
     }
 
+    if (!m_exists) {
+        // Pulls leave unknown stores uncreated; the push that can start the log creates it.
+        QString error;
+        if (!refreshExistence(&error))
+            return Wire::UnknownError{u"StorageError"_s, error, {}};
+        if (!m_exists && batch.constFirst().parentSeqNum != 0)
+            return Wire::ServerAheadError{0, batch.constFirst().parentSeqNum};
+        if (!m_exists) {
+            const auto created = m_storage->store(m_storeId);
+            if (!created)
+                return Wire::UnknownError{u"StorageError"_s, m_storage->errorString(), {}};
+            if (created->backendId != m_backendId) {
+                // Only when the storage's key changed since this hub was made (a wiped
+                // database): the client retries, and meets the store's new hub by then.
+                return Wire::UnknownError{
+                        u"StorageError"_s,
+                        u"the store's data was replaced in the database; try again"_s, {}};
+            }
+            m_exists = true;
+        }
+    }
+
     const QString createdAt = Wire::isoTimestamp();
     const SyncStorage::AppendResult result = m_storage->append(m_storeId, batch, createdAt);
     switch (result.status) {
@@ -166,6 +206,15 @@ std::optional<Wire::SyncError> StoreHub::admitPull(const Wire::PullRequest &requ
     }
     if (request.cursor && request.cursor->backendId != m_backendId)
         return Wire::BackendIdMismatchError{m_backendId, request.cursor->backendId};
+    if (request.cursor && request.cursor->eventSequenceNumber > 0 && !m_exists) {
+        // The client has events of a store that does not exist (any more): its data was
+        // deleted. Reset, as for a replaced backend.
+        QString error;
+        if (!refreshExistence(&error))
+            return Wire::UnknownError{u"StorageError"_s, error, {}};
+        if (!m_exists)
+            return Wire::BackendIdMismatchError{m_backendId, request.cursor->backendId};
+    }
     return std::nullopt;
 }
 
@@ -197,6 +246,8 @@ void StoreHub::backendReplaced(const QString &newBackendId)
 
 void StoreHub::publish(qint64 head, const LiveUpdate *update)
 {
+    if (head > 0)
+        m_exists = true;
     m_head = qMax(m_head, head);
     // A stream may end (and unsubscribe) while it is being served, e.g. when its socket fails:
     // iterate over a copy and skip the ones that left.

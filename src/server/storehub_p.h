@@ -52,6 +52,9 @@ public:
     QString backendId() const { return m_backendId; }
     // The head as far as this server has published it to its live pulls.
     qint64 head() const { return m_head; }
+    // Whether the store exists in the storage (as far as this hub knows): pulls do not create
+    // stores, the first push that extends the empty log does.
+    bool exists() const { return m_exists; }
     SyncStorage *storage() const { return m_storage; }
 
     // The push rules, in sync-cf's order: empty batch, onPush hook, backend id, then (ours) the
@@ -77,12 +80,16 @@ public:
 
 private:
     void publish(qint64 head, const LiveUpdate *update);
+    // For a hub that does not know its store to exist: asks the storage again (another server
+    // process may have created it). False on a storage error, with the message in `error`.
+    bool refreshExistence(QString *error);
 
     SyncStorage *m_storage;
     const SyncHooks *m_hooks;
     QString m_storeId;
     QString m_backendId;
     qint64 m_head = 0;
+    bool m_exists = true;
     QList<PullStream *> m_subscribers;
 };
 

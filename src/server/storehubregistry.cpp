@@ -19,7 +19,8 @@ QSharedPointer<StoreHub> StoreHubRegistry::hub(const QString &storeId, QString *
 {
     if (QSharedPointer<StoreHub> existing = m_hubs.value(storeId).toStrongRef())
         return existing;
-    const auto info = m_storage->store(storeId);
+    // Looked up, not created: any peer may name any store, and a pull must leave nothing behind.
+    const auto info = m_storage->findStore(storeId);
     if (!info) {
         *errorString = m_storage->errorString();
         return {};
@@ -52,14 +53,15 @@ void StoreHubRegistry::onStoresMayHaveAdvanced()
         const QSharedPointer<StoreHub> hub = it->toStrongRef();
         if (!hub)
             continue;
-        const auto info = m_storage->store(it.key());
+        const auto info = m_storage->findStore(it.key());
         if (!info) {
             // Down again; the next reconnect brings another round.
             qCWarning(lcServer).noquote() << "cannot re-read heads:" << u"store="_s + logId(it.key())
                                           << u"error="_s + m_storage->errorString();
             continue;
         }
-        if (info->backendId != hub->backendId()) {
+        // Replaced: another backend id, or the rows of a store this hub served are gone.
+        if (info->backendId != hub->backendId() || (hub->exists() && !info->exists)) {
             // The database was replaced under us: this hub's clients are on a backend that no
             // longer exists. Forget the hub (the next request makes a fresh one) and tell its
             // live pulls, as sync-cf does for a reset backend.

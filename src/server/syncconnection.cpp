@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "syncconnection_p.h"
 
+#include "bufferbudget_p.h"
 #include "serverlogging_p.h"
 #include "storehubregistry_p.h"
 
@@ -18,12 +19,23 @@ QString peerOf(const RequestInfo &info)
     return info.peerAddress.toString() + u':' + QString::number(info.peerPort);
 }
 
+// Catch-up pages go out while the client has less than this unread. Enough to keep a fast
+// reader busy (a page is at most ~900 KB), little enough that sixty-four pulls on a client that
+// does not read hold about two pages, not sixty-four.
+constexpr qint64 CatchUpHighWaterBytes = 1 << 20;
+
 } // namespace
 
 SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
                                StoreHubRegistry *registry, const RequestInfo &info,
-                               const ConnectionLimits &limits, QObject *parent)
-    : QObject(parent), m_socket(socket), m_registry(registry), m_info(info), m_limits(limits)
+                               const ConnectionLimits &limits, SharedLimits *shared,
+                               QObject *parent)
+    : QObject(parent),
+      m_socket(socket),
+      m_registry(registry),
+      m_info(info),
+      m_limits(limits),
+      m_shared(shared)
 {
     // Children are deleted in the order they were added: the WebSocket (which closes its
     // transport on the way out) before the transport.
@@ -33,6 +45,11 @@ SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
     connect(m_socket, &QWebSocket::textMessageReceived, this, &SyncConnection::onTextMessage);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &SyncConnection::onBinaryMessage);
     connect(m_socket, &QWebSocket::disconnected, this, &SyncConnection::onDisconnected);
+    connect(m_socket, &QWebSocket::bytesWritten, this, &SyncConnection::onBytesWritten);
+    if (m_shared->budget) {
+        connect(m_shared->budget, &BufferBudget::roomAvailable, this,
+                &SyncConnection::resumeParkedStreams);
+    }
 
     // Real clients ping every 10 s; a peer silent for much longer is gone (or stuck), and its
     // live pulls would otherwise be served forever.
@@ -51,8 +68,11 @@ SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
 SyncConnection::~SyncConnection()
 {
     // Streams unsubscribe from the hub as they go; do it before the socket goes.
+    m_shared->runningPulls -= int(m_streams.size());
     m_streams.clear();
     m_ended.clear();
+    if (m_shared->budget)
+        m_shared->budget->remove(this);
 }
 
 void SyncConnection::close(QWebSocketProtocol::CloseCode code, const QString &reason)
@@ -78,16 +98,14 @@ void SyncConnection::onDisconnected()
                                << u"code="_s + QString::number(int(m_socket->closeCode()))
                                << u"reason="_s + logRedacted(m_socket->closeReason());
     m_closing = true;
+    if (m_shared->budget)
+        m_shared->budget->remove(this);
     // Stop serving live updates right away. This can run inside a stream's own call (a send that
     // found the socket gone), so the streams are only deleted on the next event-loop turn.
-    const bool scheduled = !m_ended.empty();
-    for (auto &[requestId, stream] : m_streams) {
-        stream->cancel();
-        m_ended.push_back(std::move(stream));
+    while (!m_streams.empty()) {
+        m_streams.begin()->second->cancel();
+        retireStream(m_streams.begin());
     }
-    m_streams.clear();
-    if (!scheduled && !m_ended.empty())
-        QMetaObject::invokeMethod(this, &SyncConnection::reapEndedStreams, Qt::QueuedConnection);
     Q_EMIT closed();
 }
 
@@ -204,6 +222,18 @@ void SyncConnection::handlePull(const Wire::Request &request)
                                     {}})));
         return;
     }
+    if (m_shared->maxPulls > 0 && m_shared->runningPulls >= m_shared->maxPulls) {
+        qCWarning(lcServer).noquote() << "pull refused, server at its limit:"
+                                      << u"conn=#"_s + QString::number(id())
+                                      << u"pulls="_s + QString::number(m_shared->runningPulls);
+        sendFrame(Wire::encodeExitFailure(
+                request.id, Wire::Cause::fail(Wire::UnknownError{
+                                    u"TooManyPulls"_s,
+                                    u"the server runs its maximum of %1 pulls; try again later"_s.arg(
+                                            m_shared->maxPulls),
+                                    {}})));
+        return;
+    }
     if (!ensureHub(request.id))
         return;
     if (const auto refused = m_hub->admitPull(*pull, m_info)) {
@@ -219,6 +249,7 @@ void SyncConnection::handlePull(const Wire::Request &request)
     auto stream = std::make_unique<PullStream>(sink, m_hub, request.id, cursor, pull->live);
     PullStream *raw = stream.get();
     m_streams.emplace(request.id, std::move(stream));
+    ++m_shared->runningPulls;
     raw->start();
 }
 
@@ -254,13 +285,86 @@ void SyncConnection::sendFrame(const QByteArray &frame)
     if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     m_socket->sendTextMessage(QString::fromUtf8(frame));
+    const qint64 pending = m_socket->bytesToWrite();
     // Live updates are pushed without waiting for the client. One that never reads would make the
     // server buffer without bound: cut it off instead; it reconnects and resumes from its cursor.
-    if (m_socket->bytesToWrite() > m_limits.maxPendingBytes) {
-        qCWarning(lcServer).noquote() << "client too slow:" << u"conn=#"_s + QString::number(id())
-                                      << u"pending="_s + QString::number(m_socket->bytesToWrite());
-        close(QWebSocketProtocol::CloseCodePolicyViolated, u"client does not read its updates"_s);
+    if (pending > m_limits.maxPendingBytes) {
+        cutOff(u"client too slow"_s);
+        return;
     }
+    if (BufferBudget *budget = m_shared->budget) {
+        budget->set(this, pending, [this] {
+            cutOff(u"server buffers full, the connection holding the most unread output is cut off"_s);
+        });
+        // May cut off this very connection (or another); its streams stop on the next turn.
+        budget->enforce();
+    }
+}
+
+bool SyncConnection::readyForCatchUp()
+{
+    if (m_closing)
+        return false;
+    if (m_socket->bytesToWrite() >= CatchUpHighWaterBytes)
+        return false;
+    return !m_shared->budget || m_shared->budget->hasRoom(Wire::MaxMessageBytes);
+}
+
+void SyncConnection::onBytesWritten()
+{
+    if (m_closing)
+        return;
+    const qint64 pending = m_socket->bytesToWrite();
+    if (m_shared->budget && m_shared->budget->heldBy(this) > 0)
+        m_shared->budget->set(this, pending);
+    if (pending < CatchUpHighWaterBytes)
+        resumeParkedStreams();
+}
+
+void SyncConnection::resumeParkedStreams()
+{
+    // A resumed stream sends one page and then waits for its Ack, or parks again: the loop ends.
+    // Collected first: resuming may end streams (and change m_streams).
+    QList<QString> parked;
+    for (const auto &[requestId, stream] : m_streams) {
+        if (stream->isParked())
+            parked.append(requestId);
+    }
+    for (const QString &requestId : std::as_const(parked)) {
+        if (m_closing || !readyForCatchUp())
+            return;
+        if (auto it = m_streams.find(requestId); it != m_streams.end())
+            it->second->resume();
+    }
+}
+
+void SyncConnection::cutOff(const QString &why)
+{
+    if (m_closing)
+        return;
+    qCWarning(lcServer).noquote() << "connection cut off:" << u"conn=#"_s + QString::number(id())
+                                  << u"store="_s + logId(m_info.storeId)
+                                  << u"pending="_s + QString::number(m_socket->bytesToWrite())
+                                  << u"reason="_s + why;
+    // No close frame: it would queue behind everything the client did not read. Aborting frees
+    // the buffers now; the client sees the connection drop, reconnects and resumes from its
+    // cursor. Not from inside this call: a stream may be sending.
+    m_closing = true;
+    m_idleTimer.stop();
+    if (m_shared->budget)
+        m_shared->budget->remove(this);
+    QMetaObject::invokeMethod(this, [this] { m_socket->abort(); }, Qt::QueuedConnection);
+}
+
+void SyncConnection::retireStream(std::map<QString, std::unique_ptr<PullStream>>::iterator it)
+{
+    // Called from inside the stream, or while one sends: keep it alive until the call returned.
+    const bool scheduled = !m_ended.empty();
+    m_ended.push_back(std::move(it->second));
+    m_streams.erase(it);
+    --m_shared->runningPulls;
+    if (!scheduled)
+        QMetaObject::invokeMethod(this, &SyncConnection::reapEndedStreams, Qt::QueuedConnection);
 }
 
 void SyncConnection::streamEnded(const QString &requestId)
@@ -268,12 +372,7 @@ void SyncConnection::streamEnded(const QString &requestId)
     auto it = m_streams.find(requestId);
     if (it == m_streams.end())
         return;
-    // Called from inside the stream: keep it alive until the call has returned.
-    const bool scheduled = !m_ended.empty();
-    m_ended.push_back(std::move(it->second));
-    m_streams.erase(it);
-    if (!scheduled)
-        QMetaObject::invokeMethod(this, &SyncConnection::reapEndedStreams, Qt::QueuedConnection);
+    retireStream(it);
 }
 
 void SyncConnection::reapEndedStreams()

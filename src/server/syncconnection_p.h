@@ -21,14 +21,23 @@ QT_END_NAMESPACE
 
 namespace LiveStore {
 
+class BufferBudget;
 class StoreHub;
 class StoreHubRegistry;
 
 struct ConnectionLimits
 {
     int maxPulls = 64;                   // running pull streams per connection
-    qint64 maxPendingBytes = 64ll << 20; // unsent output before a client counts as stuck
+    qint64 maxPendingBytes = 16ll << 20; // unsent output before a client counts as stuck
     int idleTimeoutMs = 60'000;          // no frame at all for this long: close (0: never)
+};
+
+// What the connections of one server share: the server-wide buffer budget and pull count.
+struct SharedLimits
+{
+    BufferBudget *budget = nullptr;
+    int maxPulls = 0; // server-wide; 0: no limit
+    int runningPulls = 0;
 };
 
 // Turns the frames of one socket into RPCs: parses each frame, answers Ping, runs Push and Pull
@@ -43,7 +52,7 @@ public:
     // it, so the connection does. It may be null.
     SyncConnection(QWebSocket *socket, QTcpSocket *transport, StoreHubRegistry *registry,
                    const RequestInfo &info, const ConnectionLimits &limits,
-                   QObject *parent = nullptr);
+                   SharedLimits *shared, QObject *parent = nullptr);
     ~SyncConnection() override;
 
     quint64 id() const { return m_info.connectionId; }
@@ -67,13 +76,22 @@ private:
     bool checkStoreId(const QString &requestId, const QString &storeId);
     void sendDefect(const QString &message);
     void sendFrame(const QByteArray &frame) override;
+    bool readyForCatchUp() override;
     void streamEnded(const QString &requestId) override;
     void reapEndedStreams();
+    // Output was written to the network: update the budget, resume waiting catch-ups.
+    void onBytesWritten();
+    void resumeParkedStreams();
+    // Drops the connection without a word: it holds too much unread output.
+    void cutOff(const QString &why);
+    // Moves a running stream to m_ended (deleted on the next turn) and uncounts it.
+    void retireStream(std::map<QString, std::unique_ptr<PullStream>>::iterator it);
 
     QWebSocket *m_socket;
     StoreHubRegistry *m_registry;
     RequestInfo m_info;
     ConnectionLimits m_limits;
+    SharedLimits *m_shared;
     QSharedPointer<StoreHub> m_hub;
     std::map<QString, std::unique_ptr<PullStream>> m_streams;
     std::vector<std::unique_ptr<PullStream>> m_ended; // deleted on the next event-loop turn

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "syncserver.h"
 
+#include "bufferbudget_p.h"
 #include "closereason_p.h"
 #include "httpfront_p.h"
 #include "httprpc_p.h"
@@ -27,6 +28,12 @@ namespace {
 
 // The health text of sync-cf's worker, word for word: monitoring set up for it keeps working.
 constexpr QByteArrayView InfoText = "Info: Sync backend endpoint for @livestore/sync-cf.";
+
+// QWebSocketServer reads a handshake line of at most 8 KiB (and 100 header lines) and silently
+// drops the connection beyond that: such requests are answered here instead, with a status and
+// a log line. A little below Qt's limit, which counts differently for non-ASCII text.
+constexpr qsizetype MaxHandshakeLineBytes = 8000;
+constexpr qsizetype MaxHandshakeHeaders = 90;
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -74,6 +81,8 @@ public:
     SyncStorage *storage;
     SyncServerOptions options;
     SyncHooks hooks;
+    BufferBudget budget;
+    SharedLimits shared;
     StoreHubRegistry registry;
     HttpFront *front = nullptr;
     QWebSocketServer *webSockets = nullptr;
@@ -109,7 +118,7 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
                 {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
                 {"Access-Control-Allow-Headers", requested.isEmpty() ? QByteArray("*") : requested}};
         if (request.method == "OPTIONS") {
-            HttpFront::respond(socket, 204, {}, {}, cors);
+            front->respond(socket, 204, {}, {}, cors);
             return;
         }
     }
@@ -120,14 +129,14 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
                                  << u"status="_s + QString::number(status)
                                  << u"target="_s + logTarget(request.target)
                                  << u"reason="_s + logRedacted(message, options.authToken);
-        HttpFront::respond(socket, status, message.toUtf8(), "text/plain; charset=utf-8", cors);
+        front->respond(socket, status, message.toUtf8(), "text/plain; charset=utf-8", cors);
     };
 
     const SyncQuery query = parseSyncQuery(request.query);
     const bool upgrade = request.isWebSocketUpgrade();
     if (!query.isSyncRequest()) {
         if (request.method == "GET" && request.path == "/") {
-            HttpFront::respond(socket, 200, InfoText, "text/plain", cors);
+            front->respond(socket, 200, InfoText, "text/plain", cors);
             return;
         }
         refuse(400, u"Invalid path"_s);
@@ -143,6 +152,12 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
     info.transport = query.transport.isEmpty() && upgrade ? u"ws"_s : query.transport;
     if (info.transport != "ws"_L1 && info.transport != "http"_L1) {
         refuse(400, u"Invalid transport: expected transport=ws or transport=http"_s);
+        return;
+    }
+    // Before anything else looks at it: store ids go into the database, the logs and every
+    // page sent back. LiveStore's own ids are short.
+    if (options.maxStoreIdLength > 0 && info.storeId.size() > options.maxStoreIdLength) {
+        refuse(400, u"Invalid storeId: at most %1 characters"_s.arg(options.maxStoreIdLength));
         return;
     }
     if (!isValidStoreId(info.storeId)) {
@@ -168,6 +183,21 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
             refuse(426, u"Expected a WebSocket upgrade (Upgrade: websocket)"_s);
             return;
         }
+        if (request.longestLine > MaxHandshakeLineBytes) {
+            const bool requestLine = request.method.size() + request.target.size() + 10 >= request.longestLine;
+            refuse(requestLine ? 414 : 431,
+                   u"A WebSocket handshake line may have at most %1 bytes"_s.arg(MaxHandshakeLineBytes));
+            return;
+        }
+        if (request.headers.size() > MaxHandshakeHeaders) {
+            refuse(431, u"A WebSocket handshake may have at most %1 header lines"_s.arg(MaxHandshakeHeaders));
+            return;
+        }
+        if (request.header("sec-websocket-key").isEmpty()
+            || request.header("sec-websocket-version").trimmed() != "13") {
+            refuse(400, u"Invalid WebSocket handshake: Sec-WebSocket-Key and Sec-WebSocket-Version: 13 are required"_s);
+            return;
+        }
         // Hand the socket, its head still unread, to QWebSocketServer; the request's details wait
         // here for the finished handshake (QWebSocket does not expose its transport socket).
         const QString key = peerKey(info.peerAddress, info.peerPort);
@@ -177,6 +207,11 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
             if (pendingUpgrades.value(key).ticket == ticket)
                 pendingUpgrades.remove(key);
         });
+        // A handshake that fails closes the socket without handing it to anyone: it must go
+        // then, or it would hold its descriptor (and its place in the connection count) until
+        // the server stops. A successful one is taken over in onNewWebSocket().
+        QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater,
+                         Qt::UniqueConnection);
         webSockets->handleConnection(socket);
         return;
     }
@@ -185,8 +220,17 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
         refuse(400, u"The HTTP transport expects POST requests"_s);
         return;
     }
-    const HttpRpcResponse response = handleHttpRpc(request.body, info, &registry);
-    HttpFront::respond(socket, response.status, response.body, "application/json", cors);
+    // Its response is built in memory before it goes out: not while the buffers are full of
+    // output nobody reads. The client retries (it polls anyway).
+    if (!budget.hasRoom(Wire::MaxMessageBytes)) {
+        refuse(503, u"Server busy, try again later"_s);
+        return;
+    }
+    HttpRpcLimits limits;
+    limits.maxFrames = options.maxHttpFramesPerRequest;
+    limits.maxResponseBytes = options.maxHttpResponseBytes;
+    const HttpRpcResponse response = handleHttpRpc(request.body, info, &registry, limits);
+    front->respond(socket, response.status, response.body, "application/json", cors);
 }
 
 void SyncServerPrivate::onNewWebSocket()
@@ -213,8 +257,13 @@ void SyncServerPrivate::onNewWebSocket()
         limits.maxPulls = options.maxPullsPerConnection;
         limits.maxPendingBytes = options.maxPendingBytesPerConnection;
         limits.idleTimeoutMs = options.idleTimeoutMs;
+        // From now on the connection owns the TCP socket and deletes it when it goes.
+        if (pending.transport) {
+            QObject::disconnect(pending.transport.data(), &QTcpSocket::disconnected,
+                                pending.transport.data(), &QObject::deleteLater);
+        }
         auto *connection = new SyncConnection(socket, pending.transport.data(), &registry,
-                                              pending.info, limits, q);
+                                              pending.info, limits, &shared, q);
         QObject::connect(connection, &SyncConnection::closed, q,
                          [this, connection] { onConnectionClosed(connection); });
         connections.append(connection);
@@ -272,10 +321,13 @@ SyncServer::SyncServer(SyncStorage *storage, QObject *parent)
 SyncServer::~SyncServer()
 {
     d->front->close();
-    // Connections go before the hubs they hold.
+    d->front->setBudget(nullptr);
+    // Connections go before the hubs they hold and the limits they share, also those already
+    // closed and waiting for deleteLater().
     const QList<SyncConnection *> left = d->connections;
     d->connections.clear();
     qDeleteAll(left);
+    qDeleteAll(findChildren<SyncConnection *>(Qt::FindDirectChildrenOnly));
 }
 
 void SyncServer::setOptions(const SyncServerOptions &options)
@@ -303,7 +355,15 @@ bool SyncServer::listen()
     if (d->front->isListening())
         return true;
     installCloseReasonTranslator();
-    d->front->setMaxBodyBytes(d->options.maxMessageBytes);
+    HttpFront::Limits limits;
+    limits.maxConnections = d->options.maxConnections;
+    limits.maxConnectionsPerIp = d->options.maxConnectionsPerIp;
+    limits.maxBodyBytes = d->options.maxMessageBytes;
+    d->front->setLimits(limits);
+    d->budget.setLimit(d->options.maxBufferedBytes);
+    d->front->setBudget(&d->budget);
+    d->shared.budget = &d->budget;
+    d->shared.maxPulls = d->options.maxPulls;
     QString error;
 #ifndef QT_NO_SSL
     const bool ok = d->front->listen(d->options.host, d->options.port, d->options.tls, &error);
@@ -370,6 +430,21 @@ QUrl SyncServer::url() const
 int SyncServer::connectionCount() const
 {
     return int(d->connections.size());
+}
+
+int SyncServer::tcpConnectionCount() const
+{
+    return d->front->connectionCount();
+}
+
+int SyncServer::pullCount() const
+{
+    return d->shared.runningPulls;
+}
+
+qint64 SyncServer::bufferedBytes() const
+{
+    return d->budget.total();
 }
 
 QString SyncServer::errorString() const

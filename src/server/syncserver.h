@@ -42,8 +42,35 @@ struct LIVESTORESYNCSERVER_EXPORT SyncServerOptions
     int idleTimeoutMs = 60'000;
     // Pull RPCs one connection may run at once.
     int maxPullsPerConnection = 64;
-    // Output a connection may leave unsent before it is closed as too slow.
-    qint64 maxPendingBytesPerConnection = 64ll << 20;
+    // Output a connection may leave unsent before it is cut off as too slow.
+    qint64 maxPendingBytesPerConnection = 16ll << 20;
+
+    // Server-wide limits: what any number of peers together can make the server hold. Each is
+    // documented with what a client sees when it is hit in docs/sync-server.md (§6); 0 switches
+    // a limit off.
+    //
+    // TCP connections at once: WebSockets and HTTP requests being read or answered. More are
+    // answered 503 "Too many connections" and closed. Keep it below the file descriptor limit.
+    int maxConnections = 1000;
+    // Connections from one IP address; more are answered 429. Behind a reverse proxy every client
+    // has the proxy's address: raise it there, or switch it off.
+    int maxConnectionsPerIp = 100;
+    // Pull RPCs running at once on the whole server (live pulls run until their client leaves).
+    // A pull beyond it fails with UnknownError{name: "TooManyPulls"}.
+    int maxPulls = 10'000;
+    // Bytes held for peers: WebSocket output and HTTP responses their peers have not read yet,
+    // and HTTP request bodies still arriving. When it is full, catch-up pages wait, new HTTP
+    // bodies are refused with 503, and the connections holding the most unread output are cut
+    // off (they reconnect and resume from their cursor).
+    qint64 maxBufferedBytes = 256ll << 20;
+    // Longest store id accepted (LiveStore clients use short ids); longer ones get HTTP 400.
+    int maxStoreIdLength = 256;
+    // HTTP transport: RPC frames in one POST body (LiveStore's client sends one); more are
+    // answered 400 with a Defect.
+    int maxHttpFramesPerRequest = 16;
+    // HTTP transport: bytes of one response. A pull stops adding pages at this size (its last
+    // page then says MoreKnown and the client pulls on from there); a single page is always sent.
+    qint64 maxHttpResponseBytes = 8ll << 20;
 };
 
 // A sync backend that unmodified LiveStore 0.4.0 clients (`makeWsSync` from @livestore/sync-cf)
@@ -83,7 +110,12 @@ public:
     QHostAddress serverAddress() const;
     quint16 serverPort() const;
     QUrl url() const; // ws://host:port or wss://host:port
+    // WebSocket connections (handed over from HTTP, handshake done).
     int connectionCount() const;
+    // For monitoring: what the limits of SyncServerOptions count right now.
+    int tcpConnectionCount() const;  // every accepted TCP connection, WebSockets included
+    int pullCount() const;           // running pull RPCs
+    qint64 bufferedBytes() const;    // held for peers: unread output, bodies being received
     QString errorString() const;
 
 Q_SIGNALS:

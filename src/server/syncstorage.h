@@ -31,7 +31,8 @@ public:
     struct StoreInfo
     {
         QString backendId;
-        qint64 head = 0; // seqNum of the last event; 0 for an empty store
+        qint64 head = 0;     // seqNum of the last event; 0 for an empty store
+        bool exists = true;  // false: no such store yet (findStore() only)
     };
 
     struct StoredEvent
@@ -51,9 +52,15 @@ public:
     explicit SyncStorage(QObject *parent = nullptr);
     ~SyncStorage() override;
 
-    // The store's backend id and head. A store is created on first use, with a fresh backend id
-    // (concurrent first uses must agree on one id).
+    // The store's backend id and head. A store is created on first use, with the backend id
+    // backendIdFor(storeId) (so concurrent first uses, in any process, agree on it).
     virtual std::optional<StoreInfo> store(const QString &storeId) = 0;
+
+    // As store(), but a store that does not exist is not created: it is reported with
+    // exists == false, head 0 and the backend id it will be created with. The server answers
+    // pulls of unknown stores with this, so that a pull leaves nothing behind in the storage (any
+    // peer can pull any store id); the first push creates the store.
+    virtual std::optional<StoreInfo> findStore(const QString &storeId) = 0;
 
     // Atomically: if batch[0].parentSeqNum equals the head, stores the batch with `createdAt` and
     // moves the head to the batch's last seqNum; otherwise changes nothing and reports
@@ -77,6 +84,17 @@ public:
     // A fresh backend id: 21 random characters of [A-Za-z0-9_-], like nanoid().
     static QString newBackendId();
 
+    // The backend id a store gets when it is created: 21 characters of [A-Za-z0-9_-] derived
+    // (HMAC-SHA-256) from the store id and a random key the storage keeps with the data. So a
+    // store that does not exist yet has the same id in every server process sharing the data and
+    // after every restart (a client that pulled it before its first push finds it unchanged),
+    // while another database, or the same one after its key row was deleted, hands out others.
+    QString backendIdFor(const QString &storeId) const;
+
+    // The row of the `stores` table that holds that key (its backendId column). Not a valid store
+    // id, so no client can name it.
+    static QString keyRowId();
+
 Q_SIGNALS:
     // The head of `storeId` moved because of a write this process did not make (another server
     // sharing the database). The server then sends the new events to its live pulls. Storages that
@@ -90,9 +108,12 @@ Q_SIGNALS:
 
 protected:
     void setErrorString(const QString &message);
+    // Implementations load the key (creating it on first use) whenever they (re)connect.
+    void setBackendIdKey(const QString &key);
 
 private:
     QString m_errorString;
+    QByteArray m_backendIdKey;
 };
 
 } // namespace LiveStore

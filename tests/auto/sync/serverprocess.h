@@ -8,6 +8,8 @@
 #include <QtCore/qregularexpression.h>
 #include <QtCore/qstringlist.h>
 
+#include <functional>
+
 #ifdef Q_OS_LINUX
 #  include <csignal>
 #  include <sys/prctl.h>
@@ -33,7 +35,11 @@ public:
         process.setArguments(QStringList{QStringLiteral("--port"), QStringLiteral("0")} + args);
 #ifdef Q_OS_LINUX
         // A test that crashes must not leave servers behind.
-        process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        process.setChildProcessModifier([setup = childSetup] {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (setup)
+                setup();
+        });
 #endif
         process.start();
         return process.waitForStarted(timeoutMs);
@@ -90,6 +96,9 @@ public:
     }
 
     QProcess process;
+    // Runs in the child before the server starts (e.g. to lower a resource limit); only
+    // async-signal-safe calls.
+    std::function<void()> childSetup;
     quint16 port = 0;
     QString stdoutText;
     QString stderrText;

@@ -94,6 +94,41 @@ private Q_SLOTS:
         QVERIFY(LiveStore::SyncStorage::newBackendId() != LiveStore::SyncStorage::newBackendId());
     }
 
+    void findStoreCreatesNothing()
+    {
+        auto storage = createStorage();
+        QVERIFY2(storage, qPrintable(m_setupError));
+        // Not there: reported with the id it will get, and still not there afterwards.
+        const auto unknown = storage->findStore(QStringLiteral("u"));
+        QVERIFY2(unknown, qPrintable(storage->errorString()));
+        QCOMPARE(unknown->exists, false);
+        QCOMPARE(unknown->head, 0);
+        QVERIFY(QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]{21}$")).match(unknown->backendId).hasMatch());
+        QCOMPARE(unknown->backendId, storage->backendIdFor(QStringLiteral("u")));
+        QCOMPARE(storage->findStore(QStringLiteral("u"))->exists, false);
+        QVERIFY(storage->findStore(QStringLiteral("v"))->backendId != unknown->backendId);
+        // Created with exactly that id.
+        const auto created = storage->store(QStringLiteral("u"));
+        QVERIFY(created);
+        QVERIFY(created->exists);
+        QCOMPARE(created->backendId, unknown->backendId);
+        QCOMPARE(storage->findStore(QStringLiteral("u"))->exists, true);
+        // The same ids after a restart: a client that pulled an unknown store before the restart
+        // pushes to it afterwards with the id it got.
+        const QString before = storage->findStore(QStringLiteral("w"))->backendId;
+        storage.reset();
+        storage = reopenStorage();
+        QVERIFY2(storage, qPrintable(m_setupError));
+        QCOMPARE(storage->findStore(QStringLiteral("w"))->backendId, before);
+        QCOMPARE(storage->findStore(QStringLiteral("w"))->exists, false);
+        QCOMPARE(storage->findStore(QStringLiteral("u"))->backendId, created->backendId);
+        // Another database derives other ids.
+        storage.reset();
+        const auto other = createStorage();
+        QVERIFY2(other, qPrintable(m_setupError));
+        QVERIFY(other->findStore(QStringLiteral("w"))->backendId != before);
+    }
+
     void appendChecksHead()
     {
         using Status = LiveStore::SyncStorage::AppendResult::Status;
@@ -118,9 +153,13 @@ private Q_SLOTS:
         QCOMPARE(storage->append(QStringLiteral("t"), chain(1, 1), QStringLiteral("t")).status,
                  Status::Appended);
         QCOMPARE(storage->store(QStringLiteral("s"))->head, 3);
-        // A store's first append may come before anything else asked for it.
-        QCOMPARE(storage->append(QStringLiteral("fresh"), chain(1, 2), QStringLiteral("t")).status,
-                 Status::ServerAhead);
+        // An append to a store that does not exist changes nothing and creates nothing (the
+        // server creates the store first, when the push may start its log).
+        r = storage->append(QStringLiteral("fresh"), chain(1, 2), QStringLiteral("t"));
+        QCOMPARE(r.status, Status::ServerAhead);
+        QCOMPARE(r.head, 0);
+        QCOMPARE(storage->findStore(QStringLiteral("fresh"))->exists, false);
+        QVERIFY(storage->store(QStringLiteral("fresh")));
         QCOMPARE(storage->append(QStringLiteral("fresh"), chain(1, 2), QStringLiteral("t")).status,
                  Status::Appended);
         QCOMPARE(storage->store(QStringLiteral("fresh"))->head, 2);

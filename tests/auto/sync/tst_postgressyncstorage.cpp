@@ -151,7 +151,7 @@ void tst_PostgresSyncStorage::urlForms()
     PostgresSyncStorage inSchema;
     QVERIFY2(inSchema.open(plain + u"?options=-csearch_path%3Dother"_s), qPrintable(inSchema.errorString()));
     QCOMPARE(inSchema.store(u"only-here"_s)->head, 0);
-    QCOMPARE(m_cluster->psql(u"SELECT count(*) FROM other.stores"_s, db), u"1"_s);
+    QCOMPARE(m_cluster->psql(u"SELECT count(*) FROM other.stores WHERE storeId = 'only-here'"_s, db), u"1"_s);
     QCOMPARE(m_cluster->psql(u"SELECT count(*) FROM public.stores WHERE storeId = 'only-here'"_s, db), u"0"_s);
 }
 

@@ -21,6 +21,8 @@
 
 #include <memory>
 
+#include <sqlite3.h>
+
 using namespace LiveStore;
 using namespace Qt::StringLiterals;
 
@@ -109,9 +111,12 @@ QByteArray urlPayload(const QByteArray &json)
 }
 
 // One HTTP exchange over a plain socket, without blocking the event loop the server runs in.
-QByteArray httpExchange(quint16 port, const QByteArray &request, int timeoutMs = 5000)
+QByteArray httpExchange(quint16 port, const QByteArray &request, int timeoutMs = 5000,
+                        const QHostAddress &from = {})
 {
     QTcpSocket socket;
+    if (!from.isNull())
+        socket.bind(from);
     socket.connectToHost(QHostAddress::LocalHost, port);
     if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, timeoutMs))
         return {};
@@ -155,6 +160,99 @@ private:
     static inline QStringList *s_lines = nullptr;
     QtMessageHandler m_previous = nullptr;
 };
+
+// A WebSocket client that, after its handshake, only sends: it reads nothing, so the server's
+// output for it piles up, as for a stalled (or hostile) peer.
+class StalledWsClient
+{
+public:
+    bool open(quint16 port, const QString &storeId, const QHostAddress &from = {})
+    {
+        if (!from.isNull())
+            socket.bind(from);
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
+            return false;
+        socket.write("GET /?storeId=" + storeId.toUtf8()
+                     + "&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n");
+        QByteArray head;
+        const bool answered = QTest::qWaitFor([&] {
+            // Up to the end of the head, not a byte further.
+            const qsizetype end = socket.peek(4096).indexOf("\r\n\r\n");
+            if (end >= 0)
+                head = socket.read(end + 4);
+            return end >= 0 || socket.state() != QAbstractSocket::ConnectedState;
+        }, 5000);
+        // From now on Qt stops reading from the kernel once a byte is buffered.
+        socket.setReadBufferSize(1);
+        return answered && head.startsWith("HTTP/1.1 101");
+    }
+
+    // One masked text frame (a zero mask: the payload goes as is).
+    void send(const QByteArray &text)
+    {
+        QByteArray frame;
+        frame += char(0x81);
+        if (text.size() < 126) {
+            frame += char(0x80 | text.size());
+        } else {
+            Q_ASSERT(text.size() < 65536);
+            frame += char(0x80 | 126);
+            frame += char(text.size() >> 8);
+            frame += char(text.size() & 0xff);
+        }
+        frame += QByteArray(4, '\0');
+        frame += text;
+        socket.write(frame);
+        socket.flush();
+    }
+
+    void request(const QString &id, const QString &tag, const QByteArray &payloadJson)
+    {
+        send(R"({"_tag":"Request","id":")" + id.toUtf8() + R"(","tag":")" + tag.toUtf8()
+             + R"(","payload":)" + payloadJson + R"(,"headers":[]})");
+    }
+
+    QTcpSocket socket;
+};
+
+// Rows of the stores table, read from sync.db beside the server (as an operator would).
+int storeRows(const QString &dir, const QString &storeId)
+{
+    sqlite3 *db = nullptr;
+    int n = -1;
+    if (sqlite3_open_v2(QString(dir + u"/sync.db"_s).toUtf8().constData(), &db,
+                        SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt *stmt = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM stores WHERE storeId = ?", -1, &stmt,
+                               nullptr) == SQLITE_OK) {
+            const QByteArray id = storeId.toUtf8();
+            sqlite3_bind_text(stmt, 1, id.constData(), int(id.size()), SQLITE_TRANSIENT);
+            if (sqlite3_step(stmt) == SQLITE_ROW)
+                n = sqlite3_column_int(stmt, 0);
+        }
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+// `count` events of about `argsBytes` bytes each, from seqNum `first` on.
+QByteArray bulkyEvents(qint64 first, int count, int argsBytes)
+{
+    QByteArray out = "[";
+    for (int i = 0; i < count; ++i) {
+        const qint64 seq = first + i;
+        if (i)
+            out += ',';
+        out += R"({"name":"v1.Bulk","args":{"text":")" + QByteArray(argsBytes, 'b') + R"("},"seqNum":)"
+                + QByteArray::number(seq) + R"(,"parentSeqNum":)" + QByteArray::number(seq - 1)
+                + R"(,"clientId":"c","sessionId":"s"})";
+    }
+    return out + ']';
+}
 
 struct Fixture
 {
@@ -239,6 +337,14 @@ private Q_SLOTS:
     void httpLimitsAndCors();
     void gracefulShutdown();
     void tls();
+    void storeIdLimits();
+    void pullsCreateNoStores();
+    void connectionLimits();
+    void serverWidePullLimit();
+    void stalledClientsHoldLittle();
+    void bufferBudgetCutsOffNonReaders();
+    void httpResponseLimits();
+    void httpBodiesCountAgainstBudget();
 };
 
 void tst_SyncServer::emptyLivePullGetsNoMorePage()
@@ -1037,6 +1143,363 @@ void tst_SyncServer::tls()
         return response.endsWith("@livestore/sync-cf.");
     }, 5000);
     QVERIFY2(response.startsWith("HTTP/1.1 200"), response.constData());
+}
+
+void tst_SyncServer::storeIdLimits()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    LogCapture log;
+    const QByteArray upgrade = " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    WsTestClient longest;
+    QVERIFY(longest.open(f.url(QString(256, u'a'))));
+    QVERIFY(longest.ping());
+    // Longer ids are refused before anything else sees them, also the ones that made the
+    // WebSocket handshake drop without a status.
+    for (const int length : {257, 9000}) {
+        const QByteArray response = httpExchange(
+                f.port(), "GET /?storeId=" + QByteArray(length, 'a') + "&transport=ws" + upgrade + "\r\n");
+        QVERIFY2(response.startsWith("HTTP/1.1 400"), response.left(200).constData());
+        QVERIFY2(response.endsWith("Invalid storeId: at most 256 characters"), response.constData());
+    }
+    // Lines Qt's WebSocket handshake would drop without a word get a status (and a log line).
+    const QByteArray hugePayload = "&payload=" + urlPayload(R"({"x":")" + QByteArray(9000, 'x') + R"("})");
+    const QByteArray longLine = httpExchange(f.port(), "GET /?storeId=s" + hugePayload + "&transport=ws" + upgrade + "\r\n");
+    QVERIFY2(longLine.startsWith("HTTP/1.1 414"), longLine.left(200).constData());
+    const QByteArray longHeader = httpExchange(
+            f.port(), "GET /?storeId=s&transport=ws" + upgrade + "X-Big: " + QByteArray(9000, 'h') + "\r\n\r\n");
+    QVERIFY2(longHeader.startsWith("HTTP/1.1 431"), longHeader.left(200).constData());
+    const QString text = log.text();
+    QVERIFY2(text.contains(u"status=414"_s) && text.contains(u"status=431"_s), qPrintable(text));
+    // Ids are cut in the log.
+    QVERIFY2(!text.contains(QString(65, u'a')), qPrintable(text.left(2000)));
+    QVERIFY2(text.contains(u"(9000 chars)"_s), qPrintable(text.left(2000)));
+}
+
+void tst_SyncServer::pullsCreateNoStores()
+{
+    QTemporaryDir dir;
+    QString neverId;
+    {
+        Fixture f;
+        QVERIFY(f.start({}, {}, dir.path()));
+        WsTestClient c;
+        QVERIFY(c.open(f.url(u"ghost"_s)));
+        c.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"ghost"_s, false));
+        const auto page = c.chunkOf(u"1"_s);
+        QVERIFY(page);
+        const QString backendId = firstPage(*page).value(u"backendId").toString();
+        QCOMPARE(backendId.size(), 21);
+        QCOMPARE(exitTag(*c.exitOf(u"1"_s)), u"Success"_s);
+        c.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"ghost"_s, true));
+        QCOMPARE(firstPage(*c.chunkOf(u"2"_s)).value(u"backendId").toString(), backendId);
+        const QByteArray pullBody =
+                R"({"_tag":"Request","id":"1","tag":"SyncHttpRpc.Pull","payload":{"storeId":"ghost-http","cursor":{"_tag":"None"}},"headers":[]})";
+        const QByteArray httpPull = httpExchange(
+                f.port(), "POST /?storeId=ghost-http&transport=http HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                        + QByteArray::number(pullBody.size()) + "\r\n\r\n" + pullBody);
+        QVERIFY2(httpPull.contains("NoMore"), httpPull.constData());
+        // Pulls, WebSocket and HTTP, leave nothing behind.
+        QCOMPARE(storeRows(f.dir, u"ghost"_s), 0);
+        QCOMPARE(storeRows(f.dir, u"ghost-http"_s), 0);
+
+        // The first push creates the store, with the id the pulls handed out.
+        c.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(u"ghost"_s, events(1, 2), backendId));
+        QCOMPARE(exitTag(*c.exitOf(u"3"_s)), u"Success"_s);
+        const auto echo = c.chunkOf(u"2"_s);
+        QVERIFY(echo);
+        QCOMPARE(seqNumsOf(*echo), (QList<qint64>{1, 2}));
+        QCOMPARE(firstPage(*echo).value(u"backendId").toString(), backendId);
+        QCOMPARE(storeRows(f.dir, u"ghost"_s), 1);
+
+        // A client with events of a store that does not exist (its data was deleted) is told to
+        // reset, and its push creates nothing.
+        WsTestClient d;
+        QVERIFY(d.open(f.url(u"gone"_s)));
+        d.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"gone"_s, false));
+        const QString goneId = firstPage(*d.chunkOf(u"1"_s)).value(u"backendId").toString();
+        d.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"gone"_s, true, 5, goneId));
+        QCOMPARE(failureError(*d.exitOf(u"2"_s)).value(u"_tag").toString(), u"BackendIdMismatchError"_s);
+        d.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(u"gone"_s, events(6, 1), goneId));
+        const QJsonObject ahead = failureError(*d.exitOf(u"3"_s));
+        QCOMPARE(ahead.value(u"_tag").toString(), u"ServerAheadError"_s);
+        QCOMPARE(ahead.value(u"minimumExpectedNum").toInt(), 0);
+        QCOMPARE(storeRows(f.dir, u"gone"_s), 0);
+
+        d.request(u"4"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"never"_s, false));
+        QCOMPARE(causeTag(*d.exitOf(u"4"_s)), u"Die"_s); // another store than the URL's
+        WsTestClient e;
+        QVERIFY(e.open(f.url(u"never"_s)));
+        e.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"never"_s, false));
+        neverId = firstPage(*e.chunkOf(u"1"_s)).value(u"backendId").toString();
+        f.stop();
+    }
+    // A restart hands out the same id for a store that still does not exist: a client that
+    // pulled before pushes with it afterwards.
+    Fixture f;
+    QVERIFY(f.start({}, {}, dir.path()));
+    WsTestClient c;
+    QVERIFY(c.open(f.url(u"never"_s)));
+    c.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"never"_s, events(1, 1), neverId));
+    QCOMPARE(exitTag(*c.exitOf(u"1"_s)), u"Success"_s);
+    QCOMPARE(storeRows(f.dir, u"never"_s), 1);
+}
+
+void tst_SyncServer::connectionLimits()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxConnections = 6;
+    options.maxConnectionsPerIp = 3;
+    QVERIFY(f.start(options));
+    std::vector<std::unique_ptr<WsTestClient>> local;
+    for (int i = 0; i < 3; ++i) {
+        local.push_back(std::make_unique<WsTestClient>());
+        QVERIFY(local.back()->open(f.url(u"lim"_s)));
+    }
+    // A fourth from the same address.
+    WsTestClient fourth;
+    QVERIFY(!fourth.open(f.url(u"lim"_s), 2000));
+    const QByteArray perIp = httpExchange(f.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY2(perIp.startsWith("HTTP/1.1 429"), perIp.constData());
+    // Other addresses have their own share, up to the server's limit.
+    const QHostAddress second(u"127.0.0.2"_s);
+    std::vector<std::unique_ptr<StalledWsClient>> remote;
+    for (int i = 0; i < 3; ++i) {
+        remote.push_back(std::make_unique<StalledWsClient>());
+        QVERIFY(remote.back()->open(f.port(), u"lim"_s, second));
+    }
+    QCOMPARE(f.server->tcpConnectionCount(), 6);
+    const QByteArray full = httpExchange(f.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 5000,
+                                         QHostAddress(u"127.0.0.3"_s));
+    QVERIFY2(full.startsWith("HTTP/1.1 503"), full.constData());
+    QVERIFY(full.endsWith("Too many connections"));
+    // A connection that goes makes room.
+    local.front()->socket.close();
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->tcpConnectionCount(), 5, 5000);
+    // A handshake Qt's WebSocket server would drop without a word (no key) is answered, and does
+    // not keep its place either.
+    const QByteArray badHandshake = httpExchange(
+            f.port(), "GET /?storeId=lim&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n",
+            5000, QHostAddress(u"127.0.0.4"_s));
+    QVERIFY2(badHandshake.startsWith("HTTP/1.1 400"), badHandshake.constData());
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->tcpConnectionCount(), 5, 5000);
+    WsTestClient again;
+    QVERIFY(again.open(f.url(u"lim"_s)));
+    QVERIFY(again.ping());
+}
+
+void tst_SyncServer::serverWidePullLimit()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxPulls = 3;
+    QVERIFY(f.start(options));
+    WsTestClient a, b;
+    QVERIFY(a.open(f.url(u"p"_s)));
+    QVERIFY(b.open(f.url(u"p"_s)));
+    a.request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, true));
+    a.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, true));
+    b.request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, true));
+    QVERIFY(a.chunkOf(u"0"_s));
+    QVERIFY(a.chunkOf(u"1"_s));
+    QVERIFY(b.chunkOf(u"0"_s));
+    QCOMPARE(f.server->pullCount(), 3);
+    b.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, true));
+    const QJsonObject refused = failureError(*b.exitOf(u"1"_s));
+    QCOMPARE(refused.value(u"cause").toObject().value(u"name").toString(), u"TooManyPulls"_s);
+    QVERIFY(refused.value(u"cause").toObject().value(u"message").toString().contains(u"maximum of 3"_s));
+    // A pull that ends makes room, and so does a connection that goes.
+    a.send(R"({"_tag":"Interrupt","requestId":"0"})");
+    QVERIFY(a.exitOf(u"0"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->pullCount(), 2, 5000);
+    b.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, true));
+    QVERIFY(b.chunkOf(u"2"_s));
+    a.socket.close();
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->pullCount(), 2, 5000);
+    b.request(u"3"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"p"_s, false));
+    QCOMPARE(exitTag(*b.exitOf(u"3"_s)), u"Success"_s);
+}
+
+void tst_SyncServer::stalledClientsHoldLittle()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    WsTestClient pusher;
+    QVERIFY(pusher.open(f.url(u"big"_s)));
+    constexpr int Events = 5000;
+    for (int first = 1; first <= Events; first += 100) {
+        const QString id = QString::number(first);
+        pusher.request(id, u"SyncWsRpc.Push"_s, pushPayload(u"big"_s, bulkyEvents(first, 100, 1000)));
+        QCOMPARE(exitTag(*pusher.exitOf(id)), u"Success"_s);
+    }
+    // Clients that start every pull they may (64 each) and read nothing: each pull's first
+    // catch-up page would be about 900 KB, some 57 MB per client, all held by the server.
+    constexpr int Stalled = 4;
+    std::vector<std::unique_ptr<StalledWsClient>> stalled;
+    for (int i = 0; i < Stalled; ++i) {
+        stalled.push_back(std::make_unique<StalledWsClient>());
+        QVERIFY(stalled.back()->open(f.port(), u"big"_s));
+        for (int p = 0; p < 64; ++p)
+            stalled.back()->request(QString::number(p), u"SyncWsRpc.Pull"_s, pullPayload(u"big"_s, true));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->pullCount(), Stalled * 64, 10000);
+    QTest::qWait(500);
+    // Catch-up pages wait while a client has 1 MiB unread: about two pages each.
+    const qint64 held = f.server->bufferedBytes();
+    QVERIFY2(held <= Stalled * 3 * (1 << 20), qPrintable(QString::number(held)));
+
+    // Everyone else is served as usual.
+    WsTestClient reader;
+    QVERIFY(reader.open(f.url(u"big"_s)));
+    reader.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"big"_s, false));
+    QVERIFY(reader.exitOf(u"1"_s, 20000));
+    qint64 next = 1;
+    for (const QJsonObject &frame : std::as_const(reader.all)) {
+        if (frame.value(u"_tag").toString() == u"Chunk") {
+            for (const qint64 seq : seqNumsOf(frame))
+                QCOMPARE(seq, next++);
+        }
+    }
+    QCOMPARE(next, Events + 1);
+    QVERIFY(httpExchange(f.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 200"));
+}
+
+void tst_SyncServer::bufferBudgetCutsOffNonReaders()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxBufferedBytes = 8 << 20;
+    QVERIFY(f.start(options));
+    WsTestClient reader, pusher;
+    QVERIFY(reader.open(f.url(u"flood"_s)));
+    QVERIFY(pusher.open(f.url(u"flood"_s)));
+    reader.request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"flood"_s, true));
+    QVERIFY(reader.chunkOf(u"0"_s));
+    std::vector<std::unique_ptr<StalledWsClient>> stalled;
+    for (int i = 0; i < 3; ++i) {
+        stalled.push_back(std::make_unique<StalledWsClient>());
+        QVERIFY(stalled.back()->open(f.port(), u"flood"_s));
+        stalled.back()->request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"flood"_s, true));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->pullCount(), 4, 5000);
+    // Live updates do not wait for anyone: 27 MB of them, every client's share alone under the
+    // per-connection limit (16 MiB), together far over the server's 8 MiB.
+    constexpr int Batches = 30;
+    qint64 received = 0;
+    auto count = [&] {
+        while (const auto chunk = reader.chunkOf(u"0"_s, 0))
+            received += seqNumsOf(*chunk).size();
+        return received;
+    };
+    for (int i = 0; i < Batches; ++i) {
+        const QString id = QString::number(100 + i);
+        pusher.request(id, u"SyncWsRpc.Push"_s, pushPayload(u"flood"_s, bulkyEvents(1 + i * 100, 100, 9000)));
+        QCOMPARE(exitTag(*pusher.exitOf(id, 10000)), u"Success"_s);
+        QVERIFY(f.server->bufferedBytes() <= options.maxBufferedBytes);
+        QTRY_COMPARE_WITH_TIMEOUT(count(), qint64(100) * (i + 1), 10000);
+    }
+    // The ones that did not read were cut off; the reader got everything and stays.
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->connectionCount(), 2, 10000);
+    QVERIFY(!reader.disconnected);
+    QVERIFY(reader.ping());
+}
+
+void tst_SyncServer::httpResponseLimits()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxHttpResponseBytes = 2 << 20;
+    QVERIFY(f.start(options));
+    WsTestClient pusher;
+    QVERIFY(pusher.open(f.url(u"web"_s)));
+    constexpr int Events = 3000;
+    for (int first = 1; first <= Events; first += 100) {
+        const QString id = QString::number(first);
+        pusher.request(id, u"SyncWsRpc.Push"_s, pushPayload(u"web"_s, bulkyEvents(first, 100, 1000)));
+        QCOMPARE(exitTag(*pusher.exitOf(id)), u"Success"_s);
+    }
+    auto post = [&](const QByteArray &body) {
+        const QByteArray response = httpExchange(
+                f.port(), "POST /?storeId=web&transport=http HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                        + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        return std::pair{response.left(response.indexOf("\r\n")), response.mid(response.indexOf("\r\n\r\n") + 4)};
+    };
+    auto pullFrame = [](const QString &id, qint64 cursor, const QString &backendId) -> QByteArray {
+        const QByteArray c = cursor < 0 ? QByteArray(R"({"_tag":"None"})")
+                                        : R"({"_tag":"Some","value":{"backendId":")" + backendId.toUtf8()
+                                                  + R"(","eventSequenceNumber":)" + QByteArray::number(cursor) + "}}";
+        return R"({"_tag":"Request","id":")" + id.toUtf8()
+                + R"(","tag":"SyncHttpRpc.Pull","payload":{"storeId":"web","cursor":)" + c + R"(},"headers":[]})";
+    };
+    // The whole store does not come in one response: each stops near 2 MiB, says MoreKnown, and
+    // the next pull (the client's next poll) goes on from its last event.
+    qint64 cursor = -1; // None
+    qint64 last = 0;
+    QString backendId;
+    int responses = 0;
+    for (bool done = false; !done && responses < 10; ++responses) {
+        const auto [status, body] = post(pullFrame(u"1"_s, cursor, backendId));
+        QCOMPARE(status, QByteArray("HTTP/1.1 200 OK"));
+        QVERIFY2(body.size() <= (2 << 20) + 100, qPrintable(QString::number(body.size())));
+        const QJsonArray frames = QJsonDocument::fromJson(body).array();
+        QVERIFY(frames.size() >= 2);
+        QCOMPARE(frames.last().toObject().value(u"exit").toObject().value(u"_tag").toString(), u"Success"_s);
+        for (qsizetype i = 0; i + 1 < frames.size(); ++i) {
+            const QJsonObject page = firstPage(frames.at(i).toObject());
+            backendId = page.value(u"backendId").toString();
+            for (const qint64 seq : seqNumsOf(frames.at(i).toObject()))
+                QCOMPARE(seq, ++last);
+            done = page.value(u"pageInfo").toObject().value(u"_tag").toString() == u"NoMore";
+        }
+        cursor = last;
+    }
+    QCOMPARE(last, Events);
+    QVERIFY2(responses >= 2, qPrintable(QString::number(responses)));
+
+    // Many frames in one body: refused.
+    QByteArray many = "[";
+    for (int i = 0; i < 17; ++i)
+        many += (i ? "," : "") + pullFrame(QString::number(i), -1, {});
+    const auto [manyStatus, manyBody] = post(many + ']');
+    QCOMPARE(manyStatus, QByteArray("HTTP/1.1 400 Bad Request"));
+    QVERIFY2(manyBody.contains("at most 16 frames"), manyBody.constData());
+    // Two big pulls in one body: the second has no room left and says so.
+    const auto [twoStatus, twoBody] = post('[' + pullFrame(u"1"_s, -1, {}) + ',' + pullFrame(u"2"_s, -1, {}) + ']');
+    QCOMPARE(twoStatus, QByteArray("HTTP/1.1 200 OK"));
+    const QJsonArray two = QJsonDocument::fromJson(twoBody).array();
+    QCOMPARE(two.last().toObject().value(u"requestId").toString(), u"2"_s);
+    QCOMPARE(failureError(two.last().toObject()).value(u"cause").toObject().value(u"name").toString(),
+             u"ResponseTooLarge"_s);
+}
+
+void tst_SyncServer::httpBodiesCountAgainstBudget()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxBufferedBytes = 3 << 20;
+    QVERIFY(f.start(options));
+    // Bodies announced and never finished: each is a reservation of its whole length.
+    const QByteArray head = "POST /?storeId=b&transport=http HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+    std::vector<std::unique_ptr<QTcpSocket>> slow;
+    for (int i = 0; i < 3; ++i) {
+        slow.push_back(std::make_unique<QTcpSocket>());
+        slow.back()->connectToHost(QHostAddress::LocalHost, f.port());
+        QVERIFY(slow.back()->waitForConnected(5000));
+        slow.back()->write(head + QByteArray(1000, '{'));
+        slow.back()->flush();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(f.server->bufferedBytes() >= 3'000'000, 5000);
+    const QByteArray refused = httpExchange(f.port(), head + "[", 3000);
+    QVERIFY2(refused.startsWith("HTTP/1.1 503"), refused.constData());
+    // Once they are gone, bodies fit again.
+    slow.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->bufferedBytes(), 0, 5000);
+    const QByteArray ping = R"({"_tag":"Request","id":"1","tag":"SyncHttpRpc.Ping","payload":{"storeId":"b"},"headers":[]})";
+    const QByteArray ok = httpExchange(f.port(), "POST /?storeId=b&transport=http HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                                 + QByteArray::number(ping.size()) + "\r\n\r\n" + ping);
+    QVERIFY2(ok.startsWith("HTTP/1.1 200"), ok.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SyncServer)

@@ -4,10 +4,17 @@
 
 #include "serverprocess.h"
 
+#include <QtCore/qfile.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtNetwork/qtcpsocket.h>
 #include <QtTest/qtest.h>
 #include <QtWebSockets/qwebsocket.h>
+
+#include <memory>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -37,6 +44,33 @@ Run run(const QStringList &args, const QProcessEnvironment &env = QProcessEnviro
     return r;
 }
 
+// CPU seconds (user and system) a process has used so far.
+double cpuSeconds(qint64 pid)
+{
+    QFile stat(u"/proc/%1/stat"_s.arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    // Fields after the command name (which may hold spaces) in parentheses.
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) / double(::sysconf(_SC_CLK_TCK));
+}
+
+QByteArray healthCheck(quint16 port, int timeoutMs)
+{
+    QTcpSocket http;
+    http.connectToHost(QHostAddress::LocalHost, port);
+    if (!http.waitForConnected(timeoutMs))
+        return {};
+    http.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    QByteArray response;
+    while (http.waitForReadyRead(timeoutMs))
+        response += http.readAll();
+    return response;
+}
+
 } // namespace
 
 class tst_SyncServerApp : public QObject
@@ -50,6 +84,8 @@ private Q_SLOTS:
     void servesAndShutsDownOnSigterm();
     void dataDirectoryInUse();
     void postgresArguments();
+    void limitOptions();
+    void outOfDescriptorsPausesAccepting();
 };
 
 void tst_SyncServerApp::helpDocumentsEveryOption()
@@ -173,6 +209,67 @@ void tst_SyncServerApp::postgresArguments()
     QVERIFY2(sqlite.start({u"--data"_s, dir.path()}), qPrintable(sqlite.allStderr()));
     QCOMPARE(sqlite.stop(), 0);
     QVERIFY2(sqlite.allStderr().contains(u"storage=SQLite "_s), qPrintable(sqlite.allStderr()));
+}
+
+void tst_SyncServerApp::limitOptions()
+{
+    const Run help = run({u"--help"_s});
+    for (const char *option : {"--max-connections ", "--max-connections-per-ip", "--max-pulls",
+                               "--max-buffered-bytes", "--max-store-id-length", "--max-http-frames",
+                               "--max-http-response-bytes"})
+        QVERIFY2(help.out.contains(QLatin1StringView(option)), option);
+    QTemporaryDir dir;
+    for (const QString &option : {u"--max-connections"_s, u"--max-pulls"_s, u"--max-buffered-bytes"_s}) {
+        const Run r = run({u"--port"_s, u"0"_s, u"--data"_s, dir.path(), option, u"-1"_s});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(option + u" must be a number from 0"_s), qPrintable(r.err));
+    }
+    // The options take effect: one connection per address.
+    ServerProcess server;
+    QVERIFY2(server.start({u"--data"_s, dir.path(), u"--max-connections-per-ip"_s, u"1"_s}),
+             qPrintable(server.allStderr()));
+    QTcpSocket first;
+    first.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(first.waitForConnected(5000));
+    QTest::qWait(200);
+    const QByteArray second = healthCheck(server.port, 5000);
+    QVERIFY2(second.startsWith("HTTP/1.1 429"), second.constData());
+    first.close();
+    QTRY_VERIFY_WITH_TIMEOUT(healthCheck(server.port, 5000).startsWith("HTTP/1.1 200"), 5000);
+    QCOMPARE(server.stop(), 0);
+}
+
+void tst_SyncServerApp::outOfDescriptorsPausesAccepting()
+{
+    // A server with few file descriptors, and more connections than it has. It must stop
+    // accepting before they run out (accept() failing with EMFILE made Qt retry it in a loop,
+    // eating a core, and the server never served again), and serve again once connections
+    // have gone.
+    QTemporaryDir dir;
+    ServerProcess server;
+    server.childSetup = [] {
+        struct rlimit limit = {48, 48};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    };
+    QVERIFY2(server.start({u"--data"_s, dir.path()}), qPrintable(server.allStderr()));
+    std::vector<std::unique_ptr<QTcpSocket>> idle;
+    for (int i = 0; i < 80; ++i) {
+        idle.push_back(std::make_unique<QTcpSocket>());
+        idle.back()->connectToHost(QHostAddress::LocalHost, server.port);
+    }
+    QTRY_VERIFY2_WITH_TIMEOUT(server.allStderr().contains(u"pausing accepting, near the file descriptor limit"_s),
+                              qPrintable(server.allStderr()), 5000);
+    // Not a spin: over 1.5 s the server uses a small fraction of a core (a spinning accept loop
+    // used two thirds of one).
+    const qint64 pid = server.process.processId();
+    const double before = cpuSeconds(pid);
+    QTest::qWait(1500);
+    const double used = cpuSeconds(pid) - before;
+    QVERIFY2(before >= 0 && used < 0.5, qPrintable(QString::number(used)));
+    idle.clear();
+    // Served again once descriptors are free.
+    QTRY_VERIFY_WITH_TIMEOUT(healthCheck(server.port, 2000).startsWith("HTTP/1.1 200"), 10000);
+    QCOMPARE(server.stop(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_SyncServerApp)
