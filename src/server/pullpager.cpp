@@ -9,8 +9,11 @@ namespace LiveStore {
 
 namespace {
 
-// Rows per storage read; re-split into pages of at most 100 events.
+// Rows per storage read for live gaps; re-split into pages of at most 100 events.
 constexpr int ReadBatch = 256;
+// The catch-up's first read, before it knows how big the store's events are (they may be up to a
+// message each).
+constexpr int FirstCatchUpRead = 16;
 
 struct Encoded
 {
@@ -61,28 +64,43 @@ bool PullPager::start(QString *errorString)
 
 bool PullPager::fill(QString *errorString)
 {
-    const auto events = m_storage->read(m_storeId, m_read, m_upTo, ReadBatch);
-    if (!events) {
-        *errorString = m_storage->errorString();
-        return false;
-    }
-    if (events->isEmpty())
-        return true;
-    const Encoded encoded = encode(*events);
-    const QList<qsizetype> sizes = Wire::splitPages(encoded.items, jsonStringSize(m_backendId));
-    qsizetype from = 0;
-    qint64 queued = m_sent;
-    for (const qsizetype n : sizes) {
-        queued += n;
-        const qint64 remaining = qMax<qint64>(0, m_total - queued);
+    // One page at a time: a pull that waits for its client's Ack (or for its connection to
+    // drain) then holds no encoded pages, however many such pulls there are. The rows read past
+    // the page are read again for the next one, and each read is sized to about a page, judging
+    // by the events read so far (they may be up to a message each).
+    if (m_readLimit == 0)
+        m_readLimit = FirstCatchUpRead;
+    for (;;) {
+        const auto events = m_storage->read(m_storeId, m_read, m_upTo, m_readLimit);
+        if (!events) {
+            *errorString = m_storage->errorString();
+            return false;
+        }
+        if (events->isEmpty())
+            return true;
+        const Encoded encoded = encode(*events);
+        const QList<qsizetype> sizes = Wire::splitPages(encoded.items, jsonStringSize(m_backendId));
+        const qsizetype n = sizes.constFirst();
+        qsizetype bytes = 0;
+        for (const QByteArray &item : encoded.items)
+            bytes += item.size();
+        const qsizetype average = qMax<qsizetype>(1, bytes / encoded.items.size());
+        // One more than a page holds, so that a read shows where the page ends.
+        const int wanted = int(qBound<qsizetype>(1, qsizetype(Wire::MaxMessageBytes / average + 1),
+                                                 qsizetype(Wire::MaxEventsPerMessage + 1)));
+        const bool pageMayHoldMore = n == encoded.items.size() && events->size() == m_readLimit;
+        const bool readMore = pageMayHoldMore && wanted > m_readLimit;
+        m_readLimit = wanted;
+        if (readMore)
+            continue; // the page is cut where a page would not end: read as much as one holds
+        const qint64 remaining = qMax<qint64>(0, m_total - (m_sent + n));
         const Wire::PageInfo info =
                 remaining > 0 ? Wire::PageInfo::moreKnown(remaining) : Wire::PageInfo::noMore();
-        m_queue.append({Wire::encodePullResponse(encoded.items, from, n, info, m_backendId),
-                        encoded.seqNums.at(from + n - 1), n, remaining == 0});
-        from += n;
+        m_queue.append({Wire::encodePullResponse(encoded.items, 0, n, info, m_backendId),
+                        encoded.seqNums.at(n - 1), n, remaining == 0});
+        m_read = encoded.seqNums.at(n - 1);
+        return true;
     }
-    m_read = encoded.seqNums.constLast();
-    return true;
 }
 
 std::optional<PullPager::Page> PullPager::next(QString *errorString)

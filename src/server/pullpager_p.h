@@ -53,7 +53,8 @@ private:
     qint64 m_upTo;
     qint64 m_total = 0;  // events in the range when the pager started
     qint64 m_sent = 0;
-    QList<Page> m_queue; // encoded but not yet handed out
+    QList<Page> m_queue; // encoded but not yet handed out (at most one)
+    int m_readLimit = 0; // rows of the next storage read; 0: the first read
     bool m_done = false;
 };
 

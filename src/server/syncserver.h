@@ -62,7 +62,7 @@ struct LIVESTORESYNCSERVER_EXPORT SyncServerOptions
     // and HTTP request bodies still arriving. When it is full, catch-up pages wait, new HTTP
     // bodies are refused with 503, and the connections holding the most unread output are cut
     // off (they reconnect and resume from their cursor).
-    qint64 maxBufferedBytes = 256ll << 20;
+    qint64 maxBufferedBytes = 128ll << 20;
     // Longest store id accepted (LiveStore clients use short ids); longer ones get HTTP 400.
     int maxStoreIdLength = 256;
     // HTTP transport: RPC frames in one POST body (LiveStore's client sends one); more are
