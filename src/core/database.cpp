@@ -410,7 +410,11 @@ bool Database::bindValue(sqlite3_stmt *stmt, int index, const QVariant &value)
         // SQLite keeps text as UTF-8, and Qt's conversion is faster than SQLite's own (measured:
         // bind_text16 was 7% of a batched commit).
         const QByteArray utf8 = sql::toUtf8(*static_cast<const QString *>(value.constData()));
-        return sqlite3_bind_text(stmt, index, utf8.constData(), int(utf8.size()),
+        // LiveStore's SQLite (wa-sqlite) binds a string as a C string, so a JavaScript client's
+        // state holds text only up to its first U+0000. Bind it the same way, or our state would
+        // differ from theirs for the same event ("a\u0000b" is "a" in both).
+        const qsizetype nul = utf8.indexOf('\0');
+        return sqlite3_bind_text(stmt, index, utf8.constData(), int(nul < 0 ? utf8.size() : nul),
                                  SQLITE_TRANSIENT) == SQLITE_OK;
     }
     default: {

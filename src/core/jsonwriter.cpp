@@ -11,18 +11,53 @@
 
 namespace LiveStore::json {
 
+static constexpr char hex[] = "0123456789abcdef";
+
+static bool isLoneSurrogate(QStringView text, qsizetype i)
+{
+    const QChar c = text.at(i);
+    if (c.isHighSurrogate())
+        return i + 1 >= text.size() || !text.at(i + 1).isLowSurrogate();
+    if (c.isLowSurrogate())
+        return i == 0 || !text.at(i - 1).isHighSurrogate();
+    return false;
+}
+
+static void appendEscapedUtf8(QByteArray &out, QStringView text);
+
 void appendString(QByteArray &out, QStringView text)
 {
-    static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    const QByteArray utf8 = sql::toUtf8(text);
+    // JSON.stringify writes a lone surrogate as an escape ("a\ud800b"), so a LiveStore client's
+    // eventlog and the sync server keep it; only SQLite, given the string as UTF-8, turns it into
+    // U+FFFD. Write it the same way, so that our args bytes are the ones a LiveStore client writes.
+    qsizetype start = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (!text.at(i).isSurrogate() || !isLoneSurrogate(text, i))
+            continue;
+        appendEscapedUtf8(out, text.sliced(start, i - start));
+        const ushort u = text.at(i).unicode();
+        out += "\\u";
+        out += hex[(u >> 12) & 0xf];
+        out += hex[(u >> 8) & 0xf];
+        out += hex[(u >> 4) & 0xf];
+        out += hex[u & 0xf];
+        start = i + 1;
+    }
+    appendEscapedUtf8(out, text.sliced(start));
+    out += '"';
+}
+
+// The characters of a string without its quotes; `text` has no lone surrogates.
+static void appendEscapedUtf8(QByteArray &out, QStringView text)
+{
+    const QByteArray utf8 = text.toUtf8();
     // Most text needs no escaping: append it whole.
     const bool plain = std::none_of(utf8.cbegin(), utf8.cend(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
     });
     if (plain) {
         out += utf8;
-        out += '"';
         return;
     }
     for (const char c : utf8) {
@@ -45,7 +80,6 @@ void appendString(QByteArray &out, QStringView text)
             }
         }
     }
-    out += '"';
 }
 
 static void appendNumber(QByteArray &out, double d)
