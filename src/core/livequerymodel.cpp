@@ -172,6 +172,7 @@ Query LiveQueryModel::describedQuery(QString *error) const
 void LiveQueryModel::restart()
 {
     m_subscription.unsubscribe();
+    m_notifySubscription.unsubscribe();
     m_live = {};
     if (m_deferred)
         return;
@@ -195,7 +196,36 @@ void LiveQueryModel::restart()
         return;
     }
     m_live = m_store->liveQuery(q);
-    m_subscription = m_live.subscribe([this](const QueryResult &result) { apply(result); });
+    // Rows change in the early round, so that whoever reacts to the commit finds every model of
+    // the store showing it; count and result notify in the late round, with everyone else.
+    m_subscription = m_live.subscribe(
+            [this](const QueryResult &result) {
+                m_holdNotifications = true;
+                apply(result);
+                m_holdNotifications = false;
+            },
+            {.early = true});
+    m_notifySubscription = m_live.subscribe([this](const QueryResult &) { flushNotifications(); },
+                                            {.skipInitialRun = true});
+    flushNotifications();
+}
+
+void LiveQueryModel::notifyLater(Notification n)
+{
+    m_pending |= n;
+    if (!m_holdNotifications)
+        flushNotifications();
+}
+
+void LiveQueryModel::flushNotifications()
+{
+    const Notifications pending = std::exchange(m_pending, {});
+    if (pending & ColumnsNotification)
+        Q_EMIT columnsChanged();
+    if (pending & CountNotification)
+        Q_EMIT countChanged();
+    if (pending & ResultNotification)
+        Q_EMIT resultChanged();
 }
 
 QList<QString> LiveQueryModel::rowKeys(const QList<QVariantList> &rows, int keyIndex) const
@@ -251,10 +281,10 @@ void LiveQueryModel::apply(const QueryResult &result)
         m_rows = result.rows();
         m_keys = newKeys;
         endResetModel();
-        Q_EMIT columnsChanged();
+        notifyLater(ColumnsNotification);
         if (oldCount != m_rows.size())
-            Q_EMIT countChanged();
-        Q_EMIT resultChanged();
+            notifyLater(CountNotification);
+        notifyLater(ResultNotification);
         return;
     }
 
@@ -321,9 +351,9 @@ void LiveQueryModel::apply(const QueryResult &result)
         }
     }
     if (oldCount != m_rows.size())
-        Q_EMIT countChanged();
+        notifyLater(CountNotification);
     if (!ops.isEmpty())
-        Q_EMIT resultChanged();
+        notifyLater(ResultNotification);
 }
 
 QVariantMap LiveQueryModel::get(int row) const

@@ -126,6 +126,12 @@ private:
     void apply(const QueryResult &result);
     void setError(const QString &error);
     QList<QString> rowKeys(const QList<QVariantList> &rows, int keyIndex) const;
+    // Property notifications of an update, held while the rows change in the commit's early
+    // round and sent in its late round (SubscribeOptions::early).
+    enum Notification { ColumnsNotification = 1, CountNotification = 2, ResultNotification = 4 };
+    Q_DECLARE_FLAGS(Notifications, Notification)
+    void notifyLater(Notification n);
+    void flushNotifications();
 
     QPointer<Store> m_store;
     Query m_query;
@@ -139,7 +145,10 @@ private:
     bool m_deferred = false;
 
     LiveQuery m_live;
-    Subscription m_subscription;
+    Subscription m_subscription;       // early: applies the rows
+    Subscription m_notifySubscription; // late: sends the held notifications
+    Notifications m_pending;
+    bool m_holdNotifications = false;
     QStringList m_columns;
     QHash<QString, QString> m_titles;
     QList<QVariantList> m_rows;

@@ -70,7 +70,7 @@ Subscription LiveQuery::subscribe(std::function<void(const QueryResult &)> callb
         return {};
     detail::Node *node = d.get();
     return d->subscribe([node, callback = std::move(callback)] { callback(node->result); },
-                        options.skipInitialRun);
+                        options);
 }
 
 QStringList LiveQuery::tables() const
@@ -98,7 +98,7 @@ Subscription Computed::subscribe(std::function<void(const QVariant &)> callback,
         return {};
     detail::Node *node = d.get();
     return d->subscribe([node, callback = std::move(callback)] { callback(node->value); },
-                        options.skipInitialRun);
+                        options);
 }
 
 int Computed::runCount() const
@@ -128,7 +128,7 @@ Subscription ReactiveValue::subscribe(std::function<void(const QVariant &)> call
         return {};
     detail::Node *node = d.get();
     return d->subscribe([node, callback = std::move(callback)] { callback(node->value); },
-                        options.skipInitialRun);
+                        options);
 }
 
 QueryResult Getter::operator()(const LiveQuery &query)
@@ -237,24 +237,26 @@ bool Node::recompute()
     return changed;
 }
 
-Subscription Node::subscribe(std::function<void()> callback, bool skipInitialRun)
+Subscription Node::subscribe(std::function<void()> callback, const SubscribeOptions &options)
 {
     ensureFresh();
     const quint64 subscriptionId = nextSubscriptionId++;
-    subscribers.emplace(subscriptionId, Subscriber{callback, version});
-    if (!skipInitialRun)
+    subscribers.emplace(subscriptionId, Subscriber{callback, version, options.early});
+    if (!options.skipInitialRun)
         callback(); // a copy: the callback may unsubscribe itself
     return Subscription(shared_from_this(), subscriptionId);
 }
 
-void Node::notifySubscribers()
+void Node::notifySubscribers(bool early)
 {
     // Copy the ids: callbacks may subscribe or unsubscribe, and may commit (which can notify
     // this node again, with a newer value, before this loop reaches a later subscriber).
     std::vector<quint64> ids;
     ids.reserve(subscribers.size());
-    for (const auto &[id, subscriber] : subscribers)
-        ids.push_back(id);
+    for (const auto &[id, subscriber] : subscribers) {
+        if (subscriber.early == early)
+            ids.push_back(id);
+    }
     for (quint64 id : ids) {
         auto it = subscribers.find(id);
         if (it == subscribers.end() || it->second.deliveredVersion == version)
@@ -262,6 +264,16 @@ void Node::notifySubscribers()
         it->second.deliveredVersion = version;
         auto callback = it->second.callback;
         callback();
+    }
+}
+
+void notifyInRounds(const QList<std::weak_ptr<Node>> &nodes)
+{
+    for (const bool early : {true, false}) {
+        for (const auto &weak : nodes) {
+            if (auto n = weak.lock())
+                n->notifySubscribers(early);
+        }
     }
 }
 
@@ -375,19 +387,19 @@ void Graph::setValue(Node *node, const QVariant &value)
     if (!node->subscribers.empty())
         notify.append(node->weak_from_this());
     if (!m_settling)
-        settle();
-    for (const auto &weak : notify) {
-        if (auto n = weak.lock())
-            n->notifySubscribers();
-    }
+        settle(&notify);
+    else
+        notifyInRounds(notify);
 }
 
-void Graph::settle()
+void Graph::settle(QList<std::weak_ptr<Node>> *alsoNotify)
 {
     if (m_settling)
         return; // the outer settle() picks up what was marked
     m_settling = true;
     QList<std::weak_ptr<Node>> notify;
+    if (alsoNotify)
+        notify = *alsoNotify;
     while (!m_queue.empty()) {
         auto first = m_queue.begin();
         Node *node = first->second;
@@ -405,10 +417,7 @@ void Graph::settle()
     }
     m_settling = false;
     // Subscribers run after the graph settled; one of them committing starts a fresh settle().
-    for (const auto &weak : std::as_const(notify)) {
-        if (auto n = weak.lock())
-            n->notifySubscribers();
-    }
+    notifyInRounds(notify);
 }
 
 } // namespace detail

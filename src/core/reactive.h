@@ -44,6 +44,12 @@ private:
 struct SubscribeOptions
 {
     bool skipInitialRun = false; // do not call the callback with the current value right away
+    // After a commit, subscribers are called in two rounds: first the early ones, then all others.
+    // Early is for objects that other code reads while reacting, such as models
+    // (LiveQueryModel applies its rows in the early round): by the time any ordinary subscriber
+    // runs, every model of the store already shows the commit. Early callbacks should update
+    // their own state and not read other models.
+    bool early = false;
 };
 
 // A query kept up to date: after a commit that wrote a table it reads, it re-runs, and its

@@ -5,7 +5,8 @@
 // the query nodes reading a written table dirty; nodes that someone observes (a subscriber or a
 // dependent node) are recomputed in level order, each once; a node whose value did not change stops
 // the propagation there (equality cut-off). Subscribers are called after the whole graph settled,
-// so none of them sees a half-updated state. Unobserved nodes stay dirty and recompute on read.
+// so none of them sees a half-updated state, and in two rounds: models first, then everyone else,
+// so that no one reacting to a commit sees a model that does not show it yet. Unobserved nodes stay dirty and recompute on read.
 #ifndef LIVESTORE_REACTIVE_P_H
 #define LIVESTORE_REACTIVE_P_H
 
@@ -34,7 +35,7 @@ public:
     // Returns whether the value changed.
     bool recompute();
     bool isObserved() const { return !subscribers.empty() || !dependents.isEmpty(); }
-    Subscription subscribe(std::function<void()> callback, bool skipInitialRun);
+    Subscription subscribe(std::function<void()> callback, const SubscribeOptions &options);
     void unsubscribe(quint64 subscriptionId) { subscribers.erase(subscriptionId); }
     void recordRead(Node *dependency);
 
@@ -62,12 +63,17 @@ public:
     {
         std::function<void()> callback;
         quint64 deliveredVersion = 0; // so a nested refresh does not deliver one value twice
+        bool early = false;
     };
     std::map<quint64, Subscriber> subscribers;
     quint64 nextSubscriptionId = 1;
     quint64 version = 0; // bumped whenever the value changes
-    void notifySubscribers();
+    // Calls the subscribers of one round (SubscribeOptions::early) that have not seen this version.
+    void notifySubscribers(bool early);
 };
+
+// Calls the subscribers of `nodes` in two rounds, early ones first (SubscribeOptions::early).
+void notifyInRounds(const QList<std::weak_ptr<Node>> &nodes);
 
 class Graph
 {
@@ -102,7 +108,8 @@ public:
     void markDirty(Node *node);
 
 private:
-    void settle();
+    // Recomputes what is dirty and observed, then notifies (with `alsoNotify`, those nodes too).
+    void settle(QList<std::weak_ptr<Node>> *alsoNotify = nullptr);
 
     Executor m_execute;
     quint64 m_nextId = 1;

@@ -162,6 +162,36 @@ private Q_SLOTS:
         QCOMPARE(model.get(2).value(u"text"_s).toString(), u"blueberry"_s);
     }
 
+    // One commit looks atomic to every observer: whoever is told of it, in whatever order they
+    // subscribed, finds every model of the store already showing all of it.
+    void oneCommitIsOneConsistentUpdate()
+    {
+        // Subscribed before the models exist, so that the graph knows it first.
+        int seenAtDocument = -1;
+        int seenAtComputedFirst = -1, seenAtComputedSecond = -1;
+        LiveQueryModel *firstModel = nullptr;
+        const Subscription doc = store->subscribe(
+                Query::from(u"uiState"_s),
+                [&](const QueryResult &) { seenAtDocument = firstModel ? firstModel->indexOf(u"d"_s) : -2; },
+                {.skipInitialRun = true});
+        LiveQueryModel first(store.get(), Query::from(u"todos"_s).orderBy(u"id"_s));
+        LiveQueryModel second(store.get(), Query::from(u"todos"_s).where(u"completed"_s, false).orderBy(u"text"_s));
+        firstModel = &first;
+        QAbstractItemModelTester tester1(&first, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester2(&second, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // A model's own count notification comes after every model took its rows.
+        QObject::connect(&first, &LiveQueryModel::countChanged, &first,
+                         [&] { seenAtComputedFirst = second.indexOf(u"d"_s); });
+        QObject::connect(&second, &LiveQueryModel::countChanged, &second,
+                         [&] { seenAtComputedSecond = first.indexOf(u"d"_s); });
+
+        QVERIFY(store->commit(QList<Event>{{u"v1.TodoCreated"_s, {{u"id"_s, u"d"_s}, {u"text"_s, u"date"_s}}},
+                                           {u"uiStateSet"_s, {{u"value"_s, QVariantMap{{u"newTodoText"_s, u"d"_s}}}}}}));
+        QCOMPARE(seenAtDocument, 3);
+        QCOMPARE(seenAtComputedFirst, 3);
+        QCOMPARE(seenAtComputedSecond, 3);
+    }
+
     void filteredOutIsOneRemove()
     {
         LiveQueryModel model;
