@@ -163,12 +163,12 @@ void TodoWindow::deleteSelected()
         return;
     // A soft delete: the event keeps the todo in the eventlog, the state just hides it.
     commit(u"v1.TodoDeleted"_s, {{u"id"_s, m_model->get(row).value(u"id"_s)},
-                                 {u"deletedAt"_s, QDateTime::currentMSecsSinceEpoch()}});
+                                 {u"deletedAt"_s, QDateTime::currentDateTimeUtc()}});
 }
 
 void TodoWindow::clearCompleted()
 {
-    commit(u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, QDateTime::currentMSecsSinceEpoch()}});
+    commit(u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, QDateTime::currentDateTimeUtc()}});
 }
 
 void TodoWindow::setFilter(int filter)

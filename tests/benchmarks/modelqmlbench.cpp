@@ -136,8 +136,9 @@ QJsonObject modelQml(const Context &context)
         throw Error(u"no LiveQuery"_s);
 
     const QMetaObject *meta = root->metaObject();
-    const QMetaMethod commit = meta->method(meta->indexOfMethod("commit(QString,QVariantMap)"));
-    const QMetaMethod commitAll = meta->method(meta->indexOfMethod("commitAll(QVariantList)"));
+    // QML hands JavaScript values (their property order is the arguments' order).
+    const QMetaMethod commit = meta->method(meta->indexOfMethod("commit(QString,QJSValue)"));
+    const QMetaMethod commitAll = meta->method(meta->indexOfMethod("commitAll(QJSValue)"));
     if (!commit.isValid() || !commitAll.isValid())
         throw Error(u"Store has no commit(name, args) or commitAll(events)"_s);
 
@@ -148,7 +149,8 @@ QJsonObject modelQml(const Context &context)
         seed.append(QVariantMap{{u"name"_s, event.name}, {u"args"_s, event.args}});
     }
     bool ok = false;
-    commitAll.invoke(root.get(), Qt::DirectConnection, Q_RETURN_ARG(bool, ok), Q_ARG(QVariantList, seed));
+    commitAll.invoke(root.get(), Qt::DirectConnection, Q_RETURN_ARG(bool, ok),
+                     Q_ARG(QJSValue, engine.toScriptValue(seed)));
     if (!ok || model->rowCount() == 0)
         throw Error(u"seeding failed: "_s + root->property("errorString").toString() + model->errorString());
 
@@ -171,9 +173,10 @@ QJsonObject modelQml(const Context &context)
         const QmlEvent event = toQmlEvent(sequence.next(model->rowCount(), idAt));
         lastText = event.args.value(u"text"_s).toString();
         probe.reset();
+        const QJSValue args = engine.toScriptValue(event.args);
         const auto start = Clock::now();
         commit.invoke(root.get(), Qt::DirectConnection, Q_RETURN_ARG(bool, ok),
-                      Q_ARG(QString, event.name), Q_ARG(QVariantMap, event.args));
+                      Q_ARG(QString, event.name), Q_ARG(QJSValue, args));
         if (!ok)
             throw Error(u"commit failed: "_s + root->property("errorString").toString());
         if (i < 0)

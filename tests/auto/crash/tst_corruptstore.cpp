@@ -4,8 +4,8 @@
 // opening with an integrity check, or verify(), says the file is damaged, names it, and nothing
 // is written to it.
 #include "clirun.h"
-#include "todoschema.h"
 
+#include <schema.h>
 #include <store.h>
 
 #include <QtCore/qcryptographichash.h>
@@ -18,7 +18,6 @@
 #include <sqlite3.h>
 
 using namespace LiveStore;
-using namespace LiveStoreTest;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -75,11 +74,23 @@ QByteArray damage(QByteArray bytes, quint32 seed)
     return bytes;
 }
 
+// The schema the tool reads too: with another one, opening would rebuild the state (and so
+// rewrite the damaged pages) before anything else.
+Schema todoSchemaFile()
+{
+    QString error;
+    const std::optional<Schema> schema = Schema::fromFile(QStringLiteral(LIVESTORE_TODO_SCHEMA_FILE), &error);
+    if (!schema)
+        qFatal("cannot load the schema: %s", qPrintable(error));
+    return *schema;
+}
+
 StoreOptions options(const QString &dir, IntegrityCheck check)
 {
+    static const Schema schema = todoSchemaFile();
     StoreOptions o;
     o.storeId = u"todos"_s;
-    o.schema = todoSchema();
+    o.schema = schema;
     o.directory = dir;
     o.integrityCheck = check;
     return o;

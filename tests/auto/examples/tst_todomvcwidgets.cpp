@@ -220,7 +220,7 @@ private Q_SLOTS:
         typeTodo(u"d"_s);                      // a row inserted below
         QTest::mouseClick(toggle, Qt::LeftButton); // the selected row changed
         const QString a = value(0, u"id"_s).toString();
-        QVERIFY(store->commit(u"v1.TodoDeleted"_s, {{u"id"_s, a}, {u"deletedAt"_s, 1}})); // a row removed above
+        QVERIFY(store->commit(u"v1.TodoDeleted"_s, {{u"id"_s, a}, {u"deletedAt"_s, QDateTime::fromMSecsSinceEpoch(1, Qt::UTC)}})); // a row removed above
 
         QCOMPARE(texts(), (QStringList{u"b"_s, u"c"_s, u"d"_s}));
         QCOMPARE(selectedText(), u"b"_s);
@@ -242,7 +242,8 @@ private Q_SLOTS:
         const EventRecord event = lastEvent();
         QCOMPARE(event.name, u"v1.TodoDeleted"_s);
         QCOMPARE(event.arg(u"id"_s).toString(), id);
-        QVERIFY(event.arg(u"deletedAt"_s).toLongLong() >= before);
+        // A date (LiveStore's Schema.Date: ISO text in the event, epoch ms in the todos table).
+        QVERIFY(QDateTime::fromString(event.arg(u"deletedAt"_s).toString(), Qt::ISODateWithMs).toMSecsSinceEpoch() >= before);
         // Soft-deleted: still in the state, just not shown.
         QCOMPARE(store->query(u"SELECT count(*) FROM todos"_s).scalar().toInt(), 2);
 
