@@ -200,7 +200,13 @@ QString eventLine(const LiveStore::EventRecord &event, qsizetype nameWidth)
 
 QString eventJson(const LiveStore::EventRecord &event)
 {
-    return compactJson(event.toJson());
+    if (event.argsJson.isEmpty())
+        return compactJson(event.toJson());
+    // The args as stored, not re-serialized: a QJsonObject would sort a record's keys, and an
+    // import of this line would then store other bytes than this store and its peers hold.
+    QJsonObject rest = event.toJson();
+    rest.remove(u"args"_s);
+    return u"{\"args\":"_s + QString::fromUtf8(event.argsJson) + u',' + compactJson(rest).mid(1);
 }
 
 } // namespace Output

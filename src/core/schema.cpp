@@ -908,7 +908,14 @@ std::optional<EventRecord> EventRecord::fromJsonLine(QByteArrayView line, QStrin
         return fail(u"not valid JSON: %1 (at character %2)"_s.arg(parseError.errorString()).arg(parseError.offset + 1));
     if (!doc.isObject())
         return fail(u"not a JSON object (each line holds one event)"_s);
-    return fromJson(doc.object(), errorString);
+    std::optional<EventRecord> record = fromJson(doc.object(), errorString);
+    // The args as written: their key order (a record's, a json argument's) is part of the event,
+    // and the QJsonObject above has lost it.
+    if (record && doc.object().value(u"args"_s).isObject()) {
+        if (const auto raw = Wire::RawJson::member(line, "args"_L1))
+            record->argsJson = Wire::RawJson::trimmed(*raw).toByteArray();
+    }
+    return record;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -179,7 +179,8 @@ struct LIVESTORE_EXPORT EventRecord
     QJsonObject toJson() const;
     static std::optional<EventRecord> fromJson(const QJsonObject &object, QString *errorString);
     // One line of an export (JSON lines, as `livestore export` writes them): UTF-8, then JSON,
-    // then fromJson(). The error says which of these failed, and where.
+    // then fromJson(). The error says which of these failed, and where. `argsJson` is the line's
+    // `args` text, so that the key order it was written in is kept.
     static std::optional<EventRecord> fromJsonLine(QByteArrayView line, QString *errorString);
 };
 

@@ -1439,11 +1439,14 @@ bool Store::importEvents(const QList<EventRecord> &events)
             QString chainError;
             if (!chain.append(r, &chainError))
                 return d->fail(chainError);
-            if (r.argsJson.isEmpty()) {
-                // As a commit writes them: in the event's declared argument order.
-                const StorePrivate::EventRuntime *known = d->findEvent(r.name);
-                r.argsJson = known ? known->def->argsJson(r.args) : json::writeObject(r.args);
-            }
+            if (const StorePrivate::EventRuntime *known = d->findEvent(r.name)) {
+                // As a commit writes them: arguments and struct fields in declared order, records
+                // and json values in the order the import gives them (an export keeps it).
+                r.argsJson = known->def->argsJson(r.args, r.argsJson);
+            } else if (r.argsJson.isEmpty()) {
+                r.argsJson = json::writeObject(r.args);
+            } // else an unknown event keeps its bytes, as one from sync does
+
             if (const StorePrivate::EventRuntime *runtime = d->findEvent(r.name)) {
                 const EventDef *def = runtime->def;
                 QString argError;
