@@ -4,7 +4,7 @@
 
 #include "livestoresyncserver_export.h"
 
-#include <sync/wireprotocol.h>
+#include <LiveStore/wireprotocol.h>
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qjsonvalue.h>

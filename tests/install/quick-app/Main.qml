@@ -1,0 +1,27 @@
+import QtQuick
+import LiveStore
+
+// Store, LiveQuery and ClientDocument from the installed module; Qt.exit(0) when all is right.
+Item {
+    Store {
+        id: store
+        storeId: "installed"
+        inMemory: true
+        Table {
+            name: "notes"
+            TableColumn { name: "id"; type: "text"; primaryKey: true }
+        }
+        EventDefinition { name: "v1.NoteAdded"; args: ({ id: "string" }); sql: "INSERT INTO notes (id) VALUES ($id)" }
+        ClientDocumentDefinition { name: "ui"; defaultValue: ({ filter: "all" }) }
+        ClientDocument { id: ui; document: "ui" }
+    }
+    LiveQuery { id: notes; store: store; sql: "SELECT id FROM notes" }
+
+    Component.onCompleted: {
+        const ok = store.commit("v1.NoteAdded", { id: "a" }) && notes.count === 1
+                && ui.value.filter === "all" && ui.set({ filter: "active" }) && ui.value.filter === "active"
+        if (!ok)
+            console.error("installed QML app failed:", store.errorString, notes.count, ui.value.filter)
+        Qt.exit(ok ? 0 : 1)
+    }
+}
