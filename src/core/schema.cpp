@@ -935,7 +935,19 @@ EventDef ClientDocumentDef::setEventDef() const
     EventDef def = EventDef::clientOnly(setEventName());
     def.isDerived = true;
     def.arg(ArgDef{u"id"_s, ArgType::String}.optional());
-    def.arg(u"value"_s, ArgType::Json);
+    if (valueSchema) {
+        ArgDef value = *valueSchema;
+        value.name = u"value"_s;
+        value.isOptional = false;
+        // A partial set names only the fields it changes (LiveStore's Schema.partial).
+        if (partialSet && value.type == ArgType::Struct) {
+            for (ArgDef &field : value.fields)
+                field.isOptional = true;
+        }
+        def.arg(value);
+    } else {
+        def.arg(u"value"_s, ArgType::Json);
+    }
     const ClientDocumentDef doc = *this;
     def.materialize([doc](const EventRecord &event, MaterializerContext &context) -> Writes {
         const QVariant idArg = event.args.value(u"id"_s);
@@ -1164,6 +1176,24 @@ QString Schema::validate() const
                     problems.append(where + u": index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
             }
         }
+    }
+    for (const ClientDocumentDef &doc : d->documents) {
+        if (!doc.valueSchema)
+            continue;
+        const QString where = u"client document \"%1\""_s.arg(doc.name);
+        if (doc.valueSchema->type != ArgType::Struct && doc.valueSchema->type != ArgType::Record
+            && doc.valueSchema->type != ArgType::Json)
+            problems.append(where + u": the value schema must be a struct, a record or json (a document is an object), not "_s
+                            + doc.valueSchema->typeDescription());
+        // The default is what a document holds before its first set: it must fit in full.
+        EventDef check = EventDef::clientOnly(doc.setEventName());
+        ArgDef value = *doc.valueSchema;
+        value.name = u"value"_s;
+        value.isOptional = false;
+        check.arg(value);
+        QString error;
+        if (!check.validateEncodedArgs({{u"value"_s, doc.defaultValue.toVariantMap()}}, &error))
+            problems.append(where + u": the default value does not fit the value schema: "_s + error);
     }
     for (const EventDef &e : d->events) {
         const QString where = u"event \"%1\""_s.arg(e.name);

@@ -255,6 +255,11 @@ struct LIVESTORE_EXPORT ClientDocumentDef
     QString defaultId = QStringLiteral("default");
     QJsonObject defaultValue;
     bool partialSet = true;
+    // The value's declared shape, as LiveStore's clientDocument `schema` (usually a struct, e.g.
+    // {newTodoText: string, filter: literal "all"|"active"|"completed"}). When set, a Set event's
+    // value is checked against it on commit (with partialSet, every field may be left out) and the
+    // default value must fit it. Without it the value is any JSON object.
+    std::optional<ArgDef> valueSchema;
 
     // A defaultId of "$sessionId" stands for the store's session id (LiveStore's SessionIdSymbol):
     // each session (a window, a process) gets a document of its own.

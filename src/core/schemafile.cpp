@@ -150,7 +150,8 @@ private:
     bool columnDefault(const QJsonValue &value, const QString &where, ColumnDef *column);
     bool index(const QJsonObject &object, const QString &where, const TableDef &table,
                IndexDef *out);
-    bool clientDocument(const QJsonObject &object, const QString &where, ClientDocumentDef *out);
+    bool clientDocument(const QJsonObject &object, const QString &where, QByteArrayView rawDocument,
+                        ClientDocumentDef *out);
     bool event(const QJsonObject &object, const QString &where, QByteArrayView rawEvent, EventDef *out);
     bool arg(const QString &name, const QJsonValue &value, const QString &where, QByteArrayView rawValue,
              ArgDef *out, int depth = 0);
@@ -331,10 +332,14 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
         return std::nullopt;
 
     QList<ClientDocumentDef> documents;
+    const auto rawDocuments = raw.isEmpty() ? std::nullopt : Wire::RawJson::member(raw, "clientDocuments"_L1);
+    const auto rawDocumentList = rawDocuments ? Wire::RawJson::elements(*rawDocuments) : std::nullopt;
     const bool documentsOk = section("clientDocuments"_L1, [&](const QJsonObject &object,
-                                                               const QString &where, qsizetype) {
+                                                               const QString &where, qsizetype i) {
         ClientDocumentDef document;
-        if (!clientDocument(object, where, &document))
+        const QByteArrayView rawDocument =
+                rawDocumentList && i < rawDocumentList->size() ? rawDocumentList->at(i) : QByteArrayView();
+        if (!clientDocument(object, where, rawDocument, &document))
             return false;
         for (qsizetype j = 0; j < documents.size(); ++j) {
             if (documents.at(j).name == document.name)
@@ -636,9 +641,10 @@ bool Reader::index(const QJsonObject &object, const QString &where, const TableD
     return true;
 }
 
-bool Reader::clientDocument(const QJsonObject &object, const QString &where, ClientDocumentDef *out)
+bool Reader::clientDocument(const QJsonObject &object, const QString &where, QByteArrayView rawDocument,
+                            ClientDocumentDef *out)
 {
-    if (!checkKeys(object, {"name"_L1, "default"_L1, "partialSet"_L1}, where))
+    if (!checkKeys(object, {"name"_L1, "schema"_L1, "default"_L1, "partialSet"_L1}, where))
         return false;
     ClientDocumentDef document;
     if (!requiredName(object, where, &document.name))
@@ -666,6 +672,14 @@ bool Reader::clientDocument(const QJsonObject &object, const QString &where, Cli
 
     if (!optionalBool(object, "partialSet"_L1, named, &document.partialSet))
         return false;
+    // The value's shape: an argument type, as in an event's args (a struct, usually).
+    if (const QJsonValue shape = object.value("schema"_L1); !shape.isUndefined()) {
+        const auto rawShape = rawDocument.isEmpty() ? std::nullopt : Wire::RawJson::member(rawDocument, "schema"_L1);
+        ArgDef value;
+        if (!arg(u"value"_s, shape, member(named, "schema"_L1), rawShape.value_or(QByteArrayView()), &value))
+            return false;
+        document.valueSchema = value;
+    }
     *out = document;
     return true;
 }

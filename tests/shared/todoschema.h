@@ -85,8 +85,11 @@ inline Schema todoMvcSchema(bool cppMaterializers = false)
                             .column(ColumnDef::text(u"text"_s).withDefault(u""_s))
                             .column(ColumnDef::boolean(u"completed"_s).withDefault(false))
                             .column(ColumnDef::dateTimeInteger(u"deletedAt"_s).nullable()));
-    schema.addClientDocument({u"uiState"_s, ClientDocumentDef::sessionIdDefault(),
-                              QJsonObject{{u"newTodoText"_s, u""_s}, {u"filter"_s, u"all"_s}}});
+    ClientDocumentDef uiState{u"uiState"_s, ClientDocumentDef::sessionIdDefault(),
+                              QJsonObject{{u"newTodoText"_s, u""_s}, {u"filter"_s, u"all"_s}}};
+    uiState.valueSchema = ArgDef::structOf({}, {ArgDef{u"newTodoText"_s, ArgType::String},
+                                                ArgDef::literal(u"filter"_s, {u"all"_s, u"active"_s, u"completed"_s})});
+    schema.addClientDocument(uiState);
     auto sqlOrCpp = [cppMaterializers](EventDef def, const QString &sql, Materializer cpp) {
         return cppMaterializers ? def.materialize(std::move(cpp)) : def.materializeSql({sql});
     };

@@ -297,6 +297,9 @@ void compareSchemas(const Schema &actual, const Schema &expected, bool extraEven
         QCOMPARE(ad.at(i).defaultId, ed.at(i).defaultId);
         QCOMPARE(ad.at(i).defaultValue, ed.at(i).defaultValue);
         QCOMPARE(ad.at(i).partialSet, ed.at(i).partialSet);
+        QCOMPARE(bool(ad.at(i).valueSchema), bool(ed.at(i).valueSchema));
+        if (ad.at(i).valueSchema)
+            QCOMPARE(ad.at(i).valueSchema->typeJson(), ed.at(i).valueSchema->typeJson());
     }
 }
 
@@ -1846,6 +1849,66 @@ private Q_SLOTS:
         QCOMPARE(store.query(Query::from(u"t"_s)).value(0, u"d").toDateTime().toMSecsSinceEpoch(), ms);
     }
 
+    // A client document with a declared value shape (LiveStore's clientDocument `schema`): a set
+    // is checked against it, field by field with partialSet; the default must fit it in full.
+    void clientDocumentValueSchema()
+    {
+        const QByteArray file = R"json({"clientDocuments": [{"name": "uiState",
+            "schema": {"type": "struct", "fields": {"newTodoText": "string", "filter": ["all", "active", "completed"]}},
+            "default": {"id": "$sessionId", "value": {"newTodoText": "", "filter": "all"}}}]})json";
+        QString error;
+        const std::optional<Schema> schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema, qPrintable(error));
+        const ClientDocumentDef *doc = schema->clientDocument(u"uiState");
+        QVERIFY(doc && doc->valueSchema);
+        QCOMPARE(doc->valueSchema->type, ArgType::Struct);
+        QCOMPARE(doc->valueSchema->fields.size(), 2u);
+        QCOMPARE(doc->valueSchema->fields.at(0).name, u"newTodoText"_s); // the file's order
+
+        Store store;
+        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}), qPrintable(store.errorString()));
+        QCOMPARE(store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
+        QVERIFY(!store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"done"_s}}));
+        QCOMPARE(store.errorString(),
+                 u"event \"uiStateSet\": argument \"value.filter\" must be one of \"all\", \"active\", \"completed\", got \"done\""_s);
+        QVERIFY(!store.setClientDocument(u"uiState"_s, {{u"newTodoText"_s, 3}}));
+        QVERIFY2(store.errorString().contains(u"argument \"value.newTodoText\" must be a string"_s), qPrintable(store.errorString()));
+        QVERIFY(!store.setClientDocument(u"uiState"_s, {{u"colour"_s, u"red"_s}}));
+        QVERIFY2(store.errorString().contains(u"has no field \"colour\""_s), qPrintable(store.errorString()));
+        QCOMPARE(store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
+
+        // Without partialSet the whole value must be there.
+        ClientDocumentDef whole = *doc;
+        whole.name = u"whole"_s;
+        whole.partialSet = false;
+        Schema wholeSchema;
+        wholeSchema.addClientDocument(whole);
+        Store wholeStore;
+        QVERIFY2(openInMemory(wholeStore, wholeSchema), qPrintable(wholeStore.errorString()));
+        QVERIFY(!wholeStore.setClientDocument(u"whole"_s, {{u"filter"_s, u"active"_s}}));
+        QVERIFY2(wholeStore.errorString().contains(u"argument \"value.newTodoText\" is missing"_s), qPrintable(wholeStore.errorString()));
+        QVERIFY(wholeStore.setClientDocument(u"whole"_s, {{u"filter"_s, u"active"_s}, {u"newTodoText"_s, u"x"_s}}));
+
+        // A default that does not fit, and a shape that is not an object, are schema errors.
+        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": {"type": "struct", "fields": {"f": ["a", "b"]}},
+                                          "default": {"value": {"f": "c"}}}]})json", &error));
+        QVERIFY2(error.contains(u"client document \"d\": the default value does not fit the value schema"_s)
+                         && error.contains(u"got \"c\""_s), qPrintable(error));
+        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": "string"}]})json", &error));
+        QVERIFY2(error.contains(u"the value schema must be a struct, a record or json"_s), qPrintable(error));
+        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": {"type": "strct"}}]})json", &error));
+        QVERIFY2(error.contains(u"clientDocuments[0] (\"d\").schema"_s), qPrintable(error));
+
+        // LiveStore's TodoMVC schema as our example declares it.
+        if (qEnvironmentVariableIsEmpty("LIVESTORE_SOURCE_DIR"))
+            return; // run outside ctest
+        const std::optional<Schema> todos =
+                Schema::fromFile(qEnvironmentVariable("LIVESTORE_SOURCE_DIR") + u"/examples/schemas/todos.json"_s, &error);
+        QVERIFY2(todos, qPrintable(error));
+        QVERIFY(todos->clientDocument(u"uiState") && todos->clientDocument(u"uiState")->valueSchema);
+    }
+
     // A lone surrogate is written as JSON.stringify writes it, an escape, in the args; SQLite gets
     // UTF-8 with U+FFFD in its place, as in a JavaScript client's SQLite, not '?'. Text bound to
     // SQLite ends at its first U+0000, as wa-sqlite binds it (tst_argtypesinterop checks both
@@ -1975,7 +2038,7 @@ private Q_SLOTS:
         QTest::newRow("unknown arg key") << event(R"({"name": "e", "args": {"x": {"type": "string", "optinal": true}}, "materializer": []})")
                 << u"events[0] (\"e\").args.x: unknown key \"optinal\" (did you mean \"optional\"? allowed: type, optional, nullable, deprecated, values, fields, element, value)"_s;
         QTest::newRow("unknown client document key") << R"({"clientDocuments": [{"name": "d", "partial": true}]})"_ba
-                << u"clientDocuments[0]: unknown key \"partial\" (allowed: name, default, partialSet)"_s;
+                << u"clientDocuments[0]: unknown key \"partial\" (allowed: name, schema, default, partialSet)"_s;
         // Wrong value types
         QTest::newRow("nullable a string") << column(R"({"name": "a", "type": "text", "nullable": "yes"})")
                 << u"tables[0].columns[0].nullable: expected true or false, got a string"_s;
