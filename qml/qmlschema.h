@@ -17,9 +17,12 @@
 #ifndef LIVESTORE_QMLSCHEMA_H
 #define LIVESTORE_QMLSCHEMA_H
 
+#include <schema.h>
+
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qobject.h>
 #include <QtCore/qvariant.h>
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmllist.h>
 #include <QtQml/qqmlregistration.h>
 
@@ -97,13 +100,27 @@ class QmlEventDefinition : public QObject
     Q_PROPERTY(QString name MEMBER m_name NOTIFY changed FINAL)
     Q_PROPERTY(bool clientOnly MEMBER m_clientOnly NOTIFY changed FINAL)
     Q_PROPERTY(QString deprecated MEMBER m_deprecated NOTIFY changed FINAL)
-    // name -> type ("string", "integer", "real", "boolean", "datetime", "json"; "?" = optional)
-    Q_PROPERTY(QVariantMap args MEMBER m_args NOTIFY changed FINAL)
+    // The arguments, in the order their keys are written (LiveStore writes an event's arguments
+    // in declared order), either as a JavaScript object, whose property order is kept:
+    //     ({ id: "string", filter: ["all", "active"], point: { type: "struct", fields: { x: "real" } } })
+    // or as a list of {name, type, ...} objects:
+    //     [{ name: "id", type: "string" }, { name: "due", type: "datetime", optional: true }]
+    // Types as in a schema file: string, integer, real, boolean, datetime, json, literal, struct,
+    // array, record ("?" = optional and nullable; a list of values is a union of literals). A
+    // struct's `fields` take either form too.
+    Q_PROPERTY(QJSValue args READ args WRITE setArgs NOTIFY changed FINAL)
     // One SQL statement, or a list of them, with $name parameters bound from the arguments.
     Q_PROPERTY(QVariant sql MEMBER m_sql NOTIFY changed FINAL)
 public:
     using QObject::QObject;
-    QJsonObject toJson() const;
+    // The element as a schema file's JSON text (text, so that the key order survives).
+    QByteArray toJsonText(QString *error) const;
+    QJSValue args() const { return m_args; }
+    void setArgs(const QJSValue &args)
+    {
+        m_args = args;
+        Q_EMIT changed();
+    }
 Q_SIGNALS:
     void changed();
 
@@ -111,7 +128,7 @@ private:
     QString m_name;
     bool m_clientOnly = false;
     QString m_deprecated;
-    QVariantMap m_args;
+    QJSValue m_args;
     QVariant m_sql;
 };
 
@@ -123,9 +140,19 @@ class QmlClientDocumentDefinition : public QObject
     Q_PROPERTY(QString defaultId MEMBER m_defaultId NOTIFY changed FINAL)
     Q_PROPERTY(QVariantMap defaultValue MEMBER m_defaultValue NOTIFY changed FINAL)
     Q_PROPERTY(bool partialSet MEMBER m_partialSet NOTIFY changed FINAL)
+    // The value's shape, an argument type as in EventDefinition.args (usually a struct, e.g.
+    // ({ type: "struct", fields: { newTodoText: "string", filter: ["all", "active", "completed"] } })).
+    // Sets are checked against it. Unset: any object.
+    Q_PROPERTY(QJSValue schema READ schema WRITE setSchema NOTIFY changed FINAL)
 public:
     using QObject::QObject;
-    QJsonObject toJson() const;
+    QByteArray toJsonText(QString *error) const;
+    QJSValue schema() const { return m_schema; }
+    void setSchema(const QJSValue &schema)
+    {
+        m_schema = schema;
+        Q_EMIT changed();
+    }
 Q_SIGNALS:
     void changed();
 
@@ -134,11 +161,18 @@ private:
     QString m_defaultId = QStringLiteral("default");
     QVariantMap m_defaultValue;
     bool m_partialSet = true;
+    QJSValue m_schema;
 };
 
-// Adds the inline elements among `children` to a schema file's JSON form. Returns false with a
-// message when an element is not a schema element.
-bool appendInlineSchema(QJsonObject *schemaJson, const QList<QObject *> &children, QString *error);
+// The inline elements among `children` as a schema file's JSON text, in `json`; `any` says whether
+// there were any. Returns false with a message when an element is not a schema element.
+bool inlineSchemaJson(const QList<QObject *> &children, QByteArray *json, bool *any, QString *error);
+
+// Adds the tables, events and client documents of `extra` (the inline ones) to `schema` (the
+// file's), then checks the whole. A file and inline elements are loaded separately and merged
+// here rather than merged as JSON: a QJsonObject would sort the keys of the file's `args`, and
+// the order of arguments and struct fields is the order LiveStore writes them in.
+bool mergeSchema(Schema *schema, const Schema &extra, QString *error);
 
 } // namespace LiveStore
 

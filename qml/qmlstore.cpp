@@ -196,7 +196,10 @@ void QmlStore::setError(const QString &error)
 
 bool QmlStore::loadSchema(Schema *schema)
 {
-    QJsonObject json;
+    // The file's text goes to the loader as it is: parsing it into a QJsonObject here would sort
+    // the keys of its `args`, and the argument order is the order the args are written in.
+    std::optional<Schema> loaded;
+    QString error;
     if (!m_schema.isEmpty()) {
         // Qt resources come as qrc:/x or :/x; everything else must be a local file.
         QString path = m_schema.isLocalFile() ? m_schema.toLocalFile() : m_schema.toString();
@@ -207,32 +210,34 @@ bool QmlStore::loadSchema(Schema *schema)
             setError(u"cannot read the schema %1: %2"_s.arg(m_schema.toString(), file.errorString()));
             return false;
         }
-        QJsonParseError parseError;
-        const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            // Let the loader phrase it (with the position).
-            QString loaderError;
-            file.seek(0);
-            Schema::fromJson(file.readAll(), &loaderError);
-            setError(u"%1: %2"_s.arg(m_schema.toString(), loaderError));
+        loaded = Schema::fromJson(file.readAll(), &error);
+        if (!loaded) {
+            setError(u"%1: %2"_s.arg(m_schema.toString(), error));
             return false;
         }
-        json = doc.object();
     }
-    QString inlineError;
-    if (!appendInlineSchema(&json, m_data, &inlineError)) {
-        setError(inlineError);
+    QByteArray inlineJson;
+    bool anyInline = false;
+    if (!inlineSchemaJson(m_data, &inlineJson, &anyInline, &error)) {
+        setError(error);
         return false;
     }
-    if (json.isEmpty()) {
+    if (!loaded && !anyInline) {
         setError(u"no schema: set `schema` to a schema file or declare Table and EventDefinition elements"_s);
         return false;
     }
-    QString error;
-    auto loaded = Schema::fromJson(QJsonDocument(json).toJson(QJsonDocument::Compact), &error);
-    if (!loaded) {
-        setError(m_schema.isEmpty() ? error : u"%1: %2"_s.arg(m_schema.toString(), error));
-        return false;
+    if (anyInline) {
+        std::optional<Schema> declared = Schema::fromJson(inlineJson, &error);
+        if (!declared) {
+            setError(error);
+            return false;
+        }
+        if (!loaded) {
+            loaded = std::move(declared);
+        } else if (!mergeSchema(&*loaded, *declared, &error)) {
+            setError(u"%1 with the inline elements: %2"_s.arg(m_schema.toString(), error));
+            return false;
+        }
     }
     *schema = std::move(*loaded);
     return true;
