@@ -23,7 +23,7 @@ class QmlStore;
 //         }
 //         delegate: Text { text: model.text }
 //     }
-class QmlLiveQuery : public LiveQueryModel, public QQmlParserStatus
+class QmlLiveQuery : public LiveStore::LiveQueryModel, public QQmlParserStatus
 {
     Q_OBJECT
     Q_MOC_INCLUDE("qmlstore.h")

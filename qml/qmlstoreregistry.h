@@ -13,7 +13,7 @@ namespace LiveStore {
 //
 //     StoreRegistry { id: registry; baseDirectory: dataDir }
 //     Store { storeId: "workspace-" + wsId; registry: registry; schema: "qrc:/workspace.json" }
-class QmlStoreRegistry : public StoreRegistry
+class QmlStoreRegistry : public LiveStore::StoreRegistry
 {
     Q_OBJECT
     QML_NAMED_ELEMENT(StoreRegistry)
