@@ -818,6 +818,21 @@ bool EventDef::validateEncodedArgs(const QVariantMap &input, QString *errorStrin
     return true;
 }
 
+QByteArray EventRecord::argJson(const QString &argName) const
+{
+    if (!argsJson.isEmpty()) {
+        if (const auto members = Wire::RawJson::members(argsJson)) {
+            for (const auto &[key, value] : *members) {
+                if (key == argName)
+                    return Wire::RawJson::trimmed(value).toByteArray();
+            }
+            return {};
+        }
+    }
+    const auto it = args.constFind(argName);
+    return it == args.cend() ? QByteArray() : json::write(*it);
+}
+
 QJsonObject EventRecord::toJson() const
 {
     auto seq = [](const SequenceNumber &s) {

@@ -176,6 +176,13 @@ struct LIVESTORE_EXPORT EventRecord
     QByteArray argsJson;   // args exactly as stored (compact JSON)
 
     QVariant arg(const QString &argName) const { return args.value(argName); }
+    // One argument's JSON text as the event stores it. For a C++ materializer that writes a
+    // struct, record or json argument into a json column: arg() gives a QVariantMap, which sorts
+    // its keys, while this text keeps the order LiveStore writes (declared for struct fields,
+    // given for records), so the column holds the same text as on a LiveStore client:
+    //     Query::insert(u"t"_s, {{u"j"_s, QString::fromUtf8(event.argJson(u"point"_s))}})
+    // (a QString in a json column is stored as the JSON text it is). Empty if the argument is absent.
+    QByteArray argJson(const QString &argName) const;
     QJsonObject toJson() const;
     static std::optional<EventRecord> fromJson(const QJsonObject &object, QString *errorString);
     // One line of an export (JSON lines, as `livestore export` writes them): UTF-8, then JSON,

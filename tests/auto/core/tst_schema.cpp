@@ -1849,6 +1849,39 @@ private Q_SLOTS:
         QCOMPARE(store.query(Query::from(u"t"_s)).value(0, u"d").toDateTime().toMSecsSinceEpoch(), ms);
     }
 
+    // A C++ materializer that writes a struct or record argument into a json column: arg() is a
+    // QVariantMap (sorted keys), argJson() the event's own text (LiveStore's order).
+    void cppMaterializerJsonOrder()
+    {
+        Schema schema;
+        schema.addTable(TableDef{u"t"_s}
+                                .column(ColumnDef::text(u"id"_s).primaryKey())
+                                .column(ColumnDef::json(u"sorted"_s))
+                                .column(ColumnDef::json(u"kept"_s)));
+        schema.addEvent(EventDef::synced(u"v1.Set"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(ArgDef::structOf(u"s"_s, {ArgDef{u"zeta"_s, ArgType::String}, ArgDef{u"alpha"_s, ArgType::Real}}))
+                                .arg(ArgDef::recordOf(u"r"_s, ArgDef{{}, ArgType::Real}))
+                                .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                    return {Query::insert(u"t"_s, {{u"id"_s, e.arg(u"id"_s)},
+                                                                   {u"sorted"_s, QVariantList{e.arg(u"s"_s), e.arg(u"r"_s)}},
+                                                                   {u"kept"_s, QString(u'[' + QString::fromUtf8(e.argJson(u"s"_s)) + u','
+                                                                                       + QString::fromUtf8(e.argJson(u"r"_s)) + u']')}})};
+                                }));
+        Store store;
+        QVERIFY2(openInMemory(store, schema), qPrintable(store.errorString()));
+        const QByteArray given = R"({"r":{"b":2,"10":10,"2":2},"s":{"alpha":0.1,"zeta":"z"},"id":"a"})";
+        QVERIFY2(store.commit(Event{u"v1.Set"_s, QJsonDocument::fromJson(given).object().toVariantMap(), given}),
+                 qPrintable(store.errorString()));
+        const QueryResult row = store.query(u"SELECT sorted || '' AS sorted, kept || '' AS kept FROM t"_s);
+        QCOMPARE(row.value(0, u"kept"_s).toString(), uR"([{"zeta":"z","alpha":0.1},{"2":2,"10":10,"b":2}])"_s);
+        QCOMPARE(row.value(0, u"sorted"_s).toString(), uR"([{"alpha":0.1,"zeta":"z"},{"10":10,"2":2,"b":2}])"_s);
+        EventRecord r;
+        r.args = {{u"n"_s, 1.5}};
+        QCOMPARE(r.argJson(u"n"_s), QByteArray("1.5")); // without stored text: written from args
+        QCOMPARE(r.argJson(u"missing"_s), QByteArray());
+    }
+
     // A client document with a declared value shape (LiveStore's clientDocument `schema`): a set
     // is checked against it, field by field with partialSet; the default must fit it in full.
     void clientDocumentValueSchema()
