@@ -4,8 +4,8 @@
 #include "screenshot.h"
 #include "todowindow.h"
 
-#include <store.h>
-#include <sync/syncclient.h>
+#include <LiveStore/Store>
+#include <LiveStore/SyncClient>
 
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qjsonobject.h>

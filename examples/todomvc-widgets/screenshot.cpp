@@ -3,7 +3,7 @@
 
 #include "todowindow.h"
 
-#include <store.h>
+#include <LiveStore/Store>
 
 #include <QtCore/qcoreapplication.h>
 #include <QtGui/qpixmap.h>

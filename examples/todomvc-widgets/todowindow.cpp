@@ -3,9 +3,9 @@
 
 #include "booldelegate.h"
 
-#include <livequerymodel.h>
-#include <store.h>
-#include <sync/syncclient.h>
+#include <LiveStore/LiveQueryModel>
+#include <LiveStore/Store>
+#include <LiveStore/SyncClient>
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/quuid.h>
