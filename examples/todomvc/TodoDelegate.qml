@@ -64,6 +64,7 @@ Rectangle {
         objectName: "editor"
         anchors.fill: parent
         anchors.leftMargin: 52
+        anchors.bottomMargin: editHint.height + editHint.anchors.bottomMargin
         visible: row.editing
         font.pixelSize: 22
         Keys.onReturnPressed: finish(true)
@@ -77,6 +78,21 @@ Rectangle {
             if (save && editor.text.trim() !== row.text)
                 row.edited(editor.text.trim())
         }
+    }
+
+    // v1.TodoEdited is our extension of LiveStore's TodoMVC schema: a LiveStore TodoMVC on the
+    // same store skips it, so say so where the edit is made.
+    Label {
+        id: editHint
+        objectName: "editHint"
+        anchors.left: editor.left
+        anchors.leftMargin: editor.leftPadding
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 3
+        visible: row.editing
+        text: qsTr("Edits show in Qt clients only: LiveStore's web TodoMVC has no edit event")
+        font.pixelSize: 11
+        color: "#999"
     }
 
     HoverHandler { id: hover }

@@ -118,10 +118,21 @@ private Q_SLOTS:
         QTest::mouseDClick(m_window, Qt::LeftButton, {}, center(label));
         QQuickItem *editor = nullptr;
         QTRY_VERIFY((editor = item(u"editor"_s, row(0))));
+        // While editing, the row says that LiveStore's TodoMVC will not see the edit.
+        QQuickItem *hint = item(u"editHint"_s, row(0));
+        QVERIFY(hint);
+        QTRY_VERIFY(hint->isVisible());
+        QVERIFY(hint->property("text").toString().contains(u"LiveStore"_s));
+        const QImage editing = m_window->grabWindow(); // also lays the row out
+        if (const QString dir = qEnvironmentVariable("LIVESTORE_SCREENSHOT_DIR"); !dir.isEmpty())
+            editing.save(dir + u"/todomvc-editing.png"_s);
+        QVERIFY2(hint->y() >= editor->y() + editor->height() - 1, // below the text, not over it
+                 qPrintable(u"hint at %1, editor %2..%3"_s.arg(hint->y()).arg(editor->y()).arg(editor->y() + editor->height())));
         QTest::keyClick(m_window, Qt::Key_A, Qt::ControlModifier);
         type(u"Buy oat milk"_s);
         QTest::keyClick(m_window, Qt::Key_Return);
         QTRY_VERIFY(!editor->isVisible());
+        QVERIFY(!hint->isVisible());
         QCOMPARE(query(u"SELECT text FROM todos ORDER BY rowid LIMIT 1"_s).at(0).toMap().value(u"text"_s).toString(), u"Buy oat milk"_s);
 
         // Escape leaves the todo as it was.
