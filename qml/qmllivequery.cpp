@@ -22,8 +22,11 @@ void QmlLiveQuery::setQmlStore(QmlStore *store)
     m_qmlStore = store;
     if (store)
         m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlLiveQuery::storeStatusChanged);
-    Q_EMIT qmlStoreChanged();
+    // One storeChanged() per change: the model sends it itself when the C++ store changes too.
+    Store *before = LiveQueryModel::store();
     storeStatusChanged();
+    if (LiveQueryModel::store() == before)
+        Q_EMIT storeChanged();
 }
 
 void QmlLiveQuery::storeStatusChanged()
@@ -44,6 +47,9 @@ void QmlLiveQuery::classBegin()
 
 void QmlLiveQuery::componentComplete()
 {
+    // Without a store a LiveQuery stays empty forever: say so, once, where it was declared.
+    if (!m_qmlStore)
+        qmlWarning(this) << "LiveQuery has no store: it stays empty until its store property is set";
     setDeferred(false);
 }
 

@@ -29,7 +29,9 @@ class QmlLiveQuery : public LiveStore::LiveQueryModel, public QQmlParserStatus
     Q_MOC_INCLUDE("qmlstore.h")
     QML_NAMED_ELEMENT(LiveQuery)
     Q_INTERFACES(QQmlParserStatus)
-    Q_PROPERTY(LiveStore::QmlStore *store READ qmlStore WRITE setQmlStore NOTIFY qmlStoreChanged FINAL)
+    // Notifies through the model's storeChanged(), so that `onStoreChanged` is this property's
+    // handler (it also runs when the element's store reopens).
+    Q_PROPERTY(LiveStore::QmlStore *store READ qmlStore WRITE setQmlStore NOTIFY storeChanged FINAL)
 public:
     explicit QmlLiveQuery(QObject *parent = nullptr);
 
@@ -38,9 +40,6 @@ public:
 
     void classBegin() override;
     void componentComplete() override;
-
-Q_SIGNALS:
-    void qmlStoreChanged();
 
 protected:
     QVariant plainBinds(const QVariant &binds) const override;

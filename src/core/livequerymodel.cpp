@@ -109,6 +109,19 @@ QVariant LiveQueryModel::value() const
     return m_rows.isEmpty() ? QVariant() : nullAware(m_rows.constFirst().value(0));
 }
 
+QVariantMap LiveQueryModel::first() const
+{
+    return m_rows.isEmpty() ? QVariantMap() : get(0);
+}
+
+void LiveQueryModel::setStatus(Status status)
+{
+    if (m_status == status)
+        return;
+    m_status = status;
+    Q_EMIT statusChanged();
+}
+
 void LiveQueryModel::setDeferred(bool deferred)
 {
     m_deferred = deferred;
@@ -122,6 +135,8 @@ void LiveQueryModel::setError(const QString &error)
         return;
     m_error = error;
     Q_EMIT errorStringChanged();
+    if (!error.isEmpty())
+        setStatus(Error);
     if (!error.isEmpty()) {
         qCWarning(lcQuery, "live query failed: %s", qUtf8Printable(error));
         Q_EMIT errorOccurred(error);
@@ -193,6 +208,8 @@ void LiveQueryModel::restart()
             Q_EMIT countChanged();
             Q_EMIT resultChanged();
         }
+        setError(QString());
+        setStatus(Null);
         return;
     }
     m_live = m_store->liveQuery(q);
@@ -252,6 +269,7 @@ void LiveQueryModel::apply(const QueryResult &result)
         return;
     }
     setError(QString());
+    setStatus(Ready);
     const int oldCount = int(m_rows.size());
 
     const QString keyName = m_keyColumn.isEmpty() ? u"id"_s : m_keyColumn;

@@ -41,8 +41,17 @@ class LIVESTORE_EXPORT LiveQueryModel : public QAbstractListModel
     // Both notify on every change of the result.
     Q_PROPERTY(QVariantList rows READ rows NOTIFY resultChanged FINAL)
     Q_PROPERTY(QVariant value READ value NOTIFY resultChanged FINAL)
+    // The first row as an object (empty when there is none): single-row editors bind to
+    // `note.first.text` instead of `note.rows.length ? note.rows[0].text : ""`.
+    Q_PROPERTY(QVariantMap first READ first NOTIFY resultChanged FINAL)
+    // Null (no store, no query, or the store not open yet), Ready (the rows are the query's
+    // current result), Error (see errorString; the rows are the last good result).
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged FINAL)
 
 public:
+    enum Status { Null, Ready, Error };
+    Q_ENUM(Status)
+
     explicit LiveQueryModel(QObject *parent = nullptr);
     LiveQueryModel(Store *store, const Query &query, QObject *parent = nullptr);
     ~LiveQueryModel() override;
@@ -73,6 +82,8 @@ public:
     QStringList columns() const;
     QVariantList rows() const;
     QVariant value() const;
+    QVariantMap first() const;
+    Status status() const { return m_status; }
     QString errorString() const;
 
     Q_INVOKABLE QVariantMap get(int row) const;
@@ -106,6 +117,7 @@ Q_SIGNALS:
     void countChanged();
     void columnsChanged();
     void errorStringChanged();
+    void statusChanged();
     // After the model applied a changed result (once per commit that changed it).
     void resultChanged();
     // The query failed (bad SQL, unknown column...); errorString() says why.
@@ -132,6 +144,7 @@ private:
     Q_DECLARE_FLAGS(Notifications, Notification)
     void notifyLater(Notification n);
     void flushNotifications();
+    void setStatus(Status status);
 
     QPointer<Store> m_store;
     Query m_query;
@@ -149,6 +162,7 @@ private:
     Subscription m_notifySubscription; // late: sends the held notifications
     Notifications m_pending;
     bool m_holdNotifications = false;
+    Status m_status = Null;
     QStringList m_columns;
     QHash<QString, QString> m_titles;
     QList<QVariantList> m_rows;

@@ -5,6 +5,7 @@
 #include <store.h>
 
 #include <QtCore/qrandom.h>
+#include <QtCore/qregularexpression.h>
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
@@ -190,6 +191,29 @@ private Q_SLOTS:
         QCOMPARE(seenAtDocument, 3);
         QCOMPARE(seenAtComputedFirst, 3);
         QCOMPARE(seenAtComputedSecond, 3);
+    }
+
+    void statusAndFirstRow()
+    {
+        LiveQueryModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.status(), LiveQueryModel::Null);
+        QVERIFY(model.first().isEmpty());
+        QSignalSpy status(&model, &LiveQueryModel::statusChanged);
+        model.setStore(store.get());
+        model.setQuery(Query::from(u"todos"_s).orderBy(u"text"_s, Query::Desc));
+        QCOMPARE(model.status(), LiveQueryModel::Ready);
+        QCOMPARE(model.first().value(u"text"_s).toString(), u"cherry"_s);
+        QVERIFY(create(u"d"_s, u"date"_s));
+        QCOMPARE(model.first().value(u"text"_s).toString(), u"date"_s);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"live query failed"_s));
+        model.setQuery(Query::sql(u"SELECT nope FROM todos"_s));
+        QCOMPARE(model.status(), LiveQueryModel::Error);
+        QVERIFY(!model.errorString().isEmpty());
+        model.setQuery(Query::from(u"todos"_s).where(u"id"_s, u"zz"_s));
+        QCOMPARE(model.status(), LiveQueryModel::Ready);
+        QVERIFY(model.first().isEmpty());
+        QCOMPARE(status.size(), 3); // Ready, Error, Ready
     }
 
     void filteredOutIsOneRemove()
