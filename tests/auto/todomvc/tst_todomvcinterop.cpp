@@ -13,6 +13,7 @@
 #include <sqlitesyncstorage.h>
 #include <syncserver.h>
 
+#include <QtCore/qdiriterator.h>
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qtemporarydir.h>
@@ -21,6 +22,10 @@
 #include <QtQuick/qquickwindow.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
+
+#include <sqlite3.h>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
 using namespace LiveStoreTest;
@@ -109,6 +114,35 @@ public:
     std::unique_ptr<QQmlApplicationEngine> engine;
     QQuickWindow *window = nullptr;
 };
+
+// The synced events of an eventlog as (seqNum, name, argsJson bytes): ours (table
+// __livestore_eventlog in the store's file) or a LiveStore Node client's (table eventlog in its
+// eventlog file). Empty if the file cannot be read.
+QList<QByteArray> syncedEvents(const QString &file, bool ours)
+{
+    QList<QByteArray> out;
+    sqlite3 *db = nullptr;
+    sqlite3_stmt *st = nullptr;
+    const QByteArray sql = "SELECT seqNumGlobal, name, argsJson FROM "
+            + QByteArray(ours ? "__livestore_eventlog" : "eventlog") + " WHERE seqNumClient = 0 ORDER BY seqNumGlobal";
+    if (sqlite3_open_v2(QFile::encodeName(file).constData(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK
+        && sqlite3_prepare_v2(db, sql.constData(), -1, &st, nullptr) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            out.append(QByteArray::number(sqlite3_column_int64(st, 0)) + ' '
+                       + reinterpret_cast<const char *>(sqlite3_column_text(st, 1)) + ' '
+                       + QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2)));
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
+QString findFile(const QString &directory, const QString &pattern)
+{
+    QDirIterator it(directory, {pattern}, QDir::Files, QDirIterator::Subdirectories);
+    return it.hasNext() ? it.next() : QString();
+}
 
 // The "TODOS [...]" line of a Node client's output.
 QJsonArray nodeTodos(const QString &output)
@@ -238,6 +272,19 @@ private Q_SLOTS:
         QVERIFY(late.open(m_dir.filePath(u"late"_s), QUrl(url())));
         QTRY_COMPARE_WITH_TIMEOUT(late.todos().size(), 6, Timeout);
         QCOMPARE(QJsonDocument(late.todos()).toJson(), QJsonDocument(ours).toJson());
+
+        // And one eventlog: the events our window wrote have the bytes LiveStore's client holds
+        // ({"id":…,"deletedAt":"…Z"}, in its declared order), and the other way round.
+        const QString lateFile = findFile(m_dir.filePath(u"late"_s), u"store.db"_s);
+        const QString freshFile = findFile(m_dir.filePath(u"node/F"_s), u"eventlog*.db"_s);
+        QVERIFY2(!lateFile.isEmpty() && !freshFile.isEmpty(), qPrintable(lateFile + u" / "_s + freshFile));
+        const QList<QByteArray> ourLog = syncedEvents(lateFile, true);
+        const QList<QByteArray> theirLog = syncedEvents(freshFile, false);
+        QVERIFY(ourLog.size() >= 15);
+        QVERIFY2(ourLog == theirLog, qPrintable(QString::fromUtf8(ourLog.join('\n') + "\n--- LiveStore's:\n" + theirLog.join('\n'))));
+        QVERIFY(std::any_of(ourLog.cbegin(), ourLog.cend(), [](const QByteArray &e) {
+            return e.contains(" v1.TodoDeleted {\"id\":\"") && e.contains("\",\"deletedAt\":\"");
+        }));
         qInfo() << "our TodoMVC and LiveStore 0.4.0's TodoMVC schema share one store: 6 todos, identical tables";
     }
 };
