@@ -6,13 +6,17 @@
 #include <store.h>
 
 #include <QtCore/qjsonobject.h>
+#include <QtCore/qmetaobject.h>
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlinfo.h>
+
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
 
-QmlClientDocument::QmlClientDocument(QObject *parent) : QQmlPropertyMap(this, parent) { }
+QmlClientDocument::QmlClientDocument(QObject *parent) : QObject(parent) { }
 
 QmlClientDocument::~QmlClientDocument()
 {
@@ -54,7 +58,47 @@ void QmlClientDocument::classBegin() { }
 void QmlClientDocument::componentComplete()
 {
     m_complete = true;
+    watchFields();
     restart();
+}
+
+void QmlClientDocument::watchFields()
+{
+    // The properties QML declared on this element come after the C++ class's own.
+    const QMetaObject *meta = metaObject();
+    const QMetaMethod written = staticMetaObject.method(staticMetaObject.indexOfSlot("fieldWritten()"));
+    for (int i = staticMetaObject.propertyCount(); i < meta->propertyCount(); ++i) {
+        const QMetaProperty field = meta->property(i);
+        if (!field.hasNotifySignal())
+            continue;
+        m_fieldBySignal.insert(field.notifySignalIndex(), i);
+        connect(this, field.notifySignal(), this, written);
+    }
+    // Fields already hold what the document says, if it was read before they were watched.
+    if (!m_value.isEmpty()) {
+        const QVariantMap current = std::exchange(m_value, {});
+        applyValue(current);
+    }
+}
+
+void QmlClientDocument::fieldWritten()
+{
+    if (m_applying)
+        return;
+    const int index = m_fieldBySignal.value(senderSignalIndex(), -1);
+    if (index < 0)
+        return;
+    const QMetaProperty field = metaObject()->property(index);
+    QVariant v = field.read(this);
+    if (v.metaType() == QMetaType::fromType<QJSValue>())
+        v = v.value<QJSValue>().toVariant();
+    const QString name = QString::fromLatin1(field.name());
+    if (m_value.value(name) == v)
+        return;
+    // A field assigned from QML becomes a committed event; the field then shows the
+    // materialized value (at once: local commits materialize synchronously).
+    if (!set({{name, v}}))
+        applyValue(std::exchange(m_value, {})); // refused: put the stored value back
 }
 
 void QmlClientDocument::setError(const QString &error)
@@ -108,17 +152,16 @@ void QmlClientDocument::applyValue(const QVariantMap &value)
 {
     if (value == m_value)
         return;
-    const QVariantMap old = m_value;
     m_value = value;
-    // insert() notifies only bindings on that key; do it only for fields that changed.
-    for (auto it = value.cbegin(); it != value.cend(); ++it) {
-        if (!old.contains(it.key()) || old.value(it.key()) != it.value())
-            insert(it.key(), it.value());
+    // Declared fields take the document's values; a field the document lacks keeps its own.
+    m_applying = true;
+    for (auto it = m_fieldBySignal.cbegin(); it != m_fieldBySignal.cend(); ++it) {
+        const QMetaProperty field = metaObject()->property(it.value());
+        const QString name = QString::fromLatin1(field.name());
+        if (value.contains(name) && field.read(this) != value.value(name))
+            field.write(this, value.value(name));
     }
-    for (auto it = old.cbegin(); it != old.cend(); ++it) {
-        if (!value.contains(it.key()))
-            clear(it.key());
-    }
+    m_applying = false;
     Q_EMIT contentChanged();
 }
 
@@ -134,14 +177,6 @@ bool QmlClientDocument::set(const QVariantMap &fields)
         return false;
     }
     return true;
-}
-
-QVariant QmlClientDocument::updateValue(const QString &key, const QVariant &input)
-{
-    // A field assigned from QML becomes a committed event; the property then takes the
-    // materialized value (at once: local commits materialize synchronously).
-    set({{key, input}});
-    return m_value.value(key);
 }
 
 } // namespace LiveStore

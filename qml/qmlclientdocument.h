@@ -6,29 +6,28 @@
 
 #include <QtCore/qpointer.h>
 #include <QtQml/qqmlparserstatus.h>
-#include <QtQml/qqmlpropertymap.h>
+#include <QtCore/qhash.h>
+#include <QtCore/qobject.h>
 #include <QtQml/qqmlregistration.h>
 
 namespace LiveStore {
 
 class QmlStore;
 
-// `ClientDocument` in QML: a client document's fields as properties that bind and notify.
+// `ClientDocument` in QML: a client document whose fields are ordinary QML properties, declared
+// on the element, so that they bind and notify and tools (qmllint, qmlls, Qt Creator) know them.
 //
-//     ClientDocument { id: ui; store: store; document: "uiState" }
+//     ClientDocument { id: ui; document: "uiState"
+//                      property string newTodoText; property string filter }
 //     TextField { text: ui.newTodoText; onTextEdited: ui.newTodoText = text }
 //     visible: ui.filter === "active"
 //
-// Reading gives the stored value merged over the declared default. Assigning a field, or calling
-// set({...}), commits the document's Set event with just those fields (merged field by field).
-// Avoid fields named like the element's own properties (store, document, documentId, value,
-// errorString): such a field hides the property. Every field is also in `value`.
-//
-// QML sets up bindings before any element is complete, and a binding to a field that does not
-// exist yet never updates. So the fields are created, with their defaults, as soon as the element
-// knows its store and document: declare it inside the Store (or give the Store a schema file),
-// and bindings to `ui.field` work from the start. `value.field` always works.
-class QmlClientDocument : public QQmlPropertyMap, public QQmlParserStatus
+// Every property declared on the element is a field: it holds the stored value merged over the
+// declared default, and assigning it commits the document's Set event with just that field (the
+// property then takes the materialized value). `value` holds the whole document, declared fields
+// or not; set({...}) commits several fields at once. The element's own properties (store,
+// document, documentId, value, errorString) cannot be fields: read such a field as `value.x`.
+class QmlClientDocument : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
     Q_MOC_INCLUDE("qmlstore.h")
@@ -62,17 +61,17 @@ Q_SIGNALS:
     void storeChanged();
     void documentChanged();
     void documentIdChanged();
-    // `value` changed (QQmlPropertyMap's own valueChanged(key, value) is for writes from QML).
-    void contentChanged();
+    void contentChanged(); // `value` changed
     void errorStringChanged();
 
-protected:
-    QVariant updateValue(const QString &key, const QVariant &input) override;
+private Q_SLOTS:
+    void fieldWritten();
 
 private:
     void restart();
     void applyValue(const QVariantMap &value);
     void setError(const QString &error);
+    void watchFields();
 
     QPointer<QmlStore> m_store;
     QString m_document;
@@ -80,6 +79,8 @@ private:
     QVariantMap m_value;
     QString m_error;
     bool m_complete = false;
+    bool m_applying = false;                   // writing the document into the fields
+    QHash<int, int> m_fieldBySignal;           // notify signal index -> declared property index
     LiveQuery m_live;
     Subscription m_subscription;
     QMetaObject::Connection m_statusConnection;

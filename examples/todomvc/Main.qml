@@ -31,7 +31,11 @@ ApplicationWindow {
         syncPayload: window.syncPayload
         // The UI state (the new todo's text, the filter) is a client document: local to this
         // client, kept across restarts.
-        ClientDocument { id: ui; objectName: "ui"; document: "uiState" }
+        ClientDocument {
+            id: ui; objectName: "ui"; document: "uiState"
+            property string newTodoText  // the document's fields, as properties
+            property string filter
+        }
     }
 
     LiveQuery {

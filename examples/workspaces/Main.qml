@@ -34,9 +34,11 @@ ApplicationWindow {
         registry: storeRegistry
         storeId: "user-" + window.userName
         schema: "qrc:/user.json"
-        // Declared inside its Store so that `ui.selectedWorkspace` exists (with its default)
-        // before the bindings below first read it.
-        ClientDocument { id: ui; objectName: "ui"; document: "uiState" }
+        // Inside its Store, the store property is set for it.
+        ClientDocument {
+            id: ui; objectName: "ui"; document: "uiState"
+            property string selectedWorkspace // a field of the document, as a property
+        }
     }
 
     LiveQuery {

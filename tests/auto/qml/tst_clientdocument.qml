@@ -16,7 +16,7 @@ TestCase {
         storeId: "qml-document"
         inMemory: true
         schema: Qt.resolvedUrl("data/notes.json")
-        ClientDocument { id: ui; document: "uiState" }
+        ClientDocument { id: ui; document: "uiState"; property string filter; property string newTodoText }
     }
 
     SignalSpy { id: valueSpy; target: ui; signalName: "contentChanged" }
@@ -52,10 +52,15 @@ TestCase {
     }
 
     function test_4_outsideTheStore() {
-        const d = Qt.createQmlObject('import LiveStore; ClientDocument { document: "uiState" }', test)
+        // Declared outside the store: bindings on its fields update once it has one.
+        const d = Qt.createQmlObject('import LiveStore; ClientDocument { document: "uiState"; property string filter; property string newTodoText }', test)
+        const label = Qt.createQmlObject('import QtQuick; Text { }', test)
+        label.text = Qt.binding(() => d.newTodoText)
         d.store = store
         compare(d.filter, "active")
         compare(d.newTodoText, "hello")
+        compare(label.text, "hello")
+        label.destroy()
         d.destroy()
     }
 

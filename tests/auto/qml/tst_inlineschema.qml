@@ -49,7 +49,7 @@ TestCase {
             schema: ({ type: "struct", fields: { draft: "string", filter: ["all", "active", "completed"] } })
             defaultValue: ({ draft: "", filter: "all" })
         }
-        ClientDocument { id: ui; document: "ui" }
+        ClientDocument { id: ui; document: "ui"; property string filter }
     }
 
     // LiveStore's TodoMVC schema from our example file: its argument order and uiState's shape.

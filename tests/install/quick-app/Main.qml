@@ -13,13 +13,14 @@ Item {
         }
         EventDefinition { name: "v1.NoteAdded"; args: ({ id: "string" }); sql: "INSERT INTO notes (id) VALUES ($id)" }
         ClientDocumentDefinition { name: "ui"; defaultValue: ({ filter: "all" }) }
-        ClientDocument { id: ui; document: "ui" }
+        ClientDocument { id: ui; document: "ui"; property string filter }
     }
     LiveQuery { id: notes; store: store; sql: "SELECT id FROM notes" }
 
     Component.onCompleted: {
         const ok = store.commit("v1.NoteAdded", { id: "a" }) && notes.count === 1
-                && ui.value.filter === "all" && ui.set({ filter: "active" }) && ui.value.filter === "active"
+                && ui.filter === "all" && ui.set({ filter: "active" }) && ui.value.filter === "active"
+                && ui.filter === "active" && (ui.filter = "completed", ui.value.filter === "completed")
         if (!ok)
             console.error("installed QML app failed:", store.errorString, notes.count, ui.value.filter)
         Qt.exit(ok ? 0 : 1)
