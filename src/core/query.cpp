@@ -284,6 +284,35 @@ QVariant encodeFor(const ColumnDef *column, const QVariant &value)
     return column ? Query::encodeValue(value, column->type) : Query::encodeValue(value);
 }
 
+// A value written into a column: for a json column that declares its shape, checked against it
+// and written with the shape's key order (a struct's fields as declared), as LiveStore encodes it.
+QVariant encodeWrite(const ColumnDef *column, const QVariant &value, const QString &table, QString *error)
+{
+    const int type = value.typeId();
+    if (!column || !column->jsonSchema || type == QMetaType::UnknownType || type == QMetaType::Nullptr
+        || type == QMetaType::QString)
+        return encodeFor(column, value);
+    ArgDef shape = *column->jsonSchema;
+    shape.name = column->name;
+    shape.isOptional = false;
+    EventDef def = EventDef::synced(table);
+    def.arg(shape);
+    // QJsonValue and friends as plain maps and lists, which the checks know.
+    const QVariant plain = QJsonValue::fromVariant(value).toVariant();
+    QString why;
+    const auto encoded = def.encodeArgs({{column->name, plain}}, &why);
+    if (!encoded) {
+        // "event "todos": argument "meta.x" must be ..." -> "column "todos.meta": "meta.x" must be ..."
+        const QString prefix = u"event \"%1\": argument "_s.arg(table);
+        if (why.startsWith(prefix))
+            why = why.mid(prefix.size());
+        if (error && error->isEmpty())
+            *error = u"column \"%1.%2\" does not take this value: %3"_s.arg(table, column->name, why);
+        return {};
+    }
+    return QString::fromUtf8(def.argJson(column->name, encoded->value(column->name), {}));
+}
+
 } // namespace
 
 Query::Compiled Query::compile(const Schema *schema) const
@@ -418,7 +447,7 @@ Query::Compiled Query::compile(const Schema *schema) const
                 const ColumnDef *def = column(it.key());
                 cols.append(sql::quoteIdentifier(it.key()));
                 marks.append(u"?"_s);
-                out.binds.append(encodeFor(def, it.value()));
+                out.binds.append(encodeWrite(def, it.value(), d->table, &out.error));
             }
             const char *verb = d->conflictAction == Replace ? "INSERT OR REPLACE INTO " : "INSERT INTO ";
             sqlText = QLatin1StringView(verb) + quotedTable + u" ("_s + cols.join(u", "_s)
@@ -447,7 +476,7 @@ Query::Compiled Query::compile(const Schema *schema) const
                     for (auto it = d->conflictUpdates.cbegin(); it != d->conflictUpdates.cend(); ++it) {
                         const ColumnDef *def = column(it.key());
                         sets.append(sql::quoteIdentifier(it.key()) + u" = ?"_s);
-                        out.binds.append(encodeFor(def, it.value()));
+                        out.binds.append(encodeWrite(def, it.value(), d->table, &out.error));
                     }
                 }
                 if (sets.isEmpty())
@@ -468,7 +497,7 @@ Query::Compiled Query::compile(const Schema *schema) const
         for (auto it = d->values.cbegin(); it != d->values.cend(); ++it) {
             const ColumnDef *def = column(it.key());
             sets.append(sql::quoteIdentifier(it.key()) + u" = ?"_s);
-            out.binds.append(encodeFor(def, it.value()));
+            out.binds.append(encodeWrite(def, it.value(), d->table, &out.error));
         }
         sqlText = u"UPDATE "_s + quotedTable + u" SET "_s + sets.join(u", "_s);
         appendWhere();

@@ -38,6 +38,8 @@ LIVESTORE_EXPORT std::optional<ColumnType> columnTypeFromName(QStringView name);
 //     ColumnDef::text(u"id"_s).primaryKey()
 //     ColumnDef::boolean(u"completed"_s).withDefault(false)
 //     ColumnDef::integer(u"deletedAt"_s).nullable()
+struct ArgDef;
+
 struct LIVESTORE_EXPORT ColumnDef
 {
     enum class DefaultKind { None, Value, Sql };
@@ -50,6 +52,9 @@ struct LIVESTORE_EXPORT ColumnDef
     DefaultKind defaultKind = DefaultKind::None;
     QVariant defaultValue; // a null QVariant with DefaultKind::Value means `DEFAULT NULL`
     QString defaultSql;    // with DefaultKind::Sql, e.g. CURRENT_TIMESTAMP
+    // A json column's declared shape (LiveStore's State.SQLite.json({schema})), an ArgDef; see
+    // withSchema(). Shared because ArgDef is declared below.
+    std::shared_ptr<const ArgDef> jsonSchema;
 
     static ColumnDef text(const QString &name) { return {name, ColumnType::Text}; }
     static ColumnDef integer(const QString &name) { return {name, ColumnType::Integer}; }
@@ -76,6 +81,12 @@ struct LIVESTORE_EXPORT ColumnDef
         return *this;
     }
     bool hasDefault() const { return defaultKind != DefaultKind::None; }
+    // For a json column: the shape of its values, as an argument type (a struct, array, record,
+    // literal ...). A value the query builder writes into it (Query::insert/update, so a C++
+    // materializer's writes) is checked against it and written with the shape's key order (a
+    // struct's fields as declared), as LiveStore encodes such a column. A QString is taken as
+    // JSON text and written as it is. Defined after ArgDef.
+    ColumnDef &withSchema(const ArgDef &shape);
 };
 
 struct LIVESTORE_EXPORT IndexDef
@@ -148,6 +159,12 @@ struct LIVESTORE_EXPORT ArgDef
     QString typeDescription() const;
     QJsonValue typeJson() const; // the type as the schema file writes it (object form)
 };
+
+inline ColumnDef &ColumnDef::withSchema(const ArgDef &shape)
+{
+    jsonSchema = std::make_shared<const ArgDef>(shape);
+    return *this;
+}
 
 // What a commit takes: an event name and its arguments in their decoded form (QDateTime for
 // date-times, QVariantMap/QVariantList for JSON).

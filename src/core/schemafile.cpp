@@ -145,8 +145,8 @@ private:
     bool requiredName(const QJsonObject &object, const QString &where, QString *out);
     bool nameList(const QJsonValue &value, const QString &where, QStringList *out);
 
-    bool table(const QJsonObject &object, const QString &where, TableDef *out);
-    bool column(const QJsonObject &object, const QString &where, ColumnDef *out);
+    bool table(const QJsonObject &object, const QString &where, QByteArrayView rawTable, TableDef *out);
+    bool column(const QJsonObject &object, const QString &where, QByteArrayView rawColumn, ColumnDef *out);
     bool columnDefault(const QJsonValue &value, const QString &where, ColumnDef *column);
     bool index(const QJsonObject &object, const QString &where, const TableDef &table,
                IndexDef *out);
@@ -315,10 +315,13 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
     };
 
     QList<TableDef> tables;
+    const auto rawTables = raw.isEmpty() ? std::nullopt : Wire::RawJson::member(raw, "tables"_L1);
+    const auto rawTableList = rawTables ? Wire::RawJson::elements(*rawTables) : std::nullopt;
     const bool tablesOk = section("tables"_L1, [&](const QJsonObject &object, const QString &where,
-                                                   qsizetype) {
+                                                   qsizetype i) {
         TableDef table;
-        if (!this->table(object, where, &table))
+        const QByteArrayView rawTable = rawTableList && i < rawTableList->size() ? rawTableList->at(i) : QByteArrayView();
+        if (!this->table(object, where, rawTable, &table))
             return false;
         for (qsizetype j = 0; j < tables.size(); ++j) {
             if (tables.at(j).name == table.name)
@@ -389,7 +392,7 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
     return schema;
 }
 
-bool Reader::table(const QJsonObject &object, const QString &where, TableDef *out)
+bool Reader::table(const QJsonObject &object, const QString &where, QByteArrayView rawTable, TableDef *out)
 {
     if (!checkKeys(object, {"name"_L1, "columns"_L1, "primaryKey"_L1, "indexes"_L1}, where))
         return false;
@@ -406,13 +409,17 @@ bool Reader::table(const QJsonObject &object, const QString &where, TableDef *ou
     const QJsonArray columnArray = columns.toArray();
     if (columnArray.isEmpty())
         return fail(columnsWhere, u"a table needs at least one column"_s);
+    const auto rawColumns = rawTable.isEmpty() ? std::nullopt : Wire::RawJson::member(rawTable, "columns"_L1);
+    const auto rawColumnList = rawColumns ? Wire::RawJson::elements(*rawColumns) : std::nullopt;
     for (qsizetype i = 0; i < columnArray.size(); ++i) {
         const QJsonValue entry = columnArray.at(i);
         const QString columnWhere = element(columnsWhere, i);
         if (!entry.isObject())
             return wrongType(columnWhere, u"an object"_s, entry);
         ColumnDef column;
-        if (!this->column(entry.toObject(), columnWhere, &column))
+        const QByteArrayView rawColumn =
+                rawColumnList && i < rawColumnList->size() ? rawColumnList->at(i) : QByteArrayView();
+        if (!this->column(entry.toObject(), columnWhere, rawColumn, &column))
             return false;
         for (qsizetype j = 0; j < table.columns.size(); ++j) {
             if (table.columns.at(j).name == column.name)
@@ -493,11 +500,11 @@ bool Reader::table(const QJsonObject &object, const QString &where, TableDef *ou
     return true;
 }
 
-bool Reader::column(const QJsonObject &object, const QString &where, ColumnDef *out)
+bool Reader::column(const QJsonObject &object, const QString &where, QByteArrayView rawColumn, ColumnDef *out)
 {
     if (!checkKeys(object,
                    {"name"_L1, "type"_L1, "primaryKey"_L1, "nullable"_L1, "autoIncrement"_L1,
-                    "default"_L1},
+                    "default"_L1, "schema"_L1},
                    where))
         return false;
     ColumnDef column;
@@ -523,6 +530,18 @@ bool Reader::column(const QJsonObject &object, const QString &where, ColumnDef *
         || !optionalBool(object, "nullable"_L1, where, &column.isNullable)
         || !optionalBool(object, "autoIncrement"_L1, where, &column.isAutoIncrement))
         return false;
+
+    // A json column's shape: an argument type, as in an event's args.
+    if (const QJsonValue shape = object.value("schema"_L1); !shape.isUndefined()) {
+        if (column.type != ColumnType::Json)
+            return fail(member(where, "schema"_L1), u"only a json column takes a schema (its values' shape); this one is "_s
+                                                             + quoted(type.toString()));
+        const auto rawShape = rawColumn.isEmpty() ? std::nullopt : Wire::RawJson::member(rawColumn, "schema"_L1);
+        ArgDef value;
+        if (!arg(column.name, shape, member(where, "schema"_L1), rawShape.value_or(QByteArrayView()), &value))
+            return false;
+        column.withSchema(value);
+    }
 
     // After "nullable": whether `null` is an acceptable default depends on it.
     if (const QJsonValue value = object.value("default"_L1); !value.isUndefined()) {

@@ -1882,6 +1882,46 @@ private Q_SLOTS:
         QCOMPARE(r.argJson(u"missing"_s), QByteArray());
     }
 
+    // A json column with a declared shape (LiveStore's State.SQLite.json({schema})): the query
+    // builder checks what it writes there and writes a struct's fields in declared order.
+    void jsonColumnSchema()
+    {
+        const QByteArray file = R"json({"tables": [{"name": "t", "columns": [
+            {"name": "id", "type": "text", "primaryKey": true},
+            {"name": "meta", "type": "json", "nullable": true,
+             "schema": {"type": "struct", "fields": {"zeta": "string", "alpha": "real", "tags": {"type": "array", "element": "string", "optional": true}}}}]}]})json";
+        QString error;
+        std::optional<Schema> schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema, qPrintable(error));
+        const ColumnDef *meta = schema->table(u"t")->findColumn(u"meta"_s);
+        QVERIFY(meta && meta->jsonSchema);
+        QCOMPARE(meta->jsonSchema->fields.at(0).name, u"zeta"_s); // the file's order
+        schema->addEvent(EventDef::synced(u"v1.Set"_s)
+                                 .arg(u"id"_s, ArgType::String)
+                                 .arg(u"meta"_s, ArgType::Json)
+                                 .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                                     return {Query::insert(u"t"_s, {{u"id"_s, e.arg(u"id"_s)}, {u"meta"_s, e.arg(u"meta"_s)}})};
+                                 }));
+        Store store;
+        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(u"v1.Set"_s, QVariantMap{{u"id"_s, u"a"_s},
+                                                       {u"meta"_s, QVariantMap{{u"alpha"_s, 0.1}, {u"zeta"_s, u"z"_s}}}}),
+                 qPrintable(store.errorString()));
+        QCOMPARE(store.query(u"SELECT meta || '' AS m FROM t"_s).scalar().toString(), uR"({"zeta":"z","alpha":0.1})"_s);
+        QVERIFY(!store.commit(u"v1.Set"_s, QVariantMap{{u"id"_s, u"b"_s}, {u"meta"_s, QVariantMap{{u"zeta"_s, 1}}}}));
+        QVERIFY2(store.errorString().contains(uR"(column "t.meta" does not take this value: "meta.zeta" must be a string, got an integer)"_s),
+                 qPrintable(store.errorString()));
+        QVERIFY(!store.commit(u"v1.Set"_s, QVariantMap{{u"id"_s, u"c"_s}, {u"meta"_s, QVariantMap{{u"zeta"_s, u"z"_s}}}}));
+        QVERIFY2(store.errorString().contains(uR"("meta.alpha" is missing)"_s), qPrintable(store.errorString()));
+        QCOMPARE(store.query(u"SELECT count(*) FROM t"_s).scalar().toInt(), 1);
+
+        // The C++ builder says the same; a shape belongs on json columns only.
+        const ColumnDef built = ColumnDef::json(u"meta"_s).withSchema(ArgDef::recordOf({}, ArgDef{{}, ArgType::Real}));
+        QCOMPARE(built.jsonSchema->type, ArgType::Record);
+        QVERIFY(!Schema::fromJson(R"json({"tables": [{"name": "t", "columns": [{"name": "id", "type": "text", "schema": "string"}]}]})json", &error));
+        QVERIFY2(error.contains(u"tables[0].columns[0].schema: only a json column takes a schema"_s), qPrintable(error));
+    }
+
     // A client document with a declared value shape (LiveStore's clientDocument `schema`): a set
     // is checked against it, field by field with partialSet; the default must fit it in full.
     void clientDocumentValueSchema()
@@ -2061,9 +2101,9 @@ private Q_SLOTS:
         QTest::newRow("unknown top-level key") << R"({"tabels": []})"_ba
                 << u"unknown top-level key \"tabels\" (did you mean \"tables\"? allowed: version, unknownEventHandling, failedEventHandling, tables, clientDocuments, events)"_s;
         QTest::newRow("unknown column key, wrong case") << column(R"({"name": "a", "type": "text", "primarykey": true})")
-                << u"tables[0].columns[0]: unknown key \"primarykey\" (did you mean \"primaryKey\"? allowed: name, type, primaryKey, nullable, autoIncrement, default)"_s;
+                << u"tables[0].columns[0]: unknown key \"primarykey\" (did you mean \"primaryKey\"? allowed: name, type, primaryKey, nullable, autoIncrement, default, schema)"_s;
         QTest::newRow("unknown column key, nothing close") << column(R"({"name": "a", "type": "text", "colour": "red"})")
-                << u"tables[0].columns[0]: unknown key \"colour\" (allowed: name, type, primaryKey, nullable, autoIncrement, default)"_s;
+                << u"tables[0].columns[0]: unknown key \"colour\" (allowed: name, type, primaryKey, nullable, autoIncrement, default, schema)"_s;
         QTest::newRow("unknown table key") << R"({"tables": [{"name": "t", "columns": [{"name": "a", "type": "text"}], "index": []}]})"_ba
                 << u"tables[0]: unknown key \"index\" (did you mean \"indexes\"? allowed: name, columns, primaryKey, indexes)"_s;
         QTest::newRow("unknown event key") << event(R"({"name": "e", "materialiser": []})")
