@@ -34,24 +34,6 @@ QJsonObject QmlIndex::toJson() const
     return {{u"name"_s, m_name}, {u"columns"_s, QJsonArray::fromStringList(m_columns)}, {u"unique"_s, m_unique}};
 }
 
-QJsonObject QmlTable::toJson(QString *error) const
-{
-    QJsonArray columns, indexes;
-    for (QObject *child : m_data) {
-        if (auto *c = qobject_cast<QmlColumn *>(child))
-            columns.append(c->toJson());
-        else if (auto *i = qobject_cast<QmlIndex *>(child))
-            indexes.append(i->toJson());
-        else if (error && error->isEmpty())
-            *error = u"table \"%1\": only TableColumn and TableIndex elements may be declared inside a Table, not %2"_s.arg(
-                    m_name, QString::fromLatin1(child->metaObject()->className()));
-    }
-    QJsonObject o{{u"name"_s, m_name}, {u"columns"_s, columns}};
-    if (!indexes.isEmpty())
-        o.insert(u"indexes"_s, indexes);
-    return o;
-}
-
 namespace {
 
 // One JSON scalar (or any JSON value) as compact text.
@@ -190,6 +172,44 @@ bool appendMembers(QByteArray &out, const QJSValue &members, const QString &wher
 
 } // namespace
 
+QByteArray QmlColumn::toJsonText(const QString &table, QString *error) const
+{
+    QByteArray out = jsonText(toJson());
+    if (m_schema.isUndefined() || m_schema.isNull())
+        return out;
+    // The shape as text, so that a struct's field order survives.
+    out.chop(1);
+    out += ",\"schema\":";
+    if (!appendType(out, m_schema, u"table \"%1\", column \"%2\": schema"_s.arg(table, m_name), error, 0))
+        return {};
+    out += '}';
+    return out;
+}
+
+QByteArray QmlTable::toJsonText(QString *error) const
+{
+    QByteArrayList columns;
+    QJsonArray indexes;
+    for (QObject *child : m_data) {
+        if (auto *c = qobject_cast<QmlColumn *>(child)) {
+            columns.append(c->toJsonText(m_name, error));
+            if (!error->isEmpty())
+                return {};
+        } else if (auto *i = qobject_cast<QmlIndex *>(child)) {
+            indexes.append(i->toJson());
+        } else if (error && error->isEmpty()) {
+            *error = u"table \"%1\": only TableColumn and TableIndex elements may be declared inside a Table, not %2"_s.arg(
+                    m_name, QString::fromLatin1(child->metaObject()->className()));
+            return {};
+        }
+    }
+    QByteArray out = "{\"name\":" + jsonText(m_name) + ",\"columns\":[" + columns.join(',') + ']';
+    if (!indexes.isEmpty())
+        out += ",\"indexes\":" + jsonText(indexes);
+    out += '}';
+    return out;
+}
+
 QByteArray QmlEventDefinition::toJsonText(QString *error) const
 {
     const QString where = u"EventDefinition \"%1\": args"_s.arg(m_name);
@@ -226,7 +246,7 @@ bool inlineSchemaJson(const QList<QObject *> &children, QByteArray *json, bool *
     QByteArrayList tables, events, documents;
     for (QObject *child : children) {
         if (auto *t = qobject_cast<QmlTable *>(child)) {
-            tables.append(jsonText(t->toJson(error)));
+            tables.append(t->toJsonText(error));
         } else if (auto *e = qobject_cast<QmlEventDefinition *>(child)) {
             events.append(e->toJsonText(error));
         } else if (auto *d = qobject_cast<QmlClientDocumentDefinition *>(child)) {

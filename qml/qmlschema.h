@@ -39,9 +39,19 @@ class QmlColumn : public QObject
     Q_PROPERTY(bool autoIncrement MEMBER m_autoIncrement NOTIFY changed FINAL)
     Q_PROPERTY(QVariant defaultValue MEMBER m_defaultValue NOTIFY changed FINAL)
     Q_PROPERTY(QString defaultSql MEMBER m_defaultSql NOTIFY changed FINAL)
+    // A json column's value shape, an argument type as in EventDefinition.args (LiveStore's
+    // State.SQLite.json({schema})); the query builder checks what it writes there.
+    Q_PROPERTY(QJSValue schema READ schema WRITE setSchema NOTIFY changed FINAL)
 public:
     using QObject::QObject;
     QJsonObject toJson() const;
+    QByteArray toJsonText(const QString &table, QString *error) const;
+    QJSValue schema() const { return m_schema; }
+    void setSchema(const QJSValue &schema)
+    {
+        m_schema = schema;
+        Q_EMIT changed();
+    }
 Q_SIGNALS:
     void changed();
 
@@ -53,6 +63,7 @@ private:
     bool m_autoIncrement = false;
     QVariant m_defaultValue;
     QString m_defaultSql;
+    QJSValue m_schema;
 };
 
 class QmlIndex : public QObject
@@ -84,7 +95,7 @@ class QmlTable : public QObject
 public:
     using QObject::QObject;
     QQmlListProperty<QObject> data() { return {this, &m_data}; }
-    QJsonObject toJson(QString *error) const;
+    QByteArray toJsonText(QString *error) const;
 Q_SIGNALS:
     void changed();
 

@@ -19,6 +19,11 @@ TestCase {
             name: "samples"
             TableColumn { name: "id"; type: "text"; primaryKey: true }
             TableColumn { name: "j"; type: "json"; nullable: true }
+            // A declared shape (LiveStore's State.SQLite.json({schema})): checked when it loads.
+            TableColumn {
+                name: "meta"; type: "json"; nullable: true
+                schema: ({ type: "struct", fields: [{ name: "zeta", type: "string" }, { name: "alpha", type: "real" }] })
+            }
             TableColumn { name: "at"; type: "datetimeInteger"; nullable: true }
         }
         // Declared order zeta, alpha, id: not alphabetical, not the order commits give.
@@ -71,6 +76,18 @@ TestCase {
                 name: "ui"
                 schema: ({ type: "struct", fields: { filter: ["all", "active"] } })
                 defaultValue: ({ filter: "none" })
+            }
+        }
+    }
+
+    Component {
+        id: badColumnSchema
+        Store {
+            storeId: "qml-inline-bad-column-schema"
+            inMemory: true
+            Table {
+                name: "t"
+                TableColumn { name: "id"; type: "text"; primaryKey: true; schema: ({ type: "struct", fields: {} }) }
             }
         }
     }
@@ -148,6 +165,11 @@ TestCase {
         tryCompare(s, "status", Store.Error)
         verify(s.errorString.indexOf("the default value does not fit the value schema") >= 0, s.errorString)
         s.destroy()
+        ignoreWarning(/only a json column takes a schema/)
+        const c = badColumnSchema.createObject(test)
+        tryCompare(c, "status", Store.Error)
+        verify(c.errorString.indexOf("tables[0].columns[0].schema: only a json column takes a schema") >= 0, c.errorString)
+        c.destroy()
         const a = badArgList.createObject(test)
         tryCompare(a, "status", Store.Error)
         verify(a.errorString.indexOf('EventDefinition "e": args[0]: expected {name: "...", type: "..."}') >= 0, a.errorString)
