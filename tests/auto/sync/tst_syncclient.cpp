@@ -587,6 +587,7 @@ private Q_SLOTS:
         QList<int> pushesOnConnection;
         connect(&fake, &QWebSocketServer::newConnection, this, [&] {
             QWebSocket *s = fake.nextPendingConnection();
+            s->setParent(&fake); // the caller owns it: gone with the fake server
             const int index = connections++;
             pushesOnConnection.append(0);
             connect(s, &QWebSocket::textMessageReceived, this, [&, s, index](const QString &text) {
@@ -628,6 +629,7 @@ private Q_SLOTS:
         const QByteArray deep = QByteArray("[").repeated(1100) + QByteArray("]").repeated(1100);
         connect(&fake, &QWebSocketServer::newConnection, this, [&] {
             QWebSocket *s = fake.nextPendingConnection();
+            s->setParent(&fake); // the caller owns it: gone with the fake server
             ++connections;
             connect(s, &QWebSocket::textMessageReceived, this, [&, s](const QString &text) {
                 const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
@@ -664,6 +666,7 @@ private Q_SLOTS:
         QList<QJsonObject> frames;
         connect(&fake, &QWebSocketServer::newConnection, this, [&] {
             QWebSocket *s = fake.nextPendingConnection();
+            s->setParent(&fake); // the caller owns it: gone with the fake server
             sockets.append(s);
             requestUrls.append(s->requestUrl());
             connect(s, &QWebSocket::textMessageReceived, this, [&](const QString &text) {

@@ -171,7 +171,8 @@ public:
         if (!from.isNull())
             socket.bind(from);
         socket.connectToHost(QHostAddress::LocalHost, port);
-        if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 5000))
+        // Generous: under the sanitizers, on a busy machine, a handshake can take seconds.
+        if (!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 20000))
             return false;
         socket.write("GET /?storeId=" + storeId.toUtf8()
                      + "&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
@@ -184,7 +185,7 @@ public:
             if (end >= 0)
                 head = socket.read(end + 4);
             return end >= 0 || socket.state() != QAbstractSocket::ConnectedState;
-        }, 5000);
+        }, 20000);
         // From now on Qt stops reading from the kernel once a byte is buffered.
         socket.setReadBufferSize(1);
         return answered && head.startsWith("HTTP/1.1 101");
