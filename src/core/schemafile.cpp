@@ -256,43 +256,44 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
         }
     }
 
-    UnknownEventPolicy policy = UnknownEventPolicy::Warn;
-    if (const QJsonValue handling = root.value("unknownEventHandling"_L1); !handling.isUndefined()) {
-        const QString where = u"unknownEventHandling"_s;
+    // A top-level policy: one of a few words, each naming a value of the policy's enum.
+    const auto policyKey = [this, &root](QLatin1StringView key, auto fallback,
+                                         std::initializer_list<std::pair<QLatin1StringView, decltype(fallback)>> words)
+            -> std::optional<decltype(fallback)> {
+        const QJsonValue handling = root.value(key);
+        if (handling.isUndefined())
+            return fallback;
+        // "a, b or c", the words quoted or not.
+        const auto list = [&words](bool quote) {
+            QStringList names;
+            for (const auto &word : words)
+                names.append(quote ? u'"' + QString(word.first) + u'"' : QString(word.first));
+            const QString last = names.takeLast();
+            return names.isEmpty() ? last : names.join(u", "_s) + u" or "_s + last;
+        };
+        const QString where = QString(key);
         if (!handling.isString()) {
-            wrongType(where, u"\"warn\", \"ignore\" or \"fail\""_s, handling);
+            wrongType(where, list(true), handling);
             return std::nullopt;
         }
-        const QString name = handling.toString();
-        if (name == "warn"_L1) {
-            policy = UnknownEventPolicy::Warn;
-        } else if (name == "ignore"_L1) {
-            policy = UnknownEventPolicy::Ignore;
-        } else if (name == "fail"_L1) {
-            policy = UnknownEventPolicy::Fail;
-        } else {
-            fail(where, u"unknown value "_s + quoted(name) + u" (expected warn, ignore or fail)"_s);
-            return std::nullopt;
+        for (const auto &word : words) {
+            if (handling.toString() == word.first)
+                return word.second;
         }
-    }
-
-    FailedEventPolicy failedPolicy = FailedEventPolicy::Skip;
-    if (const QJsonValue handling = root.value("failedEventHandling"_L1); !handling.isUndefined()) {
-        const QString where = u"failedEventHandling"_s;
-        if (!handling.isString()) {
-            wrongType(where, u"\"skip\" or \"fail\""_s, handling);
-            return std::nullopt;
-        }
-        const QString name = handling.toString();
-        if (name == "skip"_L1) {
-            failedPolicy = FailedEventPolicy::Skip;
-        } else if (name == "fail"_L1) {
-            failedPolicy = FailedEventPolicy::Fail;
-        } else {
-            fail(where, u"unknown value "_s + quoted(name) + u" (expected skip or fail)"_s);
-            return std::nullopt;
-        }
-    }
+        fail(where, u"unknown value "_s + quoted(handling.toString()) + u" (expected "_s + list(false) + u')');
+        return std::nullopt;
+    };
+    const auto policy = policyKey("unknownEventHandling"_L1, UnknownEventPolicy::Warn,
+                                  {{"warn"_L1, UnknownEventPolicy::Warn},
+                                   {"ignore"_L1, UnknownEventPolicy::Ignore},
+                                   {"fail"_L1, UnknownEventPolicy::Fail}});
+    if (!policy)
+        return std::nullopt;
+    const auto failedPolicy = policyKey("failedEventHandling"_L1, FailedEventPolicy::Skip,
+                                        {{"skip"_L1, FailedEventPolicy::Skip},
+                                         {"fail"_L1, FailedEventPolicy::Fail}});
+    if (!failedPolicy)
+        return std::nullopt;
 
     // Each section: an optional array of objects. Duplicate names are also caught by validate(),
     // but only here can the message say which entries clash.
@@ -376,8 +377,8 @@ std::optional<Schema> Reader::schema(const QJsonObject &root)
         return std::nullopt;
 
     Schema schema;
-    schema.setUnknownEventPolicy(policy);
-    schema.setFailedEventPolicy(failedPolicy);
+    schema.setUnknownEventPolicy(*policy);
+    schema.setFailedEventPolicy(*failedPolicy);
     for (const TableDef &table : std::as_const(tables))
         schema.addTable(table);
     for (const ClientDocumentDef &document : std::as_const(documents))

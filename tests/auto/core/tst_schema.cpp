@@ -2149,6 +2149,10 @@ private Q_SLOTS:
                 << u"unknownEventHandling: unknown value \"explode\" (expected warn, ignore or fail)"_s;
         QTest::newRow("unknownEventHandling a bool") << R"({"unknownEventHandling": true})"_ba
                 << u"unknownEventHandling: expected \"warn\", \"ignore\" or \"fail\", got a boolean"_s;
+        QTest::newRow("failedEventHandling unknown") << R"({"failedEventHandling": "ignore"})"_ba
+                << u"failedEventHandling: unknown value \"ignore\" (expected skip or fail)"_s;
+        QTest::newRow("failedEventHandling a number") << R"({"failedEventHandling": 1})"_ba
+                << u"failedEventHandling: expected \"skip\" or \"fail\", got a number"_s;
         QTest::newRow("client document default an array") << R"({"clientDocuments": [{"name": "d", "default": []}]})"_ba
                 << u"clientDocuments[0] (\"d\").default: expected an object with \"id\" and \"value\", got an array"_s;
         QTest::newRow("client document value a string") << R"({"clientDocuments": [{"name": "d", "default": {"value": "x"}}]})"_ba
