@@ -210,11 +210,12 @@ bool QmlStore::loadSchema(Schema *schema)
             setError(u"cannot read the schema %1: %2"_s.arg(m_schema.toString(), file.errorString()));
             return false;
         }
-        loaded = Schema::fromJson(file.readAll(), &error);
-        if (!loaded) {
-            setError(u"%1: %2"_s.arg(m_schema.toString(), error));
+        Schema fromFile = Schema::fromJson(file.readAll());
+        if (!fromFile.isValid()) {
+            setError(u"%1: %2"_s.arg(m_schema.toString(), fromFile.errorString()));
             return false;
         }
+        loaded = std::move(fromFile);
     }
     QByteArray inlineJson;
     bool anyInline = false;
@@ -227,14 +228,14 @@ bool QmlStore::loadSchema(Schema *schema)
         return false;
     }
     if (anyInline) {
-        std::optional<Schema> declared = Schema::fromJson(inlineJson, &error);
-        if (!declared) {
-            setError(error);
+        Schema declared = Schema::fromJson(inlineJson);
+        if (!declared.isValid()) {
+            setError(declared.errorString());
             return false;
         }
         if (!loaded) {
             loaded = std::move(declared);
-        } else if (!mergeSchema(&*loaded, *declared, &error)) {
+        } else if (!mergeSchema(&*loaded, declared, &error)) {
             setError(u"%1 with the inline elements: %2"_s.arg(m_schema.toString(), error));
             return false;
         }

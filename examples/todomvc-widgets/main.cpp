@@ -51,15 +51,14 @@ int main(int argc, char *argv[])
     parser.addOptions({storeOption, memoryOption, screenshotOption, syncUrlOption, syncTokenOption});
     parser.process(app);
 
-    QString error;
-    const std::optional<Schema> schema = Schema::fromFile(u":/todos.json"_s, &error);
-    if (!schema)
-        return fail(tr("The schema is invalid:\n%1").arg(error));
+    const Schema schema = Schema::fromFile(u":/todos.json"_s);
+    if (!schema.isValid())
+        return fail(tr("The schema is invalid:\n%1").arg(schema.errorString()));
 
     const bool screenshot = parser.isSet(screenshotOption);
     StoreOptions options;
     options.storeId = u"todomvc-widgets"_s;
-    options.schema = *schema;
+    options.schema = schema;
     options.inMemory = screenshot || parser.isSet(memoryOption);
     if (!options.inMemory) {
         options.directory = parser.isSet(storeOption)

@@ -445,12 +445,12 @@ const Schema *Context::schema()
 {
     if (m_schema)
         return &*m_schema;
-    QString error;
-    m_schema = Schema::fromFile(m_location.schemaFile, &error);
-    if (!m_schema) {
-        fail(u"cannot load the schema %1: %2"_s.arg(m_location.schemaFile, error));
+    Schema loaded = Schema::fromFile(m_location.schemaFile);
+    if (!loaded.isValid()) {
+        fail(u"cannot load the schema %1: %2"_s.arg(m_location.schemaFile, loaded.errorString()));
         return nullptr;
     }
+    m_schema = std::move(loaded);
     return &*m_schema;
 }
 

@@ -1009,6 +1009,7 @@ struct Schema::Data
     QHash<QString, qsizetype> tableIndex;
     QHash<QString, qsizetype> eventIndex;
     QStringList duplicates; // reported by validate(); adding never fails
+    QString loadError;      // fromJson()/fromFile() failed: the schema is empty and invalid
     UnknownEventPolicy unknownPolicy = UnknownEventPolicy::Warn;
     std::function<void(const UnknownEvent &)> unknownCallback;
     FailedEventPolicy failedPolicy = FailedEventPolicy::Skip;
@@ -1142,8 +1143,29 @@ qint32 Schema::stateHash() const
     return sql::javaStringHash(QString::fromUtf8(QJsonDocument(all).toJson(QJsonDocument::Compact)));
 }
 
+Schema Schema::failedToLoad(const QString &error, QString *errorString)
+{
+    Schema schema;
+    schema.d->loadError = error;
+    if (errorString)
+        *errorString = error;
+    return schema;
+}
+
+bool Schema::isValid() const
+{
+    return d->loadError.isEmpty();
+}
+
+QString Schema::errorString() const
+{
+    return d->loadError;
+}
+
 QString Schema::validate() const
 {
+    if (!d->loadError.isEmpty())
+        return d->loadError;
     QStringList problems = d->duplicates;
     QSet<QString> indexNames;
     QHash<QString, QString> foldedTableNames; // SQLite's names ignore case: "todos" is "TODOS"

@@ -365,15 +365,27 @@ public:
     qint32 stateHash() const;
 
     // Checks the schema as a whole: duplicate names, reserved names, a materializer for every event,
-    // indexes naming existing columns. Empty when valid. (SQL materializers are checked against
+    // indexes naming existing columns. Empty when valid; a schema that failed to load (see
+    // fromFile()) reports its load error here too. (SQL materializers are checked against
     // the tables and the event's arguments when a store opens: that needs SQLite.)
     QString validate() const;
 
-    // The declarative schema file (JSON). See docs/schema.md.
-    static std::optional<Schema> fromJson(const QByteArray &json, QString *errorString);
-    static std::optional<Schema> fromFile(const QString &path, QString *errorString);
+    // The declarative schema file (JSON). See docs/schema.md. A file that cannot be read or is not
+    // a valid schema gives an empty Schema whose isValid() is false and whose errorString() names
+    // the file and the reason (also written to `errorString` when given). Store::open() refuses
+    // such a schema with that error, so a load failure cannot go unnoticed.
+    static Schema fromJson(const QByteArray &json, QString *errorString = nullptr);
+    static Schema fromFile(const QString &path, QString *errorString = nullptr);
+
+    // False for a schema fromJson()/fromFile() could not load; schemas built in C++ are valid
+    // here (validate() checks their content).
+    bool isValid() const;
+    // Why fromJson()/fromFile() failed; empty otherwise.
+    QString errorString() const;
 
 private:
+    static Schema failedToLoad(const QString &error, QString *errorString);
+
     struct Data;
     std::shared_ptr<Data> d; // copy-on-write: schemas are shared by stores and copied rarely
     void detach();

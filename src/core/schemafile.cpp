@@ -947,34 +947,34 @@ void setError(QString *errorString, const QString &message)
 
 } // namespace
 
-std::optional<Schema> Schema::fromJson(const QByteArray &json, QString *errorString)
+Schema Schema::fromJson(const QByteArray &json, QString *errorString)
 {
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
-        setError(errorString, u"invalid JSON at "_s + position(json, parseError.offset) + u": "_s
-                                  + parseError.errorString());
-        return std::nullopt;
+        return failedToLoad(u"invalid JSON at "_s + position(json, parseError.offset) + u": "_s
+                                    + parseError.errorString(),
+                            errorString);
     }
     if (!document.isObject()) {
-        setError(errorString, u"expected a JSON object at the top level, got "_s
-                                  + (document.isArray() ? u"an array"_s : u"nothing"_s));
-        return std::nullopt;
+        return failedToLoad(u"expected a JSON object at the top level, got "_s
+                                    + (document.isArray() ? u"an array"_s : u"nothing"_s),
+                            errorString);
     }
 
     Reader reader;
     reader.raw = json;
     std::optional<Schema> schema = reader.schema(document.object());
-    setError(errorString, schema ? QString() : reader.error);
-    return schema;
+    if (!schema)
+        return failedToLoad(reader.error, errorString);
+    setError(errorString, QString());
+    return *std::move(schema);
 }
 
-std::optional<Schema> Schema::fromFile(const QString &path, QString *errorString)
+Schema Schema::fromFile(const QString &path, QString *errorString)
 {
-    if (path.isEmpty()) {
-        setError(errorString, u"no schema file path given"_s);
-        return std::nullopt;
-    }
+    if (path.isEmpty())
+        return failedToLoad(u"no schema file path given"_s, errorString);
 
     // QML hands out resource files as qrc: URLs and local files as file: URLs; QFile wants
     // ":/..." and plain paths.
@@ -989,21 +989,18 @@ std::optional<Schema> Schema::fromFile(const QString &path, QString *errorString
     }
 
     QFile file(localPath);
-    if (!file.open(QIODevice::ReadOnly)) {
-        setError(errorString, u"cannot read schema file "_s + quoted(path) + u": "_s
-                                  + file.errorString());
-        return std::nullopt;
-    }
+    if (!file.open(QIODevice::ReadOnly))
+        return failedToLoad(u"cannot read schema file "_s + quoted(path) + u": "_s + file.errorString(),
+                            errorString);
     const QByteArray json = file.readAll();
-    if (file.error() != QFileDevice::NoError) {
-        setError(errorString, u"cannot read schema file "_s + quoted(path) + u": "_s
-                                  + file.errorString());
-        return std::nullopt;
-    }
+    if (file.error() != QFileDevice::NoError)
+        return failedToLoad(u"cannot read schema file "_s + quoted(path) + u": "_s + file.errorString(),
+                            errorString);
 
-    QString error;
-    std::optional<Schema> schema = fromJson(json, &error);
-    setError(errorString, schema ? QString() : path + u": "_s + error);
+    Schema schema = fromJson(json);
+    if (!schema.isValid())
+        return failedToLoad(path + u": "_s + schema.errorString(), errorString);
+    setError(errorString, QString());
     return schema;
 }
 

@@ -14,14 +14,13 @@ using namespace LiveStore;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     const QByteArray input(reinterpret_cast<const char *>(data), qsizetype(size));
-    QString error;
-    const std::optional<Schema> schema = Schema::fromJson(input, &error);
-    if (!schema || !schema->validate().isEmpty())
+    const Schema schema = Schema::fromJson(input);
+    if (!schema.isValid() || !schema.validate().isEmpty())
         return 0;
     Store store;
     StoreOptions options;
     options.storeId = QStringLiteral("fuzz");
-    options.schema = *schema;
+    options.schema = schema;
     options.inMemory = true;
     if (store.open(options)) {
         (void)store.stateDigest();

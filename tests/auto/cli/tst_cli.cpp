@@ -867,9 +867,8 @@ private Q_SLOTS:
     {
         const Run r = runCli(on(m_fixture, {u"info"_s}));
         QCOMPARE_EXIT(r, 0);
-        QString error;
-        const auto schema = LiveStore::Schema::fromFile(m_schema, &error);
-        QVERIFY2(schema, qPrintable(error));
+        const auto schema = LiveStore::Schema::fromFile(m_schema);
+        QVERIFY2(schema.isValid(), qPrintable(schema.errorString()));
         const QStringList lines = r.out.split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 8);
         QCOMPARE(lines.at(0), u"store id:    todos"_s);
@@ -878,7 +877,7 @@ private Q_SLOTS:
         QVERIFY(lines.at(3).startsWith(u"session id:  "_s));
         QCOMPARE(lines.at(4), u"head:        e3.1"_s);
         QCOMPARE(lines.at(5), u"events:      4"_s);
-        QCOMPARE(lines.at(6), u"schema hash: "_s + QString::number(schema->stateHash()));
+        QCOMPARE(lines.at(6), u"schema hash: "_s + QString::number(schema.stateHash()));
         QCOMPARE(lines.at(7), u"tables:      todos (2 rows), uiState (1 row)"_s);
     }
 

@@ -1649,30 +1649,30 @@ private Q_SLOTS:
     void fileMatchesBuilder()
     {
         QString error = u"untouched"_s;
-        const std::optional<Schema> loaded = Schema::fromJson(FullSchemaFile, &error);
-        QVERIFY2(loaded, qPrintable(error));
+        const Schema loaded = Schema::fromJson(FullSchemaFile, &error);
+        QVERIFY2(loaded.isValid(), qPrintable(error));
         QVERIFY(error.isEmpty());
-        QCOMPARE(loaded->validate(), QString());
-        compareSchemas(*loaded, fullSchemaBuilt());
+        QCOMPARE(loaded.validate(), QString());
+        compareSchemas(loaded, fullSchemaBuilt());
         if (QTest::currentTestFailed())
             return;
         // Not vacuous: the exact statements.
-        QCOMPARE(loaded->table(u"items")->ddl(),
+        QCOMPARE(loaded.table(u"items")->ddl(),
                  (QStringList{uR"(CREATE TABLE IF NOT EXISTS "items" ("id" TEXT PRIMARY KEY NOT NULL, "title" TEXT NOT NULL DEFAULT 'it''s', "count" INTEGER NOT NULL DEFAULT 3, "price" REAL NOT NULL DEFAULT 1.25, "done" INTEGER NOT NULL DEFAULT 1, "meta" TEXT NOT NULL DEFAULT '{"tags":["a"]}', "due" TEXT NOT NULL DEFAULT '2024-05-01T12:00:00.000Z', "note" TEXT DEFAULT NULL, "data" BLOB, "stamp" TEXT NOT NULL DEFAULT ('x' || 'y')) STRICT)"_s,
                               uR"(CREATE INDEX IF NOT EXISTS "items_title" ON "items" ("title"))"_s,
                               uR"(CREATE UNIQUE INDEX IF NOT EXISTS "items_count_due" ON "items" ("count", "due"))"_s}));
-        QCOMPARE(loaded->table(u"pairs")->ddl(),
+        QCOMPARE(loaded.table(u"pairs")->ddl(),
                  QStringList{uR"(CREATE TABLE IF NOT EXISTS "pairs" ("a" TEXT NOT NULL, "b" INTEGER NOT NULL, PRIMARY KEY ("a", "b")) STRICT)"_s});
-        QCOMPARE(loaded->table(u"log")->ddl(),
+        QCOMPARE(loaded.table(u"log")->ddl(),
                  QStringList{uR"(CREATE TABLE IF NOT EXISTS "log" ("seq" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "msg" TEXT NOT NULL) STRICT)"_s});
-        QCOMPARE(loaded->table(u"prefs")->ddl(), ClientDocumentDef{u"prefs"_s}.tableDef().ddl());
-        QCOMPARE(loaded->event(u"v1.ItemAdded")->findArg(u"title")->isOptional, true);
-        QCOMPARE(loaded->event(u"v1.ItemAdded")->findArg(u"price")->type, ArgType::Real);
-        QVERIFY(loaded->event(u"prefsSet")->isDerived);
+        QCOMPARE(loaded.table(u"prefs")->ddl(), ClientDocumentDef{u"prefs"_s}.tableDef().ddl());
+        QCOMPARE(loaded.event(u"v1.ItemAdded")->findArg(u"title")->isOptional, true);
+        QCOMPARE(loaded.event(u"v1.ItemAdded")->findArg(u"price")->type, ArgType::Real);
+        QVERIFY(loaded.event(u"prefsSet")->isDerived);
 
         // And it works: the defaults come back.
         Store store;
-        QVERIFY2(openInMemory(store, *loaded), qPrintable(store.errorString()));
+        QVERIFY2(openInMemory(store, loaded), qPrintable(store.errorString()));
         QVERIFY2(store.commit(u"v1.ItemAdded"_s, {{u"id"_s, u"a"_s}, {u"count"_s, 9}, {u"price"_s, 2}, {u"done"_s, false},
                                                  {u"due"_s, utc(2024, 1, 1, 0, 0)}, {u"meta"_s, QVariantMap()}}),
                  qPrintable(store.errorString()));
@@ -1703,16 +1703,16 @@ private Q_SLOTS:
         const QString path = sourceFile(u"examples/schemas/todos.json"_s);
         QVERIFY2(QFile::exists(path), qPrintable(QString(u"not found: "_s + path)));
         QString error;
-        const std::optional<Schema> loaded = Schema::fromFile(path, &error);
-        QVERIFY2(loaded, qPrintable(error));
-        QCOMPARE(loaded->stateHash(), todoMvcSchema().stateHash());
-        QCOMPARE(loaded->stateHash(), todoMvcSchema(true).stateHash());
+        const Schema loaded = Schema::fromFile(path, &error);
+        QVERIFY2(loaded.isValid(), qPrintable(error));
+        QCOMPARE(loaded.stateHash(), todoMvcSchema().stateHash());
+        QCOMPARE(loaded.stateHash(), todoMvcSchema(true).stateHash());
         // The example may grow events of its own; those of the test schema must be there as is.
-        compareSchemas(*loaded, todoMvcSchema(), true);
+        compareSchemas(loaded, todoMvcSchema(), true);
         if (QTest::currentTestFailed())
             return;
-        QCOMPARE(loaded->unknownEventPolicy(), UnknownEventPolicy::Warn);
-        QCOMPARE(loaded->table(u"todos")->ddl(), todoMvcSchema().table(u"todos")->ddl());
+        QCOMPARE(loaded.unknownEventPolicy(), UnknownEventPolicy::Warn);
+        QCOMPARE(loaded.table(u"todos")->ddl(), todoMvcSchema().table(u"todos")->ddl());
 
         // The same eventlog gives the same state with either schema.
         const QList<Event> events{{u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"milk"_s}}},
@@ -1720,7 +1720,7 @@ private Q_SLOTS:
                                   {u"v1.TodoCompleted"_s, {{u"id"_s, u"a"_s}}},
                                   {u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, u"+010000-01-01T00:00:00.000Z"_s}}}};
         Store fromFile;
-        QVERIFY2(openInMemory(fromFile, *loaded), qPrintable(fromFile.errorString()));
+        QVERIFY2(openInMemory(fromFile, loaded), qPrintable(fromFile.errorString()));
         QVERIFY2(fromFile.commit(events), qPrintable(fromFile.errorString()));
         QVERIFY(fromFile.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
         Store fromCpp;
@@ -1750,9 +1750,9 @@ private Q_SLOTS:
               "scores": {"type": "record", "value": "real", "optional": true}},
             "materializer": "INSERT INTO t (id, v) VALUES ($id, json_array(json($s), json($scores)))"}]})x"_ba;
         QString error;
-        const std::optional<Schema> schema = Schema::fromJson(file, &error);
-        QVERIFY2(schema, qPrintable(error));
-        const EventDef *def = schema->event(u"v1.Set");
+        const Schema schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema.isValid(), qPrintable(error));
+        const EventDef *def = schema.event(u"v1.Set");
         QVERIFY(def);
         QCOMPARE(def->args.size(), 5);
         QCOMPARE(def->args.at(0).name, u"id"_s); // the file's order, not QJsonObject's
@@ -1793,7 +1793,7 @@ private Q_SLOTS:
 
         // The state keeps the key order of the event as stored.
         Store store;
-        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(openInMemory(store, schema), qPrintable(store.errorString()));
         QVERIFY2(store.commit(Event{u"v1.Set"_s, good, R"({"scores":{"b":2,"10":10,"2":2}})"}), qPrintable(store.errorString()));
         QCOMPARE(store.query(u"SELECT v FROM t"_s).scalar().toList().size(), 2);
         QCOMPARE(store.query(u"SELECT v || '' FROM t"_s).scalar().toString(),
@@ -1891,19 +1891,19 @@ private Q_SLOTS:
             {"name": "meta", "type": "json", "nullable": true,
              "schema": {"type": "struct", "fields": {"zeta": "string", "alpha": "real", "tags": {"type": "array", "element": "string", "optional": true}}}}]}]})json";
         QString error;
-        std::optional<Schema> schema = Schema::fromJson(file, &error);
-        QVERIFY2(schema, qPrintable(error));
-        const ColumnDef *meta = schema->table(u"t")->findColumn(u"meta"_s);
+        Schema schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema.isValid(), qPrintable(error));
+        const ColumnDef *meta = schema.table(u"t")->findColumn(u"meta"_s);
         QVERIFY(meta && meta->jsonSchema);
         QCOMPARE(meta->jsonSchema->fields.at(0).name, u"zeta"_s); // the file's order
-        schema->addEvent(EventDef::synced(u"v1.Set"_s)
+        schema.addEvent(EventDef::synced(u"v1.Set"_s)
                                  .arg(u"id"_s, ArgType::String)
                                  .arg(u"meta"_s, ArgType::Json)
                                  .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
                                      return {Query::insert(u"t"_s, {{u"id"_s, e.arg(u"id"_s)}, {u"meta"_s, e.arg(u"meta"_s)}})};
                                  }));
         Store store;
-        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(openInMemory(store, schema), qPrintable(store.errorString()));
         QVERIFY2(store.commit(u"v1.Set"_s, QVariantMap{{u"id"_s, u"a"_s},
                                                        {u"meta"_s, QVariantMap{{u"alpha"_s, 0.1}, {u"zeta"_s, u"z"_s}}}}),
                  qPrintable(store.errorString()));
@@ -1918,7 +1918,7 @@ private Q_SLOTS:
         // The C++ builder says the same; a shape belongs on json columns only.
         const ColumnDef built = ColumnDef::json(u"meta"_s).withSchema(ArgDef::recordOf({}, ArgDef{{}, ArgType::Real}));
         QCOMPARE(built.jsonSchema->type, ArgType::Record);
-        QVERIFY(!Schema::fromJson(R"json({"tables": [{"name": "t", "columns": [{"name": "id", "type": "text", "schema": "string"}]}]})json", &error));
+        QVERIFY(!Schema::fromJson(R"json({"tables": [{"name": "t", "columns": [{"name": "id", "type": "text", "schema": "string"}]}]})json", &error).isValid());
         QVERIFY2(error.contains(u"tables[0].columns[0].schema: only a json column takes a schema"_s), qPrintable(error));
     }
 
@@ -1930,16 +1930,16 @@ private Q_SLOTS:
             "schema": {"type": "struct", "fields": {"newTodoText": "string", "filter": ["all", "active", "completed"]}},
             "default": {"id": "$sessionId", "value": {"newTodoText": "", "filter": "all"}}}]})json";
         QString error;
-        const std::optional<Schema> schema = Schema::fromJson(file, &error);
-        QVERIFY2(schema, qPrintable(error));
-        const ClientDocumentDef *doc = schema->clientDocument(u"uiState");
+        const Schema schema = Schema::fromJson(file, &error);
+        QVERIFY2(schema.isValid(), qPrintable(error));
+        const ClientDocumentDef *doc = schema.clientDocument(u"uiState");
         QVERIFY(doc && doc->valueSchema);
         QCOMPARE(doc->valueSchema->type, ArgType::Struct);
         QCOMPARE(doc->valueSchema->fields.size(), 2u);
         QCOMPARE(doc->valueSchema->fields.at(0).name, u"newTodoText"_s); // the file's order
 
         Store store;
-        QVERIFY2(openInMemory(store, *schema), qPrintable(store.errorString()));
+        QVERIFY2(openInMemory(store, schema), qPrintable(store.errorString()));
         QVERIFY2(store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}), qPrintable(store.errorString()));
         QCOMPARE(store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
         QVERIFY(!store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"done"_s}}));
@@ -1965,21 +1965,21 @@ private Q_SLOTS:
 
         // A default that does not fit, and a shape that is not an object, are schema errors.
         QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": {"type": "struct", "fields": {"f": ["a", "b"]}},
-                                          "default": {"value": {"f": "c"}}}]})json", &error));
+                                          "default": {"value": {"f": "c"}}}]})json", &error).isValid());
         QVERIFY2(error.contains(u"client document \"d\": the default value does not fit the value schema"_s)
                          && error.contains(u"got \"c\""_s), qPrintable(error));
-        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": "string"}]})json", &error));
+        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": "string"}]})json", &error).isValid());
         QVERIFY2(error.contains(u"the value schema must be a struct, a record or json"_s), qPrintable(error));
-        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": {"type": "strct"}}]})json", &error));
+        QVERIFY(!Schema::fromJson(R"json({"clientDocuments": [{"name": "d", "schema": {"type": "strct"}}]})json", &error).isValid());
         QVERIFY2(error.contains(u"clientDocuments[0] (\"d\").schema"_s), qPrintable(error));
 
         // LiveStore's TodoMVC schema as our example declares it.
         if (qEnvironmentVariableIsEmpty("LIVESTORE_SOURCE_DIR"))
             return; // run outside ctest
-        const std::optional<Schema> todos =
+        const Schema todos =
                 Schema::fromFile(qEnvironmentVariable("LIVESTORE_SOURCE_DIR") + u"/examples/schemas/todos.json"_s, &error);
-        QVERIFY2(todos, qPrintable(error));
-        QVERIFY(todos->clientDocument(u"uiState") && todos->clientDocument(u"uiState")->valueSchema);
+        QVERIFY2(todos.isValid(), qPrintable(error));
+        QVERIFY(todos.clientDocument(u"uiState") && todos.clientDocument(u"uiState")->valueSchema);
     }
 
     // A lone surrogate is written as JSON.stringify writes it, an escape, in the args; SQLite gets
@@ -2031,21 +2031,21 @@ private Q_SLOTS:
         QFETCH(QByteArray, json);
         QFETCH(QString, check);
         QString error;
-        const std::optional<Schema> s = Schema::fromJson(json, &error);
-        QVERIFY2(s, qPrintable(error));
+        const Schema s = Schema::fromJson(json, &error);
+        QVERIFY2(s.isValid(), qPrintable(error));
         if (check == u"empty") {
-            QVERIFY(s->tables().isEmpty());
-            QVERIFY(s->events().isEmpty());
-            QCOMPARE(s->unknownEventPolicy(), UnknownEventPolicy::Warn);
-            QCOMPARE(s->stateHash(), Schema().stateHash());
+            QVERIFY(s.tables().isEmpty());
+            QVERIFY(s.events().isEmpty());
+            QCOMPARE(s.unknownEventPolicy(), UnknownEventPolicy::Warn);
+            QCOMPARE(s.stateHash(), Schema().stateHash());
         } else if (check == u"warn") {
-            QCOMPARE(s->unknownEventPolicy(), UnknownEventPolicy::Warn);
+            QCOMPARE(s.unknownEventPolicy(), UnknownEventPolicy::Warn);
         } else if (check == u"ignore") {
-            QCOMPARE(s->unknownEventPolicy(), UnknownEventPolicy::Ignore);
+            QCOMPARE(s.unknownEventPolicy(), UnknownEventPolicy::Ignore);
         } else if (check == u"fail") {
-            QCOMPARE(s->unknownEventPolicy(), UnknownEventPolicy::Fail);
+            QCOMPARE(s.unknownEventPolicy(), UnknownEventPolicy::Fail);
         } else if (check == u"args") {
-            const EventDef *e = s->event(u"e");
+            const EventDef *e = s.event(u"e");
             QVERIFY(e);
             QVERIFY(!e->isClientOnly);
             QVERIFY(e->hasSqlMaterializer);
@@ -2064,13 +2064,13 @@ private Q_SLOTS:
             QVERIFY(e->findArg(u"d")->isOptional);
             QVERIFY(!e->findArg(u"d")->isNullable);
         } else if (check == u"document") {
-            const ClientDocumentDef *d = s->clientDocument(u"d");
+            const ClientDocumentDef *d = s.clientDocument(u"d");
             QVERIFY(d);
             QCOMPARE(d->defaultId, u"default"_s);
             QCOMPARE(d->defaultValue, QJsonObject());
             QVERIFY(d->partialSet);
-            QVERIFY(s->table(u"d"));
-            QVERIFY(s->event(u"dSet"));
+            QVERIFY(s.table(u"d"));
+            QVERIFY(s.event(u"dSet"));
         } else {
             QFAIL("unknown check");
         }
@@ -2264,9 +2264,9 @@ private Q_SLOTS:
         QFETCH(QByteArray, json);
         QFETCH(QString, error);
         QString message = u"untouched"_s;
-        QVERIFY(!Schema::fromJson(json, &message));
+        QVERIFY(!Schema::fromJson(json, &message).isValid());
         QCOMPARE(message, error);
-        QVERIFY(!Schema::fromJson(json, nullptr));
+        QVERIFY(!Schema::fromJson(json, nullptr).isValid());
     }
 
     void fileSyntaxErrorPosition()
@@ -2274,7 +2274,7 @@ private Q_SLOTS:
         // The position counts characters, not bytes, and lines from 1.
         const QByteArray json = "{\n  \"tables\": [],\n  \"events\": [ \"\xc3\xa4\xc3\xb6\" ,, ]\n}";
         QString error;
-        QVERIFY(!Schema::fromJson(json, &error));
+        QVERIFY(!Schema::fromJson(json, &error).isValid());
         // Qt reports the offset just after the offending second comma.
         const qsizetype offset = json.indexOf(",,") + 2;
         QCOMPARE(offset, 41);
@@ -2312,8 +2312,26 @@ private Q_SLOTS:
         QFETCH(QString, path);
         QFETCH(QString, error);
         QString message = u"untouched"_s;
-        QVERIFY(!Schema::fromFile(path, &message));
+        const Schema schema = Schema::fromFile(path, &message);
+        QVERIFY(!schema.isValid());
         QCOMPARE(message, error);
+        QCOMPARE(schema.errorString(), error);
+        QCOMPARE(schema.validate(), error);
+        QVERIFY(schema.tables().isEmpty());
+        // What a user holds after a failed load cannot open a store, and says why: the issue's
+        // README snippet dereferenced an empty std::optional here and crashed.
+        Store store;
+        StoreOptions options;
+        options.storeId = u"s"_s;
+        options.schema = schema;
+        options.inMemory = true;
+        QVERIFY(!store.open(options));
+        QCOMPARE(store.errorString(), u"invalid schema: "_s + error);
+        // A copy keeps the error; a schema built in C++ is valid.
+        const Schema copy = schema;
+        QCOMPARE(copy.errorString(), error);
+        QVERIFY(Schema().isValid());
+        QVERIFY(Schema().errorString().isEmpty());
     }
 
     void fromFileLoads_data()
@@ -2336,49 +2354,49 @@ private Q_SLOTS:
             path = path == u"local" ? local : QUrl::fromLocalFile(local).toString(QUrl::FullyEncoded);
         }
         QString error = u"untouched"_s;
-        const std::optional<Schema> s = Schema::fromFile(path, &error);
-        QVERIFY2(s, qPrintable(error));
+        const Schema s = Schema::fromFile(path, &error);
+        QVERIFY2(s.isValid(), qPrintable(error));
         QVERIFY(error.isEmpty());
-        QCOMPARE(s->unknownEventPolicy(), UnknownEventPolicy::Ignore);
+        QCOMPARE(s.unknownEventPolicy(), UnknownEventPolicy::Ignore);
         QStringList tables;
-        for (const TableDef &t : s->tables())
+        for (const TableDef &t : s.tables())
             tables.append(t.name);
         QCOMPARE(tables, (QStringList{u"notes"_s, u"log"_s, u"editor"_s}));
         QStringList events;
-        for (const EventDef &e : s->events())
+        for (const EventDef &e : s.events())
             events.append(e.name);
         QCOMPARE(events, (QStringList{u"editorSet"_s, u"v1.NoteAdded"_s, u"v1.NotePinned"_s, u"v1.Nothing"_s}));
-        QCOMPARE(s->table(u"notes")->ddl(),
+        QCOMPARE(s.table(u"notes")->ddl(),
                  (QStringList{uR"(CREATE TABLE IF NOT EXISTS "notes" ("folder" TEXT NOT NULL, "id" INTEGER NOT NULL, "title" TEXT NOT NULL DEFAULT 'Untitled', "pinned" INTEGER NOT NULL DEFAULT 0, "score" REAL NOT NULL DEFAULT 0.5, "meta" TEXT NOT NULL DEFAULT '{"tags":[]}', "createdAt" TEXT NOT NULL DEFAULT '2024-05-01T12:00:00.000Z', "archivedAt" TEXT DEFAULT NULL, "attachment" BLOB, PRIMARY KEY ("folder", "id")) STRICT)"_s,
                               uR"(CREATE INDEX IF NOT EXISTS "notes_title" ON "notes" ("title"))"_s,
                               uR"(CREATE UNIQUE INDEX IF NOT EXISTS "notes_folder_title" ON "notes" ("folder", "title"))"_s}));
-        QCOMPARE(s->table(u"log")->ddl(),
+        QCOMPARE(s.table(u"log")->ddl(),
                  QStringList{uR"(CREATE TABLE IF NOT EXISTS "log" ("seq" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "message" TEXT NOT NULL, "at" TEXT NOT NULL DEFAULT ('never')) STRICT)"_s});
-        const EventDef *pinned = s->event(u"v1.NotePinned");
+        const EventDef *pinned = s.event(u"v1.NotePinned");
         QVERIFY(pinned);
         QVERIFY(pinned->isClientOnly);
         QCOMPARE(pinned->findArg(u"at")->deprecated, u"no longer used"_s);
         QVERIFY(pinned->findArg(u"at")->isOptional);
-        QCOMPARE(s->event(u"v1.Nothing")->deprecated, u"kept for old events"_s);
-        const ClientDocumentDef *editor = s->clientDocument(u"editor");
+        QCOMPARE(s.event(u"v1.Nothing")->deprecated, u"kept for old events"_s);
+        const ClientDocumentDef *editor = s.clientDocument(u"editor");
         QVERIFY(editor);
         QCOMPARE(editor->defaultId, u"main"_s);
         QCOMPARE(editor->defaultValue, (QJsonObject{{u"fontSize"_s, 12}}));
         QVERIFY(!editor->partialSet);
         // Every way of naming the file loads the same schema.
         QString error2;
-        const std::optional<Schema> reference = Schema::fromFile(u":/schemas/notes.json"_s, &error2);
-        QVERIFY2(reference, qPrintable(error2));
-        QCOMPARE(s->stateHash(), reference->stateHash());
+        const Schema reference = Schema::fromFile(u":/schemas/notes.json"_s, &error2);
+        QVERIFY2(reference.isValid(), qPrintable(error2));
+        QCOMPARE(s.stateHash(), reference.stateHash());
     }
 
     void notesSchemaInStore()
     {
         QString error;
-        const std::optional<Schema> s = Schema::fromFile(u"qrc:/schemas/notes.json"_s, &error);
-        QVERIFY2(s, qPrintable(error));
+        const Schema s = Schema::fromFile(u"qrc:/schemas/notes.json"_s, &error);
+        QVERIFY2(s.isValid(), qPrintable(error));
         Store store;
-        QVERIFY2(openInMemory(store, *s), qPrintable(store.errorString()));
+        QVERIFY2(openInMemory(store, s), qPrintable(store.errorString()));
         QVERIFY2(store.commit(u"v1.NoteAdded"_s, {{u"folder"_s, u"f"_s}, {u"id"_s, 1}, {u"score"_s, 2}}),
                  qPrintable(store.errorString()));
         QVERIFY2(store.commit(u"v1.NoteAdded"_s, {{u"folder"_s, u"f"_s}, {u"id"_s, 2}, {u"title"_s, u"Two"_s}, {u"score"_s, 0.25}}),

@@ -78,11 +78,10 @@ QByteArray damage(QByteArray bytes, quint32 seed)
 // rewrite the damaged pages) before anything else.
 Schema todoSchemaFile()
 {
-    QString error;
-    const std::optional<Schema> schema = Schema::fromFile(QStringLiteral(LIVESTORE_TODO_SCHEMA_FILE), &error);
-    if (!schema)
-        qFatal("cannot load the schema: %s", qPrintable(error));
-    return *schema;
+    const Schema schema = Schema::fromFile(QStringLiteral(LIVESTORE_TODO_SCHEMA_FILE));
+    if (!schema.isValid())
+        qFatal("cannot load the schema: %s", qPrintable(schema.errorString()));
+    return schema;
 }
 
 StoreOptions options(const QString &dir, IntegrityCheck check)

@@ -106,13 +106,12 @@ private:
 private Q_SLOTS:
     void init()
     {
-        QString error;
-        const std::optional<Schema> schema = Schema::fromFile(u":/todos.json"_s, &error);
-        QVERIFY2(schema, qPrintable(error));
+        const Schema schema = Schema::fromFile(u":/todos.json"_s);
+        QVERIFY2(schema.isValid(), qPrintable(schema.errorString()));
         store = std::make_unique<Store>();
         StoreOptions options;
         options.storeId = u"todomvc-widgets"_s;
-        options.schema = *schema;
+        options.schema = schema;
         options.inMemory = true;
         options.recordChangesets = true; // syncsWithAnotherWindow syncs it
         QVERIFY2(store->open(options), qPrintable(store->errorString()));
