@@ -145,9 +145,11 @@ public:
     {
         if (!m_running)
             return true;
-        run(QStringLiteral("pg_ctl"), {QStringLiteral("-D"), dataDir(), QStringLiteral("-m"), mode,
-                                       QStringLiteral("-w"), QStringLiteral("stop")});
+        const QString out = run(QStringLiteral("pg_ctl"), {QStringLiteral("-D"), dataDir(), QStringLiteral("-m"),
+                                                           mode, QStringLiteral("-w"), QStringLiteral("stop")});
         m_running = !m_lastOk;
+        if (!m_lastOk)
+            m_error = QStringLiteral("pg_ctl stop failed: ") + out;
         return m_lastOk;
     }
 

@@ -10,6 +10,7 @@
 
 #include <postgressyncstorage.h>
 
+#include <QtCore/qloggingcategory.h>
 #include <QtCore/qthread.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
@@ -68,6 +69,7 @@ protected:
 private Q_SLOTS:
     void initTestCase();
     void init();
+    void cleanup();
     void cleanupTestCase();
     void urlForms();
     void badUrls_data();
@@ -102,6 +104,9 @@ void tst_PostgresSyncStorage::initTestCase()
     if (!m_cluster->available())
         QSKIP(qPrintable(u"PostgreSQL tests skipped: "_s + m_cluster->errorString()));
     QVERIFY2(m_cluster->isRunning(), qPrintable(m_cluster->errorString()));
+    // Every test creates tables and stores; their info lines would bury a failure's message in
+    // CI's shortened output.
+    QLoggingCategory::setFilterRules(u"livestore.server.info=false"_s);
     qInfo("PostgreSQL cluster from %s on 127.0.0.1:%d", qPrintable(m_cluster->binDir()),
           m_cluster->port());
 }
@@ -111,6 +116,15 @@ void tst_PostgresSyncStorage::init()
     // A test that restarts the cluster and fails half-way must not take the others with it.
     if (m_cluster && m_cluster->available() && !m_cluster->isRunning())
         QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
+}
+
+void tst_PostgresSyncStorage::cleanup()
+{
+    // A failure on another machine is only as good as what it printed: the server's own view.
+    if (QTest::currentTestFailed() && m_cluster) {
+        const QStringList lines = m_cluster->log().split(u'\n');
+        qInfo("PostgreSQL log, last lines:\n%s", qPrintable(lines.mid(qMax(0, lines.size() - 25)).join(u'\n')));
+    }
 }
 
 void tst_PostgresSyncStorage::cleanupTestCase()
@@ -406,8 +420,8 @@ void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
     QTRY_COMPARE_WITH_TIMEOUT(advanced.size(), 1, 5000);
 
     // The database goes away (as in a crash): calls fail with a reason, nothing hangs.
-    QVERIFY(m_cluster->stop());
-    QTRY_VERIFY_WITH_TIMEOUT(!storage.isConnected(), 5000); // noticed without a call
+    QVERIFY2(m_cluster->stop(), qPrintable(m_cluster->errorString()));
+    QTRY_VERIFY_WITH_TIMEOUT(!storage.isConnected(), 10000); // noticed without a call
     const auto failed = storage.append(u"s"_s, StorageTest::chain(4, 1), u"t"_s);
     QCOMPARE(failed.status, Status::Failed);
     QVERIFY(!failed.error.isEmpty());
@@ -422,7 +436,9 @@ void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
     QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
     QTRY_VERIFY_WITH_TIMEOUT(storage.isConnected(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(resync.size() >= 1, 5000);
-    QCOMPARE(storage.store(u"s"_s)->head, 3);
+    const auto afterRestart = storage.store(u"s"_s);
+    QVERIFY2(afterRestart, qPrintable(storage.errorString()));
+    QCOMPARE(afterRestart->head, 3);
     QCOMPARE(storage.append(u"s"_s, StorageTest::chain(4, 1), u"t"_s).status, Status::Appended);
     QTRY_VERIFY_WITH_TIMEOUT(other.isConnected(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(!advanced.isEmpty() && advanced.constLast().at(1).toLongLong() == 4, 5000);
@@ -431,7 +447,7 @@ void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
     // connection dead, reconnects and succeeds.
     QTest::qWait(1100); // past the one-attempt-per-second limit
     const int resyncs = resync.size();
-    QVERIFY(m_cluster->stop());
+    QVERIFY2(m_cluster->stop(), qPrintable(m_cluster->errorString()));
     QVERIFY2(m_cluster->start(), qPrintable(m_cluster->errorString()));
     // Reconnects are spaced by the time the last attempt took: on a loaded machine the first call
     // may come too soon and fail cleanly; one soon after succeeds.
