@@ -9,6 +9,7 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qtimer.h>
 
+#include "qmlstoreattached.h"
 #include "qmlstoreregistry.h"
 #include <QtCore/qurl.h>
 #include <QtQml/qjsvalue.h>
@@ -43,6 +44,7 @@ class QmlStore : public QObject, public QQmlParserStatus
     Q_OBJECT
     Q_MOC_INCLUDE("qmlstoreregistry.h")
     QML_NAMED_ELEMENT(Store)
+    QML_ATTACHED(LiveStore::QmlStoreAttached)
     Q_INTERFACES(QQmlParserStatus)
     Q_PROPERTY(QString storeId READ storeId WRITE setStoreId NOTIFY storeIdChanged FINAL)
     Q_PROPERTY(QUrl schema READ schema WRITE setSchema NOTIFY schemaChanged FINAL)
@@ -125,6 +127,9 @@ public:
 
     void classBegin() override;
     void componentComplete() override;
+
+    // `Store.store`: the nearest Store of any object (see QmlStoreAttached).
+    static QmlStoreAttached *qmlAttachedProperties(QObject *object) { return new QmlStoreAttached(object); }
 
 Q_SIGNALS:
     void storeIdChanged();

@@ -97,7 +97,8 @@ ApplicationWindow {
         visible: store.status === Store.Ready
 
         Label {
-            Layout.alignment: Qt.AlignHCenter
+            Layout.fillWidth: true
+            horizontalAlignment: Text.AlignHCenter
             text: "todos"
             font.pixelSize: 72
             font.weight: Font.Thin
@@ -143,13 +144,18 @@ ApplicationWindow {
             Layout.fillHeight: true
             clip: true
             model: todos
+            // A delegate is a component of its own: it reaches the store through the attached
+            // Store.store (the nearest Store) and the view through ListView.view, which tools
+            // can check, rather than by the ids of this file.
             delegate: TodoDelegate {
-                width: list.width
-                onToggled: store.commit(completed ? "v1.TodoUncompleted" : "v1.TodoCompleted", { id: id })
-                onRemoved: store.commit("v1.TodoDeleted", { id: id, deletedAt: new Date() })
+                id: todo
+                width: ListView.view.width
+                onToggled: Store.store.commit(todo.completed ? "v1.TodoUncompleted" : "v1.TodoCompleted", { id: todo.id })
+                onRemoved: Store.store.commit("v1.TodoDeleted", { id: todo.id, deletedAt: new Date() })
                 // An emptied todo is deleted, as TodoMVC does.
-                onEdited: (text) => text.length > 0 ? store.commit("v1.TodoEdited", { id: id, text: text })
-                                                     : store.commit("v1.TodoDeleted", { id: id, deletedAt: new Date() })
+                onEdited: (text) => text.length > 0
+                          ? Store.store.commit("v1.TodoEdited", { id: todo.id, text: text })
+                          : Store.store.commit("v1.TodoDeleted", { id: todo.id, deletedAt: new Date() })
             }
         }
 
@@ -168,17 +174,26 @@ ApplicationWindow {
                     color: "#777"
                 }
                 Item { Layout.fillWidth: true }
-                Repeater {
-                    model: [{ value: "all", label: qsTr("All") }, { value: "active", label: qsTr("Active") },
-                            { value: "completed", label: qsTr("Completed") }]
-                    FilterButton {
-                        required property var modelData
-                        objectName: "filter-" + modelData.value
-                        value: modelData.value
-                        text: modelData.label
-                        selected: ui.filter === value
-                        onClicked: ui.filter = value
-                    }
+                FilterButton {
+                    objectName: "filter-all"
+                    value: "all"
+                    text: qsTr("All")
+                    selected: ui.filter === value
+                    onClicked: ui.filter = value
+                }
+                FilterButton {
+                    objectName: "filter-active"
+                    value: "active"
+                    text: qsTr("Active")
+                    selected: ui.filter === value
+                    onClicked: ui.filter = value
+                }
+                FilterButton {
+                    objectName: "filter-completed"
+                    value: "completed"
+                    text: qsTr("Completed")
+                    selected: ui.filter === value
+                    onClicked: ui.filter = value
                 }
                 Item { Layout.fillWidth: true }
                 AbstractButton {
@@ -193,7 +208,8 @@ ApplicationWindow {
         // Only with a sync server: whether this window's changes have reached it.
         Label {
             objectName: "syncStatus"
-            Layout.alignment: Qt.AlignHCenter
+            Layout.fillWidth: true
+            horizontalAlignment: Text.AlignHCenter
             Layout.topMargin: 8
             visible: store.sync !== null
             color: "#777"

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: BSD-3-Clause
-import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 

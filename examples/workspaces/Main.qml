@@ -60,11 +60,11 @@ ApplicationWindow {
     }
 
     // For writing to a workspace that is not (yet) shown: created, used and destroyed at once.
-    // (The registry's id must differ from the property name: inside the component, `registry:
-    // registry` would read the Store's own, empty, property.)
+    // The registry is handed in by createObject(): inside the component, this file's ids are out
+    // of the component's scope for tools.
     Component {
         id: workspaceStoreComponent
-        Store { registry: storeRegistry; schema: "qrc:/workspace.json" }
+        Store { schema: "qrc:/workspace.json" }
     }
 
     function newId() {
@@ -76,7 +76,8 @@ ApplicationWindow {
     }
     // Runs job(store) on the workspace's store; undefined if the store does not open.
     function withWorkspaceStore(id, job) {
-        const store = workspaceStoreComponent.createObject(window, { storeId: "workspace-" + id })
+        const store = workspaceStoreComponent.createObject(window, { storeId: "workspace-" + id,
+                                                                      registry: storeRegistry }) as Store
         const result = store.status === Store.Ready ? job(store) : undefined
         store.destroy()
         return result
@@ -257,7 +258,7 @@ ApplicationWindow {
                 color: "#495057"
                 text: qsTr("%1 open: %2 · unused workspace stores close after %3 s")
                         .arg(storeRegistry.count === 1 ? qsTr("1 store") : qsTr("%1 stores").arg(storeRegistry.count))
-                        .arg(storeRegistry.storeIds.join(", "))
+                        .arg(Array.from(storeRegistry.storeIds).join(", "))
                         .arg(window.unusedCacheTime / 1000)
             }
         }

@@ -11,11 +11,15 @@ ListView {
 
     clip: true
     spacing: 2
+    // The delegate is a component of its own: it reaches this list through the attached
+    // ListView.view (typed here with `as`), which tools can check, rather than by the id `list`.
     delegate: WorkspaceDelegate {
-        width: list.width
-        selected: id === list.selectedId
-        onSelectRequested: list.selectRequested(id)
-        onLeaveRequested: list.leaveRequested(id)
+        id: workspace
+        readonly property WorkspaceList view: ListView.view as WorkspaceList
+        width: view ? view.width : 0
+        selected: view !== null && workspace.id === view.selectedId
+        onSelectRequested: view.selectRequested(workspace.id)
+        onLeaveRequested: view.leaveRequested(workspace.id)
     }
 
     Label {

@@ -104,10 +104,14 @@ Rectangle {
             Layout.fillHeight: true
             clip: true
             model: todos
+            // The delegate reaches the pane's store through the attached Store.store (the pane's
+            // `store` property is the nearest store) and the view through ListView.view: both
+            // checked by tools, unlike this file's ids seen from inside a delegate.
             delegate: TodoRow {
-                width: list.width
-                onToggled: pane.store.commit("v1.TodoToggled", { id: id })
-                onRemoved: pane.store.commit("v1.TodoRemoved", { id: id })
+                id: todo
+                width: ListView.view.width
+                onToggled: Store.store.commit("v1.TodoToggled", { id: todo.id })
+                onRemoved: Store.store.commit("v1.TodoRemoved", { id: todo.id })
             }
             Label {
                 anchors.centerIn: parent
