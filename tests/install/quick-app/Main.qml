@@ -1,7 +1,8 @@
 import QtQuick
 import LiveStore
 
-// Store, LiveQuery and ClientDocument from the installed module; Qt.exit(0) when all is right.
+// Store, LiveQuery, ClientDocument and the attached Store.store from the installed module;
+// Qt.exit(0) when all is right.
 Item {
     Store {
         id: store
@@ -16,13 +17,16 @@ Item {
         ClientDocument { id: ui; document: "ui"; property string filter }
     }
     LiveQuery { id: notes; store: store; sql: "SELECT id FROM notes" }
+    Item { id: inside; property QtObject nearest: Store.store }
 
     Component.onCompleted: {
         const ok = store.commit("v1.NoteAdded", { id: "a" }) && notes.count === 1
                 && ui.filter === "all" && ui.set({ filter: "active" }) && ui.value.filter === "active"
                 && ui.filter === "active" && (ui.filter = "completed", ui.value.filter === "completed")
+                && inside.nearest === store
         if (!ok)
-            console.error("installed QML app failed:", store.errorString, notes.count, ui.value.filter)
+            console.error("installed QML app failed:", store.errorString, notes.count, ui.value.filter,
+                          inside.nearest)
         Qt.exit(ok ? 0 : 1)
     }
 }
