@@ -158,10 +158,15 @@ QString StorePrivate::damagedPrefix() const
     return u"%1 is damaged"_s.arg(file);
 }
 
+QString StorePrivate::notOpenMessage() const
+{
+    return opening ? u"the store is still opening (openAsync)"_s : u"the store is not open"_s;
+}
+
 bool StorePrivate::checkWritable()
 {
     if (!isOpen)
-        return fail(u"the store is not open"_s);
+        return fail(notOpenMessage());
     if (db.isDamaged())
         return fail(u"writes are refused"_s);
     return true;
@@ -170,6 +175,10 @@ bool StorePrivate::checkWritable()
 void StorePrivate::setBootStatus(BootStatus::Stage stage, qint64 done, qint64 total)
 {
     boot = {stage, done, total};
+    if (postBootStatus) {
+        postBootStatus(boot); // an open on a worker thread: reported on the store's thread
+        return;
+    }
     if (options.onBootStatus)
         options.onBootStatus(boot);
     Q_EMIT q->bootStatusChanged(boot);
@@ -791,6 +800,9 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
         if (batch.isEmpty())
             break;
         after = batch.constLast().seqNum;
+        // An asynchronous open that is cancelled stops here; the rebuild's transaction rolls back.
+        if (cancelled())
+            return fail(u"opening was cancelled"_s);
         for (EventRecord &event : batch) {
             if (applyHistoryEvent(target, event, &touched, nullptr, replayAppliesPolicy ? nullptr : &skips)
                 == HistoryResult::Failed)
@@ -1267,11 +1279,13 @@ Store::Store(QObject *parent) : QObject(parent), d(std::make_unique<StorePrivate
 
 Store::~Store()
 {
+    StorePrivate::cancelAsyncOpen(this, false);
     d->close();
 }
 
 bool Store::open(const StoreOptions &options)
 {
+    StorePrivate::cancelAsyncOpen(this, true);
     if (d->open(options))
         return true;
     const QString error = d->error;
@@ -1282,7 +1296,11 @@ bool Store::open(const StoreOptions &options)
     return false;
 }
 
-void Store::close() { d->close(); }
+void Store::close()
+{
+    StorePrivate::cancelAsyncOpen(this, true);
+    d->close();
+}
 bool Store::isOpen() const { return d->isOpen; }
 QString Store::storeId() const { return d->options.storeId; }
 QString Store::clientId() const { return d->clientId; }
@@ -1301,7 +1319,7 @@ bool Store::commit(const QString &name, const QVariantMap &args) { return d->com
 QueryResult Store::query(const Query &query)
 {
     if (!d->isOpen)
-        return QueryResult::failure(u"the store is not open"_s);
+        return QueryResult::failure(d->notOpenMessage());
     return d->read(d->db, query, nullptr);
 }
 
@@ -1521,7 +1539,7 @@ bool StorePrivate::checkEventChain()
 bool Store::verify()
 {
     if (!d->isOpen)
-        return d->fail(u"the store is not open"_s);
+        return d->fail(d->notOpenMessage());
     // The file first: a replay of a damaged eventlog would only report a symptom.
     if (const QStringList problems = d->db.checkIntegrity(true); !problems.isEmpty())
         return d->fail(problems.join(u"; "_s));

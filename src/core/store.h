@@ -127,7 +127,20 @@ public:
     explicit Store(QObject *parent = nullptr);
     ~Store() override;
 
+    // Opens on the calling thread: file checks, migrations and, after a table change, the replay
+    // of the whole eventlog. For a GUI thread, prefer openAsync().
     bool open(const StoreOptions &options);
+    // Opens on a worker thread, so that the calling thread keeps running (and a window keeps
+    // painting) while the store rebuilds. Returns false at once, with errorString(), for options
+    // that cannot work (store id, schema, no directory); otherwise true, and openFinished() follows
+    // on this thread. Meanwhile isOpening() is true, isOpen() false, reads and commits fail with
+    // "the store is still opening", and bootStatusChanged() and StoreOptions::onBootStatus report
+    // progress on this thread. Migration hooks run on the worker thread.
+    // close(), open(), another openAsync() or destroying the store cancel an open in flight: a
+    // rebuild stops at its next batch of events and rolls back (the files stay as they were
+    // before), then openFinished(false) with "opening was cancelled" (not when destroying).
+    bool openAsync(const StoreOptions &options);
+    bool isOpening() const;
     void close();
     bool isOpen() const;
 
@@ -184,6 +197,8 @@ public:
     QString errorString() const;
 
 Q_SIGNALS:
+    // After openAsync(): the store is open (true), or could not open (false, errorString()).
+    void openFinished(bool success);
     void bootStatusChanged(const LiveStore::BootStatus &status);
     // After every successful commit or import, with the events it appended.
     void committed(const QList<LiveStore::EventRecord> &events);

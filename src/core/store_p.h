@@ -13,6 +13,7 @@
 #include <QtCore/qlockfile.h>
 #include <QtCore/qset.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -33,7 +34,7 @@ inline constexpr char EventColumns[] =
 class StorePrivate
 {
 public:
-    explicit StorePrivate(Store *q) : q(q) { }
+    explicit StorePrivate(Store *q);
 
     bool open(const StoreOptions &options);
     void close();
@@ -108,6 +109,27 @@ public:
     bool checkEventChain();
 
     static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error);
+
+    // Store::openAsync() (storeopen.cpp): a second StorePrivate opens on a worker thread while the
+    // Store's own, closed, one answers the caller's thread; when the worker is done the Store
+    // takes the worker's in one step. On the worker's side boot status is posted to the Store's
+    // thread instead of emitted, and the replay stops when `cancelRequested` is set.
+    struct AsyncOpen;
+    std::unique_ptr<AsyncOpen> asyncOpen;               // the caller's side: the job in flight
+    bool opening = false;                               // the caller's side, while a job runs
+    const std::atomic<bool> *cancelRequested = nullptr; // the worker's side
+    std::function<void(const BootStatus &)> postBootStatus; // the worker's side
+    bool cancelled() const { return cancelRequested && cancelRequested->load(std::memory_order_relaxed); }
+    // "the store is not open", or why not yet.
+    QString notOpenMessage() const;
+    static void deliverAsyncBootStatus(Store *q, quint64 job, const BootStatus &status);
+    static void finishAsyncOpen(Store *q, quint64 job);
+    // Stops a job in flight (waits for its worker to notice); with `announce`, openFinished(false).
+    static void cancelAsyncOpen(Store *q, bool announce);
+
+    StorePrivate(const StorePrivate &) = delete;
+    StorePrivate &operator=(const StorePrivate &) = delete;
+    ~StorePrivate();
 
     Store *q;
     StoreOptions options;
