@@ -3,15 +3,17 @@
 // sync-cf 0.4.0 server, with the same client (LiveStore::SyncClient) in both cases.
 //
 //     livestore-sync-bench [--server ours|real|both] [--scenario NAME] [--quick]
-//                          [--harness DIR]
+//                          [--clients N[,N...]] [--harness DIR]
 //
 // Both servers run as child processes on 127.0.0.1: ours is the built livestore-sync-server
 // with its default SQLite storage; the real one is wrangler dev from an installed copy of our
 // interop harness, tests/interop (--harness, or the one tst_wirecheck installs into the build's
 // interop/ folder). One JSON line per scenario and server:
 //   latency     commit on client A to the rowsInserted of a LiveQueryModel on client B
-//   throughput  10 clients, each committing its next event once the last is confirmed, into one
-//               store: events/s until every client has every event
+//   throughput  N clients (10; --clients 1,2,5,10,20 runs the curve, a line per N), each
+//               committing its next event once the last is confirmed, into one store: events/s
+//               until every client has every event, and the CPU time the clients (this process)
+//               and our server (its process) spent per confirmed event
 //   catch-up    a fresh client pulls a store of 100,000 events (seeded through the same server)
 // Every scenario uses a store id of its own, so runs do not see each other's events.
 
@@ -36,10 +38,14 @@
 #include <QtCore/qtemporarydir.h>
 #include <QtCore/qtimer.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace LiveStore;
@@ -51,11 +57,45 @@ struct SyncSizes
 {
     int latencyCommits = 300;
     int throughputClients = 10;
-    int throughputEventsPerClient = 50;
+    // At least 50 events per client and 500 in all, so that one client runs long enough to be
+    // timed and twenty still race for every position many times.
+    int throughputMinEvents = 500;
+    int throughputMinEventsPerClient = 50;
     int catchUpEvents = 100'000;
 
-    static SyncSizes quick() { return {50, 10, 10, 2'000}; }
+    int throughputEventsPerClient() const
+    {
+        return std::max(throughputMinEventsPerClient,
+                        (throughputMinEvents + throughputClients - 1) / throughputClients);
+    }
+
+    static SyncSizes quick() { return {50, 10, 100, 10, 2'000}; }
 };
+
+// CPU time (user + system) of this process, in seconds.
+double ownCpuSeconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+}
+
+// CPU time (user + system) of another process, in seconds, from /proc/PID/stat; -1 when unknown.
+double processCpuSeconds(qint64 pid)
+{
+    if (pid <= 0)
+        return -1;
+    QFile stat(u"/proc/%1/stat"_s.arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray text = stat.readAll();
+    // After "pid (comm) ", which may itself hold spaces and parentheses: fields 3.. from the last ')'.
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    const double ticks = double(sysconf(_SC_CLK_TCK));
+    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks; // utime, stime
+}
 
 // Runs the event loop until `done()` or the timeout; false on timeout.
 bool waitUntil(const std::function<bool()> &done, int timeoutMs)
@@ -89,6 +129,8 @@ public:
     virtual QString start(const QString &workDir) = 0;
     virtual void stop() = 0;
     virtual QUrl url() const = 0;
+    // The process whose CPU time counts as the server's; 0 when not known.
+    virtual qint64 processId() const { return 0; }
 };
 
 // The built livestore-sync-server, SQLite storage, logging only warnings.
@@ -104,6 +146,7 @@ public:
     }
     void stop() override { m_process.stop(); }
     QUrl url() const override { return QUrl(u"ws://127.0.0.1:%1"_s.arg(m_process.port)); }
+    qint64 processId() const override { return m_process.process.processId(); }
 
 private:
     ServerProcess m_process;
@@ -177,8 +220,9 @@ QString uniqueStoreId(const QString &scenario)
 // ---------------------------------------------------------------------------------------------
 // The scenarios
 
-QJsonObject latency(const QUrl &url, const SyncSizes &sizes)
+QJsonObject latency(const Server &server, const SyncSizes &sizes)
 {
+    const QUrl url = server.url();
     const QString storeId = uniqueStoreId(u"latency"_s);
     Client a(storeId, url, 0), b(storeId, url, 1);
     a.startAndCatchUp();
@@ -211,22 +255,24 @@ QJsonObject latency(const QUrl &url, const SyncSizes &sizes)
     return out;
 }
 
-QJsonObject pushThroughput(const QUrl &url, const SyncSizes &sizes)
+QJsonObject pushThroughput(const Server &server, const SyncSizes &sizes)
 {
+    const QUrl url = server.url();
     const QString storeId = uniqueStoreId(u"throughput"_s);
+    const int eventsPerClient = sizes.throughputEventsPerClient();
     std::vector<std::unique_ptr<Client>> clients;
     for (int i = 0; i < sizes.throughputClients; ++i) {
         clients.push_back(std::make_unique<Client>(storeId, url, i));
         clients.back()->startAndCatchUp();
     }
-    const qint64 total = qint64(sizes.throughputClients) * sizes.throughputEventsPerClient;
+    const qint64 total = qint64(sizes.throughputClients) * eventsPerClient;
     // Closed loop, as ten chat users sending one message after the other: each client commits its
     // next event as soon as the previous one is confirmed. Every push is then one event, racing
     // the other nine for the next position: the server's push path, its fan-out and the
     // ServerAheadError/rebase round trips are what is measured, not bulk batching.
     std::vector<int> sent(clients.size(), 0);
     auto commitNext = [&](size_t c) {
-        if (sent[c] >= sizes.throughputEventsPerClient)
+        if (sent[c] >= eventsPerClient)
             return;
         if (!clients[c]->create(u"c%1-%2"_s.arg(c).arg(sent[c])))
             throw Error(clients[c]->store.errorString());
@@ -239,17 +285,21 @@ QJsonObject pushThroughput(const QUrl &url, const SyncSizes &sizes)
     }
     const int timeoutMs = qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") > 0
             ? qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") * 1000 : 600'000;
+    const double serverCpuStart = processCpuSeconds(server.processId());
+    const double clientCpuStart = ownCpuSeconds();
     const Clock::time_point start = Clock::now();
     for (size_t c = 0; c < clients.size(); ++c)
         commitNext(c);
     const bool done = waitUntil([&] {
         for (size_t c = 0; c < clients.size(); ++c) {
-            if (sent[c] < sizes.throughputEventsPerClient || !clients[c]->inSync(total))
+            if (sent[c] < eventsPerClient || !clients[c]->inSync(total))
                 return false;
         }
         return true;
     }, timeoutMs);
     const double seconds = secondsSince(start);
+    const double clientCpu = ownCpuSeconds() - clientCpuStart;
+    const double serverCpuEnd = processCpuSeconds(server.processId());
     if (!done) {
         QStringList states;
         for (size_t c = 0; c < clients.size(); ++c) {
@@ -264,11 +314,17 @@ QJsonObject pushThroughput(const QUrl &url, const SyncSizes &sizes)
     QJsonObject out = Bench::throughput(total, seconds);
     out.insert(u"clients"_s, sizes.throughputClients);
     out.insert(u"events"_s, total);
+    // All clients together, in this one process (and one thread): the bench's side of the figure.
+    out.insert(u"client_cpu_ms_per_event"_s, clientCpu * 1000.0 / double(total));
+    // clock ticks (10 ms) of the server process: runs shorter than a second are coarse.
+    if (serverCpuStart >= 0 && serverCpuEnd >= 0)
+        out.insert(u"server_cpu_ms_per_event"_s, (serverCpuEnd - serverCpuStart) * 1000.0 / double(total));
     return out;
 }
 
-QJsonObject catchUp(const QUrl &url, const SyncSizes &sizes)
+QJsonObject catchUp(const Server &server, const SyncSizes &sizes)
 {
+    const QUrl url = server.url();
     const QString storeId = uniqueStoreId(u"catch-up"_s);
     // Seed through the server itself: commits of 1,000 events, pushed in batches of 100.
     Client writer(storeId, url, 0);
@@ -306,15 +362,16 @@ struct Scenario
 {
     QString name;
     QString description;
-    QJsonObject (*run)(const QUrl &, const SyncSizes &);
+    QJsonObject (*run)(const Server &, const SyncSizes &);
+    bool perClientCount = false; // run once per --clients value
 };
 
 const QList<Scenario> &scenarios()
 {
     static const QList<Scenario> all = {
         {u"latency"_s, u"commit on A to the rowsInserted of a LiveQueryModel on B"_s, latency},
-        {u"throughput"_s, u"10 clients into one store, each committing its next event once the last is confirmed"_s,
-         pushThroughput},
+        {u"throughput"_s, u"N clients into one store, each committing its next event once the last is confirmed"_s,
+         pushThroughput, true},
         {u"catch-up"_s, u"a fresh client pulls a store of 100,000 events"_s, catchUp},
     };
     return all;
@@ -343,7 +400,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption harnessOption(
             u"harness"_s, u"An installed interop harness (a copy of tests/interop after npm ci), for the real server."_s,
             u"DIR"_s, QStringLiteral(LIVESTORE_INTEROP_DIR));
-    parser.addOptions({serverOption, scenarioOption, quickOption, harnessOption});
+    const QCommandLineOption clientsOption(
+            u"clients"_s, u"Clients in the throughput scenario (default 10); a list such as 1,2,5,10,20 runs it once per value."_s,
+            u"N"_s, u"10"_s);
+    parser.addOptions({serverOption, scenarioOption, quickOption, clientsOption, harnessOption});
     parser.process(app);
 
     const QString which = parser.value(serverOption);
@@ -351,7 +411,17 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "livestore-sync-bench: --server takes ours, real or both\n");
         return 2;
     }
-    const SyncSizes sizes = parser.isSet(quickOption) ? SyncSizes::quick() : SyncSizes();
+    QList<int> clientCounts;
+    for (const QString &n : parser.value(clientsOption).split(u',')) {
+        bool ok = false;
+        const int count = n.trimmed().toInt(&ok);
+        if (!ok || count < 1 || count > 100) {
+            std::fprintf(stderr, "livestore-sync-bench: --clients takes numbers from 1 to 100, separated by commas\n");
+            return 2;
+        }
+        clientCounts.append(count);
+    }
+    const SyncSizes baseSizes = parser.isSet(quickOption) ? SyncSizes::quick() : SyncSizes();
     std::vector<std::unique_ptr<Server>> servers;
     if (which != u"real")
         servers.push_back(std::make_unique<OurServer>());
@@ -371,18 +441,23 @@ int main(int argc, char *argv[])
         for (const Scenario &scenario : scenarios()) {
             if (parser.isSet(scenarioOption) && parser.value(scenarioOption) != scenario.name)
                 continue;
-            QJsonObject line{{u"scenario"_s, scenario.name}, {u"server"_s, server->name()},
-                             {u"description"_s, scenario.description}};
-            try {
-                const QJsonObject figures = scenario.run(server->url(), sizes);
-                for (auto it = figures.begin(); it != figures.end(); ++it)
-                    line.insert(it.key(), it.value());
-            } catch (const Error &e) {
-                line.insert(u"error"_s, QString::fromStdString(e.what()));
-                ++failures;
+            for (const int clientCount : scenario.perClientCount ? clientCounts : QList<int>{0}) {
+                SyncSizes sizes = baseSizes;
+                if (clientCount > 0)
+                    sizes.throughputClients = clientCount;
+                QJsonObject line{{u"scenario"_s, scenario.name}, {u"server"_s, server->name()},
+                                 {u"description"_s, scenario.description}};
+                try {
+                    const QJsonObject figures = scenario.run(*server, sizes);
+                    for (auto it = figures.begin(); it != figures.end(); ++it)
+                        line.insert(it.key(), it.value());
+                } catch (const Error &e) {
+                    line.insert(u"error"_s, QString::fromStdString(e.what()));
+                    ++failures;
+                }
+                std::printf("%s\n", QJsonDocument(line).toJson(QJsonDocument::Compact).constData());
+                std::fflush(stdout);
             }
-            std::printf("%s\n", QJsonDocument(line).toJson(QJsonDocument::Compact).constData());
-            std::fflush(stdout);
         }
         server->stop();
     }
