@@ -128,13 +128,31 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
         }
     }
 
+    // The head check against the head this hub knows, before the storage is touched. Every head
+    // it knows came from the storage (an append, a notification, a read), and heads only move
+    // forward: a first parent below it is below the storage's head too, whatever other servers
+    // sharing the database have appended since. Under contention most pushes lose the race and
+    // end here; each used to cost a write transaction, its rollback and a head read.
+    // A first parent above it is not refused here: with a shared database it may be the real
+    // head, which another server wrote and whose notification has not arrived yet. The storage's
+    // atomic check decides those (and the hub learns the newer head from its answer), so a stale
+    // head costs at most one storage attempt, never a wrong refusal.
+    const qint64 firstParent = batch.constFirst().parentSeqNum;
+    if (firstParent < m_head) {
+        qCDebug(lcServer).noquote() << "push refused:" << u"store="_s + logId(m_storeId)
+                                    << u"conn=#"_s + QString::number(info.connectionId)
+                                    << u"head="_s + QString::number(m_head)
+                                    << u"parent="_s + QString::number(firstParent);
+        return Wire::ServerAheadError{m_head, firstParent};
+    }
+
     if (!m_exists) {
         // Pulls leave unknown stores uncreated; the push that can start the log creates it.
         QString error;
         if (!refreshExistence(&error))
             return Wire::UnknownError{u"StorageError"_s, error, {}};
-        if (!m_exists && batch.constFirst().parentSeqNum != 0)
-            return Wire::ServerAheadError{0, batch.constFirst().parentSeqNum};
+        if (!m_exists && firstParent != 0)
+            return Wire::ServerAheadError{0, firstParent};
         if (!m_exists) {
             const auto created = m_storage->store(m_storeId);
             if (!created)
@@ -161,12 +179,12 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
         qCDebug(lcServer).noquote() << "push refused:" << u"store="_s + logId(m_storeId)
                                     << u"conn=#"_s + QString::number(info.connectionId)
                                     << u"head="_s + QString::number(result.head)
-                                    << u"parent="_s + QString::number(batch.constFirst().parentSeqNum);
+                                    << u"parent="_s + QString::number(firstParent);
         // The storage knows better than our published head (another process may have written):
         // let live pulls catch up, which is what the refused client now waits for.
         if (result.head > m_head)
             publish(result.head, nullptr);
-        return Wire::ServerAheadError{result.head, batch.constFirst().parentSeqNum};
+        return Wire::ServerAheadError{result.head, firstParent};
     case SyncStorage::AppendResult::Status::Appended:
         break;
     }
@@ -180,7 +198,7 @@ std::optional<Wire::SyncError> StoreHub::push(const Wire::PushRequest &request,
         m_hooks->onPushAccepted(m_storeId, batch);
 
     LiveUpdate update;
-    update.firstParent = batch.constFirst().parentSeqNum;
+    update.firstParent = firstParent;
     update.lastSeqNum = batch.constLast().seqNum;
     if (!m_subscribers.isEmpty()) {
         QList<Wire::PulledEvent> events;

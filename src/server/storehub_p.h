@@ -35,7 +35,8 @@ struct LiveUpdate
 
 // Everything the server does for one storeId: it runs the push rules, stores accepted batches
 // (the storage checks the head atomically), and hands each new batch to every live pull of the
-// store in seqNum order, the pusher's own included.
+// store in seqNum order, the pusher's own included. A push whose first parent is below the head
+// the hub knows is refused without touching the storage (see push()).
 //
 // Pushes are serialized because the whole server runs in one thread and a push is handled from
 // start to end (checks, storage transaction, fan-out) without returning to the event loop: no
@@ -50,7 +51,9 @@ public:
 
     QString storeId() const { return m_storeId; }
     QString backendId() const { return m_backendId; }
-    // The head as far as this server has published it to its live pulls.
+    // The head as far as this server has published it to its live pulls: always a head the
+    // storage had, so never above the storage's (it lags when another process appended and its
+    // notification is on its way).
     qint64 head() const { return m_head; }
     // Whether the store exists in the storage (as far as this hub knows): pulls do not create
     // stores, the first push that extends the empty log does.
@@ -58,7 +61,8 @@ public:
     SyncStorage *storage() const { return m_storage; }
 
     // The push rules, in sync-cf's order: empty batch, onPush hook, backend id, then (ours) the
-    // batch's shape, then the head check in the storage. Returns the error for the client, or
+    // batch's shape, then the head check: against head() first (a first parent below it is
+    // refused from memory), then atomically in the storage. Returns the error for the client, or
     // nullopt when the batch was stored and published.
     std::optional<Wire::SyncError> push(const Wire::PushRequest &request, const RequestInfo &info);
 

@@ -20,7 +20,9 @@ namespace LiveStore {
 // (PostgresSyncStorage) it is the same conditional head update inside a transaction:
 //     UPDATE stores SET head = <last seqNum> WHERE storeId = $s AND head = <first parentSeqNum>
 //     -- 0 rows: ServerAhead; 1 row: INSERT the events, COMMIT
-// so no in-memory head cache can make two servers accept conflicting pushes.
+// so no in-memory head cache can make two servers accept conflicting pushes. (The server's hubs
+// keep one only to refuse pushes below it without a transaction: heads only move forward, so a
+// cached head may lag the storage's but never leads it, and a push it cannot refuse comes here.)
 //
 // Storages live in the server's thread. Functions report failure with nullopt (or
 // AppendResult::Failed) and errorString().

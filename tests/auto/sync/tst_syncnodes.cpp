@@ -7,6 +7,7 @@
 // get every event pushed through another exactly once, in order, also when catch-ups race the
 // pushes and when the server missed notifications while its database connection was down.
 
+#include "countingsyncstorage.h"
 #include "pgcluster.h"
 #include "serverprocess.h"
 #include "syncedclient.h"
@@ -100,19 +101,24 @@ bool isRange(const QList<qint64> &seqs, qint64 from, qint64 to)
     return true;
 }
 
-// An in-process server on its own PostgreSQL connection.
+// An in-process server on its own PostgreSQL connection; with `counted`, through a
+// CountingSyncStorage (calls counted, notifications held back on request).
 struct Node
 {
     PostgresSyncStorage storage;
+    std::unique_ptr<CountingSyncStorage> counting;
     std::unique_ptr<SyncServer> server;
 
-    bool start(const QString &url)
+    bool start(const QString &url, bool counted = false)
     {
         if (!storage.open(url)) {
             qWarning() << storage.errorString();
             return false;
         }
-        server = std::make_unique<SyncServer>(&storage);
+        if (counted)
+            counting = std::make_unique<CountingSyncStorage>(&storage);
+        server = std::make_unique<SyncServer>(counting ? static_cast<SyncStorage *>(counting.get())
+                                                       : &storage);
         SyncServerOptions options;
         options.port = 0;
         server->setOptions(options);
@@ -411,6 +417,77 @@ private Q_SLOTS:
         QCOMPARE(storedEvents(url), after);
         QCOMPARE(clients.front()->store.query(u"SELECT count(*) FROM todos WHERE id LIKE 'old%'"_s).scalar().toInt(), 0);
         QCOMPARE(server.stop(), 0);
+    }
+
+    void staleHeadNeverRefusesTheHead()
+    {
+        // Node A refuses pushes below the head it knows without asking the database. Here its
+        // knowledge is made stale on purpose (B's notifications held back): pushes behind are
+        // still refused from memory, and a push on the database's real head, ahead of what A
+        // knows, goes through. Live pulls on A get every event once, in order, throughout.
+        if (!needPostgres())
+            QSKIP(qPrintable(m_skip));
+        const QString url = freshDatabase();
+        QVERIFY(!url.isEmpty());
+        Node a, b;
+        QVERIFY(a.start(url, true));
+        QVERIFY(b.start(url));
+        CountingSyncStorage &storage = *a.counting;
+        WsTestClient watcher, pusherA, pusherB;
+        for (WsTestClient *c : {&watcher, &pusherA})
+            QVERIFY(c->open(a.url()));
+        QVERIFY(pusherB.open(b.url()));
+        watcher.request(u"7"_s, u"SyncWsRpc.Pull"_s, pullPayload());
+        QVERIFY(watcher.chunkOf(u"7"_s));
+        auto exitTag = [](const std::optional<QJsonObject> &exit) {
+            return exit ? exit->value(u"exit").toObject().value(u"_tag").toString() : u"none"_s;
+        };
+        auto aheadError = [](const std::optional<QJsonObject> &exit) {
+            return exit->value(u"exit").toObject().value(u"cause").toObject().value(u"error").toObject();
+        };
+        pusherA.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(1, 3)));
+        QCOMPARE(exitTag(pusherA.exitOf(u"1"_s)), u"Success"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(isRange(pulled(watcher), 1, 3), Timeout);
+
+        // B appends e4..e6; A does not hear of it and still believes the head is e3.
+        storage.holdNotifications = true;
+        pusherB.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(4, 3)));
+        QCOMPARE(exitTag(pusherB.exitOf(u"1"_s)), u"Success"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(!storage.held.isEmpty(), Timeout);
+        QVERIFY(isRange(pulled(watcher), 1, 3));
+
+        // Behind even the stale head: refused without a storage call.
+        CountingSyncStorage::Calls before = storage.calls;
+        pusherA.request(u"2"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(2, 1)));
+        const auto behind = pusherA.exitOf(u"2"_s);
+        QCOMPARE(aheadError(behind).value(u"_tag").toString(), u"ServerAheadError"_s);
+        QCOMPARE(aheadError(behind).value(u"providedNum").toInt(), 1);
+        QCOMPARE(storage.calls.total(), before.total());
+
+        // On the stale head: the database refuses it with the real head, and A's live pulls
+        // catch up to that head at once (the refused client waits for exactly that).
+        pusherA.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(4, 1)));
+        const auto stale = pusherA.exitOf(u"3"_s);
+        QCOMPARE(aheadError(stale).value(u"minimumExpectedNum").toInt(), 6);
+        QCOMPARE(storage.calls.append, before.append + 1);
+        QTRY_VERIFY_WITH_TIMEOUT(isRange(pulled(watcher), 1, 6), Timeout);
+
+        // B appends e7..e8, unheard of again; a push through A on the real head e8, ahead of
+        // the e6 A knows, is stored, and the watcher gets e7..e9 once each.
+        pusherB.request(u"2"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(7, 2)));
+        QCOMPARE(exitTag(pusherB.exitOf(u"2"_s)), u"Success"_s);
+        before = storage.calls;
+        pusherA.request(u"4"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(9, 1)));
+        QCOMPARE(exitTag(pusherA.exitOf(u"4"_s)), u"Success"_s);
+        QCOMPARE(storage.calls.append, before.append + 1);
+        QTRY_VERIFY_WITH_TIMEOUT(isRange(pulled(watcher), 1, 9), Timeout);
+
+        // The late notifications change nothing; the next push on e9 goes through.
+        storage.releaseNotifications();
+        pusherA.request(u"5"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(10, 1)));
+        QCOMPARE(exitTag(pusherA.exitOf(u"5"_s)), u"Success"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(isRange(pulled(watcher), 1, 10), Timeout);
+        QCOMPARE(storedEvents(url), 10);
     }
 
     void fanOutExactlyOnce()

@@ -3,6 +3,7 @@
 // send the protocol's literal frames: pulls and pages, pushes and their echo, typed errors,
 // catch-up racing pushes, hostile input, limits, auth, hooks, restart, health, TLS, shutdown.
 
+#include "countingsyncstorage.h"
 #include "wstestclient.h"
 
 #include <sqlitesyncstorage.h>
@@ -20,6 +21,7 @@
 #include <QtTest/qsignalspy.h>
 
 #include <memory>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -316,6 +318,7 @@ private Q_SLOTS:
     void nonLivePullEndsWithExit();
     void pushEchoesToEveryLivePull();
     void serverAheadError();
+    void losingPushesSkipStorage();
     void backendIdMismatch();
     void pagingWithExactRemaining();
     void catchUpWaitsForAck();
@@ -444,6 +447,84 @@ void tst_SyncServer::serverAheadError()
     const auto future = c.exitOf(u"3"_s);
     QCOMPARE(failureError(*future).value(u"_tag").toString(), u"ServerAheadError"_s);
     QCOMPARE(failureError(*future).value(u"providedNum").toInt(), 9);
+}
+
+void tst_SyncServer::losingPushesSkipStorage()
+{
+    // A push whose first parent is below the head the hub knows is refused from memory: no
+    // transaction, no read. Under contention that is most pushes (every race has one winner).
+    QTemporaryDir dir;
+    SqliteSyncStorage sqlite;
+    QVERIFY(sqlite.open(dir.path()));
+    CountingSyncStorage storage(&sqlite);
+    SyncServer server(&storage);
+    SyncServerOptions options;
+    options.port = 0;
+    server.setOptions(options);
+    QVERIFY(server.listen());
+    const QUrl url(u"ws://127.0.0.1:%1/?storeId=race&transport=ws"_s.arg(server.serverPort()));
+
+    WsTestClient watcher, pusher;
+    QVERIFY(watcher.open(url));
+    QVERIFY(pusher.open(url));
+    watcher.request(u"7"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"race"_s, true));
+    QVERIFY(watcher.chunkOf(u"7"_s));
+    pusher.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, events(1, 3)));
+    QCOMPARE(exitTag(*pusher.exitOf(u"1"_s)), u"Success"_s);
+    QCOMPARE(storage.calls.append, 1);
+
+    // Behind the head: refused with the same answer as before, the storage untouched.
+    const CountingSyncStorage::Calls before = storage.calls;
+    pusher.request(u"2"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, events(2, 1)));
+    QVERIFY(pusher.exitOf(u"2"_s));
+    QCOMPARE(pusher.raw.last(),
+             QByteArray(R"({"_tag":"Exit","requestId":"2","exit":{"_tag":"Failure","cause":{"_tag":"Fail","error":{"minimumExpectedNum":3,"providedNum":1,"_tag":"ServerAheadError"}}}})"));
+    pusher.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, events(1, 2)));
+    QCOMPARE(failureError(*pusher.exitOf(u"3"_s)).value(u"minimumExpectedNum").toInt(), 3);
+    QCOMPARE(storage.calls.total(), before.total());
+
+    // Ten clients race for e4 with one event each: one wins, nine lose, one storage append.
+    std::vector<std::unique_ptr<WsTestClient>> racers;
+    for (int i = 0; i < 10; ++i) {
+        racers.push_back(std::make_unique<WsTestClient>());
+        QVERIFY(racers.back()->open(url));
+    }
+    for (const auto &racer : racers)
+        racer->request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, "[" + eventJson(4) + "]"));
+    int won = 0;
+    for (const auto &racer : racers) {
+        const auto exit = racer->exitOf(u"1"_s);
+        QVERIFY(exit);
+        if (exitTag(*exit) == u"Success")
+            ++won;
+        else
+            QCOMPARE(failureError(*exit).value(u"_tag").toString(), u"ServerAheadError"_s);
+    }
+    QCOMPARE(won, 1);
+    QCOMPARE(storage.calls.append, before.append + 1);
+
+    // Beyond the head: the storage decides (with a shared database it could be the real head);
+    // here it refuses, with the same answer.
+    pusher.request(u"4"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, events(10, 1)));
+    const auto future = pusher.exitOf(u"4"_s);
+    QCOMPARE(failureError(*future).value(u"_tag").toString(), u"ServerAheadError"_s);
+    QCOMPARE(failureError(*future).value(u"minimumExpectedNum").toInt(), 4);
+    QCOMPARE(storage.calls.append, before.append + 2);
+
+    // On the head: stored and published as ever.
+    pusher.request(u"5"_s, u"SyncWsRpc.Push"_s, pushPayload(u"race"_s, events(5, 2)));
+    QCOMPARE(exitTag(*pusher.exitOf(u"5"_s)), u"Success"_s);
+    QCOMPARE(storage.calls.append, before.append + 3);
+    auto received = [&watcher] {
+        QList<qint64> seqs;
+        for (const QJsonObject &frame : watcher.all) {
+            if (frame.value(u"_tag").toString() == u"Chunk")
+                seqs += seqNumsOf(frame);
+        }
+        return seqs;
+    };
+    QTRY_COMPARE(received(), (QList<qint64>{1, 2, 3, 4, 5, 6}));
+    QCOMPARE(storage.calls.append, before.append + 3);
 }
 
 void tst_SyncServer::backendIdMismatch()
