@@ -77,6 +77,14 @@ void QmlStore::setDirectory(const QString &directory)
     reopen();
 }
 
+void QmlStore::setAsynchronous(bool asynchronous)
+{
+    if (m_asynchronous == asynchronous)
+        return;
+    m_asynchronous = asynchronous;
+    Q_EMIT asynchronousChanged(); // how the next open runs; the store open now stays
+}
+
 void QmlStore::setInMemory(bool inMemory)
 {
     if (m_inMemory == inMemory)
@@ -269,9 +277,12 @@ void QmlStore::onBootStatus(const BootStatus &status)
     case BootStatus::Rematerializing: m_bootStage = BootRematerializing; break;
     case BootStatus::Done: m_bootStage = BootDone; break;
     }
+    // One bar from 0 to 1 over the whole open: the replay is what takes time (creating tables is
+    // quick), so progress follows it; it never goes back when the stage changes.
     m_progress = status.stage == BootStatus::Done ? 1.0
-            : status.total > 0                    ? qreal(status.done) / qreal(status.total)
-                                                  : 0.0;
+            : status.stage == BootStatus::Rematerializing && status.total > 0
+            ? qreal(status.done) / qreal(status.total)
+            : 0.0;
     Q_EMIT bootStatusChanged();
 }
 
@@ -378,6 +389,9 @@ void QmlStore::reopen()
 {
     if (!m_complete)
         return; // property order in QML must not matter: open once everything is set
+    // An open still running is moot: dropping the last hold cancels it (its rebuild rolls back).
+    QObject::disconnect(m_openConnection);
+    m_openingStore.reset();
     m_syncingStore.reset(); // a wait that was running is moot: the old store never becomes Ready
     finishInitialSync(QString());
     attach(nullptr);
@@ -410,7 +424,7 @@ void QmlStore::reopen()
     if (m_registry && !m_inMemory) {
         if (!m_directory.isEmpty())
             options.directory = m_directory;
-        store = m_registry->getOrLoad(options);
+        store = m_asynchronous ? m_registry->getOrLoadAsync(options) : m_registry->getOrLoad(options);
         if (!store)
             setError(m_registry->errorString());
     } else {
@@ -421,12 +435,35 @@ void QmlStore::reopen()
                     : m_directory;
         }
         store = std::make_shared<Store>();
-        if (!store->open(options)) {
+        // An in-memory store has no file to check and no log to replay: it opens at once, so
+        // it is Ready when the element is complete. A store on disk opens on a worker thread.
+        const bool now = m_inMemory || !m_asynchronous;
+        if (now ? !store->open(options) : !store->openAsync(options)) {
             setError(store->errorString());
             store.reset();
         }
     }
     if (!store) {
+        qmlWarning(this) << m_error;
+        setStatus(Error);
+        return;
+    }
+    // The open (and a rebuild) runs on a worker thread: the window keeps painting `progress`.
+    if (store->isOpening()) {
+        m_openingStore = store;
+        m_openConnection = connect(store.get(), &Store::openFinished, this, [this] {
+            QObject::disconnect(m_openConnection);
+            opened(std::exchange(m_openingStore, nullptr));
+        });
+        return;
+    }
+    opened(std::move(store));
+}
+
+void QmlStore::opened(std::shared_ptr<Store> store)
+{
+    if (!store->isOpen()) {
+        setError(store->errorString());
         qmlWarning(this) << m_error;
         setStatus(Error);
         return;
@@ -460,10 +497,18 @@ Event eventFromJs(QJSEngine *engine, const QString &name, const QJSValue &args)
 
 } // namespace
 
+QString QmlStore::notReady(const char *what) const
+{
+    if (m_status == Loading)
+        return u"%1: the store is still opening (wait for status Store.Ready)"_s.arg(QLatin1StringView(what));
+    return u"%1: the store is not open%2"_s.arg(QLatin1StringView(what),
+                                               m_error.isEmpty() ? QString() : u" ("_s + m_error + u')');
+}
+
 bool QmlStore::commit(const QString &name, const QJSValue &args)
 {
     if (!m_store) {
-        qmlWarning(this) << "commit: the store is not open" << (m_error.isEmpty() ? QString() : u" ("_s + m_error + u')');
+        qmlWarning(this) << notReady("commit");
         return false;
     }
     const QList<Event> list{eventFromJs(qmlEngine(this), name, args)};
@@ -479,7 +524,7 @@ bool QmlStore::commitAll(const QJSValue &events)
 {
     if (!m_store) {
         // Keep the reason the store did not open visible: it is what the user must fix.
-        qmlWarning(this) << "commit: the store is not open" << (m_error.isEmpty() ? QString() : u" ("_s + m_error + u')');
+        qmlWarning(this) << notReady("commit");
         return false;
     }
     QList<Event> list;
@@ -506,7 +551,7 @@ QVariantList QmlStore::query(const QString &sql, const QVariant &jsBinds)
 {
     const QVariant binds = plainValue(jsBinds);
     if (!m_store) {
-        qmlWarning(this) << "query: the store is not open" << (m_error.isEmpty() ? QString() : u" ("_s + m_error + u')');
+        qmlWarning(this) << notReady("query");
         return {};
     }
     const Query q = binds.typeId() == QMetaType::QVariantMap ? Query::sql(sql, binds.toMap())

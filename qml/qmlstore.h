@@ -50,6 +50,7 @@ class QmlStore : public QObject, public QQmlParserStatus
     Q_PROPERTY(QUrl schema READ schema WRITE setSchema NOTIFY schemaChanged FINAL)
     Q_PROPERTY(QString directory READ directory WRITE setDirectory NOTIFY directoryChanged FINAL)
     Q_PROPERTY(bool inMemory READ inMemory WRITE setInMemory NOTIFY inMemoryChanged FINAL)
+    Q_PROPERTY(bool asynchronous READ asynchronous WRITE setAsynchronous NOTIFY asynchronousChanged FINAL)
     Q_PROPERTY(LiveStore::QmlStoreRegistry *registry READ registry WRITE setRegistry NOTIFY registryChanged FINAL)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged FINAL)
     Q_PROPERTY(BootStage bootStage READ bootStage NOTIFY bootStatusChanged FINAL)
@@ -86,6 +87,11 @@ public:
     void setDirectory(const QString &directory);
     bool inMemory() const { return m_inMemory; }
     void setInMemory(bool inMemory);
+    // True (the default): a store on disk opens on a worker thread, and the element is Loading
+    // until then. False: it opens while the element completes, blocking the GUI thread for as
+    // long as that takes (a small store written to at once). In-memory stores always open at once.
+    bool asynchronous() const { return m_asynchronous; }
+    void setAsynchronous(bool asynchronous);
     QmlStoreRegistry *registry() const { return m_registry; }
     void setRegistry(QmlStoreRegistry *registry);
 
@@ -136,6 +142,7 @@ Q_SIGNALS:
     void schemaChanged();
     void directoryChanged();
     void inMemoryChanged();
+    void asynchronousChanged();
     void registryChanged();
     void statusChanged();
     void bootStatusChanged();
@@ -151,6 +158,10 @@ Q_SIGNALS:
 
 private:
     void reopen();
+    // Why commit()/query() cannot run now: opening, or not open (and why).
+    QString notReady(const char *what) const;
+    // The store's open has ended (at once, or after an asynchronous open): Ready, sync, or Error.
+    void opened(std::shared_ptr<Store> store);
     void setStatus(Status status);
     void setError(const QString &error);
     bool loadSchema(Schema *schema);
@@ -166,6 +177,7 @@ private:
     QUrl m_schema;
     QString m_directory;
     bool m_inMemory = false;
+    bool m_asynchronous = true;
     QPointer<QmlStoreRegistry> m_registry;
     Status m_status = Null;
     BootStage m_bootStage = BootIdle;
@@ -184,6 +196,9 @@ private:
     QTimer m_initialSyncTimer;
     QList<QMetaObject::Connection> m_initialSyncConnections;
     QMetaObject::Connection m_committedConnection;
+    // While the store opens on a worker thread (Store::openAsync).
+    std::shared_ptr<Store> m_openingStore;
+    QMetaObject::Connection m_openConnection;
 };
 
 } // namespace LiveStore

@@ -78,6 +78,26 @@ ApplicationWindow {
             store.commitAll(events)
     }
 
+    // The store opens on a worker thread; after an update that changed a table it replays its
+    // eventlog first, and this shows how far it is while the window stays responsive.
+    Column {
+        objectName: "opening"
+        anchors.centerIn: parent
+        spacing: 8
+        visible: store.status === Store.Loading
+        Label {
+            anchors.horizontalCenter: parent.horizontalCenter
+            color: "#777"
+            text: store.bootStage === Store.BootRematerializing
+                  ? qsTr("Updating your todos… %1%").arg(Math.round(store.progress * 100))
+                  : qsTr("Opening…")
+        }
+        ProgressBar {
+            width: 240
+            value: store.progress
+        }
+    }
+
     Item {
         anchors.fill: parent
         visible: store.status === Store.Error

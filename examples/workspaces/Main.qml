@@ -34,6 +34,12 @@ ApplicationWindow {
         registry: storeRegistry
         storeId: "user-" + window.userName
         schema: "qrc:/user.json"
+        // The store opens on a worker thread; with --demo, the sample data goes in once it is up.
+        onStatusChanged: {
+            if (status === Store.Ready && window.demo
+                    && userStore.query("SELECT count(*) AS n FROM workspaces")[0].n === 0)
+                window.seedDemo()
+        }
         // Inside its Store, the store property is set for it.
         ClientDocument {
             id: ui; objectName: "ui"; document: "uiState"
@@ -60,11 +66,12 @@ ApplicationWindow {
     }
 
     // For writing to a workspace that is not (yet) shown: created, used and destroyed at once.
-    // The registry is handed in by createObject(): inside the component, this file's ids are out
-    // of the component's scope for tools.
+    // It opens synchronously (a workspace store is small, and the caller needs it at once);
+    // stores that are shown open on a worker thread. The registry is handed in by createObject():
+    // inside the component, this file's ids are out of the component's scope for tools.
     Component {
         id: workspaceStoreComponent
-        Store { schema: "qrc:/workspace.json" }
+        Store { schema: "qrc:/workspace.json"; asynchronous: false }
     }
 
     function newId() {
@@ -144,10 +151,6 @@ ApplicationWindow {
             store.commitAll([first, todo("Record the demo video"), todo("Update the website"),
                              { name: "v1.TodoToggled", args: { id: first.args.id } }])
         })
-    }
-    Component.onCompleted: {
-        if (demo && userStore.status === Store.Ready && workspaces.count === 0)
-            seedDemo()
     }
 
     Label {

@@ -1285,7 +1285,17 @@ Store::~Store()
 
 bool Store::open(const StoreOptions &options)
 {
-    StorePrivate::cancelAsyncOpen(this, true);
+    // An openAsync() in flight is replaced; its openFinished() tells how this open ended.
+    const bool replacesAsync = isOpening();
+    StorePrivate::cancelAsyncOpen(this, false);
+    const bool opened = openNow(options);
+    if (replacesAsync)
+        Q_EMIT openFinished(opened);
+    return opened;
+}
+
+bool Store::openNow(const StoreOptions &options)
+{
     if (d->open(options))
         return true;
     const QString error = d->error;

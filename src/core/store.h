@@ -136,9 +136,11 @@ public:
     // on this thread. Meanwhile isOpening() is true, isOpen() false, reads and commits fail with
     // "the store is still opening", and bootStatusChanged() and StoreOptions::onBootStatus report
     // progress on this thread. Migration hooks run on the worker thread.
-    // close(), open(), another openAsync() or destroying the store cancel an open in flight: a
-    // rebuild stops at its next batch of events and rolls back (the files stay as they were
-    // before), then openFinished(false) with "opening was cancelled" (not when destroying).
+    // Every openAsync() that returned true gets one openFinished(). close(), another openAsync()
+    // or destroying the store cancel an open in flight: a rebuild stops at its next batch of
+    // events and rolls back (the files stay as they were before), then openFinished(false) with
+    // "opening was cancelled" (not when destroying). open() replaces it: openFinished() then
+    // tells how that open ended.
     bool openAsync(const StoreOptions &options);
     bool isOpening() const;
     void close();
@@ -204,6 +206,8 @@ Q_SIGNALS:
     void committed(const QList<LiveStore::EventRecord> &events);
 
 private:
+    bool openNow(const StoreOptions &options);
+
     friend class StorePrivate;
     friend class SyncEngine;
     std::unique_ptr<StorePrivate> d;

@@ -29,9 +29,13 @@ struct Lease
 class StoreRegistryPrivate
 {
 public:
+    enum class Open { Now, OnWorker };
+    std::shared_ptr<Store> load(StoreRegistry *q, const StoreOptions &options, Open how);
+
     struct Entry
     {
         std::shared_ptr<Store> store;
+        StoreOptions options; // as opened (a synchronous caller may take over an async open)
         std::weak_ptr<Lease> lease;
         std::unique_ptr<QTimer> closeTimer;
     };
@@ -134,38 +138,74 @@ void StoreRegistry::setUnusedCacheTime(int milliseconds)
 
 std::shared_ptr<Store> StoreRegistry::getOrLoad(const StoreOptions &options)
 {
-    d->error.clear();
-    const auto existing = d->entries.find(options.storeId);
-    if (existing != d->entries.end()) {
-        const Schema &open = existing->second.store->schema();
-        if (open.stateHash() != options.schema.stateHash()) {
-            d->error = u"store \"%1\" is already open with a schema of other tables"_s.arg(options.storeId);
+    return d->load(this, options, StoreRegistryPrivate::Open::Now);
+}
+
+std::shared_ptr<Store> StoreRegistry::getOrLoadAsync(const StoreOptions &options)
+{
+    return d->load(this, options, StoreRegistryPrivate::Open::OnWorker);
+}
+
+std::shared_ptr<Store> StoreRegistryPrivate::load(StoreRegistry *q, const StoreOptions &options, Open how)
+{
+    error.clear();
+    const auto existing = entries.find(options.storeId);
+    if (existing != entries.end()) {
+        Store *store = existing->second.store.get();
+        if (store->schema().stateHash() != options.schema.stateHash()) {
+            error = u"store \"%1\" is already open with a schema of other tables"_s.arg(options.storeId);
             return nullptr;
         }
-        return d->hold(this, options.storeId, existing->second);
+        // A synchronous caller needs it open now: it takes over an open still running on a
+        // worker (whose waiters hear the outcome through openFinished()).
+        if (how == Open::Now && store->isOpening() && !store->open(existing->second.options)) {
+            error = store->errorString();
+            return nullptr;
+        }
+        return hold(q, options.storeId, existing->second);
     }
     StoreOptions effective = options;
     if (effective.directory.isEmpty() && !effective.inMemory) {
-        if (d->baseDirectory.isEmpty()) {
-            d->error = u"store \"%1\" has no directory and the registry has no base directory"_s.arg(options.storeId);
+        if (baseDirectory.isEmpty()) {
+            error = u"store \"%1\" has no directory and the registry has no base directory"_s.arg(options.storeId);
             return nullptr;
         }
         if (!isValidStoreId(options.storeId)) {
-            d->error = u"invalid store id \"%1\": use letters, digits, '_' and '-' only"_s.arg(options.storeId);
+            error = u"invalid store id \"%1\": use letters, digits, '_' and '-' only"_s.arg(options.storeId);
             return nullptr;
         }
-        effective.directory = QDir(d->baseDirectory).filePath(options.storeId);
+        effective.directory = QDir(baseDirectory).filePath(options.storeId);
     }
     auto store = std::make_shared<Store>();
-    if (!store->open(effective)) {
-        d->error = store->errorString();
+    if (how == Open::Now ? !store->open(effective) : !store->openAsync(effective)) {
+        error = store->errorString();
         return nullptr;
     }
-    auto &entry = d->entries[options.storeId];
+    const QString storeId = options.storeId;
+    if (how == Open::OnWorker) {
+        // Announced once open; a failed open leaves the registry again (its holders keep the
+        // closed store and its errorString()).
+        QObject::connect(store.get(), &Store::openFinished, q, [this, q, storeId, raw = store.get()](bool ok) {
+            const auto it = entries.find(storeId);
+            if (it == entries.end() || it->second.store.get() != raw)
+                return;
+            if (ok) {
+                Q_EMIT q->storeOpened(storeId);
+            } else if (!raw->isOpening() && !raw->isOpen()) {
+                if (it->second.closeTimer)
+                    it->second.closeTimer.release()->deleteLater();
+                entries.erase(it);
+                Q_EMIT q->countChanged();
+            }
+        });
+    }
+    auto &entry = entries[storeId];
     entry.store = std::move(store);
-    std::shared_ptr<Store> held = d->hold(this, options.storeId, entry);
-    Q_EMIT storeOpened(options.storeId);
-    Q_EMIT countChanged();
+    entry.options = effective;
+    std::shared_ptr<Store> held = hold(q, storeId, entry);
+    if (how == Open::Now)
+        Q_EMIT q->storeOpened(storeId);
+    Q_EMIT q->countChanged();
     return held;
 }
 

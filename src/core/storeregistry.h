@@ -41,6 +41,12 @@ public:
     // The open store for options.storeId, opening it if needed. Null on failure, with the reason
     // in errorString(). Asking again for an open store with a schema of other tables fails.
     std::shared_ptr<Store> getOrLoad(const StoreOptions &options);
+    // As getOrLoad(), but a store that is not open yet opens on a worker thread
+    // (Store::openAsync()): it comes back at once, isOpening() until its openFinished(), and
+    // storeOpened() follows. A failed open leaves the registry again; its holders keep the closed
+    // store with its errorString(). A later getOrLoad() of the same store takes the open over and
+    // returns it open. Null only for what fails at once, with errorString().
+    std::shared_ptr<Store> getOrLoadAsync(const StoreOptions &options);
     // The store if it is open; never opens one.
     std::shared_ptr<Store> get(const QString &storeId) const;
     // Opens the store without holding it: it closes after unusedCacheTime unless used.

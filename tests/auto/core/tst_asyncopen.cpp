@@ -232,8 +232,9 @@ private Q_SLOTS:
         QSignalSpy finished(&store, &Store::openFinished);
         QVERIFY(store.openAsync(optionsFor(dir, true)));
         QVERIFY2(store.open(optionsFor(dir, true)), qPrintable(store.errorString()));
+        // The synchronous open took over: the async caller hears how it ended.
         QCOMPARE(finished.size(), 1);
-        QCOMPARE(finished.constFirst().constFirst().toBool(), false);
+        QCOMPARE(finished.constFirst().constFirst().toBool(), true);
         QVERIFY(store.isOpen());
         QCOMPARE(store.stateDigest(), m_digest);
         QTest::qWait(20);

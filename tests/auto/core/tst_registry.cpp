@@ -46,6 +46,51 @@ private Q_SLOTS:
         QCOMPARE(opened.size(), 2);
     }
 
+    void asyncLoads()
+    {
+        QTemporaryDir dir;
+        StoreRegistry registry;
+        registry.setBaseDirectory(dir.path());
+        QSignalSpy opened(&registry, &StoreRegistry::storeOpened);
+        auto store = registry.getOrLoadAsync(options(u"user"_s));
+        QVERIFY2(store, qPrintable(registry.errorString()));
+        QVERIFY(store->isOpening());
+        QCOMPARE(registry.count(), 1);
+        QCOMPARE(opened.size(), 0);
+        // A second asker gets the same store, still opening.
+        QCOMPARE(registry.getOrLoadAsync(options(u"user"_s)).get(), store.get());
+        QSignalSpy finished(store.get(), &Store::openFinished);
+        QVERIFY(finished.wait(10'000));
+        QVERIFY(store->isOpen());
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(opened.constFirst().constFirst().toString(), u"user"_s);
+
+        // A synchronous asker takes an open in flight over and gets it open.
+        auto other = registry.getOrLoadAsync(options(u"workspace"_s));
+        QVERIFY(other && other->isOpening());
+        QSignalSpy otherFinished(other.get(), &Store::openFinished);
+        auto now = registry.getOrLoad(options(u"workspace"_s));
+        QCOMPARE(now.get(), other.get());
+        QVERIFY(now->isOpen());
+        QCOMPARE(otherFinished.size(), 1);
+        QCOMPARE(otherFinished.constFirst().constFirst().toBool(), true);
+        QVERIFY(now->commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+
+        // A failed open leaves the registry; its holder keeps the reason.
+        QFile blocker(dir.filePath(u"broken"_s));
+        QVERIFY(blocker.open(QIODevice::WriteOnly)); // a file where the store's folder would be
+        blocker.close();
+        auto broken = registry.getOrLoadAsync(options(u"broken"_s));
+        QVERIFY(broken);
+        QCOMPARE(registry.count(), 3);
+        QSignalSpy brokenFinished(broken.get(), &Store::openFinished);
+        QVERIFY(brokenFinished.wait(10'000));
+        QVERIFY(!broken->isOpen());
+        QVERIFY2(broken->errorString().contains(u"not a directory"_s), qPrintable(broken->errorString()));
+        QCOMPARE(registry.count(), 2);
+        QVERIFY(!registry.isLoaded(u"broken"_s));
+    }
+
     void unusedStoresCloseAfterTheCacheTime()
     {
         QTemporaryDir dir;

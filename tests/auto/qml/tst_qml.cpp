@@ -23,6 +23,8 @@ public Q_SLOTS:
             startServer();
         engine->rootContext()->setContextProperty(u"syncServerUrl"_s, m_server ? m_server->url() : QUrl());
         engine->rootContext()->setContextProperty(u"unreachableSyncUrl"_s, m_unreachable);
+        // A folder for stores on disk, empty at the start of the run.
+        engine->rootContext()->setContextProperty(u"storesDirectory"_s, m_stores.path());
     }
 
 private:
@@ -43,6 +45,7 @@ private:
     }
 
     QTemporaryDir m_dir;
+    QTemporaryDir m_stores;
     LiveStore::SqliteSyncStorage m_storage;
     std::unique_ptr<LiveStore::SyncServer> m_server;
     QUrl m_unreachable;

@@ -33,6 +33,10 @@ private:
         m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
         QVERIFY(m_window);
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        // A store on disk opens on a worker thread: the window is up before the store is Ready.
+        QObject *store = m_window->findChild<QObject *>(u"store"_s);
+        QVERIFY(store);
+        QTRY_COMPARE_WITH_TIMEOUT(store->property("status").toInt(), 2 /* Store.Ready */, 10'000);
     }
 
     QQuickItem *item(const QString &name, QQuickItem *within = nullptr)

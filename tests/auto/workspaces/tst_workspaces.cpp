@@ -40,6 +40,10 @@ private:
         m_window = qobject_cast<QQuickWindow *>(m_engine->rootObjects().constFirst());
         QVERIFY(m_window);
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        // Stores on disk open on a worker thread: the window is up before the user store.
+        QObject *userStore = m_window->findChild<QObject *>(u"userStore"_s);
+        QVERIFY(userStore);
+        QTRY_COMPARE_WITH_TIMEOUT(userStore->property("status").toInt(), 2 /* Store.Ready */, 10'000);
     }
 
     QQuickItem *item(const QString &name, QQuickItem *within = nullptr)
