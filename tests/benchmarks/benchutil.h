@@ -27,6 +27,7 @@ struct Sizes
     int bigStoreEvents = 100'000; // boot and rematerialize
     int durableCommits = 2'000;
     int modelUpdates = 1'000;     // model scenarios: one-row updates per series
+    int stallOpenEvents = 1'000'000; // gui-stall-open: the store opened after a table change
 
     static Sizes full() { return {}; }
     static Sizes quick();

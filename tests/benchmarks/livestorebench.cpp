@@ -387,6 +387,12 @@ QJsonObject rematerialize(const Context &context)
     return result;
 }
 
+StoreOptions historyStoreOptions(const QString &directory, bool changedTable)
+{
+    return changedTable ? storeOptions(directory, Durability::Process, todoSchemaWithNoteColumn())
+                        : storeOptions(directory);
+}
+
 void prepareHistoryStore(const QString &directory, int events)
 {
     Store store;

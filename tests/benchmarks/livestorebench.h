@@ -5,6 +5,8 @@
 
 #include "benchutil.h"
 
+#include <store.h>
+
 namespace Bench::Ours {
 
 QJsonObject commitSingle(const Context &context);
@@ -22,6 +24,9 @@ QJsonObject modelQml(const Context &context);
 
 // Writes a store of `events` history events into `directory` (the boot/rematerialize fixture).
 void prepareHistoryStore(const QString &directory, int events);
+// Options that open such a store; with `changedTable`, its todos table has one more column, so
+// opening rebuilds the state from the eventlog.
+LiveStore::StoreOptions historyStoreOptions(const QString &directory, bool changedTable);
 
 } // namespace Bench::Ours
 

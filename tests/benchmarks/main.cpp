@@ -12,6 +12,7 @@
 //     livestore-bench --prepare ours|raw --dir PATH                (a child: writes a history)
 
 #include "benchutil.h"
+#include "guistallbench.h"
 #include "livestorebench.h"
 #include "rawsqlite.h"
 
@@ -75,6 +76,10 @@ const QList<Scenario> &scenarios()
         {u"model-10000"_s, u"median_us"_s,
          u"LiveQueryModel of all 10,000 todos; 1,000 text edits: commit to dataChanged"_s,
          Ours::model10000, Raw::model10000},
+        {u"gui-stall-open"_s, u"max_gap_ms"_s,
+         u"open a 1,000,000-event store after a table change while a 1 ms timer runs on the "
+          "caller's thread: the longest gap between its ticks (bare SQLite: the replay on that thread)"_s,
+         Ours::guiStallOpen, Raw::guiStallOpen},
         {u"model-qml"_s, u"median_us"_s,
          u"model-100's edits through QML (Store, LiveQuery, a handler and a binding): commit "
           "to the binding's notify signal"_s,
