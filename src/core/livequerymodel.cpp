@@ -33,9 +33,11 @@ QString keyText(const QVariant &value)
 LiveQueryModel::LiveQueryModel(QObject *parent) : QAbstractListModel(parent) { }
 
 LiveQueryModel::LiveQueryModel(Store *store, const Query &query, QObject *parent)
-    : QAbstractListModel(parent), m_store(store), m_query(query)
+    : QAbstractListModel(parent), m_query(query)
 {
-    restart();
+    setStore(store);
+    if (!store)
+        restart();
 }
 
 LiveQueryModel::~LiveQueryModel() = default;
@@ -46,7 +48,15 @@ void LiveQueryModel::setStore(Store *store)
 {
     if (m_store == store)
         return;
+    QObject::disconnect(m_openFinished);
     m_store = store;
+    // A store still opening (Store::openAsync) gets its query once it is open.
+    if (store) {
+        m_openFinished = connect(store, &Store::openFinished, this, [this](bool success) {
+            if (success)
+                restart();
+        });
+    }
     Q_EMIT storeChanged();
     restart();
 }

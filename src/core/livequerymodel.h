@@ -147,6 +147,7 @@ private:
     void setStatus(Status status);
 
     QPointer<Store> m_store;
+    QMetaObject::Connection m_openFinished;
     Query m_query;
     QString m_sql;
     QVariant m_binds;

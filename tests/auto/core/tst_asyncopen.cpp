@@ -2,11 +2,13 @@
 // Store::openAsync(): the open (and a state rebuild) runs on a worker thread while the caller's
 // event loop keeps running; status and progress arrive on the caller's thread in order; the store
 // refuses use until it is open; cancelling mid-rebuild leaves the files as they were.
+#include <livequerymodel.h>
 #include <store.h>
 
 #include <QtCore/qtemporarydir.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
+#include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
@@ -256,6 +258,24 @@ private Q_SLOTS:
         QCOMPARE(finished.constFirst().constFirst().toBool(), false);
         QVERIFY2(store.errorString().contains(u"is not a directory"_s), qPrintable(store.errorString()));
         QVERIFY(!store.isOpen());
+    }
+
+    void modelFollowsTheOpen()
+    {
+        // A model given a store that is still opening shows its rows once the store is open.
+        const QString dir = freshCopy();
+        QVERIFY(!dir.isEmpty());
+        Store store;
+        QVERIFY(store.openAsync(optionsFor(dir, true)));
+        LiveQueryModel model(&store, Query::from(u"notes"_s).where(u"id"_s, u"n7"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.status(), LiveQueryModel::Null);
+        QCOMPARE(model.rowCount(), 0);
+        QSignalSpy finished(&store, &Store::openFinished);
+        QVERIFY(finished.wait(60'000));
+        QCOMPARE(model.status(), LiveQueryModel::Ready);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.get(0).value(u"body"_s).toString(), u"note 7"_s);
     }
 
     void inMemory()
