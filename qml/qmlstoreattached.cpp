@@ -73,16 +73,17 @@ Children storesAmongChildren(const QObject *object, QmlStore **store)
 
 QmlStoreAttached::QmlStoreAttached(QObject *owner) : QObject(owner)
 {
-    resolve();
     // Attached objects are made while their owner is being created, often before a view gives
-    // it its parent: look again once that has happened.
-    if (!m_store)
+    // it its parent: without a store on the path yet, look again once that has happened. The
+    // search of the whole window waits for that second look, so that a view creating a thousand
+    // parentless delegates does not search the window a thousand times.
+    if (!resolve(Scan::PathOnly))
         resolveLater();
 }
 
 void QmlStoreAttached::resolveLater()
 {
-    QTimer::singleShot(0, this, &QmlStoreAttached::resolve);
+    QTimer::singleShot(0, this, [this] { resolve(Scan::PathAndWindow); });
 }
 
 void QmlStoreAttached::warnAmbiguous(const QObject *where)
@@ -95,7 +96,7 @@ void QmlStoreAttached::warnAmbiguous(const QObject *where)
                                   "(a pane's `required property Store store`) or name it by id";
 }
 
-void QmlStoreAttached::resolve()
+bool QmlStoreAttached::resolve(Scan scan)
 {
     for (const QMetaObject::Connection &c : std::as_const(m_watches))
         QObject::disconnect(c);
@@ -137,7 +138,7 @@ void QmlStoreAttached::resolve()
         }
     }
 
-    if (!decided) {
+    if (!decided && scan == Scan::PathAndWindow) {
         // Off the path: the one Store of the window, or of the file's root object.
         QList<QObject *> roots;
         if (top)
@@ -170,6 +171,7 @@ void QmlStoreAttached::resolve()
         m_store = found;
         Q_EMIT storeChanged();
     }
+    return decided;
 }
 
 } // namespace LiveStore

@@ -48,7 +48,9 @@ private Q_SLOTS:
     void resolveLater();
 
 private:
-    void resolve();
+    enum class Scan { PathOnly, PathAndWindow };
+    // True when the path gave the answer (possibly none).
+    bool resolve(Scan scan);
     void warnAmbiguous(const QObject *where);
 
     QPointer<QmlStore> m_store;
