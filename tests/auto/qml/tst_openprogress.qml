@@ -102,5 +102,25 @@ Item {
             verify(framesDuring >= 2, "frames drawn during the rebuild: " + framesDuring
                    + " (over " + inside.length + " progress steps)")
         }
+
+        // Run after test_framesDuringRebuild (functions run in name order): its store exists.
+        function test_switchingAwayCancelsTheRebuild() {
+            // Another table change; the element switches to another store mid-rebuild (as an app
+            // switching documents), which cancels it and rolls it back.
+            const store = createTemporaryObject(storeComponent, root)
+            tryVerify(() => store.progress > 0 && store.progress < 1, 60000, "the rebuild started")
+            const progressAtSwitch = store.progress
+            store.storeId = "elsewhere"
+            store.directory = storesDirectory + "/elsewhere"
+            tryCompare(store, "status", Store.Ready, 60000)
+            compare(store.query("SELECT count(*) AS n FROM notes")[0].n, 0)
+            verify(progressAtSwitch < 1)
+
+            // Back on the first store: the rolled-back rebuild runs again, completely.
+            store.storeId = "progress"
+            store.directory = storesDirectory + "/progress"
+            tryCompare(store, "status", Store.Ready, 60000)
+            compare(store.query("SELECT count(*) AS n FROM notes")[0].n, 60000)
+        }
     }
 }
