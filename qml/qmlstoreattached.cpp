@@ -13,18 +13,34 @@ namespace LiveStore {
 
 namespace {
 
-// An item's visual parent, read through the meta-object so that this module needs no Qt Quick:
-// QQuickItem (and a Popup) declare `parent` as an object property with a change signal.
-QMetaProperty visualParentProperty(const QObject *object)
+// An object property `name` whose type is `type` or derived from it; invalid otherwise. Read
+// through the meta-object, so that this module needs no Qt Quick.
+QMetaProperty objectProperty(const QObject *object, const char *name, const QMetaObject *type)
 {
     const QMetaObject *meta = object->metaObject();
-    const int index = meta->indexOfProperty("parent");
+    const int index = meta->indexOfProperty(name);
     if (index < 0)
         return {};
     const QMetaProperty property = meta->property(index);
-    if (!(property.metaType().flags() & QMetaType::PointerToQObject))
+    const QMetaObject *propertyType = property.metaType().metaObject();
+    if (!(property.metaType().flags() & QMetaType::PointerToQObject) || !propertyType
+        || !propertyType->inherits(type))
         return {};
     return property;
+}
+
+// An item's visual parent: QQuickItem (and a Popup) declare `parent` as an object property with
+// a change signal.
+QMetaProperty visualParentProperty(const QObject *object)
+{
+    return objectProperty(object, "parent", &QObject::staticMetaObject);
+}
+
+// A `store` property holding a Store: an object that shows a store given to it from outside
+// (`required property Store store` on a pane) provides that store to everything inside it.
+QMetaProperty storeProperty(const QObject *object)
+{
+    return objectProperty(object, "store", &QmlStore::staticMetaObject);
 }
 
 QObject *up(const QObject *object)
@@ -34,22 +50,6 @@ QObject *up(const QObject *object)
             return visual;
     }
     return object->parent();
-}
-
-// A `store` property holding a Store: an object that shows a store given to it from outside
-// (`required property Store store` on a pane) provides that store to everything inside it.
-QMetaProperty storeProperty(const QObject *object)
-{
-    const QMetaObject *meta = object->metaObject();
-    const int index = meta->indexOfProperty("store");
-    if (index < 0)
-        return {};
-    const QMetaProperty property = meta->property(index);
-    const QMetaObject *type = property.metaType().metaObject();
-    if (!(property.metaType().flags() & QMetaType::PointerToQObject) || !type
-        || !type->inherits(&QmlStore::staticMetaObject))
-        return {};
-    return property;
 }
 
 enum class Children { None, One, Several };
