@@ -86,6 +86,18 @@ public:
         }
         err << text << Qt::endl;
     }
+    // Import progress, on a terminal only: a log or a pipe gets the one summary line on stdout.
+    void updateImport(const ImportStatus &status)
+    {
+        if (!m_terminal)
+            return;
+        QString text = u"importing: %1 events"_s.arg(status.events);
+        if (status.bytesTotal > 0)
+            text += u" (%1%)"_s.arg(status.bytesRead * 100 / status.bytesTotal);
+        Output::err() << '\r' << text;
+        Output::err().flush();
+        m_lineOpen = true;
+    }
     // Ends a line left open by a rebuild that failed half-way, so that the error starts a line.
     void finishLine()
     {
@@ -309,34 +321,31 @@ int runImport(Context &context)
     if (!opened)
         return context.fail(u"import: cannot read %1: %2"_s.arg(label, file.errorString()));
 
-    // Everything is read and checked before the store is opened: a bad line changes nothing.
-    // The events must chain from the root (an import fills an empty store): a gap or a wrong
-    // parent would make every later push of this store fail.
-    QList<EventRecord> events;
-    EventChain chain;
-    qint64 lineNumber = 0;
-    while (!file.atEnd()) {
-        const QByteArray line = file.readLine().trimmed();
-        ++lineNumber;
-        if (line.isEmpty())
-            continue;
-        const QString where = u"import: %1:%2: "_s.arg(label).arg(lineNumber);
-        QString recordError;
-        auto record = EventRecord::fromJsonLine(line, &recordError);
-        if (!record || !chain.append(*record, &recordError))
-            return context.fail(where + recordError);
-        events.append(std::move(*record));
-    }
-
+    // Read as it goes, in one transaction (Store::importJsonLines()): the first line that is not an
+    // event or breaks the chain from the root (a gap or a wrong parent would make every later
+    // push of this store fail) rolls everything back, and a store this command created for the
+    // import is removed again, so that a bad input leaves nothing behind.
     Store *store = context.openStore(true);
     if (!store)
         return ExitFailed;
     if (const qint64 existing = store->eventCount(); existing > 0)
         return context.fail(u"import: the store already holds %1 events; import only into a store without events"_s.arg(
                 existing));
-    if (!store->importEvents(events))
-        return context.fail(u"import: "_s + store->errorString());
-    Output::out() << "imported " << events.size() << (events.size() == 1 ? " event" : " events")
+    ImportOptions options;
+    options.sourceName = label;
+    options.onProgress = [](const ImportStatus &status) {
+        progress().updateImport(status);
+        return true;
+    };
+    ImportStatus status;
+    if (!store->importJsonLines(&file, options, &status)) {
+        const QString message = u"import: "_s + store->errorString();
+        if (status.inputError)
+            context.removeCreatedStore();
+        return context.fail(message);
+    }
+    progress().finishLine();
+    Output::out() << "imported " << status.events << (status.events == 1 ? " event" : " events")
                   << ", head " << store->head().toString() << '\n';
     return ExitOk;
 }
@@ -470,6 +479,16 @@ Store *Context::openStore(bool create)
                 m_location.directory));
         return nullptr;
     }
+    // What opening creates, so that removeCreatedStore() can take it away again.
+    m_createdStoreFile = !QFileInfo::exists(storeFile(m_location.directory));
+    m_createdDirectories.clear();
+    for (QString dir = QDir(m_location.directory).absolutePath(); !QFileInfo::exists(dir);) {
+        m_createdDirectories.append(dir);
+        const QString parent = QFileInfo(dir).absolutePath();
+        if (parent == dir)
+            break;
+        dir = parent;
+    }
     StoreOptions options;
     options.storeId = m_location.storeId;
     options.schema = *loaded;
@@ -501,6 +520,20 @@ Store *Context::openStore(bool create)
             return nullptr;
     }
     return m_store.get();
+}
+
+void Context::removeCreatedStore()
+{
+    if (!m_createdStoreFile)
+        return;
+    m_sync.reset();
+    m_store.reset(); // closes the database and releases the lock file
+    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+        QFile::remove(storeFile(m_location.directory) + QLatin1StringView(suffix));
+    for (const QString &dir : std::as_const(m_createdDirectories))
+        QDir().rmdir(dir); // only if empty: nothing but what opening made
+    m_createdStoreFile = false;
+    m_createdDirectories.clear();
 }
 
 bool Context::sync(const QString &when)

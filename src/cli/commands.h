@@ -68,6 +68,11 @@ public:
     // is a failure.
     LiveStore::Store *openStore(bool create);
 
+    // Closes the store and removes it again if openStore() created it (store.db did not exist):
+    // for a command that failed on its input after opening, such as an import. A store that
+    // existed stays.
+    void removeCreatedStore();
+
     // The sync client once openStore() ran with --sync-url; null otherwise.
     LiveStore::SyncClient *syncClient() const { return m_sync.get(); }
     // Called with the events the server delivers, from the first sync on: set it before
@@ -92,6 +97,8 @@ private:
     SyncSettings m_syncSettings;
     std::function<void(const QList<LiveStore::EventRecord> &)> m_onPulled;
     std::optional<LiveStore::Schema> m_schema;
+    bool m_createdStoreFile = false;      // openStore() created store.db
+    QStringList m_createdDirectories;     // ... and these directories, deepest first
     std::unique_ptr<LiveStore::Store> m_store;
     std::unique_ptr<LiveStore::SyncClient> m_sync; // declared after the store: destroyed first
 };

@@ -633,7 +633,7 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
 }
 
 
-static void normalizeArgs(EventRecord &r, const EventDef &def)
+void normalizeArgs(EventRecord &r, const EventDef &def)
 {
     for (const ArgDef &a : def.args) {
         auto it = r.args.find(a.name);
@@ -1445,63 +1445,6 @@ QList<EventRecord> Store::events(const EventFilter &filter) const
     }
     sqlite3_reset(s->stmt);
     return out;
-}
-
-bool Store::importEvents(const QList<EventRecord> &events)
-{
-    if (!d->checkWritable())
-        return false;
-    if (events.isEmpty())
-        return true;
-    if (eventCount() > 0)
-        return d->fail(u"import needs an empty eventlog; this store holds %1 events"_s.arg(eventCount()));
-    QSet<QString> touched;
-    QList<EventRecord> imported;
-    imported.reserve(events.size());
-    {
-        Transaction tx(d->db);
-        if (!tx.isActive())
-            return d->fail(d->db.lastError());
-        EventChain chain(d->head);
-        for (EventRecord r : events) {
-            QString chainError;
-            if (!chain.append(r, &chainError))
-                return d->fail(chainError);
-            if (const StorePrivate::EventRuntime *known = d->findEvent(r.name)) {
-                // As a commit writes them: arguments and struct fields in declared order, records
-                // and json values in the order the import gives them (an export keeps it).
-                r.argsJson = known->def->argsJson(r.args, r.argsJson);
-            } else if (r.argsJson.isEmpty()) {
-                r.argsJson = json::writeObject(r.args);
-            } // else an unknown event keeps its bytes, as one from sync does
-
-            if (const StorePrivate::EventRuntime *runtime = d->findEvent(r.name)) {
-                const EventDef *def = runtime->def;
-                QString argError;
-                if (!def->validateEncodedArgs(r.args, &argError))
-                    return d->fail(u"event %1: "_s.arg(r.seqNum.toString()) + argError);
-                normalizeArgs(r, *def);
-                r.schemaHash = runtime->hash;
-                if (!d->materialize(d->db, r, *def, &touched))
-                    return false;
-            } else {
-                r.schemaHash = -1;
-                if (!d->handleUnknownEvent(r, u"event-definition-missing"_s))
-                    return false;
-            }
-            if (!d->insertEventRecord(r))
-                return false;
-            imported.append(r);
-        }
-        if (!tx.commit())
-            return d->fail(d->db.lastError());
-    }
-    d->head = imported.constLast().seqNum;
-    touched.insert(QString::fromLatin1(EventlogTable));
-    if (d->graph)
-        d->graph->tablesChanged(touched);
-    Q_EMIT committed(imported);
-    return true;
 }
 
 bool Store::rematerialize()

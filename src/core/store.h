@@ -15,6 +15,10 @@
 #include <functional>
 #include <memory>
 
+QT_BEGIN_NAMESPACE
+class QIODevice;
+QT_END_NAMESPACE
+
 namespace LiveStore {
 
 class StorePrivate;
@@ -105,6 +109,29 @@ struct LIVESTORE_EXPORT StoreOptions
     std::function<void(const BootStatus &)> onBootStatus;
 };
 
+// Where a streaming import (Store::importJsonLines()) is, and how it ended.
+struct LIVESTORE_EXPORT ImportStatus
+{
+    qint64 events = 0;       // events applied so far (after a failure: before it; none of them stays)
+    qint64 line = 0;         // the line being read; after a failure, the line at fault
+    qint64 bytesRead = 0;    // of the input
+    qint64 bytesTotal = -1;  // the input's size when known (a file), else -1 (a pipe)
+    bool inputError = false; // the import failed on its input: a line that is not an event
+                             // (UTF-8, JSON, fields) or that breaks the chain (EventChain)
+};
+
+struct LIVESTORE_EXPORT ImportOptions
+{
+    // Names the input in the errors about its lines: "<sourceName>:<line>: ..." (default
+    // "line <line>: ...").
+    QString sourceName;
+    // Called every `progressInterval` events, inside the import's transaction, and once more when
+    // every event is applied, before the commit. Returning false cancels the import: it rolls
+    // back and fails with "the import was cancelled".
+    std::function<bool(const ImportStatus &)> onProgress;
+    qint64 progressInterval = 10'000;
+};
+
 struct LIVESTORE_EXPORT EventFilter
 {
     QStringList names;               // empty: all
@@ -186,6 +213,15 @@ public:
     // no events yet, and the events must form a chain from the root (EventChain). All or nothing:
     // the first invalid event refuses the whole import. Unknown events follow the schema's policy.
     bool importEvents(const QList<EventRecord> &events);
+    // The same from an export read as it goes (JSON lines, as `livestore export` writes them; see
+    // EventRecord::fromJsonLine()), in bounded memory whatever its size: each line is read,
+    // checked against the chain and applied in one transaction that holds the whole import, so a
+    // failure anywhere (a line that is not an event, a broken chain, an event the store refuses,
+    // a read error, a cancel) leaves the store as it was. An input without events changes
+    // nothing and succeeds. `status` (optional) says how far it got and where it failed.
+    // (Not an importEvents() overload: importEvents({}) must stay the empty list.)
+    bool importJsonLines(QIODevice *jsonLines, const ImportOptions &options = {},
+                         ImportStatus *status = nullptr);
 
     // Rebuilds the state by replaying the eventlog, with bootStatus progress.
     bool rematerialize();
@@ -202,7 +238,9 @@ Q_SIGNALS:
     // After openAsync(): the store is open (true), or could not open (false, errorString()).
     void openFinished(bool success);
     void bootStatusChanged(const LiveStore::BootStatus &status);
-    // After every successful commit or import, with the events it appended.
+    // After every successful commit or import, with the events it appended. An import emits it
+    // once it has committed, with its events read back from the eventlog in pages of up to
+    // 10,000 (so several times for a large one), and only when something is connected.
     void committed(const QList<LiveStore::EventRecord> &events);
 
 private:

@@ -31,6 +31,9 @@ inline constexpr char EventColumns[] =
         "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
         "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
 
+// Real arguments given as integers become doubles, as JSON has them (store.cpp).
+void normalizeArgs(EventRecord &r, const EventDef &def);
+
 class StorePrivate
 {
 public:
