@@ -13,6 +13,7 @@
 
 #include "benchutil.h"
 #include "guistallbench.h"
+#include "importbench.h"
 #include "livestorebench.h"
 #include "rawsqlite.h"
 
@@ -84,6 +85,13 @@ const QList<Scenario> &scenarios()
          u"model-100's edits through QML (Store, LiveQuery, a handler and a binding): commit "
           "to the binding's notify signal"_s,
          Ours::modelQml, Raw::modelQml},
+        {u"import-10000"_s, u"events_per_s"_s,
+         u"an export of 10,000 events (JSON lines) into an empty store (bare SQLite: a scanner "
+          "that trusts the layout)"_s, Ours::import10k, Raw::import10k},
+        {u"import-100000"_s, u"events_per_s"_s, u"the same with 100,000 events"_s,
+         Ours::import100k, Raw::import100k},
+        {u"import-1000000"_s, u"events_per_s"_s, u"the same with 1,000,000 events"_s,
+         Ours::import1m, Raw::import1m},
     };
     return all;
 }
