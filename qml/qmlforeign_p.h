@@ -6,6 +6,7 @@
 #ifndef LIVESTORE_QMLFOREIGN_P_H
 #define LIVESTORE_QMLFOREIGN_P_H
 
+#include <eventlogmodel.h>
 #include <livequerymodel.h>
 #include <storeregistry.h>
 
@@ -17,6 +18,13 @@ struct LiveQueryModelForeign
 {
     Q_GADGET
     QML_FOREIGN(LiveStore::LiveQueryModel)
+    QML_ANONYMOUS
+};
+
+struct EventLogModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(LiveStore::EventLogModel)
     QML_ANONYMOUS
 };
 

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "qmleventlog.h"
+
+#include "qmlstore.h"
+
+#include <QtQml/qqmlinfo.h>
+
+namespace LiveStore {
+
+QmlEventLog::QmlEventLog(QObject *parent) : EventLogModel(parent) { }
+
+void QmlEventLog::setQmlStore(QmlStore *store)
+{
+    if (m_qmlStore == store)
+        return;
+    QObject::disconnect(m_statusConnection);
+    m_qmlStore = store;
+    if (store)
+        m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlEventLog::storeStatusChanged);
+    storeStatusChanged();
+    Q_EMIT storeChanged();
+}
+
+void QmlEventLog::storeStatusChanged()
+{
+    // The filters are set by then: the log is read once, not once per property.
+    if (!m_complete)
+        return;
+    // The C++ store exists only while the element is Ready (it is replaced when reopened).
+    setStore(m_qmlStore ? m_qmlStore->store() : nullptr);
+}
+
+void QmlEventLog::componentComplete()
+{
+    m_complete = true;
+    if (!m_qmlStore)
+        qmlWarning(this) << "EventLog has no store: it stays empty until its store property is set";
+    storeStatusChanged();
+}
+
+} // namespace LiveStore

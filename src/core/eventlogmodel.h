@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_EVENTLOGMODEL_H
+#define LIVESTORE_EVENTLOGMODEL_H
+
+#include "livestore_export.h"
+#include "schema.h"
+#include "sequencenumber.h"
+
+#include <QtCore/qabstractitemmodel.h>
+#include <QtCore/qpointer.h>
+
+namespace LiveStore {
+
+class Store;
+
+// A list model over a store's eventlog, oldest first, for views of any length: it holds only the
+// pages a view has asked for (canFetchMore()/fetchMore(), which Qt's views and QML's ListView
+// call as they scroll), never the whole log. New events are appended as they are committed
+// (once the view has reached the end of the log).
+//
+// Filters: event names, client id, session id, and text found in the arguments' JSON. A filtered
+// page reads at most `scanLimit` events of the log per fetchMore(), so that a rare match in a long
+// log costs several short steps rather than one long stall.
+class LIVESTORE_EXPORT EventLogModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(QStringList names READ names WRITE setNames NOTIFY namesChanged FINAL)
+    Q_PROPERTY(QString clientId READ clientId WRITE setClientId NOTIFY clientIdChanged FINAL)
+    Q_PROPERTY(QString sessionId READ sessionId WRITE setSessionId NOTIFY sessionIdChanged FINAL)
+    Q_PROPERTY(QString text READ text WRITE setText NOTIFY textChanged FINAL)
+    Q_PROPERTY(int pageSize READ pageSize WRITE setPageSize NOTIFY pageSizeChanged FINAL)
+    Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
+    // Events after the last one read may exist: fetchMore() reads on.
+    Q_PROPERTY(bool hasMore READ hasMore NOTIFY hasMoreChanged FINAL)
+
+public:
+    enum Roles {
+        SeqNumRole = Qt::UserRole + 1, // "e5", "e5.1"
+        ParentSeqNumRole,
+        NameRole,
+        ArgsRole,     // the arguments' JSON text, as stored
+        ArgsMapRole,  // the arguments as an object
+        ClientIdRole,
+        SessionIdRole,
+        ClientOnlyRole, // a client-only event (its number has a client part: "e5.1")
+    };
+    Q_ENUM(Roles)
+
+    explicit EventLogModel(QObject *parent = nullptr);
+    explicit EventLogModel(Store *store, QObject *parent = nullptr);
+    ~EventLogModel() override;
+
+    Store *store() const;
+    void setStore(Store *store);
+
+    QStringList names() const { return m_names; }
+    void setNames(const QStringList &names);
+    QString clientId() const { return m_clientId; }
+    void setClientId(const QString &clientId);
+    QString sessionId() const { return m_sessionId; }
+    void setSessionId(const QString &sessionId);
+    QString text() const { return m_text; }
+    void setText(const QString &text);
+    int pageSize() const { return m_pageSize; }
+    void setPageSize(int pageSize);
+    // Events of the log read per fetchMore() when filtering by client, session or text.
+    int scanLimit() const { return m_scanLimit; }
+    void setScanLimit(int events);
+
+    int count() const { return int(m_events.size()); }
+    bool hasMore() const { return m_hasMore; }
+    Q_INVOKABLE QVariantMap get(int row) const;
+    EventRecord event(int row) const { return m_events.value(row); }
+
+    // Reads the loaded range again (after a rebase renumbered pending events, say).
+    Q_INVOKABLE void refresh();
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+Q_SIGNALS:
+    void namesChanged();
+    void clientIdChanged();
+    void sessionIdChanged();
+    void textChanged();
+    void pageSizeChanged();
+    void countChanged();
+    void hasMoreChanged();
+
+private:
+    bool matches(const EventRecord &event) const;
+    // Reads after `m_cursor` until `wanted` matches or the scan limit; appends them.
+    void load(int wanted);
+    void restart();
+    void clear();
+    void onCommitted();
+    void setHasMore(bool hasMore);
+
+    QPointer<Store> m_store;
+    QMetaObject::Connection m_committed;
+    QMetaObject::Connection m_opened;
+    QStringList m_names;
+    QString m_clientId;
+    QString m_sessionId;
+    QString m_text;
+    int m_pageSize = 200;
+    int m_scanLimit = 5000;
+    QList<EventRecord> m_events;
+    SequenceNumber m_cursor = SequenceNumber::root(); // the last event read (matching or not)
+    bool m_hasMore = false;
+    bool m_changing = false; // inside a begin/end pair of ours
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_EVENTLOGMODEL_H

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// EventLogModel: pages of the eventlog as views ask for them, filters, new events at the end.
+#include <eventlogmodel.h>
+#include <store.h>
+
+#include <QtTest/qabstractitemmodeltester.h>
+#include <QtTest/qsignalspy.h>
+#include <QtTest/qtest.h>
+
+using namespace LiveStore;
+using namespace Qt::StringLiterals;
+
+class tst_EventLogModel : public QObject
+{
+    Q_OBJECT
+
+    static Schema notesSchema()
+    {
+        Schema schema;
+        schema.addTable(TableDef{u"notes"_s}
+                                .column(ColumnDef::text(u"id"_s).primaryKey())
+                                .column(ColumnDef::text(u"body"_s)));
+        schema.addEvent(EventDef::synced(u"v1.NoteAdded"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"body"_s, ArgType::String)
+                                .materializeSql({u"INSERT INTO notes (id, body) VALUES ($id, $body)"_s}));
+        schema.addEvent(EventDef::synced(u"v1.NoteRemoved"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .materializeSql({u"DELETE FROM notes WHERE id = $id"_s}));
+        return schema;
+    }
+
+    std::unique_ptr<Store> openStore(int notes)
+    {
+        auto store = std::make_unique<Store>();
+        StoreOptions options;
+        options.storeId = u"log"_s;
+        options.schema = notesSchema();
+        options.inMemory = true;
+        if (!store->open(options))
+            return nullptr;
+        QList<Event> events;
+        for (int i = 0; i < notes; ++i) {
+            events.append(Event{u"v1.NoteAdded"_s, {{u"id"_s, u"n%1"_s.arg(i)},
+                                                    {u"body"_s, i % 100 == 42 ? u"needle %1"_s.arg(i) : u"hay"_s}}});
+            if (i % 10 == 9)
+                events.append(Event{u"v1.NoteRemoved"_s, {{u"id"_s, u"n%1"_s.arg(i)}}});
+        }
+        if (!events.isEmpty() && !store->commit(events))
+            return nullptr;
+        return store;
+    }
+
+private Q_SLOTS:
+    void pagesAsViewsAsk()
+    {
+        auto store = openStore(10'000); // 11,000 events
+        QVERIFY(store);
+        EventLogModel model(store.get());
+        model.setPageSize(500);
+        QCOMPARE(model.rowCount(), 200); // the first page, at the default size
+        QVERIFY(model.hasMore());
+        QVERIFY(model.canFetchMore({}));
+        model.fetchMore({});
+        QCOMPARE(model.rowCount(), 700);
+        // The tester fetches a page of its own, as views do.
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 11'000);
+        QVERIFY(!model.hasMore());
+        // In log order, with every role.
+        QCOMPARE(model.data(model.index(0), EventLogModel::SeqNumRole).toString(), u"e1"_s);
+        QCOMPARE(model.data(model.index(10'999), EventLogModel::SeqNumRole).toString(), u"e11000"_s);
+        const QVariantMap first = model.get(0);
+        QCOMPARE(first.value(u"name"_s).toString(), u"v1.NoteAdded"_s);
+        QCOMPARE(first.value(u"args"_s).toString(), u"{\"id\":\"n0\",\"body\":\"hay\"}"_s);
+        QCOMPARE(first.value(u"argsObject"_s).toMap().value(u"id"_s).toString(), u"n0"_s);
+        QCOMPARE(first.value(u"parentSeqNum"_s).toString(), u"e0"_s);
+        QCOMPARE(first.value(u"clientId"_s).toString(), store->clientId());
+        QCOMPARE(first.value(u"clientOnly"_s).toBool(), false);
+    }
+
+    void newEventsAtTheEnd()
+    {
+        auto store = openStore(10);
+        QVERIFY(store);
+        EventLogModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 11);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QVERIFY(store->commit(u"v1.NoteAdded"_s, {{u"id"_s, u"x"_s}, {u"body"_s, u"y"_s}}));
+        QCOMPARE(model.rowCount(), 12);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(inserted.constFirst().at(1).toInt(), 11);
+        QCOMPARE(model.get(11).value(u"seqNum"_s).toString(), u"e12"_s);
+
+        // A view not at the end yet: the new events come with its next pages.
+        auto big = openStore(1000);
+        model.setStore(big.get());
+        QCOMPARE(model.rowCount(), 200);
+        QVERIFY(big->commit(u"v1.NoteAdded"_s, {{u"id"_s, u"x"_s}, {u"body"_s, u"y"_s}}));
+        QCOMPARE(model.rowCount(), 200);
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 1101);
+        QCOMPARE(model.get(1100).value(u"args"_s).toString(), u"{\"id\":\"x\",\"body\":\"y\"}"_s);
+    }
+
+    void filters()
+    {
+        auto store = openStore(1000);
+        QVERIFY(store);
+        EventLogModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setNames({u"v1.NoteRemoved"_s});
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 100);
+        for (int i = 0; i < model.rowCount(); ++i)
+            QCOMPARE(model.get(i).value(u"name"_s).toString(), u"v1.NoteRemoved"_s);
+
+        model.setNames({});
+        model.setText(u"NEEDLE"_s); // in the arguments, case-insensitive
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 10);
+        QVERIFY(model.get(0).value(u"args"_s).toString().contains(u"needle 42"_s));
+
+        model.setText({});
+        model.setClientId(u"someone-else"_s);
+        while (model.canFetchMore({}))
+            model.fetchMore({});
+        QCOMPARE(model.rowCount(), 0);
+        model.setClientId(store->clientId());
+        QCOMPARE(model.rowCount(), 200);
+    }
+
+    void scanLimitKeepsStepsShort()
+    {
+        // A rare match far into the log: each fetch reads at most scanLimit events.
+        auto store = openStore(5000); // 5,500 events; needles at 42, 142, ...
+        QVERIFY(store);
+        EventLogModel model;
+        model.setScanLimit(300);
+        model.setText(u"needle 4942"_s);
+        model.setStore(store.get());
+        QCOMPARE(model.rowCount(), 0);
+        QVERIFY(model.hasMore());
+        int fetches = 0;
+        while (model.canFetchMore({})) {
+            model.fetchMore({});
+            ++fetches;
+        }
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY2(fetches >= 5500 / 300 - 1, qPrintable(QString::number(fetches)));
+    }
+
+    void storeOpeningLater()
+    {
+        Store store;
+        EventLogModel model(&store);
+        QCOMPARE(model.rowCount(), 0);
+        QVERIFY(!model.canFetchMore({}));
+        StoreOptions options;
+        options.storeId = u"later"_s;
+        options.schema = notesSchema();
+        options.inMemory = true;
+        QSignalSpy finished(&store, &Store::openFinished);
+        QVERIFY(store.openAsync(options));
+        QVERIFY(finished.wait(10'000));
+        QVERIFY(store.commit(u"v1.NoteAdded"_s, {{u"id"_s, u"a"_s}, {u"body"_s, u"b"_s}}));
+        QCOMPARE(model.rowCount(), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_EventLogModel)
+#include "tst_eventlogmodel.moc"
