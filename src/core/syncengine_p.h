@@ -13,8 +13,12 @@
 #include "livestore_export.h"
 #include "schema.h"
 
+#include <QtCore/qhash.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
+
+#include <optional>
+#include <utility>
 
 namespace LiveStore {
 
@@ -35,6 +39,12 @@ public:
         // Pulled or rebased events that could not be applied and were skipped (the schema's
         // FailedEventPolicy), with the reason.
         QList<FailedEvent> skipped;
+        // The upstream head after the merge.
+        qint64 upstreamHead = 0;
+        // After a rebase, every pending event, as pendingEvents(false) would read it now: a rebase
+        // has them all in hand (the rebased ones are all there are), so the push that follows
+        // need not read them again. Unset otherwise.
+        std::optional<QList<EventRecord>> pending;
     };
 
     // The store must have been opened with StoreOptions::recordChangesets.
@@ -45,9 +55,8 @@ public:
     QString backendId() const;
     bool setBackendId(const QString &backendId);
 
-    // Events after the upstream head, in order; with syncedOnly, without client-only ones (what a
-    // push sends).
-    // The first `limit` (all: -1) events after the upstream head, in order.
+    // The first `limit` (all: -1) events after the upstream head, in order; with syncedOnly,
+    // without client-only ones (what a push sends).
     QList<EventRecord> pendingEvents(bool syncedOnly, qsizetype limit = -1) const;
     // How many synced events are pending: pendingEvents(true).size() without reading them.
     qint64 pendingSyncedCount() const;
@@ -62,10 +71,15 @@ public:
     QString errorString() const { return m_error; }
 
 private:
+    // Events with (seqNumGlobal, seqNumClient) after `after` and seqNumGlobal <= upTo, in order.
+    QList<EventRecord> readEvents(std::pair<qint64, qint64> after, qint64 upTo, bool syncedOnly,
+                                  qsizetype limit) const;
     StorePrivate *d() const;
     Result fail(const QString &error);
     Store *m_store;
     QString m_error;
+    // Column names of the tables rebases undid changes in, with their CREATE TABLE text.
+    QHash<QString, std::pair<QByteArray, QStringList>> m_tableColumns;
 };
 
 } // namespace LiveStore

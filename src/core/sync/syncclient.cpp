@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -84,6 +85,12 @@ public:
     qreal catchUpProgress = 0;
     bool frameSinceTick = false;
     bool halted = false; // Shutdown policy or a fatal error: no reconnects until start()
+    // The pending events as the last rebase left them (SyncEngine::Result::pending), for the push
+    // that follows it in the same turn: under contention every pulled page rebases and every
+    // rebase is followed by a push, which then need not read them again. Forgotten when anything
+    // else could have changed them (a local commit, another page, a new connection).
+    std::optional<QList<EventRecord>> rebasedPending;
+    qint64 rebasedPendingHead = -1;
     // A push is pointless until the pull has delivered the server's head up to here: after a
     // successful push (its echo confirms it) or a ServerAheadError (the missing events rebase ours).
     qint64 awaitHead = 0;
@@ -274,6 +281,7 @@ public:
     // Forgets the connection and everything in flight on it.
     void dropSocket()
     {
+        rebasedPending.reset();
         pingTimer.stop();
         stallTimer.stop(); // a new pull starts at the upstream head and brings what is missing
         pullId.clear();
@@ -439,9 +447,12 @@ public:
         // of them may delete this client (a QML Store reopening drops its store, and the client
         // with it). After each, nothing of ours may be touched if that happened.
         const QPointer<SyncClient> alive(q);
-        const SyncEngine::Result result = engine.applyUpstream(records);
+        rebasedPending.reset();
+        SyncEngine::Result result = engine.applyUpstream(records);
         if (!alive)
             return false;
+        rebasedPending = std::move(result.pending);
+        rebasedPendingHead = result.upstreamHead;
         if (result.kind == SyncEngine::Result::Failed) {
             // The local store could not take the server's events; retrying later may (e.g. a
             // transient SQLite error), and the next pull starts again from the upstream head.
@@ -503,6 +514,7 @@ public:
             }
         }
         tryPush();
+        rebasedPending.reset();
         return true;
     }
 
@@ -614,14 +626,27 @@ public:
         if (!socket || status != SyncClient::Connected || !firstPageArrived || !pushId.isEmpty()
             || pushRetryTimer.isActive() || halted || !store || !store->isOpen())
             return;
-        if (engine.upstreamHead() < awaitHead)
+        const qint64 up = engine.upstreamHead();
+        if (up < awaitHead)
             return;
-        const QList<EventRecord> pending = engine.pendingEvents(true, Wire::MaxEventsPerMessage);
+        QList<EventRecord> pending;
+        if (rebasedPending && rebasedPendingHead == up) {
+            QList<EventRecord> rebased = std::move(*rebasedPending);
+            rebasedPending.reset();
+            for (EventRecord &r : rebased) {
+                if (pending.size() == Wire::MaxEventsPerMessage)
+                    break;
+                if (r.seqNum.client == 0)
+                    pending.append(std::move(r));
+            }
+        } else {
+            pending = engine.pendingEvents(true, Wire::MaxEventsPerMessage);
+        }
         if (pending.isEmpty())
             return;
         // A row that cannot be read (corrupt arguments) is left out by pendingEvents(): pushing
         // around it would make a gap the server refuses, again and again. Stop and say why.
-        qint64 expected = engine.upstreamHead() + 1;
+        qint64 expected = up + 1;
         for (const EventRecord &r : pending) {
             if (r.seqNum.global != expected) {
                 fatal(u"local event e%1 cannot be read from the eventlog (see Store::verify()); "
@@ -678,6 +703,7 @@ SyncClient::SyncClient(Store *store, QObject *parent)
     if (store) {
         // Offline commits just accumulate; connected ones go out right away.
         connect(store, &Store::committed, this, [this] {
+            d->rebasedPending.reset();
             d->updateCounts(false);
             d->tryPush();
         });
