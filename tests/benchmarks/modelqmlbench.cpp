@@ -12,7 +12,9 @@
 
 #include <livequerymodel.h>
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qurl.h>
 #include <QtQml/qqmlcomponent.h>
@@ -129,6 +131,11 @@ QJsonObject modelQml(const Context &context)
             {{u"directory"_s, QDir(context.workDir).filePath(u"store"_s)}}));
     if (!root)
         throw Error(u"cannot create the QML objects: "_s + component.errorString());
+    // A Store on disk opens on a worker thread: Loading (1) until it is Ready or Error.
+    QElapsedTimer opening;
+    opening.start();
+    while (root->property("status").toInt() == 1 && opening.elapsed() < 60'000)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
     if (!root->property("errorString").toString().isEmpty())
         throw Error(u"the Store did not open: "_s + root->property("errorString").toString());
     auto *model = qobject_cast<LiveStore::LiveQueryModel *>(root->property("query").value<QObject *>());
