@@ -69,6 +69,9 @@ struct SqliteSyncStorage::Private
     std::optional<QSqlQuery> insertEvent;
     std::optional<QSqlQuery> readEvents;
     std::optional<QSqlQuery> countEvents;
+    // Every push's transaction: prepared once, not parsed on each append.
+    std::optional<QSqlQuery> begin;
+    std::optional<QSqlQuery> commit;
 
     bool exec(const QString &sql, QString *error)
     {
@@ -97,6 +100,16 @@ struct SqliteSyncStorage::Private
             *error = sqlError(query->lastError());
             return false;
         }
+        return true;
+    }
+
+    bool exec(std::optional<QSqlQuery> &prepared, QString *error)
+    {
+        if (!prepared->exec()) {
+            *error = sqlError(prepared->lastError());
+            return false;
+        }
+        prepared->finish();
         return true;
     }
 
@@ -246,7 +259,9 @@ bool SqliteSyncStorage::open(const QString &directory)
                        &error)
         || !d->prepare(d->countEvents,
                        u"SELECT count(*) FROM events WHERE storeId = ? AND seqNum > ? AND seqNum <= ?"_s,
-                       &error))
+                       &error)
+        || !d->prepare(d->begin, u"BEGIN IMMEDIATE"_s, &error)
+        || !d->prepare(d->commit, u"COMMIT"_s, &error))
         return fail(u"cannot prepare statements on %1: %2"_s.arg(d->path, error));
     d->readEvents->setForwardOnly(true);
     d->countEvents->setForwardOnly(true);
@@ -270,6 +285,8 @@ void SqliteSyncStorage::close()
     d->insertEvent.reset();
     d->readEvents.reset();
     d->countEvents.reset();
+    d->begin.reset();
+    d->commit.reset();
     if (d->db.isValid()) {
         d->db.close();
         d->db = QSqlDatabase();
@@ -346,7 +363,7 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
         result.error = u"empty batch"_s;
         return result;
     }
-    if (!d->exec(u"BEGIN IMMEDIATE"_s, &error)) {
+    if (!d->exec(d->begin, &error)) {
         result.error = u"cannot begin a transaction: "_s + error;
         setErrorString(result.error);
         return result;
@@ -385,7 +402,7 @@ SyncStorage::AppendResult SqliteSyncStorage::append(const QString &storeId,
             return failed(u"cannot store event %1: %2"_s.arg(QString::number(e.seqNum),
                                                             sqlError(insert.lastError())));
     }
-    if (!d->exec(u"COMMIT"_s, &error))
+    if (!d->exec(d->commit, &error))
         return failed(u"cannot commit: "_s + error);
     result.status = AppendResult::Status::Appended;
     result.head = batch.constLast().seqNum;
