@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The eventlog: how events are numbered and chained, what a row of __livestore_eventlog holds
 // (read back with the SQLite C API), the ids stamped on events, Store::events() filters, and
-// importEvents() with its refusals and the export/import round trip.
+// importEvents() with its refusals and the export/import round trip, and importJsonLines() (an
+// export read as it goes) with its refusals after many events, progress and cancel.
 #include "todoschema.h"
 
 #include <store.h>
 
+#include <QtCore/qbuffer.h>
 #include <QtCore/qdatetime.h>
 #include <QtCore/qdir.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qregularexpression.h>
@@ -193,6 +196,24 @@ bool commitEach(Store &store, const QList<Event> &events)
         }
     }
     return true;
+}
+
+// `count` v1.TodoCreated events as an export's JSON lines (e1..e<count>, todo ids t1...), with
+// `replace` giving other text for some lines (by number, from 1), texts `padding` bytes longer.
+QByteArray todoLines(int count, const QMap<int, QByteArray> &replace = {}, int padding = 0)
+{
+    const QByteArray pad(padding, '.');
+    QByteArray out;
+    for (int i = 1; i <= count; ++i) {
+        if (replace.contains(i)) {
+            out += replace.value(i) + '\n';
+            continue;
+        }
+        out += R"({"args":{"id":"t)" + QByteArray::number(i) + R"(","text":"todo )" + QByteArray::number(i) + pad
+                + R"("},"clientId":"c1","name":"v1.TodoCreated","parentSeqNum":)" + QByteArray::number(i - 1)
+                + R"(,"seqNum":)" + QByteArray::number(i) + R"(,"sessionId":"s1"})" + '\n';
+    }
+    return out;
 }
 
 // Every field of two records, with the field named on a mismatch.
@@ -900,6 +921,250 @@ private Q_SLOTS:
         const QList<QVariantMap> targetRows = rawEventlog(targetDir.filePath(u"store.db"_s), &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(targetRows, sourceRows);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Import from JSON lines, read as it goes (importJsonLines)
+    // -----------------------------------------------------------------------------------------
+
+    // The same events, ids, argument bytes and state as importEvents() of the parsed lines, from
+    // lines with blank lines, spaces and CRLF among them.
+    void importJsonLinesRoundTrip()
+    {
+        QTemporaryDir sourceDir, listDir, streamDir;
+        Store source;
+        QVERIFY(source.open(fileOptions(sourceDir.path())));
+        QVERIFY(commitEach(source, eventsFor({u"S"_s, u"D"_s, u"C"_s, u"S"_s, u"X"_s})));
+        QVERIFY(source.commit(u"probe.Args"_s,
+                              {{u"s"_s, QString(u"q\"uote \\ \n\u00e9\U0001F600"_s)},
+                               {u"i"_s, qint64(-9007199254740991)},
+                               {u"r"_s, 2.5},
+                               {u"d"_s, utc(2024, 2, 29, 23, 59, 59, 999)},
+                               {u"j"_s, QVariantMap{{u"z"_s, 1}, {u"nested"_s, QVariantList{1, 2.5, u"x"_s}}}}}));
+        QVERIFY(source.commit(u"v1.TodoCompleted"_s, {{u"id"_s, u"t1"_s}}));
+        QByteArray lines = "\n";
+        QList<EventRecord> parsed;
+        for (const EventRecord &e : source.events()) {
+            const QByteArray line = QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact);
+            lines += parsed.size() % 2 ? QByteArray("  " + line + "\r\n\n") : QByteArray(line + '\n');
+            QString error;
+            const auto r = EventRecord::fromJsonLine(line, &error);
+            QVERIFY2(r, qPrintable(error));
+            parsed.append(*r);
+        }
+        lines.chop(1); // the last line without its newline
+
+        Store viaList, viaStream;
+        QVERIFY(viaList.open(fileOptions(listDir.path())));
+        QVERIFY(viaStream.open(fileOptions(streamDir.path())));
+        QVERIFY2(viaList.importEvents(parsed), qPrintable(viaList.errorString()));
+        QBuffer buffer(&lines);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        QSignalSpy committed(&viaStream, &Store::committed);
+        ImportStatus status;
+        QVERIFY2(viaStream.importJsonLines(&buffer, {}, &status), qPrintable(viaStream.errorString()));
+        QCOMPARE(status.events, source.eventCount());
+        QCOMPARE(status.bytesRead, lines.size());
+        QCOMPARE(status.bytesTotal, lines.size());
+        QVERIFY(!status.inputError);
+        QCOMPARE(committed.size(), 1);
+        QCOMPARE(numbers(committed.at(0).at(0).value<QList<EventRecord>>()), numbers(source.events()));
+
+        const QList<EventRecord> a = source.events(), b = viaStream.events();
+        QCOMPARE(b.size(), a.size());
+        for (qsizetype i = 0; i < a.size(); ++i)
+            QCOMPARE(recordDifference(b.at(i), a.at(i)), QString());
+        QCOMPARE(viaStream.head(), source.head());
+        QCOMPARE(viaStream.stateDigest(), source.stateDigest());
+        QVERIFY2(viaStream.verify(), qPrintable(viaStream.errorString()));
+        viaList.close();
+        viaStream.close();
+        QString error;
+        const QList<QVariantMap> listRows = rawEventlog(listDir.filePath(u"store.db"_s), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(rawEventlog(streamDir.filePath(u"store.db"_s), &error), listRows);
+    }
+
+    // A refusal anywhere, after thousands of events were applied (more than SQLite's page cache
+    // holds, so the transaction has spilled to the WAL), leaves the store as it was.
+    void importJsonLinesRefused_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QString>("sourceName");
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<qint64>("line");
+        QTest::addColumn<bool>("inputError");
+        constexpr int Count = 40'000;
+        constexpr int Bad = 30'001;
+        const auto todoLines = [](int count, int padding, const QMap<int, QByteArray> &replace) {
+            return ::todoLines(count, replace, padding);
+        };
+        constexpr int Pad = 200; // 30,000 events: ~15 MB of pages, more than the 8 MB cache
+        QTest::newRow("not JSON")
+                << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,)"}}) << QString()
+                << u"line 30001: not valid JSON: "_s << qint64(Bad) << true;
+        QTest::newRow("not JSON, named input")
+                << todoLines(Count, Pad, {{Bad, "[1, 2]"}}) << u"events.jsonl"_s
+                << u"events.jsonl:30001: not a JSON object (each line holds one event)"_s << qint64(Bad) << true;
+        QTest::newRow("not UTF-8")
+                << todoLines(Count, Pad, {{Bad, "{\"seqNum\":30001,\"parentSeqNum\":30000,\"name\":\"v1.TodoCreated\","
+                                           "\"args\":{\"id\":\"x\",\"text\":\"caf\xe9\"},\"clientId\":\"c\",\"sessionId\":\"s\"}"}})
+                << QString() << u"line 30001: not valid UTF-8"_s << qint64(Bad) << true;
+        QTest::newRow("gap")
+                << todoLines(Count, Pad, {{Bad, R"({"seqNum":30002,"parentSeqNum":30001,"name":"v1.TodoCreated","args":{"id":"x","text":"y"},"clientId":"c","sessionId":"s"})"}})
+                << QString()
+                << u"line 30001: event e30002 (v1.TodoCreated): it follows e30000, but the next synced event is e30001: the eventlog has a gap"_s
+                << qint64(Bad) << true;
+        QTest::newRow("wrong parent")
+                << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,"parentSeqNum":29999,"name":"v1.TodoCreated","args":{"id":"x","text":"y"},"clientId":"c","sessionId":"s"})"}})
+                << u"in"_s << u"in:30001: event e30001 (v1.TodoCreated): it names e29999 as its parent, but its parent is e30000"_s
+                << qint64(Bad) << true;
+        QTest::newRow("invalid argument")
+                << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,"parentSeqNum":30000,"name":"v1.TodoCreated","args":{"id":7,"text":"y"},"clientId":"c","sessionId":"s"})"}})
+                << u"in"_s << u"event e30001: event \"v1.TodoCreated\": argument \"id\" is not a valid string"_s
+                << qint64(Bad) << false;
+        QTest::newRow("materializer fails")
+                << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,"parentSeqNum":30000,"name":"v1.TodoCreated","args":{"id":"t1","text":"again"},"clientId":"c","sessionId":"s"})"}})
+                << QString() << u"materializer of event \"v1.TodoCreated\" (e30001), statement 1 failed: UNIQUE constraint failed: todos.id"_s
+                << qint64(Bad) << false;
+        QTest::newRow("last line") << todoLines(Count, Pad, {}) + "{" << QString() << u"line 40001: not valid JSON: "_s
+                                   << qint64(Count + 1) << true;
+    }
+    void importJsonLinesRefused()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QString, sourceName);
+        QFETCH(QString, error);
+        QFETCH(qint64, line);
+        QFETCH(bool, inputError);
+        QTemporaryDir dir;
+        Store store;
+        QVERIFY(store.open(fileOptions(dir.path())));
+        const QByteArray digest = store.stateDigest();
+        QSignalSpy committed(&store, &Store::committed);
+        QBuffer buffer(&input);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        ImportOptions options;
+        options.sourceName = sourceName;
+        qint64 walBytes = 0; // how far the transaction has spilled into the WAL
+        options.onProgress = [&](const ImportStatus &) {
+            walBytes = std::max(walBytes, QFileInfo(dir.filePath(u"store.db-wal"_s)).size());
+            return true;
+        };
+        ImportStatus status;
+        QVERIFY(!store.importJsonLines(&buffer, options, &status));
+        QVERIFY2(walBytes > 8'000'000, qPrintable(QString::number(walBytes)));
+        QVERIFY2(store.errorString().startsWith(error), qPrintable(store.errorString()));
+        QCOMPARE(status.line, line);
+        QCOMPARE(status.inputError, inputError);
+        QCOMPARE(status.events, line - 1);
+        // Nothing stays: no event, no state, no signal; not after reopening either.
+        QCOMPARE(store.eventCount(), 0);
+        QCOMPARE(store.head(), SequenceNumber::root());
+        QCOMPARE(store.stateDigest(), digest);
+        QCOMPARE(committed.size(), 0);
+        store.close();
+        QVERIFY(store.open(fileOptions(dir.path())));
+        QCOMPARE(store.eventCount(), 0);
+        QCOMPARE(store.stateDigest(), digest);
+        QVERIFY(store.verify());
+        // The lines before the bad one import on their own.
+        QByteArray good = todoLines(int(line - 1));
+        QBuffer goodBuffer(&good);
+        QVERIFY(goodBuffer.open(QIODevice::ReadOnly));
+        QVERIFY2(store.importJsonLines(&goodBuffer), qPrintable(store.errorString()));
+        QCOMPARE(store.eventCount(), line - 1);
+    }
+
+    // Progress every `progressInterval` events and at the end; committed() in pages afterwards;
+    // live queries see the import; a callback that returns false cancels it.
+    void importJsonLinesProgress()
+    {
+        QByteArray input = todoLines(25'000);
+        Store store;
+        QVERIFY(store.open(memoryOptions()));
+        int todos = -1;
+        Subscription subscription = store.subscribe(Query::sql(u"SELECT count(*) FROM todos"_s),
+                                                    [&](const QueryResult &r) { todos = r.scalar().toInt(); });
+        QCOMPARE(todos, 0);
+        QSignalSpy committed(&store, &Store::committed);
+        QList<ImportStatus> calls;
+        ImportOptions options;
+        options.progressInterval = 10'000;
+        options.onProgress = [&](const ImportStatus &s) {
+            calls.append(s);
+            return true;
+        };
+        QBuffer buffer(&input);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        QVERIFY2(store.importJsonLines(&buffer, options), qPrintable(store.errorString()));
+        QCOMPARE(calls.size(), 3);
+        QCOMPARE(calls.at(0).events, 10'000);
+        QCOMPARE(calls.at(0).line, 10'000);
+        QCOMPARE(calls.at(1).events, 20'000);
+        QCOMPARE(calls.at(2).events, 25'000);
+        QCOMPARE(calls.at(2).bytesRead, input.size());
+        QCOMPARE(calls.at(2).bytesTotal, input.size());
+        QVERIFY(calls.at(0).bytesRead <= calls.at(1).bytesRead);
+        // committed(): all events, in order, in pages of 10,000, after the import.
+        QCOMPARE(committed.size(), 3);
+        QStringList emitted;
+        for (const QList<QVariant> &args : std::as_const(committed))
+            emitted += numbers(args.at(0).value<QList<EventRecord>>());
+        QCOMPARE(committed.at(0).at(0).value<QList<EventRecord>>().size(), 10'000);
+        QCOMPARE(emitted.size(), 25'000);
+        QCOMPARE(emitted.constFirst(), u"e1"_s);
+        QCOMPARE(emitted.constLast(), u"e25000"_s);
+        QCOMPARE(todos, 25'000);
+
+        // Cancelled at 20,000: nothing stays.
+        Store other;
+        QVERIFY(other.open(memoryOptions()));
+        options.onProgress = [](const ImportStatus &s) { return s.events < 20'000; };
+        QVERIFY(buffer.seek(0));
+        ImportStatus status;
+        QVERIFY(!other.importJsonLines(&buffer, options, &status));
+        QCOMPARE(other.errorString(), u"the import was cancelled"_s);
+        QCOMPARE(status.events, 20'000);
+        QVERIFY(!status.inputError);
+        QCOMPARE(other.eventCount(), 0);
+        QCOMPARE(other.query(u"SELECT count(*) FROM todos"_s).scalar().toInt(), 0);
+    }
+
+    void importJsonLinesNothingOrNowhere()
+    {
+        Store store;
+        QVERIFY(store.open(memoryOptions()));
+        QVERIFY(commitEach(store, eventsFor({u"S"_s})));
+        // No events (nothing, or blank lines): nothing to do, even into a store with events.
+        for (QByteArray input : {QByteArray(), QByteArray("\n  \r\n\n")}) {
+            QBuffer buffer(&input);
+            QVERIFY(buffer.open(QIODevice::ReadOnly));
+            QVERIFY2(store.importJsonLines(&buffer), qPrintable(store.errorString()));
+        }
+        QCOMPARE(store.eventCount(), 1);
+        // Events into a store with events.
+        QByteArray input = todoLines(3);
+        QBuffer buffer(&input);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        ImportStatus status;
+        QVERIFY(!store.importJsonLines(&buffer, {}, &status));
+        QCOMPARE(store.errorString(), u"import needs an empty eventlog; this store holds 1 events"_s);
+        QVERIFY(!status.inputError);
+        QCOMPARE(store.eventCount(), 1);
+        // A device that is not open, or none.
+        QBuffer closed(&input);
+        ImportOptions named;
+        named.sourceName = u"in.jsonl"_s;
+        QVERIFY(!store.importJsonLines(&closed, named));
+        QCOMPARE(store.errorString(), u"cannot read in.jsonl: the device is not open for reading"_s);
+        QVERIFY(!store.importJsonLines(nullptr));
+        QCOMPARE(store.errorString(), u"cannot read the import: the device is not open for reading"_s);
+        // A closed store.
+        store.close();
+        QVERIFY(buffer.seek(0));
+        QVERIFY(!store.importJsonLines(&buffer));
+        QCOMPARE(store.errorString(), u"the store is not open"_s);
     }
 
     // -----------------------------------------------------------------------------------------
