@@ -70,11 +70,11 @@ void registerFunctions(sqlite3 *db)
 
 } // namespace
 
-bool Database::open(const QString &path, bool create)
+bool Database::open(const QString &path, bool create, bool readOnly)
 {
     close();
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-    if (create)
+    int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+    if (create && !readOnly)
         flags |= SQLITE_OPEN_CREATE;
     const QByteArray file = path.toUtf8();
     const int rc = sqlite3_open_v2(file.constData(), &m_db, flags, nullptr);

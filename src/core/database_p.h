@@ -58,7 +58,8 @@ public:
     Database &operator=(const Database &) = delete;
 
     // `path` ":memory:" for an in-memory database. Without `create`, a missing file is an error.
-    bool open(const QString &path, bool create);
+    // `readOnly`: SQLite's read-only mode; nothing can be written through this connection.
+    bool open(const QString &path, bool create, bool readOnly = false);
     void close();
     bool isOpen() const { return m_db != nullptr; }
     sqlite3 *handle() const { return m_db; }

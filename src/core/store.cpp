@@ -167,6 +167,8 @@ bool StorePrivate::checkWritable()
 {
     if (!isOpen)
         return fail(notOpenMessage());
+    if (options.readOnly)
+        return fail(u"the store is open read-only"_s);
     if (db.isDamaged())
         return fail(u"writes are refused"_s);
     return true;
@@ -198,12 +200,20 @@ bool StorePrivate::open(const StoreOptions &opts)
         return fail(u"invalid schema: "_s + problems);
     if (!opts.inMemory && opts.directory.isEmpty())
         return fail(u"no store directory given (set StoreOptions::directory or inMemory)"_s);
+    if (opts.readOnly && opts.inMemory)
+        return fail(u"an in-memory store cannot be opened read-only"_s);
 
     setBootStatus(BootStatus::Loading);
 
     QString path = u":memory:"_s;
     bool exists = false;
-    if (!opts.inMemory) {
+    if (opts.readOnly) {
+        // Beside a writer: no directory made, no lock taken, the file only read.
+        path = QDir(opts.directory).filePath(u"store.db"_s);
+        if (!QFileInfo::exists(path))
+            return fail(u"there is no store in %1 (a read-only open does not create one)"_s.arg(opts.directory));
+        exists = true;
+    } else if (!opts.inMemory) {
         const QFileInfo dirInfo(opts.directory);
         if (dirInfo.exists() && !dirInfo.isDir())
             return fail(u"%1 is not a directory"_s.arg(opts.directory));
@@ -253,7 +263,7 @@ bool StorePrivate::open(const StoreOptions &opts)
         exists = QFileInfo::exists(path);
     }
 
-    if (!db.open(path, true))
+    if (!db.open(path, !opts.readOnly, opts.readOnly))
         return fail(db.lastError());
 
     // Look before writing anything: a foreign or newer file must stay untouched.
@@ -302,7 +312,10 @@ bool StorePrivate::open(const StoreOptions &opts)
         }
     }
 
-    if (!opts.inMemory) {
+    if (opts.readOnly && !current)
+        return fail(u"%1 is in an older storage format: open it once for writing to upgrade it, "
+                    "then read-only"_s.arg(path));
+    if (!opts.inMemory && !opts.readOnly) {
         if (!db.exec("PRAGMA journal_mode = WAL"))
             return fail(db.lastError());
         if (!db.exec(opts.durability == Durability::PowerLoss ? "PRAGMA synchronous = FULL"
@@ -323,15 +336,20 @@ bool StorePrivate::open(const StoreOptions &opts)
 
     const QString storedHash = metaValue("stateHash");
     const bool rebuild = storedHash.isEmpty() || storedHash.toInt() != schema.stateHash();
+    if (rebuild && opts.readOnly) {
+        return fail(u"the state in %1 was built with a schema of other tables; a read-only open "
+                    "cannot rebuild it: open it with the schema it was written with, or for "
+                    "writing"_s.arg(path));
+    }
     if (rebuild) {
         if (!rebuildState(true))
             return false;
     } else if (!createStateTables(db) || !validateSqlMaterializers(db)) {
         return false;
     }
-    if (!updateEventDefinitionRegistry() || !loadHead())
+    if ((!opts.readOnly && !updateEventDefinitionRegistry()) || !loadHead())
         return false;
-    if (opts.recordChangesets && !ensureChangesetTable())
+    if (opts.recordChangesets && !opts.readOnly && !ensureChangesetTable())
         return false;
 
     graph = std::make_unique<detail::Graph>(
@@ -419,8 +437,8 @@ bool StorePrivate::loadMetadata()
     const bool storeIdMissing = storedId.isEmpty();
     const bool clientIdChanged = metaValue("clientId") != clientId;
     const bool sessionIdChanged = metaValue("sessionId") != sessionId;
-    if (!storeIdMissing && !clientIdChanged && !sessionIdChanged)
-        return true;
+    if (options.readOnly || (!storeIdMissing && !clientIdChanged && !sessionIdChanged))
+        return true; // read-only: ids given or generated are used, not recorded
     Transaction tx(db);
     if ((storeIdMissing && !setMetaValue("storeId", options.storeId))
         || (clientIdChanged && !setMetaValue("clientId", clientId))

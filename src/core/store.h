@@ -103,6 +103,13 @@ struct LIVESTORE_EXPORT StoreOptions
     // file, and the store refuses writes from then on. Tools that open stores of unknown health
     // (the livestore CLI) use Quick; verify() always runs the full integrity check.
     IntegrityCheck integrityCheck = IntegrityCheck::OnError;
+    // Open an existing store for reading only, beside the process that has it open for writing
+    // (a tool inspecting a running app's store): no lock is taken and nothing is ever written.
+    // Commits and other writes fail. The store must exist, be in the current format and have
+    // been built with a schema of the same tables (a read-only open cannot rebuild the state).
+    // Queries read the latest committed state; live queries do not follow the writing process's
+    // commits (they are read once, and re-read only on this Store's own commits: none here).
+    bool readOnly = false;
     QString clientId;  // generated and persisted when empty
     QString sessionId; // generated and persisted when empty
     MigrationHooks migrations;
