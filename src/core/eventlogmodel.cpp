@@ -28,10 +28,19 @@ void EventLogModel::setStore(Store *store)
     if (m_store == store)
         return;
     QObject::disconnect(m_committed);
+    QObject::disconnect(m_pulled);
     QObject::disconnect(m_opened);
     m_store = store;
     if (store) {
         m_committed = connect(store, &Store::committed, this, &EventLogModel::onCommitted);
+        // Pulled events are appended like commits; a rebase renumbered pending events, which
+        // may be among those shown.
+        m_pulled = connect(store, &Store::eventlogChanged, this, [this](bool rebased) {
+            if (rebased)
+                refresh();
+            else
+                onCommitted();
+        });
         // A store still opening (Store::openAsync) is read once it is open.
         m_opened = connect(store, &Store::openFinished, this, [this](bool ok) {
             if (ok)

@@ -101,6 +101,7 @@ private:
 
     QPointer<Store> m_store;
     QMetaObject::Connection m_committed;
+    QMetaObject::Connection m_pulled;
     QMetaObject::Connection m_opened;
     QStringList m_names;
     QString m_clientId;

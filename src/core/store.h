@@ -249,6 +249,10 @@ Q_SIGNALS:
     // once it has committed, with its events read back from the eventlog in pages of up to
     // 10,000 (so several times for a large one), and only when something is connected.
     void committed(const QList<LiveStore::EventRecord> &events);
+    // After a sync client applied events pulled from the server (appended to the log); with
+    // `rebased`, pending local events were also renumbered on top of them. Commits and imports
+    // through this Store announce themselves through committed() instead.
+    void eventlogChanged(bool rebased);
 
 private:
     bool openNow(const StoreOptions &options);

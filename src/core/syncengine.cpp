@@ -599,6 +599,7 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             tables.insert(t.name);
         if (p->graph)
             p->graph->tablesChanged(tables);
+        Q_EMIT p->q->eventlogChanged(result.rebased > 0);
     }
     return result;
 }

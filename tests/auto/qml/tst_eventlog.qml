@@ -37,9 +37,40 @@ Item {
         }
     }
 
+    Component {
+        id: syncedStore
+        Store {
+            inMemory: true
+            schema: Qt.resolvedUrl("data/notes.json")
+            syncUrl: syncServerUrl
+        }
+    }
+    Component {
+        id: logOf
+        EventLog { }
+    }
+
     TestCase {
+        id: test
         name: "EventLog"
         when: windowShown
+
+        function test_pulledEventsAppear() {
+            // Two clients of one store through the test's sync server: what one commits shows in
+            // the other's EventLog once it is pulled.
+            const id = "qml-eventlog-sync-" + Date.now()
+            const a = createTemporaryObject(syncedStore, test, { storeId: id })
+            const b = createTemporaryObject(syncedStore, test, { storeId: id })
+            compare(a.status, Store.Ready)
+            compare(b.status, Store.Ready)
+            const log = createTemporaryObject(logOf, test, { store: b })
+            compare(log.count, 0)
+            verify(a.commit("noted", { id: "from-a" }))
+            tryCompare(log, "count", 1, 10000)
+            compare(log.get(0).name, "noted")
+            compare(log.get(0).clientId, a.clientId)
+            compare(log.get(0).seqNum, "e1")
+        }
 
         function test_pagesFiltersAndNewEvents() {
             const events = []
