@@ -51,6 +51,24 @@ Database::Statement *step(Database &db, const QString &sql, std::initializer_lis
     return s; // the caller reads column 0 and resets
 }
 
+// Runs a cached write with integer binds, as Database::execute() but without the QVariants;
+// false with the reason in db.lastError().
+bool writeInt64(Database &db, const QString &sql, std::initializer_list<qint64> binds)
+{
+    Database::Statement *s = db.prepare(sql);
+    if (!s)
+        return false;
+    sqlite3_reset(s->stmt);
+    int index = 0;
+    for (const qint64 value : binds)
+        sqlite3_bind_int64(s->stmt, ++index, value);
+    const int rc = sqlite3_step(s->stmt);
+    if (rc != SQLITE_DONE)
+        db.setError(db.sqliteError());
+    sqlite3_reset(s->stmt);
+    return rc == SQLITE_DONE;
+}
+
 qint64 readInt64(Database &db, const QString &sql, std::initializer_list<qint64> binds = {})
 {
     Database::Statement *s = step(db, sql, binds);
@@ -496,18 +514,15 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             && readInt64(db, u"SELECT count(*) FROM sqlite_schema WHERE name = '__livestore_skipped_events'"_s) > 0;
     for (qsizetype i = rollback.size() - 1; i >= 0; --i) {
         const SequenceNumber &n = rollback.at(i).seqNum;
-        Database::Statement *del = db.prepare(
-                u"DELETE FROM __livestore_eventlog WHERE seqNumGlobal = ? AND seqNumClient = ? AND "
-                 "seqNumRebaseGeneration = ?"_s);
-        Database::Statement *delCs = db.prepare(
-                u"DELETE FROM __livestore_session_changeset WHERE seqNumGlobal = ? AND seqNumClient = ? "
-                 "AND seqNumRebaseGeneration = ?"_s);
-        const QVariantList key{n.global, n.client, n.rebaseGeneration};
-        if (!db.execute(del, key) || !db.execute(delCs, key))
+        const std::initializer_list<qint64> key{n.global, n.client, n.rebaseGeneration};
+        if (!writeInt64(db, u"DELETE FROM __livestore_eventlog WHERE seqNumGlobal = ? AND seqNumClient = ? AND "
+                             "seqNumRebaseGeneration = ?"_s, key)
+            || !writeInt64(db, u"DELETE FROM __livestore_session_changeset WHERE seqNumGlobal = ? AND "
+                                "seqNumClient = ? AND seqNumRebaseGeneration = ?"_s, key))
             return abort(db.lastError());
         // Re-applied below under a new number, and skipped again (or not) on its own merits.
-        if (hasSkips && !db.execute(db.prepare(u"DELETE FROM __livestore_skipped_events WHERE seqNumGlobal = ? "
-                                                "AND seqNumClient = ? AND seqNumRebaseGeneration = ?"_s), key))
+        if (hasSkips && !writeInt64(db, u"DELETE FROM __livestore_skipped_events WHERE seqNumGlobal = ? "
+                                         "AND seqNumClient = ? AND seqNumRebaseGeneration = ?"_s, key))
             return abort(db.lastError());
     }
 
@@ -579,10 +594,9 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     }
 
     // Rollback never goes below the upstream head: changes of confirmed events are not needed.
-    Database::Statement *trim = db.prepare(
-            u"DELETE FROM __livestore_session_changeset WHERE (seqNumGlobal, seqNumClient) <= (?, 0)"_s);
-    Database::Statement *setHead = db.prepare(u"UPDATE __livestore_sync_status SET head = ? WHERE id = 1"_s);
-    if (!db.execute(trim, {newUp}) || !db.execute(setHead, {newUp}))
+    if (!writeInt64(db, u"DELETE FROM __livestore_session_changeset WHERE (seqNumGlobal, seqNumClient) <= (?, 0)"_s,
+                    {newUp})
+        || !writeInt64(db, u"UPDATE __livestore_sync_status SET head = ? WHERE id = 1"_s, {newUp}))
         return abort(db.lastError());
     if (!db.execCached(u"COMMIT"_s))
         return abort(db.lastError());

@@ -86,11 +86,13 @@ public:
     bool frameSinceTick = false;
     bool halted = false; // Shutdown policy or a fatal error: no reconnects until start()
     // The pending events as the last rebase left them (SyncEngine::Result::pending), for the push
-    // that follows it in the same turn: under contention every pulled page rebases and every
-    // rebase is followed by a push, which then need not read them again. Forgotten when anything
-    // else could have changed them (a local commit, another page, a new connection).
+    // that follows: under contention every pulled page rebases and every rebase is followed by a
+    // push (once the refused push's answer is in), which then need not read them again. Forgotten
+    // when anything could have changed them (a local commit, another page, a new connection), and
+    // used only while the upstream head and the pending count are still the ones it had.
     std::optional<QList<EventRecord>> rebasedPending;
     qint64 rebasedPendingHead = -1;
+    qint64 rebasedPendingSynced = 0;
     // A push is pointless until the pull has delivered the server's head up to here: after a
     // successful push (its echo confirms it) or a ServerAheadError (the missing events rebase ours).
     qint64 awaitHead = 0;
@@ -406,8 +408,8 @@ public:
             if (frame->requestId != pullId)
                 return;
             send(Wire::encodeAck(frame->requestId));
-            for (const QByteArray &value : frame->valuesJson) {
-                if (!onPullResponse(value))
+            for (qsizetype i = 0; i < frame->valuesJson.size(); ++i) {
+                if (!onPullResponse(frame->valuesJson.at(i), frame->values.at(i)))
                     return;
             }
             return;
@@ -420,11 +422,15 @@ public:
         }
     }
 
-    // False when the connection was dropped (the rest of the frame is moot).
-    bool onPullResponse(const QByteArray &value)
+    // False when the connection was dropped (the rest of the frame is moot). `parsed` is `value`
+    // as parsed with its frame: decoding the page and its events' args does not parse it again.
+    bool onPullResponse(const QByteArray &value, const QJsonValue &parsed)
     {
         QString error;
-        const std::optional<Wire::PullResponse> response = Wire::decodePullResponse(value, &error);
+        const QJsonObject page = parsed.toObject();
+        const std::optional<Wire::PullResponse> response = parsed.isObject()
+                ? Wire::decodePullResponse(value, page, &error)
+                : Wire::decodePullResponse(value, &error);
         if (!response) {
             setError(u"malformed pull response: "_s + error);
             qCWarning(lcSync, "%s", qUtf8Printable(lastError));
@@ -440,8 +446,11 @@ public:
         }
         QList<EventRecord> records;
         records.reserve(response->batch.size());
-        for (const Wire::PulledEvent &e : response->batch)
-            records.append(e.event.toRecord());
+        const QJsonArray items = page.value("batch"_L1).toArray();
+        for (qsizetype i = 0; i < response->batch.size(); ++i) {
+            records.append(response->batch.at(i).event.toRecord(
+                    items.at(i).toObject().value("eventEncoded"_L1).toObject().value("args"_L1)));
+        }
         const qint64 headBefore = engine.upstreamHead();
         // Applying runs the store's subscribers, and every emit below runs the app's slots: any
         // of them may delete this client (a QML Store reopening drops its store, and the client
@@ -453,6 +462,10 @@ public:
             return false;
         rebasedPending = std::move(result.pending);
         rebasedPendingHead = result.upstreamHead;
+        if (rebasedPending) {
+            rebasedPendingSynced = std::count_if(rebasedPending->cbegin(), rebasedPending->cend(),
+                                                 [](const EventRecord &r) { return r.seqNum.client == 0; });
+        }
         if (result.kind == SyncEngine::Result::Failed) {
             // The local store could not take the server's events; retrying later may (e.g. a
             // transient SQLite error), and the next pull starts again from the upstream head.
@@ -514,7 +527,6 @@ public:
             }
         }
         tryPush();
-        rebasedPending.reset();
         return true;
     }
 
@@ -630,7 +642,8 @@ public:
         if (up < awaitHead)
             return;
         QList<EventRecord> pending;
-        if (rebasedPending && rebasedPendingHead == up) {
+        if (rebasedPending && rebasedPendingHead == up
+            && rebasedPendingSynced == engine.pendingSyncedCount()) {
             QList<EventRecord> rebased = std::move(*rebasedPending);
             rebasedPending.reset();
             for (EventRecord &r : rebased) {
@@ -640,6 +653,7 @@ public:
                     pending.append(std::move(r));
             }
         } else {
+            rebasedPending.reset();
             pending = engine.pendingEvents(true, Wire::MaxEventsPerMessage);
         }
         if (pending.isEmpty())

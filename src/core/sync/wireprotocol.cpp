@@ -242,6 +242,11 @@ Event Event::fromRecord(const EventRecord &record)
 
 EventRecord Event::toRecord() const
 {
+    return toRecord(args());
+}
+
+EventRecord Event::toRecord(const QJsonValue &parsedArgs) const
+{
     EventRecord r;
     r.name = name;
     r.seqNum = {seqNum, 0, 0};
@@ -249,9 +254,8 @@ EventRecord Event::toRecord() const
     r.clientId = clientId;
     r.sessionId = sessionId;
     r.argsJson = argsJson;
-    const QJsonValue a = args();
-    if (a.isObject())
-        r.args = a.toObject().toVariantMap();
+    if (parsedArgs.isObject())
+        r.args = parsedArgs.toObject().toVariantMap();
     return r;
 }
 
@@ -656,6 +660,11 @@ std::optional<ServerFrame> parseServerFrame(QByteArrayView json, QString *errorS
             setError(errorString, u"Chunk.values must be an array"_s);
             return std::nullopt;
         }
+        frame.values = o->value("values"_L1).toArray();
+        if (frame.values.size() != items->size()) {
+            setError(errorString, u"Chunk.values could not be read"_s);
+            return std::nullopt;
+        }
         for (QByteArrayView item : *items)
             frame.valuesJson.append(toBytes(item));
         return frame;
@@ -908,6 +917,13 @@ std::optional<PullResponse> decodePullResponse(QByteArrayView raw, QString *erro
     const auto o = parseObject(raw, errorString, u"PullResponse"_s);
     if (!o)
         return std::nullopt;
+    return decodePullResponse(raw, *o, errorString);
+}
+
+std::optional<PullResponse> decodePullResponse(QByteArrayView raw, const QJsonObject &parsed,
+                                               QString *errorString)
+{
+    const QJsonObject *o = &parsed;
     PullResponse response;
     if (!readString(*o, "backendId"_L1, &response.backendId, errorString, u"PullResponse"_s))
         return std::nullopt;

@@ -15,6 +15,7 @@
 #include "livestore_export.h"
 
 #include <QtCore/qbytearray.h>
+#include <QtCore/qjsonarray.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qjsonvalue.h>
 #include <QtCore/qlist.h>
@@ -63,6 +64,8 @@ struct LIVESTORE_EXPORT Event
     // Conversions to and from the local eventlog record (global numbers only).
     static Event fromRecord(const EventRecord &record);
     EventRecord toRecord() const;
+    // The same with `args` already parsed (the frame it came in was), not parsed again.
+    EventRecord toRecord(const QJsonValue &parsedArgs) const;
 
     friend bool operator==(const Event &, const Event &) = default;
 };
@@ -216,6 +219,7 @@ struct LIVESTORE_EXPORT ServerFrame
     Type type = Type::Pong;
     QString requestId;            // Chunk, Exit
     QList<QByteArray> valuesJson; // Chunk: each stream item's JSON text
+    QJsonArray values;            // Chunk: the same items as parsed with the frame
     Wire::Exit exit;              // Exit
     QJsonValue defect;            // Defect
 };
@@ -271,6 +275,11 @@ LIVESTORE_EXPORT QByteArray encodePullResponse(const QList<QByteArray> &encodedI
                                                qsizetype from, qsizetype count,
                                                const PageInfo &pageInfo, const QString &backendId);
 LIVESTORE_EXPORT std::optional<PullResponse> decodePullResponse(QByteArrayView raw,
+                                                                QString *errorString);
+// The same for a page whose JSON was parsed already (ServerFrame::values): `parsed` is `raw` as
+// parsed, and is not parsed again.
+LIVESTORE_EXPORT std::optional<PullResponse> decodePullResponse(QByteArrayView raw,
+                                                                const QJsonObject &parsed,
                                                                 QString *errorString);
 
 // The RPC payloads; decoding reads the request's payload (and its raw text for event args).

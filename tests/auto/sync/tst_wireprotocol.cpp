@@ -259,6 +259,15 @@ void tst_WireProtocol::parseServerFramesFromRealServer()
     QCOMPARE(page->batch.at(1).event.argsJson,
              bytes(R"({"id":"A-1-1795619744139","text":"todo 1 from A"})"));
     QCOMPARE(page->batch.at(1).metadata->createdAt, u"2026-11-25T15:15:44.888Z"_s);
+    // The items as parsed with the frame decode to the same page without parsing them again,
+    // and their args to the same record.
+    QCOMPARE(chunk->values.size(), 1);
+    auto parsedPage = Wire::decodePullResponse(chunk->valuesJson.at(0), chunk->values.at(0).toObject(), &error);
+    QVERIFY2(parsedPage, qPrintable(error));
+    QCOMPARE(parsedPage->batch, page->batch);
+    const QJsonValue parsedArgs = chunk->values.at(0).toObject().value(u"batch"_s).toArray().at(1)
+                                          .toObject().value(u"eventEncoded"_s).toObject().value(u"args"_s);
+    QCOMPARE(page->batch.at(1).event.toRecord(parsedArgs).args, page->batch.at(1).event.toRecord().args);
 
     auto ack = Wire::parseServerFrame(bytes(PushAckExitFrame), &error);
     QVERIFY2(ack, qPrintable(error));
