@@ -473,6 +473,10 @@ Store *Context::openStore(bool create)
     if (!loaded)
         return nullptr;
     const bool syncing = !m_syncSettings.url.isEmpty();
+    if (create && m_location.readOnly) {
+        fail(u"this command writes to the store; it cannot run with --read-only"_s);
+        return nullptr;
+    }
     // A store that syncs may start empty: the server has its events.
     if (!create && !syncing && !QFileInfo::exists(storeFile(m_location.directory))) {
         fail(u"there is no store in %1 (no store.db); commit or import events to create one"_s.arg(
@@ -498,6 +502,7 @@ Store *Context::openStore(bool create)
     // A tool opens stores of unknown health: find a damaged file before reading it, and before
     // writing to it with the full check (quick_check does not compare indexes with their tables).
     options.integrityCheck = create || syncing ? IntegrityCheck::Full : IntegrityCheck::Quick;
+    options.readOnly = m_location.readOnly;
     auto store = std::make_unique<Store>();
     if (!store->open(options)) {
         fail(u"cannot open the store in %1: %2"_s.arg(m_location.directory, store->errorString()));

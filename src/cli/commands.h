@@ -32,6 +32,7 @@ struct StoreLocation
     QString directory;
     QString schemaFile;
     QString storeId; // resolved: given or derived from the directory's name
+    bool readOnly = false; // --read-only: beside an app that has the store open
 };
 
 // --sync-url and friends: with a URL, the store is brought up to date with the sync server

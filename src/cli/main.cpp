@@ -31,6 +31,10 @@ const QCommandLineOption StoreIdOption(
         u"The store id. Default: the directory's name, when that is a valid id\n"
         "(letters, digits, '_' and '-')."_s,
         u"ID"_s);
+const QCommandLineOption ReadOnlyOption(
+        u"read-only"_s,
+        u"Open the store for reading only, beside an app that has it open: no lock\n"
+        "is taken and nothing is written; commands that write are refused."_s);
 const QCommandLineOption SyncUrlOption(
         u"sync-url"_s,
         u"Sync with the LiveStore sync server at URL (ws:// or wss://): before the\n"
@@ -52,7 +56,8 @@ const QCommandLineOption VersionOption({u"v"_s, u"version"_s}, u"Show the versio
 // `livestore events --store DIR ...` works as people tend to type it.
 QList<QCommandLineOption> locationOptions()
 {
-    return {StoreOption, SchemaOption, StoreIdOption, SyncUrlOption, SyncPayloadOption, SyncTimeoutOption};
+    return {StoreOption, SchemaOption, StoreIdOption, ReadOnlyOption, SyncUrlOption, SyncPayloadOption,
+            SyncTimeoutOption};
 }
 
 // "  --name NAME   description", descriptions aligned; a description's further lines indented
@@ -208,7 +213,8 @@ int run(const QStringList &arguments)
     auto location = [&](const QCommandLineOption &option) {
         return parser.isSet(option) ? parser.value(option) : global.value(option);
     };
-    StoreLocation where{location(StoreOption), location(SchemaOption), location(StoreIdOption)};
+    StoreLocation where{location(StoreOption), location(SchemaOption), location(StoreIdOption),
+                        parser.isSet(ReadOnlyOption) || global.isSet(ReadOnlyOption)};
     if (where.directory.isEmpty())
         return usageError(u"missing --store DIR: the store's directory"_s);
     if (where.schemaFile.isEmpty())
@@ -246,6 +252,8 @@ int run(const QStringList &arguments)
     }
     if (sync.url.isEmpty() && (!sync.payload.isUndefined() || !location(SyncTimeoutOption).isEmpty()))
         return usageError(u"--sync-payload and --sync-timeout need --sync-url"_s);
+    if (where.readOnly && !sync.url.isEmpty())
+        return usageError(u"--read-only and --sync-url cannot go together: syncing writes to the store"_s);
 
     // The sync client's connection chatter is for `sync`, which follows the server; the other
     // commands report only what fails. (QT_LOGGING_RULES still overrides this.)

@@ -5,6 +5,7 @@
 #include "clirun.h"
 
 #include <schema.h>
+#include <store.h>
 
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
@@ -198,7 +199,8 @@ private Q_SLOTS:
         QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"_s));
         // Every option and every command is documented.
         const QStringList documented = {
-            u"--store DIR"_s, u"--schema FILE"_s, u"--store-id ID"_s, u"-h, --help"_s, u"-v, --version"_s,
+            u"--store DIR"_s, u"--schema FILE"_s, u"--store-id ID"_s, u"--read-only"_s, u"-h, --help"_s,
+            u"-v, --version"_s,
             u"events [--name NAME]... [--after SEQ] [--limit N] [--json]"_s, u"--name NAME"_s,
             u"--after SEQ"_s, u"--limit N"_s, u"--json"_s, u"query SQL [--bind VALUE]... [--json]"_s,
             u"--bind VALUE"_s, u"commit NAME [JSON]"_s, u"export [FILE]"_s, u"import FILE"_s,
@@ -973,6 +975,48 @@ private Q_SLOTS:
         QCOMPARE(progress.constFirst(), u"rematerializing 0/2500 events"_s);
         QCOMPARE(progress.constLast(), u"rematerializing 2500/2500 events"_s);
         QCOMPARE(rebuilt.out, u"OK: state matches a replay of 2500 events\n"_s);
+    }
+
+    // --read-only: the tool reads a store while an app (here: this process) has it open.
+    void readOnlyBesideAnApp()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        LiveStore::Store app;
+        LiveStore::StoreOptions options;
+        options.storeId = u"todos"_s;
+        options.schema = LiveStore::Schema::fromFile(m_schema);
+        options.directory = store;
+        QVERIFY2(app.open(options), qPrintable(app.errorString()));
+
+        const Run refused = runCli(on(store, {u"events"_s}));
+        QCOMPARE_EXIT(refused, 1);
+        QVERIFY2(refused.err.contains(u"in use by another process"_s), qPrintable(refused.err));
+
+        const Run events = runCli(on(store, {u"--read-only"_s, u"events"_s, u"--json"_s}));
+        QCOMPARE_EXIT(events, 0);
+        QCOMPARE(jsonLines(events.out).size(), 4);
+        // What the app commits meanwhile is read by the next run.
+        QVERIFY(app.commit(u"v1.TodoCreated"_s, QVariantMap{{u"id"_s, u"c"_s}, {u"text"_s, u"Call mum"_s}}));
+        const Run query = runCli(on(store, {u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s,
+                                            u"--read-only"_s}));
+        QCOMPARE_EXIT(query, 0);
+        QCOMPARE(parseObject(jsonLines(query.out).value(0)).value(u"n"_s).toInt(), 3);
+        const Run info = runCli(on(store, {u"--read-only"_s, u"info"_s}));
+        QCOMPARE_EXIT(info, 0);
+        const Run verify = runCli(on(store, {u"--read-only"_s, u"verify"_s}));
+        QCOMPARE_EXIT(verify, 0);
+
+        // Writing is refused, and says why; the app's store is untouched.
+        const Run commit = runCli(on(store, {u"--read-only"_s, u"commit"_s, u"v1.TodoCreated"_s,
+                                             uR"({"id":"x","text":"no"})"_s}));
+        QCOMPARE_EXIT(commit, 1);
+        QVERIFY2(commit.err.contains(u"cannot run with --read-only"_s), qPrintable(commit.err));
+        const Run sync = runCli(on(store, {u"--read-only"_s, u"--sync-url"_s, u"ws://127.0.0.1:1"_s, u"info"_s}));
+        QCOMPARE_EXIT(sync, 2);
+        QCOMPARE(app.eventCount(), 5);
+        QVERIFY(app.commit(u"v1.TodoCompleted"_s, QVariantMap{{u"id"_s, u"c"_s}}));
     }
 
     void info()
