@@ -328,6 +328,7 @@ Database::Statement *Database::prepare(const QString &sql)
     for (int i = 1; i <= params; ++i) {
         const char *name = sqlite3_bind_parameter_name(stmt, i);
         s->parameterNames.append(name ? QByteArray(name + 1) : QByteArray());
+        s->parameterKeys.append(QString::fromUtf8(s->parameterNames.constLast()));
     }
     const int columns = sqlite3_column_count(stmt);
     for (int c = 0; c < columns; ++c) {
@@ -379,6 +380,28 @@ bool Database::execCached(const QString &sql)
     return s && execute(s);
 }
 
+bool Database::bindNull(sqlite3_stmt *stmt, int index)
+{
+    return sqlite3_bind_null(stmt, index) == SQLITE_OK;
+}
+
+QByteArray Database::utf8ForBind(const QString &text)
+{
+    // SQLite keeps text as UTF-8, and Qt's conversion is faster than SQLite's own (measured:
+    // bind_text16 was 7% of a batched commit).
+    return sql::toUtf8(text);
+}
+
+bool Database::bindUtf8(sqlite3_stmt *stmt, int index, const QByteArray &utf8, bool kept)
+{
+    // LiveStore's SQLite (wa-sqlite) binds a string as a C string, so a JavaScript client's
+    // state holds text only up to its first U+0000. Bind it the same way, or our state would
+    // differ from theirs for the same event ("a\u0000b" is "a" in both).
+    const qsizetype nul = utf8.indexOf('\0');
+    return sqlite3_bind_text(stmt, index, utf8.constData(), int(nul < 0 ? utf8.size() : nul),
+                             kept ? SQLITE_STATIC : SQLITE_TRANSIENT) == SQLITE_OK;
+}
+
 bool Database::bindValue(sqlite3_stmt *stmt, int index, const QVariant &value)
 {
     switch (value.typeId()) {
@@ -404,19 +427,10 @@ bool Database::bindValue(sqlite3_stmt *stmt, int index, const QVariant &value)
         return sqlite3_bind_blob64(stmt, index, bytes.constData(), sqlite3_uint64(bytes.size()),
                                    SQLITE_TRANSIENT) == SQLITE_OK;
     }
-    case QMetaType::QString: {
+    case QMetaType::QString:
         if (value.isNull())
-            return sqlite3_bind_null(stmt, index) == SQLITE_OK;
-        // SQLite keeps text as UTF-8, and Qt's conversion is faster than SQLite's own (measured:
-        // bind_text16 was 7% of a batched commit).
-        const QByteArray utf8 = sql::toUtf8(*static_cast<const QString *>(value.constData()));
-        // LiveStore's SQLite (wa-sqlite) binds a string as a C string, so a JavaScript client's
-        // state holds text only up to its first U+0000. Bind it the same way, or our state would
-        // differ from theirs for the same event ("a\u0000b" is "a" in both).
-        const qsizetype nul = utf8.indexOf('\0');
-        return sqlite3_bind_text(stmt, index, utf8.constData(), int(nul < 0 ? utf8.size() : nul),
-                                 SQLITE_TRANSIENT) == SQLITE_OK;
-    }
+            return bindNull(stmt, index);
+        return bindUtf8(stmt, index, utf8ForBind(*static_cast<const QString *>(value.constData())), false);
     default: {
         const QVariant encoded = Query::encodeValue(value);
         if (encoded.typeId() != value.typeId())

@@ -32,6 +32,7 @@ public:
         QStringList readTables;  // from the authorizer at prepare time
         QStringList writeTables;
         QList<QByteArray> parameterNames; // without the $ : @ prefix; empty for `?`
+        QStringList parameterKeys;        // the same as QString (argument names), made once
         QStringList columnNames;
         QList<ColumnDecoder> decoders;
         bool isReadOnly = true;
@@ -92,6 +93,16 @@ public:
     // The current row of a stepped statement, decoded by the statement's column decoders.
     QVariantList decodeRow(const Statement *statement) const;
     static bool bindValue(sqlite3_stmt *stmt, int index, const QVariant &value);
+    // Text as bindValue() binds a QString. With `keep`, the UTF-8 is appended there and bound
+    // without a copy: `keep` must outlive the statement's next step.
+    template<typename KeepList>
+    static bool bindText(sqlite3_stmt *stmt, int index, const QString &text, KeepList *keep)
+    {
+        if (text.isNull())
+            return bindNull(stmt, index);
+        keep->append(utf8ForBind(text));
+        return bindUtf8(stmt, index, keep->last(), true);
+    }
 
     // SQLite said SQLITE_CORRUPT or SQLITE_NOTADB at some point, or an integrity check failed:
     // the file is damaged and must not be written to.
@@ -106,6 +117,10 @@ public:
     int lastErrorCode() const;
 
 private:
+    static bool bindNull(sqlite3_stmt *stmt, int index);
+    static QByteArray utf8ForBind(const QString &text);
+    static bool bindUtf8(sqlite3_stmt *stmt, int index, const QByteArray &utf8, bool kept);
+
     sqlite3 *m_db = nullptr;
     const Schema *m_schema = nullptr;
     QHash<QString, Statement *> m_cache;

@@ -98,14 +98,32 @@ bool JsonLinesReader::next(QByteArrayView *line, qint64 *lineNumber)
 
 QString EventLineParser::Interner::get(QByteArrayView utf8)
 {
-    for (const Entry &e : std::as_const(entries)) {
-        if (e.utf8.size() == utf8.size() && std::memcmp(e.utf8.constData(), utf8.data(), size_t(utf8.size())) == 0)
-            return e.text;
+    const auto matches = [&utf8](const Entry &e) {
+        return e.utf8.size() == utf8.size() && std::memcmp(e.utf8.constData(), utf8.data(), size_t(utf8.size())) == 0;
+    };
+    // Lines repeat: the string found last time, or the one after it (keys in a line's order),
+    // comes first.
+    if (!entries.isEmpty()) {
+        if (matches(entries.at(lastHit)))
+            return entries.at(lastHit).text;
+        const qsizetype after = (lastHit + 1) % entries.size();
+        if (matches(entries.at(after))) {
+            lastHit = after;
+            return entries.at(after).text;
+        }
+    }
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        if (matches(entries.at(i))) {
+            lastHit = i;
+            return entries.at(i).text;
+        }
     }
     QString text = QString::fromUtf8(utf8);
     if (entries.size() < capacity) {
+        lastHit = entries.size();
         entries.append({utf8.toByteArray(), text});
     } else {
+        lastHit = next;
         entries[next] = {utf8.toByteArray(), text};
         next = (next + 1) % capacity;
     }
@@ -179,6 +197,27 @@ int hexValue(char c)
     return -1;
 }
 
+// The bytes a string scan stops at: '"', '\\' and the control characters.
+struct StopTable
+{
+    bool stops[256] = {};
+    constexpr StopTable()
+    {
+        for (int c = 0; c < 0x20; ++c)
+            stops[c] = true;
+        stops[int('"')] = true;
+        stops[int('\\')] = true;
+    }
+};
+constexpr StopTable StringStops;
+
+// A key compared with a literal: inlined, unlike QByteArrayView's operator==.
+template<qsizetype N>
+inline bool keyIs(QByteArrayView key, const char (&literal)[N])
+{
+    return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
 constexpr qint64 MaxSafeInteger = 9007199254740991; // 2^53 - 1
 constexpr int MaxDepth = 64;
 
@@ -225,6 +264,11 @@ struct FastLineReader
         const char *start = p;
         bool anyEscape = false;
         while (p < end) {
+            // Plain bytes in one tight loop: a quote, a backslash or a control character stops it.
+            while (p < end && !StringStops.stops[static_cast<unsigned char>(*p)])
+                ++p;
+            if (p >= end)
+                break;
             const auto c = static_cast<unsigned char>(*p);
             if (c == '"') {
                 *raw = QByteArrayView(start, p - start);
@@ -425,11 +469,11 @@ struct FastLineReader
                 return false;
             int bit = 0;
             qint64 *field = nullptr;
-            if (key == "global")
+            if (keyIs(key, "global"))
                 bit = 1, field = &out->global;
-            else if (key == "client")
+            else if (keyIs(key, "client"))
                 bit = 2, field = &out->client;
-            else if (key == "rebaseGeneration")
+            else if (keyIs(key, "rebaseGeneration"))
                 bit = 4, field = &out->rebaseGeneration;
             if (field) {
                 if ((seen & bit) || !readPart(field))
@@ -601,27 +645,27 @@ struct FastLineReader
             skipSpace();
             int bit = 0;
             bool ok = true;
-            if (key == "args") {
+            if (keyIs(key, "args")) {
                 bit = Args;
                 QByteArrayView rawText;
                 ok = p < end && *p == '{' && !(seen & Args) && readArgs(&r->args, &rawText);
                 if (ok)
                     r->argsJson = rawText.toByteArray();
-            } else if (key == "seqNum") {
+            } else if (keyIs(key, "seqNum")) {
                 bit = Seq;
                 ok = !(seen & Seq) && readSequenceNumber(&r->seqNum);
-            } else if (key == "parentSeqNum") {
+            } else if (keyIs(key, "parentSeqNum")) {
                 bit = Parent;
                 ok = !(seen & Parent) && readSequenceNumber(&r->parentSeqNum);
-            } else if (key == "name") {
+            } else if (keyIs(key, "name")) {
                 bit = Name;
                 ok = !(seen & Name) && readString(&r->name, &parser.m_names) && !r->name.isEmpty();
-            } else if (key == "clientId") {
+            } else if (keyIs(key, "clientId")) {
                 bit = ClientId;
-                ok = !(seen & ClientId) && readString(&r->clientId, &parser.m_ids);
-            } else if (key == "sessionId") {
+                ok = !(seen & ClientId) && readString(&r->clientId, &parser.m_clientIds);
+            } else if (keyIs(key, "sessionId")) {
                 bit = SessionId;
-                ok = !(seen & SessionId) && readString(&r->sessionId, &parser.m_ids);
+                ok = !(seen & SessionId) && readString(&r->sessionId, &parser.m_sessionIds);
             } else {
                 ok = skipValue(1);
             }
@@ -639,7 +683,8 @@ struct FastLineReader
 
 EventLineParser::EventLineParser()
 {
-    m_ids.capacity = 16;
+    m_clientIds.capacity = 16;
+    m_sessionIds.capacity = 16;
 }
 
 EventLineParser::~EventLineParser() = default;

@@ -85,7 +85,8 @@ public:
         };
         QList<Entry> entries;
         qsizetype capacity = 32;
-        qsizetype next = 0; // the entry to replace when full
+        qsizetype next = 0;    // the entry to replace when full
+        qsizetype lastHit = 0; // the entry found last
         QString get(QByteArrayView utf8);
     };
 
@@ -96,7 +97,8 @@ private:
     QList<QString> m_argKeys;     // the args' keys in line order
     Interner m_keys;              // argument keys (and nested object keys)
     Interner m_names;             // event names
-    Interner m_ids;               // client and session ids
+    Interner m_clientIds;
+    Interner m_sessionIds;
 };
 
 } // namespace LiveStore

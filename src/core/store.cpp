@@ -17,7 +17,9 @@
 #include <QtCore/qmutex.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qregularexpression.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qthread.h>
+#include <QtCore/qvarlengtharray.h>
 
 #include <sqlite3.h>
 
@@ -1114,8 +1116,15 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
         if (!s->outsideState.isEmpty())
             return fail(where() + u": materializers may change only the schema's tables, and "_s + s->outsideState);
         sqlite3_reset(s->stmt);
-        for (int p = 0; p < s->parameterNames.size(); ++p) {
-            const QString name = QString::fromUtf8(s->parameterNames.at(p));
+        // The UTF-8 of text arguments, kept until the statement ran: SQLite need not copy it.
+        // Unbound when they go, so that the cached statement never points at freed bytes.
+        QVarLengthArray<QByteArray, 4> texts;
+        const auto unbindTexts = qScopeGuard([&] {
+            if (!texts.isEmpty())
+                sqlite3_clear_bindings(s->stmt);
+        });
+        for (int p = 0; p < s->parameterKeys.size(); ++p) {
+            const QString &name = s->parameterKeys.at(p);
             const QVariant v = event.args.value(name);
             const ArgDef *arg = def.findArg(name);
             int rc = SQLITE_OK;
@@ -1148,6 +1157,10 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
                 rc = sqlite3_bind_text(s->stmt, p + 1, text.constData(), int(text.size()), SQLITE_TRANSIENT);
                 break;
             }
+            case QMetaType::QString:
+                rc = Database::bindText(s->stmt, p + 1, *static_cast<const QString *>(v.constData()), &texts)
+                        ? SQLITE_OK : SQLITE_ERROR;
+                break;
             default:
                 rc = Database::bindValue(s->stmt, p + 1, v) ? SQLITE_OK : SQLITE_ERROR;
                 break;

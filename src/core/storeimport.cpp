@@ -32,6 +32,9 @@ class Utf8Cache
 public:
     const QByteArray &get(const QString &text)
     {
+        // The parser hands out shared copies of the strings that repeat: most often the very same.
+        if (text.constData() == m_text.constData() && text.size() == m_text.size() && !m_text.isNull())
+            return m_utf8;
         if (text != m_text || m_text.isNull()) {
             m_text = text;
             m_utf8 = text.toUtf8();
@@ -62,9 +65,10 @@ public:
     StoreImport &operator=(const StoreImport &) = delete;
 
     bool begin();
-    // `argsJsonCanonical`: the record's argsJson is already the bytes the event's definition
-    // writes (EventLineParser::argsJsonIsCanonical()), so it is kept without writing it again.
-    bool apply(EventRecord &r, bool argsJsonCanonical);
+    // `runtime`: the event's definition (findEvent()), null for an event the schema does not know.
+    // `argsJsonCanonical`: the record's argsJson is already the bytes that definition writes
+    // (EventLineParser::argsJsonIsCanonical()), so it is kept without writing it again.
+    bool apply(EventRecord &r, const StorePrivate::EventRuntime *runtime, bool argsJsonCanonical);
     bool commit();
     // After commit(): the new head, live queries refreshed.
     void finish();
@@ -96,9 +100,8 @@ bool StoreImport::begin()
     return true;
 }
 
-bool StoreImport::apply(EventRecord &r, bool argsJsonCanonical)
+bool StoreImport::apply(EventRecord &r, const StorePrivate::EventRuntime *runtime, bool argsJsonCanonical)
 {
-    const StorePrivate::EventRuntime *runtime = d->findEvent(r.name);
     if (runtime) {
         // As a commit writes them: arguments and struct fields in declared order, records and
         // json values in the order the import gives them (an export keeps it).
@@ -212,7 +215,7 @@ bool Store::importEvents(const QList<EventRecord> &events)
         QString chainError;
         if (!chain.append(r, &chainError))
             return d->fail(chainError);
-        if (!import.apply(r, false))
+        if (!import.apply(r, d->findEvent(r.name), false))
             return false;
     }
     if (!import.commit())
@@ -264,7 +267,7 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
                 return false;
         }
         const StorePrivate::EventRuntime *runtime = d->findEvent(record->name);
-        if (!import->apply(*record, runtime && parser.argsJsonIsCanonical(*runtime->def)))
+        if (!import->apply(*record, runtime, runtime && parser.argsJsonIsCanonical(*runtime->def)))
             return false;
         ++st.events;
         if (options.onProgress && st.events % interval == 0 && !options.onProgress(st))
