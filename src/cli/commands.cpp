@@ -611,8 +611,11 @@ const QList<Command> &commands()
         {u"import"_s,
          u"FILE"_s,
          u"Append the events of a JSON lines FILE (- for stdin), as export wrote them,\n"
-         "to a store that holds no events yet. All or nothing: the first line that is not\n"
-         "valid UTF-8 and JSON, or that breaks the chain of numbers and parents, stops it."_s,
+         "to a store that holds no events yet, reading it as it goes (memory does not grow\n"
+         "with the file). All or nothing, in one transaction: the first line that is not\n"
+         "valid UTF-8 and JSON or that breaks the chain of numbers and parents stops it (a\n"
+         "store created for the import is removed again), as does an event the store\n"
+         "refuses. Shows progress on stderr when that is a terminal."_s,
          {},
          1, 1, runImport},
         {u"verify"_s,
