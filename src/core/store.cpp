@@ -160,6 +160,16 @@ QString StorePrivate::damagedPrefix() const
     return u"%1 is damaged"_s.arg(file);
 }
 
+void StorePrivate::bindEventNumbers(sqlite3_stmt *stmt, const EventRecord &event)
+{
+    sqlite3_bind_int64(stmt, 1, event.seqNum.global);
+    sqlite3_bind_int64(stmt, 2, event.seqNum.client);
+    sqlite3_bind_int64(stmt, 3, event.seqNum.rebaseGeneration);
+    sqlite3_bind_int64(stmt, 4, event.parentSeqNum.global);
+    sqlite3_bind_int64(stmt, 5, event.parentSeqNum.client);
+    sqlite3_bind_int64(stmt, 6, event.parentSeqNum.rebaseGeneration);
+}
+
 QString StorePrivate::notOpenMessage() const
 {
     return opening ? u"the store is still opening (openAsync)"_s : u"the store is not open"_s;
@@ -972,12 +982,7 @@ bool StorePrivate::insertEventRecord(const EventRecord &r)
         return fail(u"cannot write the eventlog: "_s + db.lastError());
     sqlite3_stmt *st = s->stmt;
     sqlite3_reset(st);
-    sqlite3_bind_int64(st, 1, r.seqNum.global);
-    sqlite3_bind_int64(st, 2, r.seqNum.client);
-    sqlite3_bind_int64(st, 3, r.seqNum.rebaseGeneration);
-    sqlite3_bind_int64(st, 4, r.parentSeqNum.global);
-    sqlite3_bind_int64(st, 5, r.parentSeqNum.client);
-    sqlite3_bind_int64(st, 6, r.parentSeqNum.rebaseGeneration);
+    bindEventNumbers(st, r);
     // UTF-8 binds: the eventlog stores UTF-8, and our own names and ids are converted once, at open.
     auto bindUtf8 = [st](int index, const QString &text, const QByteArray *cached) {
         const QByteArray bytes = cached ? *cached : text.toUtf8();

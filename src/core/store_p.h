@@ -112,6 +112,8 @@ public:
     bool checkEventChain();
 
     static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error);
+    // Binds an eventlog row's numbers, the first six columns of EventColumns, to ?1..?6.
+    static void bindEventNumbers(sqlite3_stmt *stmt, const EventRecord &event);
 
     // Store::openAsync() (storeopen.cpp): a second StorePrivate opens on a worker thread while the
     // Store's own, closed, one answers the caller's thread; when the worker is done the Store

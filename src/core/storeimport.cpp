@@ -132,12 +132,7 @@ bool StoreImport::apply(EventRecord &r, const StorePrivate::EventRuntime *runtim
 bool StoreImport::insert(const EventRecord &r, const StorePrivate::EventRuntime *runtime)
 {
     sqlite3_stmt *st = m_insert;
-    sqlite3_bind_int64(st, 1, r.seqNum.global);
-    sqlite3_bind_int64(st, 2, r.seqNum.client);
-    sqlite3_bind_int64(st, 3, r.seqNum.rebaseGeneration);
-    sqlite3_bind_int64(st, 4, r.parentSeqNum.global);
-    sqlite3_bind_int64(st, 5, r.parentSeqNum.client);
-    sqlite3_bind_int64(st, 6, r.parentSeqNum.rebaseGeneration);
+    StorePrivate::bindEventNumbers(st, r);
     // The bytes stay alive until the step below: SQLITE_STATIC spares SQLite a copy.
     const QByteArray &name = runtime ? runtime->nameUtf8 : m_name.get(r.name);
     const QByteArray &clientId = m_clientId.get(r.clientId);
