@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "importbench.h"
 
+#include "rawsqlite_p.h"
+
 #include "todoschema.h"
 #include "workload.h"
 
@@ -100,41 +102,6 @@ QJsonObject importOurs(const Context &context, int fullSize)
 // Bare SQLite
 // ---------------------------------------------------------------------------------------------
 
-[[noreturn]] void sqliteFail(sqlite3 *db, const char *what)
-{
-    throw Error(QString::fromUtf8(what) + u": "_s + QString::fromUtf8(sqlite3_errmsg(db)));
-}
-
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const char *sql) : m_db(db)
-    {
-        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
-            sqliteFail(db, sql);
-    }
-    ~Statement() { sqlite3_finalize(m_stmt); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-    void bind(int index, std::string_view text)
-    {
-        sqlite3_bind_text(m_stmt, index, text.data(), int(text.size()), SQLITE_STATIC);
-    }
-    void bind(int index, sqlite3_int64 value) { sqlite3_bind_int64(m_stmt, index, value); }
-    void run()
-    {
-        int rc;
-        while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) { }
-        sqlite3_reset(m_stmt);
-        if (rc != SQLITE_DONE)
-            sqliteFail(m_db, sqlite3_sql(m_stmt));
-    }
-
-private:
-    sqlite3 *m_db;
-    sqlite3_stmt *m_stmt = nullptr;
-};
-
 // The text after `key` (which ends with its opening quote or colon) up to `stop`, searched from
 // `from`: a scanner that knows the file's layout and checks nothing.
 std::string_view field(std::string_view line, std::string_view key, char stop, size_t from = 0)
@@ -159,26 +126,11 @@ QJsonObject importRaw(const Context &context, int fullSize)
     const QString input = QDir(context.workDir).filePath(u"events.jsonl"_s);
     const qint64 bytes = writeExport(input, count);
 
-    sqlite3 *db = nullptr;
-    const QByteArray path = QFile::encodeName(QDir(context.workDir).filePath(u"raw.db"_s));
-    if (sqlite3_open_v2(path.constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK)
-        sqliteFail(db, "open");
-    const std::unique_ptr<sqlite3, int (*)(sqlite3 *)> closer(db, sqlite3_close_v2);
-    for (const char *sql : {
-                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -8000",
-                 // The library's tables, as it creates them.
-                 "CREATE TABLE __livestore_eventlog (seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
-                 "seqNumRebaseGeneration INTEGER NOT NULL, parentSeqNumGlobal INTEGER NOT NULL, "
-                 "parentSeqNumClient INTEGER NOT NULL, parentSeqNumRebaseGeneration INTEGER NOT NULL, "
-                 "name TEXT NOT NULL, argsJson TEXT NOT NULL, clientId TEXT NOT NULL, "
-                 "sessionId TEXT NOT NULL, schemaHash INTEGER NOT NULL, syncMetadataJson TEXT, "
-                 "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT",
-                 "CREATE TABLE \"todos\" (\"id\" TEXT PRIMARY KEY NOT NULL, \"text\" TEXT NOT NULL DEFAULT '', "
-                 "\"completed\" INTEGER NOT NULL DEFAULT 0, \"deletedAt\" INTEGER) STRICT"}) {
-        if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            sqliteFail(db, sql);
-    }
+    Raw::Connection connection(QDir(context.workDir).filePath(u"raw.db"_s));
+    connection.exec(Raw::EventlogDdl);
+    connection.exec(Raw::TodosDdl);
+    sqlite3 *db = connection.get();
+    using Raw::Statement;
     Statement begin(db, "BEGIN IMMEDIATE"), commit(db, "COMMIT");
     Statement insertEvent(db, "INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, "
                               "seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "

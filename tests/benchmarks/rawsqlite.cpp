@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "rawsqlite.h"
 
+#include "rawsqlite_p.h"
+
 #include "workload.h"
 
 #include <QtCore/qdir.h>
@@ -19,19 +21,6 @@ namespace Bench::Raw {
 
 namespace {
 
-// The library's tables, as it creates them (TableDef::ddl() and createSystemTables()).
-constexpr char EventlogDdl[] =
-        "CREATE TABLE IF NOT EXISTS __livestore_eventlog ("
-        "seqNumGlobal INTEGER NOT NULL, seqNumClient INTEGER NOT NULL, "
-        "seqNumRebaseGeneration INTEGER NOT NULL, parentSeqNumGlobal INTEGER NOT NULL, "
-        "parentSeqNumClient INTEGER NOT NULL, parentSeqNumRebaseGeneration INTEGER NOT NULL, "
-        "name TEXT NOT NULL, argsJson TEXT NOT NULL, clientId TEXT NOT NULL, "
-        "sessionId TEXT NOT NULL, schemaHash INTEGER NOT NULL, syncMetadataJson TEXT, "
-        "PRIMARY KEY (seqNumGlobal, seqNumClient, seqNumRebaseGeneration)) WITHOUT ROWID, STRICT";
-constexpr char TodosDdl[] =
-        "CREATE TABLE IF NOT EXISTS \"todos\" (\"id\" TEXT PRIMARY KEY NOT NULL, "
-        "\"text\" TEXT NOT NULL DEFAULT '', \"completed\" INTEGER NOT NULL DEFAULT 0, "
-        "\"deletedAt\" INTEGER) STRICT";
 // The rematerialize scenario's changed table: one more nullable column.
 constexpr char TodosWithNoteDdl[] =
         "CREATE TABLE \"todos\" (\"id\" TEXT PRIMARY KEY NOT NULL, "
@@ -42,79 +31,6 @@ constexpr char CreatedName[] = "v1.TodoCreated";
 constexpr char CompletedName[] = "v1.TodoCompleted";
 constexpr char UncompletedName[] = "v1.TodoUncompleted";
 constexpr char EditedName[] = "v1.TodoEdited";
-
-enum class Sync { Normal, Full };
-
-[[noreturn]] void fail(sqlite3 *db, const char *what)
-{
-    throw Error(QString::fromUtf8(what) + u": "_s + QString::fromUtf8(sqlite3_errmsg(db)));
-}
-
-// A prepared statement, finalized on destruction.
-class Statement
-{
-public:
-    Statement(sqlite3 *db, const char *sql) : m_db(db)
-    {
-        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
-            fail(db, sql);
-    }
-    ~Statement() { sqlite3_finalize(m_stmt); }
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-
-    sqlite3_stmt *get() const { return m_stmt; }
-    // The workload's strings outlive each step: SQLITE_STATIC saves SQLite a copy.
-    void bind(int index, const std::string &text)
-    {
-        sqlite3_bind_text(m_stmt, index, text.data(), int(text.size()), SQLITE_STATIC);
-    }
-    void bind(int index, sqlite3_int64 value) { sqlite3_bind_int64(m_stmt, index, value); }
-    // Steps a write to its end.
-    void run()
-    {
-        int rc;
-        while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) { }
-        sqlite3_reset(m_stmt);
-        if (rc != SQLITE_DONE)
-            fail(m_db, sqlite3_sql(m_stmt));
-    }
-
-private:
-    sqlite3 *m_db;
-    sqlite3_stmt *m_stmt = nullptr;
-};
-
-// One connection with the library's pragmas: WAL, synchronous NORMAL (FULL for power-loss
-// durability), an 8 MB page cache.
-class Connection
-{
-public:
-    Connection(const QString &path, Sync sync = Sync::Normal)
-    {
-        const QByteArray file = QFile::encodeName(path);
-        if (sqlite3_open_v2(file.constData(), &m_db,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
-            != SQLITE_OK)
-            fail(m_db, "open");
-        exec("PRAGMA journal_mode = WAL");
-        exec(sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-        exec("PRAGMA cache_size = -8000");
-    }
-    ~Connection() { sqlite3_close_v2(m_db); }
-    Connection(const Connection &) = delete;
-    Connection &operator=(const Connection &) = delete;
-
-    sqlite3 *get() const { return m_db; }
-    void exec(const char *sql)
-    {
-        if (sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
-            fail(m_db, sql);
-    }
-
-private:
-    sqlite3 *m_db = nullptr;
-};
 
 // What the library does per commit, by hand: BEGIN IMMEDIATE, per event the state write and one
 // eventlog row, COMMIT.
