@@ -43,8 +43,30 @@ QByteArray jsonText(const QJsonValue &value)
     return wrapped.mid(1, wrapped.size() - 2);
 }
 
-// A JavaScript value as JSON text, objects with their keys in JavaScript's property order (a
-// QVariantMap or QJsonObject would sort them).
+// A JavaScript object as a JSON object, its keys in JavaScript's property order (a QVariantMap
+// or QJsonObject would sort them), each value written by `appendValue(out, name, value)`, which
+// may refuse (false).
+template<typename AppendValue>
+bool appendObject(QByteArray &out, const QJSValue &object, AppendValue appendValue)
+{
+    out += '{';
+    bool first = true;
+    QJSValueIterator it(object);
+    while (it.hasNext()) {
+        it.next();
+        if (!first)
+            out += ',';
+        first = false;
+        out += jsonText(it.name());
+        out += ':';
+        if (!appendValue(out, it.name(), it.value()))
+            return false;
+    }
+    out += '}';
+    return true;
+}
+
+// A JavaScript value as JSON text, objects with their keys in JavaScript's property order.
 void appendJs(QByteArray &out, const QJSValue &value, int depth = 0)
 {
     if (depth > 64) {
@@ -61,19 +83,10 @@ void appendJs(QByteArray &out, const QJSValue &value, int depth = 0)
         }
         out += ']';
     } else if (value.isObject() && !value.isCallable() && !value.isQObject() && !value.isVariant()) {
-        out += '{';
-        bool first = true;
-        QJSValueIterator it(value);
-        while (it.hasNext()) {
-            it.next();
-            if (!first)
-                out += ',';
-            first = false;
-            out += jsonText(it.name());
-            out += ':';
-            appendJs(out, it.value(), depth + 1);
-        }
-        out += '}';
+        appendObject(out, value, [depth](QByteArray &o, const QString &, const QJSValue &v) {
+            appendJs(o, v, depth + 1);
+            return true;
+        });
     } else if (value.isString()) {
         out += jsonText(value.toString());
     } else if (value.isNumber()) {
@@ -134,21 +147,9 @@ bool appendMembers(QByteArray &out, const QJSValue &members, const QString &wher
     if (!members.isArray()) {
         if (!members.isObject())
             return appendJs(out, members, depth), true; // the loader says what is wrong with it
-        out += '{';
-        bool first = true;
-        QJSValueIterator it(members);
-        while (it.hasNext()) {
-            it.next();
-            if (!first)
-                out += ',';
-            first = false;
-            out += jsonText(it.name());
-            out += ':';
-            if (!appendType(out, it.value(), where + u'.' + it.name(), error, depth + 1))
-                return false;
-        }
-        out += '}';
-        return true;
+        return appendObject(out, members, [&](QByteArray &o, const QString &name, const QJSValue &v) {
+            return appendType(o, v, where + u'.' + name, error, depth + 1);
+        });
     }
     out += '{';
     const quint32 length = members.property(u"length"_s).toUInt();
