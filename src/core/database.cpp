@@ -621,7 +621,9 @@ QueryResult Database::run(Statement *s, const QVariantList &binds, const QVarian
     result.m_rows.reserve(s->lastRowCount);
     const int columns = int(s->columnNames.size());
     sqlite3_stmt *stmt = s->stmt;
-    const bool reuse = s->isReadOnly;
+    // Big results are not kept for reuse: a live query of that size follows its rows instead of
+    // re-running (incrementalplan_p.h), and a copy of a million rows' bytes would double its memory.
+    bool reuse = s->isReadOnly && s->lastRowCount <= MaxReusedRows;
     QList<QByteArray> signatures;
     if (reuse)
         signatures.reserve(s->lastRowCount);
@@ -635,6 +637,10 @@ QueryResult Database::run(Statement *s, const QVariantList &binds, const QVarian
     };
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (reuse && result.m_rows.size() >= MaxReusedRows) {
+            reuse = false;
+            signatures = {};
+        }
         if (!reuse) {
             result.m_rows.append(decodeRow(s));
             continue;
@@ -667,6 +673,9 @@ QueryResult Database::run(Statement *s, const QVariantList &binds, const QVarian
     if (reuse) {
         s->previousRows = result.m_rows;
         s->previousSignatures = std::move(signatures);
+    } else {
+        s->previousRows = {};
+        s->previousSignatures = {};
     }
     sqlite3_reset(stmt);
     return result;

@@ -73,6 +73,8 @@ public:
     // until the next prepare() (or for as long as it is being stepped).
     Statement *prepare(const QString &sql);
     static constexpr qsizetype MaxCachedStatements = 512;
+    // Results up to this many rows keep their rows for the next run of the statement.
+    static constexpr qsizetype MaxReusedRows = 65536;
     void clearStatementCache();
 
     // Runs statements without binds or results (DDL, PRAGMA, transaction control).

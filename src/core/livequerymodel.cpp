@@ -2,6 +2,7 @@
 #include "livequerymodel.h"
 
 #include "logging_p.h"
+#include "reactive_p.h"
 #include "rowdiff_p.h"
 #include "store.h"
 
@@ -214,6 +215,7 @@ void LiveQueryModel::restart()
             m_rows.clear();
             m_keys.clear();
             m_rawKeys.clear();
+            m_keysValid = false;
             endRemoveRows();
             Q_EMIT countChanged();
             Q_EMIT resultChanged();
@@ -223,6 +225,7 @@ void LiveQueryModel::restart()
         return;
     }
     m_live = m_store->liveQuery(q);
+    m_shownVersion = 0;
     // Rows change in the early round, so that whoever reacts to the commit finds every model of
     // the store showing it; count and result notify in the late round, with everyone else.
     m_subscription = m_live.subscribe(
@@ -255,6 +258,70 @@ void LiveQueryModel::flushNotifications()
         Q_EMIT resultChanged();
 }
 
+QList<QString> LiveQueryModel::uniqueKeys(const QList<QString> &rawKeys)
+{
+    // Duplicate keys (a key column that is not unique) still need distinct identities.
+    QHash<QString, int> seen;
+    QList<QString> keys;
+    keys.reserve(rawKeys.size());
+    for (const QString &key : rawKeys) {
+        const int n = seen[key]++;
+        keys.append(n ? key + u'#' + QString::number(n) : key);
+    }
+    return keys;
+}
+
+void LiveQueryModel::applyDelta(const QList<detail::RowDelta> &delta)
+{
+    const int oldCount = int(m_rows.size());
+    // Row identities are only needed to diff a re-run result; made again then.
+    m_keysValid = false;
+    m_keys = {};
+    m_rawKeys = {};
+    auto changed = [this](int row, const QList<int> &columns) {
+        QList<int> roles{Qt::DisplayRole, Qt::EditRole};
+        for (int c : columns)
+            roles.append(FirstColumnRole + c);
+        Q_EMIT dataChanged(index(row, columns.constFirst()), index(row, columns.constLast()), roles);
+    };
+    for (const detail::RowDelta &step : delta) {
+        switch (step.kind) {
+        case detail::RowDelta::Insert:
+            beginInsertRows(QModelIndex(), step.to, step.to);
+            m_rows.insert(step.to, step.row);
+            endInsertRows();
+            break;
+        case detail::RowDelta::Remove:
+            beginRemoveRows(QModelIndex(), step.from, step.from);
+            m_rows.remove(step.from);
+            endRemoveRows();
+            break;
+        case detail::RowDelta::Move:
+            if (step.from != step.to) {
+                // beginMoveRows counts the destination before the row is taken out.
+                const int destination = step.to > step.from ? step.to + 1 : step.to;
+                if (beginMoveRows(QModelIndex(), step.from, step.from, QModelIndex(), destination)) {
+                    m_rows.move(step.from, step.to);
+                    endMoveRows();
+                }
+            }
+            if (!step.columns.isEmpty()) {
+                m_rows[step.to] = step.row;
+                changed(step.to, step.columns);
+            }
+            break;
+        case detail::RowDelta::Change:
+            m_rows[step.from] = step.row;
+            changed(step.from, step.columns);
+            break;
+        }
+    }
+    if (oldCount != m_rows.size())
+        notifyLater(CountNotification);
+    if (!delta.isEmpty())
+        notifyLater(ResultNotification);
+}
+
 QList<QString> LiveQueryModel::rowKeys(const QList<QVariantList> &rows, int keyIndex) const
 {
     QList<QString> keys;
@@ -282,32 +349,29 @@ void LiveQueryModel::apply(const QueryResult &result)
     setStatus(Ready);
     const int oldCount = int(m_rows.size());
 
+    // A query that follows rows hands over the steps from the version shown to this one.
+    const detail::Node *node = detail::Graph::nodeOf(m_live);
+    const quint64 version = node ? node->version : 0;
+    const bool stepwise = node && m_shownVersion != 0 && node->deltaVersion == version
+            && version == m_shownVersion + 1 && result.columns() == m_columns;
+    m_shownVersion = version;
+    if (stepwise) {
+        applyDelta(node->delta);
+        return;
+    }
+
     const QString keyName = m_keyColumn.isEmpty() ? u"id"_s : m_keyColumn;
     const int keyIndex = result.columnIndex(keyName);
     if (!m_keyColumn.isEmpty() && keyIndex < 0)
         qCWarning(lcQuery, "keyColumn \"%s\" is not a column of the result; rows are matched by "
                            "their whole content", qUtf8Printable(m_keyColumn));
-    QList<QString> rawKeys = rowKeys(result.rows(), keyIndex);
-    QList<QString> newKeys;
-    if (rawKeys == m_rawKeys) {
-        newKeys = m_keys; // same keys in the same order: already made unique last time
-    } else {
-        // Duplicate keys (a key column that is not unique) still need distinct identities.
-        QHash<QString, int> seen;
-        newKeys.reserve(rawKeys.size());
-        for (const QString &key : std::as_const(rawKeys)) {
-            const int n = seen[key]++;
-            newKeys.append(n ? key + u'#' + QString::number(n) : key);
-        }
-    }
-    m_rawKeys = std::move(rawKeys);
 
     if (result.columns() != m_columns) {
         // New columns mean new roles: the one case a reset is right for.
         beginResetModel();
         m_columns = result.columns();
         m_rows = result.rows();
-        m_keys = newKeys;
+        m_keysValid = false;
         endResetModel();
         notifyLater(ColumnsNotification);
         if (oldCount != m_rows.size())
@@ -315,6 +379,28 @@ void LiveQueryModel::apply(const QueryResult &result)
         notifyLater(ResultNotification);
         return;
     }
+    if (m_rows.isEmpty()) {
+        // The first rows (or rows after none): one insert, no keys to match.
+        if (!result.isEmpty()) {
+            beginInsertRows(QModelIndex(), 0, int(result.rowCount()) - 1);
+            m_rows = result.rows();
+            m_keysValid = false;
+            endInsertRows();
+            notifyLater(CountNotification);
+            notifyLater(ResultNotification);
+        }
+        return;
+    }
+
+    if (!m_keysValid) {
+        m_rawKeys = rowKeys(m_rows, keyIndex);
+        m_keys = uniqueKeys(m_rawKeys);
+        m_keysValid = true;
+    }
+    QList<QString> rawKeys = rowKeys(result.rows(), keyIndex);
+    // Same keys in the same order: already made unique last time.
+    QList<QString> newKeys = rawKeys == m_rawKeys ? m_keys : uniqueKeys(rawKeys);
+    m_rawKeys = std::move(rawKeys);
 
     const QList<QVariantList> &fresh = result.rows();
     auto changedColumns = [&](int oldRow, int newRow) {

@@ -12,6 +12,9 @@
 namespace LiveStore {
 
 class Store;
+namespace detail {
+struct RowDelta;
+}
 
 // A list model over a live query: one row per result row, one role per result column (named like
 // the column) and, for views with columns (QTableView), one column per result column.
@@ -138,6 +141,8 @@ private:
     void apply(const QueryResult &result);
     void setError(const QString &error);
     QList<QString> rowKeys(const QList<QVariantList> &rows, int keyIndex) const;
+    static QList<QString> uniqueKeys(const QList<QString> &rawKeys);
+    void applyDelta(const QList<detail::RowDelta> &delta);
     // Property notifications of an update, held while the rows change in the commit's early
     // round and sent in its late round (SubscribeOptions::early).
     enum Notification { ColumnsNotification = 1, CountNotification = 2, ResultNotification = 4 };
@@ -169,6 +174,8 @@ private:
     QList<QVariantList> m_rows;
     QList<QString> m_keys;    // unique row identities, in row order
     QList<QString> m_rawKeys; // the key column's values before duplicates were told apart
+    bool m_keysValid = false; // the two lists above match m_rows (made when a diff needs them)
+    quint64 m_shownVersion = 0; // the live query's version the rows show
     QString m_error;
 };
 

@@ -11,6 +11,10 @@
 
 namespace LiveStore {
 
+namespace detail {
+class IncrementalPlan;
+}
+
 // The rows a query returned, typed by the schema: boolean columns come back as bool, JSON columns
 // as QVariantMap/QVariantList, date-time columns as QDateTime, NULL as a null QVariant.
 // Copies are cheap (the lists are implicitly shared).
@@ -48,6 +52,7 @@ public:
 
 private:
     friend class Database;
+    friend class detail::IncrementalPlan; // updates a live query's rows in place
     QStringList m_columns;
     QList<QVariantList> m_rows;
     QString m_error;

@@ -83,6 +83,14 @@ int LiveQuery::runCount() const
     return d ? d->runs : 0;
 }
 
+bool LiveQuery::isIncremental() const
+{
+    if (!d)
+        return false;
+    d->ensureFresh();
+    return d->plan != nullptr;
+}
+
 QVariant Computed::value() const
 {
     if (!d)
@@ -203,21 +211,49 @@ bool Node::recompute()
     previous.swap(dependencies);
     level = 1;
     computing = true;
-    ++runs;
     bool changed = false;
     Getter get(this);
     if (kind == QueryNode) {
-        const Query q = queryFunction ? queryFunction(get) : query;
-        QStringList readTables;
-        QueryResult fresh = graph ? graph->execute(q, &readTables) : result;
-        if (graph)
+        if (!queryFunction && !planConsidered) {
+            planConsidered = true;
+            plan = graph->plan(query);
+        }
+        bool handled = false;
+        bool rerun = false;
+        if (const RowChanges *rows = std::exchange(pendingChanges, nullptr); rows && plan && everComputed) {
+            switch (plan->apply(*rows, result, &delta)) {
+            case IncrementalPlan::Unchanged:
+                handled = true;
+                break;
+            case IncrementalPlan::Changed:
+                handled = changed = true;
+                ++version;
+                deltaVersion = version;
+                break;
+            case IncrementalPlan::Rerun:
+                rerun = true; // the result was changed in place part of the way
+                break;
+            }
+        }
+        if (!handled) {
+            ++runs;
+            const Query q = queryFunction ? queryFunction(get) : plan ? plan->executedQuery() : query;
+            QStringList readTables;
+            QueryResult fresh = graph->execute(q, &readTables);
             graph->setTables(this, readTables);
-        changed = !everComputed || fresh != result;
-        if (changed) {
-            result = std::move(fresh);
-            ++version;
+            if (plan && !plan->readsOnly(readTables))
+                plan.reset();
+            changed = !everComputed || rerun || fresh != result;
+            if (changed) {
+                result = std::move(fresh);
+                ++version;
+            }
+            delta.clear();
+            if (plan)
+                plan->reset(result);
         }
     } else {
+        ++runs;
         QVariant fresh = computeFunction(get);
         changed = !everComputed || fresh != value;
         if (changed) {
@@ -363,16 +399,40 @@ void Graph::markDirty(Node *node)
     m_queue.emplace(std::pair{node->level, node->id}, node);
 }
 
-void Graph::tablesChanged(const QSet<QString> &tables)
+void Graph::tablesChanged(const QSet<QString> &tables, const RowChanges *rows)
 {
+    QList<std::weak_ptr<Node>> following;
     for (const QString &t : tables) {
         const auto it = m_byTable.constFind(t);
         if (it == m_byTable.cend())
             continue;
-        for (Node *node : *it)
+        for (Node *node : *it) {
+            // Row changes apply only to a result that was current before this commit; a nested
+            // commit (from a subscriber while settling) re-runs instead.
+            const bool follow = rows && !m_settling && node->plan && rows->covers(node->plan->table())
+                    && (!node->dirty || node->pendingChanges == rows);
+            node->pendingChanges = follow ? rows : nullptr;
+            if (follow)
+                following.append(node->weak_from_this());
             markDirty(node);
+        }
     }
     settle();
+    // Nodes nobody observes stayed dirty: they re-run when read, long after `rows` is gone.
+    for (const auto &weak : std::as_const(following)) {
+        if (auto node = weak.lock())
+            node->pendingChanges = nullptr;
+    }
+}
+
+QSet<QString> Graph::trackedTables() const
+{
+    QSet<QString> tables;
+    for (Node *node : m_nodes) {
+        if (node->plan && node->isObserved())
+            tables.insert(node->plan->table());
+    }
+    return tables;
 }
 
 void Graph::setValue(Node *node, const QVariant &value)

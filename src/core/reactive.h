@@ -55,6 +55,10 @@ struct SubscribeOptions
 // A query kept up to date: after a commit that wrote a table it reads, it re-runs, and its
 // subscribers are called only if the result changed. Handles share one live instance; it is
 // dropped with the last handle.
+//
+// A query of one table with plain columns (or count(*)), a WHERE, ORDER BY columns and a LIMIT
+// is not re-run after local commits: its result is updated from the rows the commit changed
+// (isIncremental()). Ties in its ORDER BY are then ordered by the table's primary key.
 class LIVESTORE_EXPORT LiveQuery
 {
 public:
@@ -68,6 +72,8 @@ public:
     QStringList tables() const;
     // How often the SQL ran (for tests and devtools).
     int runCount() const;
+    // Whether local commits update the result row by row instead of re-running the query.
+    bool isIncremental() const;
 
 private:
     friend class detail::Graph;

@@ -10,6 +10,7 @@
 #ifndef LIVESTORE_REACTIVE_P_H
 #define LIVESTORE_REACTIVE_P_H
 
+#include "incrementalplan_p.h"
 #include "reactive.h"
 
 #include <QtCore/qhash.h>
@@ -54,6 +55,15 @@ public:
 
     QueryResult result;
     QVariant value;
+    // A static query whose result follows commits row by row (incrementalplan_p.h), if its shape
+    // allows; `pendingChanges` is set while a commit that recorded its table's rows settles.
+    std::unique_ptr<IncrementalPlan> plan;
+    bool planConsidered = false;
+    const RowChanges *pendingChanges = nullptr;
+    // The steps from the previous version to `deltaVersion` (the current one when it equals
+    // `version`): models apply them instead of diffing the whole result.
+    QList<RowDelta> delta;
+    quint64 deltaVersion = 0;
     QStringList tables;
     QString dedupKey;
 
@@ -80,8 +90,11 @@ class Graph
 public:
     // Runs a read for a query node and reports the tables it read.
     using Executor = std::function<QueryResult(const Query &, QStringList *tables)>;
+    // Makes the plan that keeps a static query's result up to date row by row, or null.
+    using Planner = std::function<std::unique_ptr<IncrementalPlan>(const Query &)>;
 
-    explicit Graph(Executor executor) : m_execute(std::move(executor)) { }
+    explicit Graph(Executor executor, Planner planner = {})
+        : m_execute(std::move(executor)), m_plan(std::move(planner)) { }
     ~Graph();
 
     std::shared_ptr<Node> makeQuery(const Query &query);
@@ -97,12 +110,19 @@ public:
         return h;
     }
 
-    // A commit (or rebase) wrote these tables: refresh what reads them, notify, once.
-    void tablesChanged(const QSet<QString> &tables);
+    // A commit (or rebase) wrote these tables: refresh what reads them, notify, once. With
+    // `rows`, the rows it changed in the tables it watched (trackedTables()): queries that
+    // follow rows apply those instead of re-running.
+    void tablesChanged(const QSet<QString> &tables, const RowChanges *rows = nullptr);
+    // The (lowercase) tables of the observed queries that follow rows: a commit records the rows
+    // it changes in them.
+    QSet<QString> trackedTables() const;
+    static Node *nodeOf(const LiveQuery &query) { return query.d.get(); }
     void setValue(Node *node, const QVariant &value);
 
     // Internal bookkeeping used by Node.
     QueryResult execute(const Query &query, QStringList *tables) { return m_execute(query, tables); }
+    std::unique_ptr<IncrementalPlan> plan(const Query &query) { return m_plan ? m_plan(query) : nullptr; }
     void setTables(Node *node, const QStringList &tables);
     void forget(Node *node);
     void markDirty(Node *node);
@@ -112,6 +132,7 @@ private:
     void settle(QList<std::weak_ptr<Node>> *alsoNotify = nullptr);
 
     Executor m_execute;
+    Planner m_plan;
     quint64 m_nextId = 1;
     QSet<Node *> m_nodes;
     QHash<QString, QSet<Node *>> m_byTable;

@@ -365,7 +365,8 @@ bool StorePrivate::open(const StoreOptions &opts)
         return false;
 
     graph = std::make_unique<detail::Graph>(
-            [this](const Query &query, QStringList *tables) { return read(db, query, tables); });
+            [this](const Query &query, QStringList *tables) { return read(db, query, tables); },
+            [this](const Query &query) { return detail::IncrementalPlan::make(db, schema, query); });
     isOpen = true;
     setBootStatus(BootStatus::Done);
     qCDebug(lcStore) << "opened store" << opts.storeId << "at" << path << "head" << head.toString();
@@ -924,10 +925,16 @@ bool StorePrivate::commit(const QList<Event> &events)
         return false;
 
     QSet<QString> touched;
+    // The rows this commit changes in the tables of live queries that follow rows.
+    detail::RowChanges rowChanges;
+    bool haveRowChanges = false;
     {
         Transaction tx(db);
         if (!tx.isActive())
             return fail(u"cannot begin a transaction: "_s + db.lastError());
+        detail::RowChangeRecorder recorder;
+        if (graph)
+            recorder.start(db.handle(), graph->trackedTables());
         for (qsizetype i = 0; i < records->size(); ++i) {
             const EventRecord &r = records->at(i);
             QByteArray changeset;
@@ -937,6 +944,7 @@ bool StorePrivate::commit(const QList<Event> &events)
                 || (options.recordChangesets && !insertChangeset(r.seqNum, changeset)))
                 return false; // rolled back by tx
         }
+        haveRowChanges = recorder.isActive() && recorder.finish(&rowChanges);
         if (!tx.commit())
             return fail(u"commit failed: "_s + db.lastError());
     }
@@ -945,7 +953,7 @@ bool StorePrivate::commit(const QList<Event> &events)
     touched.insert(QString::fromLatin1(EventlogTable));
     // Live queries first, so that slots connected to committed() see them current.
     if (graph)
-        graph->tablesChanged(touched);
+        graph->tablesChanged(touched, haveRowChanges ? &rowChanges : nullptr);
     Q_EMIT q->committed(*records);
     return true;
 }

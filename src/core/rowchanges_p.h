@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Internal: which rows a commit changed, for the live queries that follow changes row by row
+// (incrementalplan_p.h). A commit opens a SQLite session on the tables those queries read; the
+// session's changeset is the net change of the whole transaction, one record per primary key.
+#ifndef LIVESTORE_ROWCHANGES_P_H
+#define LIVESTORE_ROWCHANGES_P_H
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qhash.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qset.h>
+#include <QtCore/qvariant.h>
+
+struct sqlite3;
+struct sqlite3_session;
+
+namespace LiveStore::detail {
+
+// One row's net change. Values are SQLite's storage values (integer, real, text, blob, null),
+// indexed by the table's column order.
+struct RowChange
+{
+    enum Op { Insert, Update, Delete };
+    Op op = Update;
+    QVariantList primaryKey;  // the primary key columns' values, in table column order
+    QVariantList oldValues;   // Update: the changed columns' old values; Delete: all of them
+    QList<bool> hasOldValue;  // per column: oldValues holds the old value
+    QList<bool> changed;      // Update: per column, whether it changed
+};
+
+struct RowChanges
+{
+    // The (lowercase) tables the session watched: a watched table without records did not change.
+    QSet<QString> watched;
+    QHash<QString, QList<RowChange>> byTable; // lowercase table name
+
+    bool covers(const QString &lowerTable) const { return watched.contains(lowerTable); }
+};
+
+// A session over some tables for the length of one transaction.
+class RowChangeRecorder
+{
+public:
+    RowChangeRecorder() = default;
+    ~RowChangeRecorder();
+    RowChangeRecorder(const RowChangeRecorder &) = delete;
+    RowChangeRecorder &operator=(const RowChangeRecorder &) = delete;
+
+    // Starts watching `tables` (lowercase names) on the main database. False (and nothing
+    // recorded) if SQLite cannot: the live queries then re-run instead.
+    bool start(sqlite3 *db, const QSet<QString> &tables);
+    bool isActive() const { return m_session != nullptr; }
+    // The changes so far. False if the changeset could not be read.
+    bool finish(RowChanges *changes);
+
+private:
+    sqlite3_session *m_session = nullptr;
+    QSet<QString> m_tables;
+};
+
+} // namespace LiveStore::detail
+
+#endif // LIVESTORE_ROWCHANGES_P_H
