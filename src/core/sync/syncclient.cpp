@@ -6,6 +6,7 @@
 #include "syncengine_p.h"
 #include "wireprotocol.h"
 
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qeventloop.h>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <utility>
 
@@ -103,6 +105,35 @@ public:
     // the new pull starts at the upstream head and brings what is missing, and pending events
     // are pushed again.
     QTimer stallTimer;
+
+    // Frames of the pull (pages) and Exits, as received, waiting to be applied in order.
+    // Applying a page takes the thread for a transaction and a refresh of every live query that
+    // reads a synced table; a catch-up brings hundreds of pages, and a socket may deliver many
+    // frames in one turn of the event loop. So frames only queue up as they arrive, and
+    // drainIncoming() applies them from a posted call, a page (or a few small ones merged) at a
+    // time, for at most applyBudget ms per turn, then yields to the event loop and goes on in
+    // the next turn. Pages not applied when the connection goes are dropped with it: the next
+    // pull starts from the upstream head, which only applied pages moved.
+    struct Incoming
+    {
+        QString requestId;
+        bool isPage = true;
+        QByteArray pageJson;   // a page: its JSON text, and
+        QJsonValue page;       // as parsed with its frame
+        Wire::Exit exit;       // an Exit of the push or the pull
+    };
+    std::deque<Incoming> incoming;
+    qsizetype queuedPages = 0;
+    bool drainPosted = false;
+    // Bumped by dropSocket(): a drain that finds it changed stops (its queue is gone).
+    quint64 connectionGeneration = 0;
+    // Acks of chunks, held back while many pages wait: the server sends the next catch-up page
+    // only when the last is acknowledged, which keeps the queue (and memory) bounded. One Ack
+    // per chunk, as always, only later.
+    int acksOwed = 0;
+    static constexpr qsizetype MaxQueuedPages = 8;
+    int applyBudgetMs = 8;
+    qint64 lastApplyNs = 0; // what the last applied batch took: a guess for the next one
     int reconnectAttempt = 0;
     int pushRetryAttempt = 0;
     QTimer pingTimer;
@@ -284,6 +315,11 @@ public:
     void dropSocket()
     {
         rebasedPending.reset();
+        // Not applied: the next pull brings these again, from the upstream head.
+        incoming.clear();
+        queuedPages = 0;
+        acksOwed = 0;
+        ++connectionGeneration;
         pingTimer.stop();
         stallTimer.stop(); // a new pull starts at the upstream head and brings what is missing
         pullId.clear();
@@ -407,50 +443,169 @@ public:
             // Chunks of other ids: 0.4.0 servers keep broadcasting to finished pulls.
             if (frame->requestId != pullId)
                 return;
-            send(Wire::encodeAck(frame->requestId));
             for (qsizetype i = 0; i < frame->valuesJson.size(); ++i) {
-                if (!onPullResponse(frame->valuesJson.at(i), frame->values.at(i)))
-                    return;
+                incoming.push_back({frame->requestId, true, frame->valuesJson.at(i), frame->values.at(i), {}});
+                ++queuedPages;
             }
+            if (queuedPages <= MaxQueuedPages)
+                send(Wire::encodeAck(frame->requestId));
+            else
+                ++acksOwed;
+            scheduleDrain();
             return;
         case Wire::ServerFrame::Type::Exit:
-            if (frame->requestId == pushId)
-                onPushExit(frame->exit);
-            else if (frame->requestId == pullId)
-                onPullExit(frame->exit);
+            if (frame->requestId != pushId && frame->requestId != pullId)
+                return;
+            // After the pages that came before it: a push's answer or the pull's end acted on
+            // before them would see an upstream head the server has left behind.
+            if (!incoming.empty()) {
+                incoming.push_back({frame->requestId, false, {}, {}, frame->exit});
+                return;
+            }
+            onExit(frame->requestId, frame->exit);
             return;
         }
     }
 
-    // False when the connection was dropped (the rest of the frame is moot). `parsed` is `value`
-    // as parsed with its frame: decoding the page and its events' args does not parse it again.
-    bool onPullResponse(const QByteArray &value, const QJsonValue &parsed)
+    void onExit(const QString &requestId, const Wire::Exit &exit)
+    {
+        if (requestId == pushId)
+            onPushExit(exit);
+        else if (requestId == pullId)
+            onPullExit(exit);
+    }
+
+    void scheduleDrain()
+    {
+        if (applyBudgetMs <= 0) {
+            drainIncoming(); // every page as it arrives, in the frame's turn
+            return;
+        }
+        if (drainPosted)
+            return;
+        drainPosted = true;
+        // A posted call runs in the next turn of the event loop, after whatever else is due
+        // (timers, input, painting): Qt delivers calls posted while it delivers posted events
+        // only in its next round.
+        QMetaObject::invokeMethod(q, [this] { drainIncoming(); }, Qt::QueuedConnection);
+    }
+
+    // Applies queued frames in order for at most applyBudgetMs (at least one batch), then posts
+    // itself for the rest. Each batch is whole pages, in one transaction with one refresh of the
+    // live queries, so a model never shows part of a page.
+    void drainIncoming()
+    {
+        drainPosted = false;
+        if (incoming.empty())
+            return;
+        if (!store || !store->isOpen()) {
+            // Closed or destroyed under us: nothing to apply to. The pages stay on the server.
+            fatal(u"the store is not open"_s);
+            return;
+        }
+        const QPointer<SyncClient> alive(q); // slots of what we emit may delete us
+        const quint64 generation = connectionGeneration;
+        const qint64 budgetNs = qint64(applyBudgetMs) * 1'000'000;
+        QElapsedTimer turn;
+        turn.start();
+        bool appliedAny = false;
+        while (!incoming.empty()) {
+            if (budgetNs > 0 && appliedAny && incoming.front().isPage
+                && turn.nsecsElapsed() + lastApplyNs > budgetNs) {
+                scheduleDrain(); // the rest in the next turn
+                return;
+            }
+            if (!incoming.front().isPage) {
+                Incoming exit = std::move(incoming.front());
+                incoming.pop_front();
+                onExit(exit.requestId, exit.exit);
+                if (!alive || generation != connectionGeneration)
+                    return;
+                continue;
+            }
+            QElapsedTimer batch;
+            batch.start();
+            const bool ok = applyQueuedPages();
+            if (!alive)
+                return;
+            lastApplyNs = batch.nsecsElapsed();
+            appliedAny = true;
+            if (!ok || generation != connectionGeneration)
+                return;
+            for (; acksOwed > 0 && queuedPages <= MaxQueuedPages / 2; --acksOwed)
+                send(Wire::encodeAck(pullId));
+        }
+        // Held back while pages were queued (see tryPush).
+        tryPush();
+    }
+
+    // Takes the pages at the front of the queue, up to a full page of events (several small
+    // live pages merge; a catch-up page of 100 events goes alone), and applies them in one step.
+    // False when the connection was dropped.
+    bool applyQueuedPages()
+    {
+        QList<EventRecord> records;
+        qint64 received = 0;
+        Wire::PageInfo pageInfo;
+        for (int pages = 0; !incoming.empty() && incoming.front().isPage; ++pages) {
+            const Incoming &next = incoming.front();
+            if (pages > 0) {
+                // The last page of the catch-up goes last: caughtUp changes after it.
+                if (!caughtUp && pageInfo.kind == Wire::PageInfo::Kind::NoMore)
+                    break;
+                const qsizetype size = next.page.toObject().value("batch"_L1).toArray().size();
+                if (records.size() + size > Wire::MaxEventsPerMessage)
+                    break;
+            }
+            const Incoming page = std::move(incoming.front());
+            incoming.pop_front();
+            --queuedPages;
+            std::optional<Wire::PullResponse> response = decodePage(page.pageJson, page.page, &records);
+            if (!response)
+                return false;
+            received += response->batch.size();
+            pageInfo = response->pageInfo;
+        }
+        return onPulledEvents(std::move(records), received, pageInfo);
+    }
+
+    // Decodes a page and appends its events to `records`; nullopt when the connection was
+    // dropped (a malformed page, a backend reset). `parsed` is `value` as parsed with its frame:
+    // decoding the page and its events' args does not parse it again.
+    std::optional<Wire::PullResponse> decodePage(const QByteArray &value, const QJsonValue &parsed,
+                                                 QList<EventRecord> *records)
     {
         QString error;
         const QJsonObject page = parsed.toObject();
-        const std::optional<Wire::PullResponse> response = parsed.isObject()
+        std::optional<Wire::PullResponse> response = parsed.isObject()
                 ? Wire::decodePullResponse(value, page, &error)
                 : Wire::decodePullResponse(value, &error);
         if (!response) {
             setError(u"malformed pull response: "_s + error);
             qCWarning(lcSync, "%s", qUtf8Printable(lastError));
             scheduleReconnect();
-            return false;
+            return std::nullopt;
         }
         const QString known = engine.backendId();
         if (known.isEmpty()) {
             engine.setBackendId(response->backendId);
         } else if (known != response->backendId) {
             if (!onBackendIdMismatch(response->backendId, known))
-                return false;
+                return std::nullopt;
         }
-        QList<EventRecord> records;
-        records.reserve(response->batch.size());
+        records->reserve(records->size() + response->batch.size());
         const QJsonArray items = page.value("batch"_L1).toArray();
         for (qsizetype i = 0; i < response->batch.size(); ++i) {
-            records.append(response->batch.at(i).event.toRecord(
+            records->append(response->batch.at(i).event.toRecord(
                     items.at(i).toObject().value("eventEncoded"_L1).toObject().value("args"_L1)));
         }
+        return response;
+    }
+
+    // Applies the events of one or more pages (`received` events in all, the last page's
+    // `pageInfo`). False when the connection was dropped or this client deleted.
+    bool onPulledEvents(QList<EventRecord> records, qint64 received, const Wire::PageInfo &pageInfo)
+    {
         const qint64 headBefore = engine.upstreamHead();
         // Applying runs the store's subscribers, and every emit below runs the app's slots: any
         // of them may delete this client (a QML Store reopening drops its store, and the client
@@ -494,8 +649,8 @@ public:
         if (!alive)
             return false;
         if (!caughtUp) {
-            catchUpReceived += response->batch.size();
-            switch (response->pageInfo.kind) {
+            catchUpReceived += received;
+            switch (pageInfo.kind) {
             case Wire::PageInfo::Kind::NoMore:
                 // A working connection again: the error that interrupted syncing is history.
                 setError(QString());
@@ -504,7 +659,7 @@ public:
                 setCaughtUp(true, 1.0);
                 break;
             case Wire::PageInfo::Kind::MoreKnown: {
-                const qint64 total = catchUpReceived + response->pageInfo.remaining;
+                const qint64 total = catchUpReceived + pageInfo.remaining;
                 setCaughtUp(false, total > 0 ? qreal(catchUpReceived) / qreal(total) : 0.0);
                 break;
             }
@@ -637,6 +792,10 @@ public:
     {
         if (!socket || status != SyncClient::Connected || !firstPageArrived || !pushId.isEmpty()
             || pushRetryTimer.isActive() || halted || !store || !store->isOpen())
+            return;
+        // Pulled pages still to apply: the server is ahead of the upstream head, and a push from
+        // it would be refused. drainIncoming() pushes once they are in.
+        if (queuedPages > 0)
             return;
         const qint64 up = engine.upstreamHead();
         if (up < awaitHead)
@@ -772,6 +931,7 @@ SyncClient::BackendIdMismatchPolicy SyncClient::backendIdMismatchPolicy() const 
 int SyncClient::initialReconnectDelay() const { return d->initialDelay; }
 int SyncClient::maxReconnectDelay() const { return d->maxDelay; }
 int SyncClient::pingInterval() const { return d->pingInterval; }
+int SyncClient::applyBudget() const { return d->applyBudgetMs; }
 
 void SyncClient::setUrl(const QUrl &url)
 {
@@ -819,6 +979,7 @@ void SyncClient::setBackendIdMismatchPolicy(BackendIdMismatchPolicy policy)
 void SyncClient::setInitialReconnectDelay(int ms) { d->initialDelay = std::max(ms, 1); }
 void SyncClient::setMaxReconnectDelay(int ms) { d->maxDelay = std::max(ms, 1); }
 void SyncClient::setPingInterval(int ms) { d->pingInterval = std::max(ms, 10); }
+void SyncClient::setApplyBudget(int ms) { d->applyBudgetMs = std::max(ms, 0); }
 
 void SyncClient::start()
 {

@@ -114,6 +114,15 @@ public:
     // Default 10 s.
     int pingInterval() const;
     void setPingInterval(int ms);
+    // How long applying pulled events may hold the thread in one turn of its event loop before
+    // the client lets the loop run (timers, input, painting) and goes on in the next turn.
+    // Pulled pages wait in a queue and are applied whole, a page (or a few small ones together)
+    // per transaction, with one refresh of the live queries each; the client yields between
+    // them once this much time has passed (a single page may take longer: it is never split).
+    // Default 8 ms, half a frame at 60 Hz. 0: each page is applied as soon as its frame arrives,
+    // for tools that have no GUI to keep responsive.
+    int applyBudget() const;
+    void setApplyBudget(int ms);
 
 public Q_SLOTS:
     void start();

@@ -2,7 +2,8 @@
 // SyncClient against the in-process sync server on 127.0.0.1: stores committing concurrently
 // converge on one history and one state; offline commits go out after a server restart; a reset
 // backend makes clients wipe and re-pull (or stop); client-only events stay local; args echo
-// byte for byte.
+// byte for byte; a long catch-up leaves the event loop turns between its pages, and the client
+// or the store going away in the middle of it loses nothing.
 
 
 #include "syncedclient.h"
@@ -11,18 +12,24 @@
 #include <sqlitesyncstorage.h>
 #include <store.h>
 #include <sync/syncclient.h>
+#include <sync/wireprotocol.h>
+#include <syncengine_p.h>
 #include <syncserver.h>
 
 #include <QtCore/qjsonarray.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qset.h>
 #include <QtCore/qtemporarydir.h>
+#include <QtCore/qthread.h>
+#include <QtCore/qtimer.h>
 #include <QtWebSockets/qwebsocket.h>
 #include <QtWebSockets/qwebsocketserver.h>
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -101,6 +108,112 @@ Clients makeClients(int n, const QUrl &url)
         out.push_back(std::move(c));
     }
     return out;
+}
+
+// A stand-in sync server that answers a pull with every event after its cursor at once, before
+// the client could acknowledge anything: a Chunk frame per page of 100 events, or all pages in
+// one Chunk. Our server sends the next catch-up page only when the last is acknowledged, so its
+// pages come a turn of the event loop apart; a client can still get many in one turn (a server
+// that puts several pages in a chunk, a socket read after a stall, live updates of many
+// writers). This one makes that certain.
+struct BurstServer
+{
+    explicit BurstServer(int events, bool oneFrame = false) : oneFrame(oneFrame)
+    {
+        for (int i = 1; i <= events; ++i) {
+            Wire::PulledEvent e;
+            e.event.name = u"v1.TodoCreated"_s;
+            e.event.argsJson = u"{\"id\":\"t%1\",\"text\":\"todo %2\"}"_s.arg(i, 5, 10, QChar(u'0')).arg(i).toUtf8();
+            e.event.seqNum = i;
+            e.event.parentSeqNum = i - 1;
+            e.event.clientId = u"burst"_s;
+            e.event.sessionId = u"burst-session"_s;
+            items.append(Wire::encodePulledEvent(e));
+        }
+    }
+    ~BurstServer() { qDeleteAll(sockets); }
+
+    bool start()
+    {
+        if (!ws.listen(QHostAddress::LocalHost, 0))
+            return false;
+        QObject::connect(&ws, &QWebSocketServer::newConnection, &ws, [this] {
+            QWebSocket *s = ws.nextPendingConnection();
+            sockets.append(s);
+            QObject::connect(s, &QWebSocket::textMessageReceived, &ws,
+                             [this, s](const QString &text) { onText(s, text); });
+        });
+        return true;
+    }
+
+    void onText(QWebSocket *s, const QString &text)
+    {
+        QString error;
+        const std::optional<Wire::ClientFrame> frame = Wire::parseClientFrame(text.toUtf8(), &error);
+        if (!frame)
+            return;
+        if (frame->type == Wire::ClientFrame::Type::Ping)
+            s->sendTextMessage(QString::fromUtf8(Wire::encodePong()));
+        if (frame->type != Wire::ClientFrame::Type::Request || frame->request.tag != Wire::WsPullTag)
+            return;
+        const std::optional<Wire::PullRequest> pull = Wire::decodePullRequest(frame->request, &error);
+        if (!pull)
+            return;
+        const qint64 after = pull->cursor ? pull->cursor->eventSequenceNumber : 0;
+        cursors.append(after);
+        const qint64 total = items.size();
+        QList<QByteArray> pages;
+        for (qint64 from = after; from < total || pages.isEmpty(); from += Wire::MaxEventsPerMessage) {
+            const qint64 count = std::min<qint64>(Wire::MaxEventsPerMessage, total - from);
+            const qint64 remaining = total - from - count;
+            pages.append(Wire::encodePullResponse(items, from, count,
+                                                  remaining > 0 ? Wire::PageInfo::moreKnown(remaining)
+                                                                : Wire::PageInfo::noMore(),
+                                                  backendId));
+        }
+        if (oneFrame) {
+            s->sendTextMessage(QString::fromUtf8(Wire::encodeChunk(frame->request.id, pages)));
+        } else {
+            for (const QByteArray &page : std::as_const(pages))
+                s->sendTextMessage(QString::fromUtf8(Wire::encodeChunk(frame->request.id, {page})));
+        }
+    }
+
+    QUrl url() const { return QUrl(u"ws://127.0.0.1:%1"_s.arg(ws.serverPort())); }
+
+    QWebSocketServer ws{u"burst"_s, QWebSocketServer::NonSecureMode};
+    QList<QWebSocket *> sockets;
+    QList<QByteArray> items;
+    QList<qint64> cursors; // where each pull started
+    bool oneFrame = false;
+    const QString backendId = u"burst-backend"_s;
+};
+
+// What a view of a store shows between two turns of the event loop during a catch-up.
+struct CatchUpState
+{
+    int modelRows = 0;
+    int todos = 0;
+    qint64 upstreamHead = 0;
+};
+
+// A todo store on disk, syncing with a 1 ms apply budget (so that even a fast machine yields
+// between pages).
+StoreOptions diskStoreOptions(const QString &directory)
+{
+    StoreOptions o;
+    o.storeId = StoreId;
+    o.schema = todoSchema();
+    o.directory = directory;
+    o.recordChangesets = true;
+    o.clientId = u"reader"_s;
+    o.sessionId = u"reader-session"_s;
+    return o;
+}
+
+int todoCount(Store &store)
+{
+    return store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt();
 }
 
 } // namespace
@@ -735,6 +848,177 @@ private Q_SLOTS:
         c.sync->stop();
         fake.close();
         qDeleteAll(sockets); // they would outlive what their slots capture
+    }
+
+    // A catch-up of many pages that all arrive at once is applied a few pages per turn of the
+    // event loop: timers fire between them (a GUI paints), and what they see is always whole
+    // pages, the model and the store agreeing. Without a budget, a frame of 30 pages is applied
+    // in the turn it arrives. (A frame per page: the socket may hand them over in one read or
+    // in several, so only the one-frame rows tell the two apart.)
+    void catchUpYieldsBetweenPages_data()
+    {
+        QTest::addColumn<bool>("oneFrame");
+        QTest::addColumn<int>("budget");
+        QTest::addColumn<int>("minTurns");
+        // The app's reaction to each batch takes 2 ms (below): with a 1 ms budget every batch
+        // gets a turn of its own, with 8 ms about three do, on any machine.
+        QTest::newRow("a frame per page") << false << 1 << 20;
+        QTest::newRow("all pages in one frame") << true << 1 << 20;
+        QTest::newRow("default budget") << true << 8 << 3;
+        QTest::newRow("no budget") << true << 0 << 0;
+    }
+
+    void catchUpYieldsBetweenPages()
+    {
+        QFETCH(bool, oneFrame);
+        QFETCH(int, budget);
+        QFETCH(int, minTurns);
+        constexpr int Events = 3000;
+        BurstServer server(Events, oneFrame);
+        QVERIFY(server.start());
+        Client reader(u"R"_s);
+        QVERIFY(reader.ok);
+        LiveQueryModel model(&reader.store, Query::from(u"todos"_s).orderBy(u"id"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        reader.sync->setUrl(server.url());
+        reader.sync->setApplyBudget(budget);
+        QCOMPARE(reader.sync->applyBudget(), budget);
+        QList<qint64> pulled;
+        connect(reader.sync.get(), &SyncClient::eventsPulled, this, [&](const QList<EventRecord> &events) {
+            for (const EventRecord &e : events)
+                pulled.append(e.seqNum.global);
+            QThread::msleep(2); // what an app may do with them: part of the time a batch takes
+        });
+        QList<qreal> progress;
+        connect(reader.sync.get(), &SyncClient::catchUpProgressChanged, this,
+                [&] { progress.append(reader.sync->catchUpProgress()); });
+
+        // Between turns: what a view would paint.
+        QList<CatchUpState> between;
+        QTimer turns;
+        turns.setInterval(0);
+        connect(&turns, &QTimer::timeout, this, [&] {
+            const qint64 head = reader.sync->upstreamHead();
+            if (head > 0 && head < Events)
+                between.append({model.rowCount(), todoCount(reader.store), head});
+        });
+        turns.start();
+        reader.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(reader.sync->isCaughtUp(), Timeout);
+        turns.stop();
+
+        for (const CatchUpState &s : std::as_const(between)) {
+            QCOMPARE(s.modelRows, s.todos);
+            QCOMPARE(s.todos, s.upstreamHead);
+            QCOMPARE(s.upstreamHead % 100, 0); // whole pages only
+        }
+        QSet<qint64> heads;
+        for (const CatchUpState &s : std::as_const(between))
+            heads.insert(s.upstreamHead);
+        if (minTurns > 0)
+            QVERIFY2(heads.size() >= minTurns, qPrintable(u"%1 states between turns"_s.arg(heads.size())));
+        else
+            QCOMPARE(heads.size(), 0);
+
+        // The end: exactly the server's history, in order, and a model of all of it.
+        QCOMPARE(reader.sync->upstreamHead(), Events);
+        QCOMPARE(reader.sync->pendingCount(), 0);
+        QCOMPARE(reader.sync->catchUpProgress(), 1.0);
+        QVERIFY(std::is_sorted(progress.cbegin(), progress.cend()));
+        QCOMPARE(pulled.size(), Events);
+        for (int i = 0; i < Events; ++i)
+            QCOMPARE(pulled.at(i), i + 1);
+        QCOMPARE(todoCount(reader.store), Events);
+        QCOMPARE(model.rowCount(), Events);
+        QCOMPARE(model.data(model.index(Events - 1, 0)).toString(), u"t%1"_s.arg(Events, 5, 10, QChar(u'0')));
+        QCOMPARE(server.cursors, QList<qint64>{0});
+        QVERIFY2(reader.store.verify(), qPrintable(reader.store.errorString()));
+    }
+
+    // The client deleted (from a slot while it applies, or between two turns), the store closed
+    // or deleted, while pages wait to be applied: nothing crashes, the store holds whole pages
+    // up to its upstream head, and the next pull starts there and brings the rest.
+    void goneMidCatchUp_data()
+    {
+        QTest::addColumn<QString>("what");
+        QTest::newRow("client deleted in a slot") << u"client-in-slot"_s;
+        QTest::newRow("client deleted between turns") << u"client"_s;
+        QTest::newRow("store closed") << u"close"_s;
+        QTest::newRow("store deleted") << u"store"_s;
+    }
+
+    void goneMidCatchUp()
+    {
+        QFETCH(QString, what);
+        constexpr int Events = 3000;
+        BurstServer server(Events);
+        QVERIFY(server.start());
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto store = std::make_unique<Store>();
+        QVERIFY2(store->open(diskStoreOptions(dir.path())), qPrintable(store->errorString()));
+        auto sync = std::make_unique<SyncClient>(store.get());
+        sync->setUrl(server.url());
+        sync->setApplyBudget(1);
+        QPointer<SyncClient> client(sync.get());
+
+        bool done = false;
+        if (what == u"client-in-slot") {
+            connect(sync.get(), &SyncClient::eventsPulled, this, [&] {
+                if (!done && sync->upstreamHead() >= 200) {
+                    done = true;
+                    sync.reset(); // mid-drain: more pages are queued behind this one
+                }
+            });
+        }
+        QTimer turns;
+        turns.setInterval(0);
+        connect(&turns, &QTimer::timeout, this, [&] {
+            if (done || !sync || sync->upstreamHead() < 200)
+                return;
+            done = true;
+            if (what == u"client")
+                sync.reset();
+            else if (what == u"close")
+                store->close();
+            else if (what == u"store")
+                store.reset();
+        });
+        turns.start();
+        sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(done, Timeout);
+        turns.stop();
+        QTest::qWait(50); // the queued pages' turns come and go
+        if (client) {
+            // The store went: the client stops with a reason instead of touching it.
+            QTRY_COMPARE_WITH_TIMEOUT(client->status(), SyncClient::Error, Timeout);
+            QCOMPARE(client->lastError(), u"the store is not open"_s);
+            sync.reset();
+        }
+        QVERIFY(!client);
+
+        // What the store kept: whole pages, consistent with its upstream head.
+        if (!store)
+            store = std::make_unique<Store>();
+        if (!store->isOpen())
+            QVERIFY2(store->open(diskStoreOptions(dir.path())), qPrintable(store->errorString()));
+        const qint64 head = SyncEngine(store.get()).upstreamHead();
+        QVERIFY2(head >= 200 && head < Events && head % 100 == 0, qPrintable(QString::number(head)));
+        QCOMPARE(todoCount(*store), head);
+        QCOMPARE(store->eventCount(), head);
+
+        // A new client on it pulls from there and ends where the server is.
+        SyncClient again(store.get());
+        again.setUrl(server.url());
+        again.start();
+        QVERIFY(again.waitForSynced(Timeout));
+        QCOMPARE(server.cursors.size(), 2);
+        QCOMPARE(server.cursors.at(1), head);
+        QCOMPARE(again.upstreamHead(), Events);
+        QCOMPARE(todoCount(*store), Events);
+        QCOMPARE(store->eventCount(), Events);
+        QVERIFY2(store->verify(), qPrintable(store->errorString()));
+        again.stop();
     }
 
     void propertiesAndUrl()
