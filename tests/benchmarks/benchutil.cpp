@@ -17,7 +17,7 @@ Sizes Sizes::quick()
     Sizes s;
     for (int *n : {&s.singleCommits, &s.batchEvents, &s.seedTodos, &s.latencyCommits,
                    &s.listQueryRuns, &s.fullQueryRuns, &s.bigStoreEvents, &s.durableCommits,
-                   &s.modelUpdates, &s.stallOpenEvents})
+                   &s.modelUpdates, &s.stallOpenEvents, &s.stallCatchUpEvents})
         *n /= 10;
     return s;
 }

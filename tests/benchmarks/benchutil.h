@@ -28,6 +28,7 @@ struct Sizes
     int durableCommits = 2'000;
     int modelUpdates = 1'000;     // model scenarios: one-row updates per series
     int stallOpenEvents = 1'000'000; // gui-stall-open: the store opened after a table change
+    int stallCatchUpEvents = 100'000; // gui-stall-catchup: the backlog the sync client pulls
 
     static Sizes full() { return {}; }
     static Sizes quick();

@@ -3,11 +3,19 @@
 
 #include "livestorebench.h"
 #include "rawsqlite.h"
+#include "serverprocess.h"
+#include "todoschema.h"
+#include "workload.h"
 
+#include <livequerymodel.h>
+#include <sqlitesyncstorage.h>
 #include <store.h>
+#include <sync/syncclient.h>
 
+#include <QtCore/qdatetime.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qeventloop.h>
+#include <QtCore/qloggingcategory.h>
 #include <QtCore/qtimer.h>
 
 #include <functional>
@@ -54,7 +62,127 @@ QJsonObject measureGaps(const std::function<void(std::function<void()> finish)> 
             {u"seconds"_s, seconds}};
 }
 
+// The sync server's data for gui-stall-catchup: store "bench" holding the history workload's
+// first `events` events (create, create, complete the first of the two), written straight into
+// the server's storage in appends of 1,000 (pushing them through a client would take longer than
+// the catch-up being measured).
+void prepareServerData(const QString &directory, int events)
+{
+    SqliteSyncStorage storage;
+    if (!storage.open(directory))
+        throw Error(u"cannot open the sync server's storage: "_s + storage.errorString());
+    if (!storage.store(u"bench"_s)) // creates it: append() does not
+        throw Error(u"cannot create the store on the sync server: "_s + storage.errorString());
+    const std::vector<Workload::TodoEvent> history = Workload::historyEvents(events);
+    const QString createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    QList<Wire::Event> batch;
+    qint64 seq = 0;
+    for (const Workload::TodoEvent &e : history) {
+        Wire::Event w;
+        ++seq;
+        w.seqNum = seq;
+        w.parentSeqNum = seq - 1;
+        w.clientId = u"seed"_s;
+        w.sessionId = u"seed-session"_s;
+        // Ids and texts need no JSON escaping (workload.h).
+        if (e.kind == Workload::TodoEvent::Created) {
+            w.name = u"v1.TodoCreated"_s;
+            w.argsJson = "{\"id\":\"" + QByteArray::fromStdString(e.id) + "\",\"text\":\""
+                    + QByteArray::fromStdString(e.text) + "\"}";
+        } else {
+            w.name = u"v1.TodoCompleted"_s;
+            w.argsJson = "{\"id\":\"" + QByteArray::fromStdString(e.id) + "\"}";
+        }
+        batch.append(std::move(w));
+        if (batch.size() == 1000 || seq == qint64(history.size())) {
+            const SyncStorage::AppendResult r = storage.append(u"bench"_s, batch, createdAt);
+            if (r.status != SyncStorage::AppendResult::Status::Appended)
+                throw Error(u"cannot seed the sync server: "_s
+                            + (r.error.isEmpty() ? u"refused (head e%1)"_s.arg(r.head) : r.error));
+            batch.clear();
+        }
+    }
+    storage.close();
+}
+
+// gui-stall-catchup on either side: `applyBudgetMs` is the SyncClient's (0: every page applied
+// as it arrives; -1: its default).
+QJsonObject guiStallCatchUp(const Context &context, int applyBudgetMs)
+{
+    QLoggingCategory::setFilterRules(u"livestore.*.info=false"_s); // store created, connected: no figures
+    const int events = context.sizes.stallCatchUpEvents;
+    const QString serverData = QDir(context.workDir).filePath(u"server"_s);
+    prepareServerData(serverData, events);
+    ServerProcess server;
+    if (!server.start({u"--data"_s, serverData, u"--log-level"_s, u"warning"_s}))
+        throw Error(u"livestore-sync-server did not start: "_s + server.allStderr());
+
+    StoreOptions options;
+    options.storeId = u"bench"_s;
+    options.schema = LiveStoreTest::todoSchema();
+    options.directory = QDir(context.workDir).filePath(u"client"_s);
+    options.recordChangesets = true;
+    Store store;
+    if (!store.open(options))
+        throw Error(u"cannot open the store: "_s + store.errorString());
+    // What a list view of the app would show: the first 10,000 todos, re-queried and diffed
+    // after every applied page.
+    LiveQueryModel model(&store, Query::sql(u"SELECT * FROM todos ORDER BY id LIMIT 10000"_s));
+    SyncClient sync(&store);
+    sync.setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(server.port)));
+    if (applyBudgetMs >= 0)
+        sync.setApplyBudget(applyBudgetMs);
+    QString error;
+    int progressUpdates = 0;
+    QTimer timeout;
+    timeout.setSingleShot(true);
+    QJsonObject result = measureGaps([&](std::function<void()> finish) {
+        QObject::connect(&sync, &SyncClient::caughtUpChanged, &sync, [&, finish] {
+            if (sync.isCaughtUp())
+                finish();
+        });
+        QObject::connect(&sync, &SyncClient::catchUpProgressChanged, &sync, [&] { ++progressUpdates; });
+        QObject::connect(&sync, &SyncClient::statusChanged, &sync, [&, finish] {
+            if (sync.status() == SyncClient::Error) {
+                error = sync.lastError();
+                finish();
+            }
+        });
+        QObject::connect(&timeout, &QTimer::timeout, &sync, [&, finish] {
+            error = u"the catch-up did not finish within 600 s: "_s + sync.lastError();
+            finish();
+        });
+        timeout.start(600'000);
+        sync.start();
+    });
+    sync.stop();
+    if (!error.isEmpty())
+        throw Error(error);
+    const qint64 stored = store.eventCount();
+    const int todos = store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt();
+    if (stored != events || sync.upstreamHead() != events)
+        throw Error(u"the client has %1 events (head e%2), the server %3"_s.arg(stored)
+                            .arg(sync.upstreamHead()).arg(events));
+    if (model.rowCount() != std::min(todos, 10'000))
+        throw Error(u"the model shows %1 rows, not %2"_s.arg(model.rowCount()).arg(std::min(todos, 10'000)));
+    result.insert(u"events"_s, events);
+    result.insert(u"events_per_s"_s, double(events) / result.value(u"seconds"_s).toDouble());
+    result.insert(u"model_rows"_s, model.rowCount());
+    result.insert(u"progress_updates"_s, progressUpdates);
+    return result;
+}
+
 } // namespace
+
+QJsonObject Ours::guiStallCatchUp(const Context &context)
+{
+    return Bench::guiStallCatchUp(context, -1);
+}
+
+QJsonObject Ours::guiStallCatchUpUnsliced(const Context &context)
+{
+    return Bench::guiStallCatchUp(context, 0);
+}
 
 QJsonObject Ours::guiStallOpen(const Context &context)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// gui-stall-open: how long the GUI thread goes without running its event loop while a store
-// rebuilds its state, measured by a 1 ms timer on that thread.
+// gui-stall-open and gui-stall-catchup: how long the GUI thread goes without running its event
+// loop while a store rebuilds its state, or while a sync client catches up with a long backlog,
+// measured by a 1 ms timer on that thread.
 #ifndef LIVESTORE_BENCH_GUISTALLBENCH_H
 #define LIVESTORE_BENCH_GUISTALLBENCH_H
 
@@ -10,6 +11,13 @@ namespace Bench {
 namespace Ours {
 // Store::openAsync() of a store that rebuilds after a table change.
 QJsonObject guiStallOpen(const Context &context);
+// A fresh store with a bound 10,000-row LiveQueryModel catches up with a sync server (a child
+// process) holding Sizes::stallCatchUpEvents history events.
+QJsonObject guiStallCatchUp(const Context &context);
+// The same catch-up with SyncClient::setApplyBudget(0): every pulled page applied as it arrives,
+// as before the client sliced its work (the scenario's second side: there is no bare-SQLite sync
+// client to compare with).
+QJsonObject guiStallCatchUpUnsliced(const Context &context);
 }
 namespace Raw {
 // Bare SQLite doing the same rebuild where the timer runs (what an app that opens its database
