@@ -120,7 +120,8 @@ int compareStorageValues(const QVariant &a, const QVariant &b)
     }
 }
 
-std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schema &schema, const Query &query)
+std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schema &schema, const Query &query,
+                                                       int window)
 {
     if (query.kind() != Query::RawSql && query.kind() != Query::Select && query.kind() != Query::Count)
         return nullptr;
@@ -273,8 +274,12 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
                 return nullptr;
             tieBreaks.append(sql::quoteIdentifier(columns.at(pk).name));
         }
-        if (!tieBreaks.isEmpty())
-            executedSql = shape->beforeLimit + u", "_s + tieBreaks.join(u", "_s) + shape->limitClause;
+        plan->m_orderedSql = shape->beforeLimit;
+        if (!tieBreaks.isEmpty()) {
+            plan->m_orderedSql += u", "_s + tieBreaks.join(u", "_s);
+            executedSql = plan->m_orderedSql + shape->limitClause;
+        }
+        plan->m_windowed = window > 0 && !shape->limit;
         if (shape->limit) {
             const SelectShape::LimitSource &source = *shape->limit;
             QVariant limit = source.literal;
@@ -312,7 +317,98 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
     plan->m_executed = plan->m_namedBinds.isEmpty() ? Query::sql(executedSql, plan->m_binds)
                                                     : Query::sql(executedSql, plan->m_namedBinds);
     plan->m_shape = std::move(*shape);
+    if (plan->m_windowed)
+        plan->setWindow(window);
     return plan;
+}
+
+void IncrementalPlan::setWindow(qint64 rows)
+{
+    m_limit = rows;
+    const QString sql = m_orderedSql + u" LIMIT "_s + QString::number(rows);
+    m_executed = m_namedBinds.isEmpty() ? Query::sql(sql, m_binds) : Query::sql(sql, m_namedBinds);
+}
+
+bool IncrementalPlan::readAfter(const QList<QVariantList> &rows, int count, QList<QVariantList> *next)
+{
+    // The rows after the last one held: for each key column, the rows equal on the columns
+    // before it and after it on this one (NULL first in ascending order, last in descending).
+    QString after;
+    QVariantList values;
+    if (!rows.isEmpty()) {
+        const QVariantList last = keyOf(rows.constLast());
+        QStringList alternatives;
+        QStringList equalSoFar;
+        for (qsizetype i = 0; i < m_keys.size(); ++i) {
+            const KeyColumn &k = m_keys.at(i);
+            const QString column = sql::quoteIdentifier(m_tableColumns.at(k.tableIndex));
+            const QVariant &value = last.at(i);
+            const QString parameter = u'?' + QString::number(m_binds.size() + values.size() + 1);
+            QString beyond;
+            if (!value.isValid() || value.isNull()) {
+                beyond = k.descending ? QString() : column + u" IS NOT NULL"_s;
+            } else {
+                values.append(value);
+                beyond = k.descending ? QString(u"("_s + column + u" < "_s + parameter + u" OR "_s + column + u" IS NULL)"_s)
+                                      : QString(column + u" > "_s + parameter);
+            }
+            if (!beyond.isEmpty())
+                alternatives.append(u'(' + (equalSoFar + QStringList{beyond}).join(u" AND "_s) + u')');
+            if (!value.isValid() || value.isNull()) {
+                equalSoFar.append(column + u" IS NULL"_s);
+            } else {
+                const QString same = u'?' + QString::number(m_binds.size() + values.size() + 1);
+                values.append(value);
+                equalSoFar.append(column + u" = "_s + same);
+            }
+        }
+        after = alternatives.isEmpty() ? u"0"_s : alternatives.join(u" OR "_s);
+    }
+    QStringList order;
+    for (const KeyColumn &k : std::as_const(m_keys))
+        order.append(sql::quoteIdentifier(m_tableColumns.at(k.tableIndex)) + (k.descending ? u" DESC"_s : u""_s));
+    QStringList conditions;
+    if (!m_shape.where.isEmpty())
+        conditions.append(u'(' + m_shape.where + u')');
+    if (!after.isEmpty())
+        conditions.append(u'(' + after + u')');
+    const QString sql = m_shape.selectFrom + (conditions.isEmpty() ? QString() : u" WHERE "_s + conditions.join(u" AND "_s))
+            + u" ORDER BY "_s + order.join(u", "_s) + u" LIMIT "_s + QString::number(count);
+    Database::Statement *s = m_db->prepare(sql);
+    if (!s)
+        return false;
+    // Without a WHERE and a last row, nothing of the query's own binds is used (its LIMIT's is not).
+    const bool bound = sqlite3_bind_parameter_count(s->stmt) > 0;
+    const QueryResult read = m_db->run(s, bound ? m_binds + values : QVariantList(), bound ? m_namedBinds : QVariantMap());
+    if (!read.isValid())
+        return false;
+    *next = read.rows();
+    return true;
+}
+
+IncrementalPlan::Outcome IncrementalPlan::appendAfter(QList<QVariantList> &rows, int count,
+                                                      QList<RowDelta> *delta)
+{
+    QList<QVariantList> next;
+    if (!readAfter(rows, count, &next))
+        return Rerun;
+    for (const QVariantList &row : std::as_const(next)) {
+        rows.append(row);
+        delta->append({RowDelta::Insert, -1, int(rows.size()) - 1, row, {}});
+    }
+    m_mayHaveMore = next.size() == count;
+    return Changed;
+}
+
+IncrementalPlan::Outcome IncrementalPlan::fetchMore(int rows, QueryResult &result, QList<RowDelta> *delta)
+{
+    delta->clear();
+    if (!canFetchMore() || rows <= 0 || !result.isValid())
+        return Unchanged;
+    if (appendAfter(result.m_rows, rows, delta) == Rerun)
+        return Rerun;
+    setWindow(m_limit + rows);
+    return delta->isEmpty() ? Unchanged : Changed;
 }
 
 bool IncrementalPlan::readsOnly(const QStringList &tables) const
@@ -489,9 +585,9 @@ IncrementalPlan::Outcome IncrementalPlan::applyRows(const QList<RowChange> &chan
         }
         const qsizetype to = lowerBound(rows, newKey);
         if (m_limit >= 0 && m_mayHaveMore && to >= rows.size()) {
-            // Past the last row of a window with more rows beyond it.
-            if (rows.size() < m_limit)
-                return Rerun; // rows beyond may come before it
+            // Past the last row held, with rows beyond it that are not held: where it belongs
+            // among those is not known here. It stays out; if the window has room, the refill
+            // below reads the rows after the last held one, and it among them if it is there.
             if (oldPosition >= 0)
                 delta->append({RowDelta::Remove, oldPosition, -1, {}, {}});
             continue;
@@ -507,8 +603,11 @@ IncrementalPlan::Outcome IncrementalPlan::applyRows(const QList<RowChange> &chan
             m_mayHaveMore = true;
         }
     }
-    if (m_limit >= 0 && m_mayHaveMore && rows.size() < m_limit)
-        return Rerun; // the window lost rows: the next ones are not known here
+    if (m_limit >= 0 && m_mayHaveMore && rows.size() < m_limit) {
+        // The window lost rows: the next ones move up into it.
+        if (appendAfter(rows, int(m_limit - rows.size()), delta) == Rerun)
+            return Rerun;
+    }
     return delta->isEmpty() ? Unchanged : Changed;
 }
 

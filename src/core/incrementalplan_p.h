@@ -10,8 +10,9 @@
 // - Count (`SELECT count(*) FROM t [WHERE ...]`): the count moves by the rows that entered or
 //   left the WHERE, judged on the row's old values (probed) and its new ones.
 //
-// Whenever a case is not provably handled (a LIMIT window that lost rows while more may follow,
-// a row SQLite cannot read back), apply() says Rerun and the caller re-runs the query.
+// A LIMIT result (or a window, see make()) that loses rows reads the rows after its last one
+// (keyset pagination on the sort key) to fill up again. Whenever a case is not handled (a row
+// SQLite cannot read back), apply() says Rerun and the caller re-runs the query.
 #ifndef LIVESTORE_INCREMENTALPLAN_P_H
 #define LIVESTORE_INCREMENTALPLAN_P_H
 
@@ -46,12 +47,18 @@ struct RowDelta
 class IncrementalPlan
 {
 public:
-    // A plan for `query`, or null when its shape is not one that can be followed.
-    static std::unique_ptr<IncrementalPlan> make(Database &db, const Schema &schema, const Query &query);
+    // A plan for `query`, or null when its shape is not one that can be followed. With a
+    // `window` (rows), an ordered query without LIMIT holds only its first `window` rows and
+    // grows by fetchMore().
+    static std::unique_ptr<IncrementalPlan> make(Database &db, const Schema &schema, const Query &query,
+                                                 int window = 0);
 
     // The query to run for full results: the original, with the primary key appended to its
     // ORDER BY when needed.
     const Query &executedQuery() const { return m_executed; }
+    bool isWindowed() const { return m_windowed; }
+    // A window that may not hold the query's last rows yet.
+    bool canFetchMore() const { return m_windowed && m_mayHaveMore; }
     const QString &table() const { return m_table; } // lowercase
     // The tables a run of executedQuery() read must be just this one for the plan to hold.
     bool readsOnly(const QStringList &tables) const;
@@ -63,6 +70,9 @@ public:
     // Brings `result` up to date with `changes` in place, recording the steps in `delta`.
     // After Rerun, `result` is half-updated: the caller must re-run the query.
     Outcome apply(const RowChanges &changes, QueryResult &result, QList<RowDelta> *delta);
+    // Appends up to `rows` rows after the window's last (one Insert step per row, in order) and
+    // widens the window. Reads only those rows (keyset pagination), not the ones before.
+    Outcome fetchMore(int rows, QueryResult &result, QList<RowDelta> *delta);
 
 private:
     struct KeyColumn
@@ -74,6 +84,10 @@ private:
     };
 
     IncrementalPlan() = default;
+    void setWindow(qint64 rows);
+    // The `count` rows of the query after the last of `rows` (all from the first when empty).
+    bool readAfter(const QList<QVariantList> &rows, int count, QList<QVariantList> *next);
+    Outcome appendAfter(QList<QVariantList> &rows, int count, QList<RowDelta> *delta);
     Outcome applyRows(const QList<RowChange> &changes, QList<QVariantList> &rows, QList<RowDelta> *delta);
     Outcome applyCount(const QList<RowChange> &changes, QList<QVariantList> &rows, QList<RowDelta> *delta);
 
@@ -100,6 +114,8 @@ private:
     QList<int> m_primaryKeyColumns; // table column indexes
     QList<KeyColumn> m_keys;        // the ORDER BY columns, then the primary key's
     qint64 m_limit = -1;
+    bool m_windowed = false;
+    QString m_orderedSql;           // Rows: the query with the primary key in its ORDER BY, no LIMIT
     bool m_mayHaveMore = false;     // a LIMIT result that is full: rows may follow beyond it
     QString m_matchingSql;
     QString m_storedSql;

@@ -99,6 +99,8 @@ int LiveQueryModel::limit() const { return m_limit; }
 LIVESTORE_MODEL_SETTER(int, m_limit, setLimit, limitChanged)
 QString LiveQueryModel::keyColumn() const { return m_keyColumn; }
 LIVESTORE_MODEL_SETTER(const QString &, m_keyColumn, setKeyColumn, keyColumnChanged)
+int LiveQueryModel::batchSize() const { return m_batchSize; }
+LIVESTORE_MODEL_SETTER(int, m_batchSize, setBatchSize, batchSizeChanged)
 
 #undef LIVESTORE_MODEL_SETTER
 
@@ -224,14 +226,16 @@ void LiveQueryModel::restart()
         setStatus(Null);
         return;
     }
-    m_live = m_store->liveQuery(q);
+    m_live = m_batchSize > 0 ? m_store->windowedQuery(q, m_batchSize) : m_store->liveQuery(q);
     m_shownVersion = 0;
     // Rows change in the early round, so that whoever reacts to the commit finds every model of
     // the store showing it; count and result notify in the late round, with everyone else.
     m_subscription = m_live.subscribe(
             [this](const QueryResult &result) {
                 m_holdNotifications = true;
+                m_applying = true;
                 apply(result);
+                m_applying = false;
                 m_holdNotifications = false;
             },
             {.early = true});
@@ -356,7 +360,9 @@ void LiveQueryModel::apply(const QueryResult &result)
             && version == m_shownVersion + 1 && result.columns() == m_columns;
     m_shownVersion = version;
     if (stepwise) {
-        applyDelta(node->delta);
+        // A copy (shared, not copied): a slot may make the query change again meanwhile.
+        const QList<detail::RowDelta> steps = node->delta;
+        applyDelta(steps);
         return;
     }
 
@@ -558,6 +564,19 @@ QHash<int, QByteArray> LiveQueryModel::roleNames() const
     for (qsizetype c = 0; c < m_columns.size(); ++c)
         names.insert(FirstColumnRole + int(c), m_columns.at(c).toUtf8());
     return names;
+}
+
+bool LiveQueryModel::canFetchMore(const QModelIndex &parent) const
+{
+    // Not while a result is being applied: its steps count on the result they were made for.
+    return !parent.isValid() && m_batchSize > 0 && !m_applying && m_live.canFetchMore();
+}
+
+void LiveQueryModel::fetchMore(const QModelIndex &parent)
+{
+    // The rows arrive through the subscription, as after a commit (rowsInserted at the end).
+    if (!parent.isValid() && m_batchSize > 0 && !m_applying)
+        m_live.fetchMore(m_batchSize);
 }
 
 Qt::ItemFlags LiveQueryModel::flags(const QModelIndex &index) const

@@ -36,6 +36,11 @@ class LIVESTORE_EXPORT LiveQueryModel : public QAbstractListModel
     Q_PROPERTY(QString orderBy READ orderBy WRITE setOrderBy NOTIFY orderByChanged FINAL)
     Q_PROPERTY(int limit READ limit WRITE setLimit NOTIFY limitChanged FINAL)
     Q_PROPERTY(QString keyColumn READ keyColumn WRITE setKeyColumn NOTIFY keyColumnChanged FINAL)
+    // 0 (the default): the model holds the whole result. N > 0: it holds the first N rows and
+    // N more each time a view scrolls to its end (canFetchMore/fetchMore), for ordered queries
+    // of one table that follow rows (LiveQuery::isIncremental) and have no LIMIT; other
+    // queries hold their whole result. `count` is the number of rows held.
+    Q_PROPERTY(int batchSize READ batchSize WRITE setBatchSize NOTIFY batchSizeChanged FINAL)
     Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
     Q_PROPERTY(QStringList columns READ columns NOTIFY columnsChanged FINAL)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged FINAL)
@@ -80,6 +85,8 @@ public:
     void setLimit(int limit);
     QString keyColumn() const;
     void setKeyColumn(const QString &column);
+    int batchSize() const;
+    void setBatchSize(int rows);
 
     int count() const;
     QStringList columns() const;
@@ -106,6 +113,8 @@ public:
                        int role = Qt::EditRole) override;
     QHash<int, QByteArray> roleNames() const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
+    bool canFetchMore(const QModelIndex &parent = QModelIndex()) const override;
+    void fetchMore(const QModelIndex &parent = QModelIndex()) override;
 
 Q_SIGNALS:
     void storeChanged();
@@ -117,6 +126,7 @@ Q_SIGNALS:
     void orderByChanged();
     void limitChanged();
     void keyColumnChanged();
+    void batchSizeChanged();
     void countChanged();
     void columnsChanged();
     void errorStringChanged();
@@ -161,6 +171,8 @@ private:
     QString m_orderBy;
     int m_limit = -1;
     QString m_keyColumn;
+    int m_batchSize = 0;
+    bool m_applying = false; // inside apply(): no fetchMore() (a view's or a tester's)
     bool m_deferred = false;
 
     LiveQuery m_live;

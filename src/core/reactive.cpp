@@ -83,6 +83,20 @@ int LiveQuery::runCount() const
     return d ? d->runs : 0;
 }
 
+bool LiveQuery::canFetchMore() const
+{
+    if (!d)
+        return false;
+    d->ensureFresh();
+    return d->plan && d->plan->canFetchMore();
+}
+
+void LiveQuery::fetchMore(int rows) const
+{
+    if (d && rows > 0)
+        d->fetchMore(rows);
+}
+
 bool LiveQuery::isIncremental() const
 {
     if (!d)
@@ -216,7 +230,7 @@ bool Node::recompute()
     if (kind == QueryNode) {
         if (!queryFunction && !planConsidered) {
             planConsidered = true;
-            plan = graph->plan(query);
+            plan = graph->plan(query, window);
         }
         bool handled = false;
         bool rerun = false;
@@ -271,6 +285,27 @@ bool Node::recompute()
             old->dependents.remove(this);
     }
     return changed;
+}
+
+void Node::fetchMore(int rows)
+{
+    ensureFresh();
+    if (!plan || !plan->canFetchMore() || !graph)
+        return;
+    switch (plan->fetchMore(rows, result, &delta)) {
+    case IncrementalPlan::Unchanged:
+        return;
+    case IncrementalPlan::Changed:
+        ++version;
+        deltaVersion = version;
+        break;
+    case IncrementalPlan::Rerun:
+        delta.clear();
+        recompute();
+        ++version; // the result may have changed in place before the failure
+        break;
+    }
+    notifyInRounds({weak_from_this()});
 }
 
 Subscription Node::subscribe(std::function<void()> callback, const SubscribeOptions &options)
@@ -334,6 +369,15 @@ std::shared_ptr<Node> Graph::makeQuery(const Query &query)
     node->dedupKey = key;
     m_nodes.insert(node.get());
     m_dedup.insert(key, node);
+    return node;
+}
+
+std::shared_ptr<Node> Graph::makeWindowedQuery(const Query &query, int window)
+{
+    auto node = std::make_shared<Node>(this, Node::QueryNode, m_nextId++);
+    node->query = query;
+    node->window = window;
+    m_nodes.insert(node.get());
     return node;
 }
 

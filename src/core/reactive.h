@@ -74,6 +74,10 @@ public:
     int runCount() const;
     // Whether local commits update the result row by row instead of re-running the query.
     bool isIncremental() const;
+    // A windowed query (Store::windowedQuery): whether rows may follow the ones it holds, and
+    // reading `rows` more of them (subscribers are notified; a model sees rows inserted).
+    bool canFetchMore() const;
+    void fetchMore(int rows) const;
 
 private:
     friend class detail::Graph;

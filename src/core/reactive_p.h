@@ -39,6 +39,8 @@ public:
     Subscription subscribe(std::function<void()> callback, const SubscribeOptions &options);
     void unsubscribe(quint64 subscriptionId) { subscribers.erase(subscriptionId); }
     void recordRead(Node *dependency);
+    // A windowed query: reads `rows` more rows and notifies its subscribers.
+    void fetchMore(int rows);
 
     Graph *graph;
     const Kind kind;
@@ -59,6 +61,7 @@ public:
     // allows; `pendingChanges` is set while a commit that recorded its table's rows settles.
     std::unique_ptr<IncrementalPlan> plan;
     bool planConsidered = false;
+    int window = 0; // makeWindowedQuery()
     const RowChanges *pendingChanges = nullptr;
     // The steps from the previous version to `deltaVersion` (the current one when it equals
     // `version`): models apply them instead of diffing the whole result.
@@ -91,13 +94,16 @@ public:
     // Runs a read for a query node and reports the tables it read.
     using Executor = std::function<QueryResult(const Query &, QStringList *tables)>;
     // Makes the plan that keeps a static query's result up to date row by row, or null.
-    using Planner = std::function<std::unique_ptr<IncrementalPlan>(const Query &)>;
+    using Planner = std::function<std::unique_ptr<IncrementalPlan>(const Query &, int window)>;
 
     explicit Graph(Executor executor, Planner planner = {})
         : m_execute(std::move(executor)), m_plan(std::move(planner)) { }
     ~Graph();
 
     std::shared_ptr<Node> makeQuery(const Query &query);
+    // A query that holds only its first `window` rows and grows by Node::fetchMore() (not shared:
+    // each window is its holder's).
+    std::shared_ptr<Node> makeWindowedQuery(const Query &query, int window);
     std::shared_ptr<Node> makeQuery(std::function<Query(Getter &)> build);
     std::shared_ptr<Node> makeComputed(std::function<QVariant(Getter &)> compute);
     std::shared_ptr<Node> makeValue(const QVariant &initial);
@@ -122,7 +128,10 @@ public:
 
     // Internal bookkeeping used by Node.
     QueryResult execute(const Query &query, QStringList *tables) { return m_execute(query, tables); }
-    std::unique_ptr<IncrementalPlan> plan(const Query &query) { return m_plan ? m_plan(query) : nullptr; }
+    std::unique_ptr<IncrementalPlan> plan(const Query &query, int window)
+    {
+        return m_plan ? m_plan(query, window) : nullptr;
+    }
     void setTables(Node *node, const QStringList &tables);
     void forget(Node *node);
     void markDirty(Node *node);

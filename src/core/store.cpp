@@ -366,7 +366,9 @@ bool StorePrivate::open(const StoreOptions &opts)
 
     graph = std::make_unique<detail::Graph>(
             [this](const Query &query, QStringList *tables) { return read(db, query, tables); },
-            [this](const Query &query) { return detail::IncrementalPlan::make(db, schema, query); });
+            [this](const Query &query, int window) {
+                return detail::IncrementalPlan::make(db, schema, query, window);
+            });
     isOpen = true;
     setBootStatus(BootStatus::Done);
     qCDebug(lcStore) << "opened store" << opts.storeId << "at" << path << "head" << head.toString();
@@ -1387,6 +1389,15 @@ LiveQuery Store::liveQuery(const Query &query)
     if (!d->graph)
         return {};
     return detail::Graph::wrap<LiveQuery>(d->graph->makeQuery(query));
+}
+
+LiveQuery Store::windowedQuery(const Query &query, int rows)
+{
+    if (!d->graph)
+        return {};
+    if (rows <= 0)
+        return liveQuery(query);
+    return detail::Graph::wrap<LiveQuery>(d->graph->makeWindowedQuery(query, rows));
 }
 
 LiveQuery Store::liveQuery(std::function<Query(Getter &)> build)

@@ -200,6 +200,10 @@ public:
 
     // Reactive reads.
     LiveQuery liveQuery(const Query &query);
+    // A live query that holds only its first `rows` rows and grows by LiveQuery::fetchMore(): for
+    // lists of a million rows, of which a view shows a screenful. Needs a query that follows
+    // rows (LiveQuery::isIncremental()) without a LIMIT; any other holds its whole result.
+    LiveQuery windowedQuery(const Query &query, int rows);
     LiveQuery liveQuery(std::function<Query(Getter &)> build);
     Computed computed(std::function<QVariant(Getter &)> compute);
     ReactiveValue reactiveValue(const QVariant &initial = {});

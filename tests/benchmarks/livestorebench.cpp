@@ -215,6 +215,38 @@ QJsonObject modelScenario(const Context &context, const char *sql, bool toggles)
     return result;
 }
 
+// A model of every todo of a big table (10 or 100 times the seed): the edit series. The todos
+// are committed in slices, so that the events of a million need not be in memory at once. With
+// a `batchSize`, the model holds what a view bound to it would (LiveQueryModel::batchSize).
+QJsonObject bigModelScenario(const Context &context, int todos, int batchSize)
+{
+    Store store;
+    open(store, storeOptions(context.workDir, Durability::Process, todoSchemaWithEdits()));
+    for (int first = 0; first < todos; first += Workload::SeedSlice)
+        commit(store, toEvents(Workload::seedEvents(first, std::min(Workload::SeedSlice, todos - first))));
+    const auto start = Clock::now();
+    LiveQueryModel model;
+    model.setBatchSize(batchSize);
+    model.setQuery(Query::sql(QString::fromLatin1(Workload::ModelAllSql)));
+    model.setStore(&store);
+    const double loadMs = secondsSince(start) * 1000.0;
+    const int expected = batchSize > 0 ? batchSize : todos;
+    if (model.rowCount() != expected)
+        throw Error(u"the model has %1 rows, not %2: "_s.arg(model.rowCount()).arg(expected) + model.errorString());
+    QJsonObject result = modelSeries(store, model, Workload::ModelUpdates::Edit, context.sizes.modelUpdates, {});
+    result.insert(u"rows"_s, model.rowCount());
+    result.insert(u"load_ms"_s, loadMs);
+    if (batchSize > 0) {
+        // Scrolling: ten more batches, as a view at the end of the list asks for them.
+        const auto fetchStart = Clock::now();
+        for (int i = 0; i < 10 && model.canFetchMore(); ++i)
+            model.fetchMore();
+        result.insert(u"fetch_more_ms"_s, secondsSince(fetchStart) * 1000.0 / 10.0);
+        result.insert(u"batch_size"_s, batchSize);
+    }
+    return result;
+}
+
 QJsonObject singleCommits(const Context &context, Durability durability, int count)
 {
     Store store;
@@ -356,6 +388,16 @@ QJsonObject model100(const Context &context)
 QJsonObject model10000(const Context &context)
 {
     return modelScenario(context, Workload::ModelAllSql, false);
+}
+
+QJsonObject model100k(const Context &context)
+{
+    return bigModelScenario(context, context.sizes.seedTodos * 10, 0);
+}
+
+QJsonObject model1m(const Context &context)
+{
+    return bigModelScenario(context, context.sizes.seedTodos * 100, 1000);
 }
 
 QJsonObject boot(const Context &context)

@@ -19,6 +19,8 @@ QJsonObject rematerialize(const Context &context);
 QJsonObject durableCommitSingle(const Context &context);
 QJsonObject model100(const Context &context);
 QJsonObject model10000(const Context &context);
+QJsonObject model100k(const Context &context);
+QJsonObject model1m(const Context &context);
 // Through QML: a Store and a LiveQuery from `import LiveStore` (modelqmlbench.cpp).
 QJsonObject modelQml(const Context &context);
 

@@ -80,6 +80,13 @@ const QList<Scenario> &scenarios()
         {u"model-10000"_s, u"median_us"_s,
          u"LiveQueryModel of all 10,000 todos; 1,000 text edits: commit to dataChanged"_s,
          Ours::model10000, Raw::model10000},
+        {u"model-100000"_s, u"median_us"_s,
+         u"the same over 100,000 todos (bare SQLite: 100 edits, each re-reading the table)"_s,
+         Ours::model100k, Raw::model100k},
+        {u"model-1000000"_s, u"median_us"_s,
+         u"the same over 1,000,000 todos, the model bound as to a view (batchSize 1,000; bare "
+          "SQLite: 10 edits, each re-reading the table); fetch_more_ms: one more batch"_s,
+         Ours::model1m, Raw::model1m},
         {u"gui-stall-open"_s, u"max_gap_ms"_s,
          u"open a 1,000,000-event store after a table change while a 1 ms timer runs on the "
           "caller's thread: the longest gap between its ticks (bare SQLite: the replay on that thread)"_s,

@@ -224,6 +224,26 @@ QJsonObject modelScenario(const Context &context, const char *sql, bool toggles)
     return result;
 }
 
+// The big model scenarios by hand: the table seeded in slices, then the edit series, each
+// followed by the re-query of every row. Fewer updates: each re-reads the whole table.
+QJsonObject bigModelScenario(const Context &context, int todos)
+{
+    auto db = std::make_unique<Connection>(databasePath(context));
+    EventWriter::createTables(*db);
+    {
+        EventWriter seeder(*db);
+        for (int first = 0; first < todos; first += Workload::SeedSlice)
+            seeder.commit(Workload::seedEvents(first, std::min(Workload::SeedSlice, todos - first)));
+    }
+    EventWriter writer(*db);
+    Statement query(db->get(), Workload::ModelAllSql);
+    const int updates = std::max(10, int(qint64(context.sizes.modelUpdates) * 10'000 / todos));
+    QJsonObject result = modelSeries(writer, query, Workload::ModelUpdates::Edit, updates, {});
+    result.insert(u"rows"_s, readAll(query));
+    result.insert(u"updates"_s, updates);
+    return result;
+}
+
 QJsonObject singleCommits(const Context &context, Sync sync, int count)
 {
     Connection db(databasePath(context), sync);
@@ -343,6 +363,16 @@ QJsonObject model100(const Context &context)
 QJsonObject model10000(const Context &context)
 {
     return modelScenario(context, Workload::ModelAllSql, false);
+}
+
+QJsonObject model100k(const Context &context)
+{
+    return bigModelScenario(context, context.sizes.seedTodos * 10);
+}
+
+QJsonObject model1m(const Context &context)
+{
+    return bigModelScenario(context, context.sizes.seedTodos * 100);
 }
 
 QJsonObject modelQml(const Context &context)

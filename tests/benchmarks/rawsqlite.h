@@ -20,6 +20,8 @@ QJsonObject rematerialize(const Context &context);
 QJsonObject durableCommitSingle(const Context &context);
 QJsonObject model100(const Context &context);
 QJsonObject model10000(const Context &context);
+QJsonObject model100k(const Context &context);
+QJsonObject model1m(const Context &context);
 QJsonObject modelQml(const Context &context);
 
 // Writes a database of `events` history events to `path` (the boot/rematerialize fixture).

@@ -64,6 +64,17 @@ std::vector<TodoEvent> seedEvents(int todos)
     return events;
 }
 
+std::vector<TodoEvent> seedEvents(int first, int count)
+{
+    std::vector<TodoEvent> events;
+    events.reserve(size_t(count) * 3 / 2);
+    for (int i = first; i < first + count; ++i)
+        events.push_back(created(i));
+    for (int i = first | 1; i < first + count; i += 2)
+        events.push_back(completed(todoId(i)));
+    return events;
+}
+
 std::vector<TodoEvent> historyEvents(int count)
 {
     std::vector<TodoEvent> events;

@@ -35,6 +35,11 @@ TodoEvent edited(const std::string &id, int run);
 std::vector<TodoEvent> createdEvents(int count);
 // `todos` todos, every second one (odd indexes) completed: 1.5 × todos events.
 std::vector<TodoEvent> seedEvents(int todos);
+// The same state in slices of todos first..first+count-1 (creations, then completions), so that
+// a million todos need not be in memory as events at once.
+std::vector<TodoEvent> seedEvents(int first, int count);
+// How many todos a seed slice holds.
+inline constexpr int SeedSlice = 20'000;
 // The history behind boot and rematerialize: "create, create, complete the first of the two",
 // repeated, cut at `count` events.
 std::vector<TodoEvent> historyEvents(int count);
