@@ -519,6 +519,10 @@ IncrementalPlan::Outcome IncrementalPlan::apply(const RowChanges &changes, Query
     const auto it = changes.byTable.constFind(m_table);
     if (it == changes.byTable.cend())
         return Unchanged;
+    // Each changed row costs a read and may move a row of a big list in memory; past this many a
+    // re-run is cheaper (a bulk update, a clear).
+    if (it->size() > MaxFollowedRows)
+        return Rerun;
     return m_shape.kind == SelectShape::Count ? applyCount(*it, result.m_rows, delta)
                                               : applyRows(*it, result.m_rows, delta);
 }

@@ -67,6 +67,7 @@ public:
     void reset(const QueryResult &result);
 
     enum Outcome { Unchanged, Changed, Rerun };
+    static constexpr qsizetype MaxFollowedRows = 1000;
     // Brings `result` up to date with `changes` in place, recording the steps in `delta`.
     // After Rerun, `result` is half-updated: the caller must re-run the query.
     Outcome apply(const RowChanges &changes, QueryResult &result, QList<RowDelta> *delta);

@@ -77,6 +77,7 @@ private Q_SLOTS:
     void oracle();
     void oneRowEditIsOneSignal();
     void nestedCommitFallsBack();
+    void bulkChangesRerun();
 
 private:
     static GeneratedQuery generate(QRandomGenerator &random);
@@ -402,6 +403,32 @@ void tst_IncrementalModel::nestedCommitFallsBack()
     QVERIFY(store.commit(u"created"_s, {{u"id"_s, u"a"_s}, {u"title"_s, u"z last"_s}, {u"rank"_s, 1},
                                           {u"score"_s, 0.0}, {u"grp"_s, u"a"_s}}));
     QVERIFY(once);
+    QCOMPARE(modelRows(model), store.query(u"SELECT * FROM items ORDER BY title, id"_s).rows());
+}
+
+void tst_IncrementalModel::bulkChangesRerun()
+{
+    // Past IncrementalPlan::MaxFollowedRows changed rows a commit re-runs the query instead.
+    Store store;
+    QVERIFY(store.open({.storeId = u"bulk"_s, .schema = itemSchema(), .inMemory = true}));
+    const Query query = Query::sql(u"SELECT * FROM items ORDER BY title"_s);
+    LiveQueryModel model(&store, query);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto batch = [](int first, int count) {
+        QList<Event> events;
+        for (int i = first; i < first + count; ++i) {
+            events.append(Event{u"created"_s, {{u"id"_s, u"i%1"_s.arg(i)}, {u"title"_s, u"t%1"_s.arg(i % 97)},
+                                                {u"rank"_s, i}, {u"score"_s, 0.0}, {u"grp"_s, u"a"_s}}});
+        }
+        return events;
+    };
+    QVERIFY(store.commit(batch(0, 500)));
+    QCOMPARE(store.liveQuery(query).runCount(), 1);
+    QVERIFY(store.commit(batch(500, 1500)));
+    QCOMPARE(store.liveQuery(query).runCount(), 2);
+    QCOMPARE(modelRows(model), store.query(u"SELECT * FROM items ORDER BY title, id"_s).rows());
+    QVERIFY(store.commit(batch(2000, 1)));
+    QCOMPARE(store.liveQuery(query).runCount(), 2);
     QCOMPARE(modelRows(model), store.query(u"SELECT * FROM items ORDER BY title, id"_s).rows());
 }
 
