@@ -6,6 +6,8 @@
 #ifndef LIVESTORE_SELECTSHAPE_P_H
 #define LIVESTORE_SELECTSHAPE_P_H
 
+#include "livestore_export.h"
+
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qstringlist.h>
@@ -14,7 +16,7 @@
 
 namespace LiveStore::detail {
 
-struct SelectShape
+struct LIVESTORE_EXPORT SelectShape
 {
     enum Kind { Rows, Count };
     struct OrderTerm

@@ -1,0 +1,1 @@
+SELECT grp, count(*) FROM items GROUP BY grp

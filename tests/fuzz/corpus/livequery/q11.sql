@@ -1,0 +1,1 @@
+select [id], `title` from [items] where "title" <> 'it''s' order by "id" desc

@@ -1,0 +1,1 @@
+SELECT id, title, rank FROM items WHERE rank > 3 ORDER BY rank DESC, title LIMIT 5

@@ -1,0 +1,1 @@
+SELECT count(*) FROM items WHERE done = 0

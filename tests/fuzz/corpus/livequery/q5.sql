@@ -1,0 +1,1 @@
+SELECT * FROM "items" WHERE title LIKE 'b%' AND (rank IS NULL OR rank < 4) ORDER BY grp, score DESC

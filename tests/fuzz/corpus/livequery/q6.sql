@@ -1,0 +1,1 @@
+SELECT * FROM items WHERE grp = 'a' ORDER BY id LIMIT 3;

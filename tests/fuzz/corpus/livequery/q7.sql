@@ -1,0 +1,2 @@
+SELECT * FROM items -- comment
+ ORDER BY /* x */ rank
