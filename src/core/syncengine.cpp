@@ -3,6 +3,8 @@
 
 #include "jsonwriter_p.h"
 #include "logging_p.h"
+#include "reactive_p.h"
+#include "rowchanges_p.h"
 #include "sqlutil_p.h"
 #include "store_p.h"
 
@@ -470,6 +472,14 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         qCInfo(lcStore, "sync: rebasing by replaying the eventlog: local events were committed "
                         "without recorded changesets");
 
+    // The rows this merge changes, net, in the tables of live queries that follow rows (as a
+    // commit records them): a catch-up page that changes nothing a model shows costs the model
+    // next to nothing, instead of a re-run of its query. Not with a replay, which rebuilds the
+    // tables (a session does not see DROP TABLE): the live queries re-run then.
+    detail::RowChangeRecorder recorder;
+    if (p->graph && !replay)
+        recorder.start(db.handle(), p->graph->trackedTables());
+
     // Undo their writes, newest first, with our own statements; should anything not be as the
     // changesets left it, go back and let SQLite's changeset_apply() decide, as it always did.
     if (!replay && !rollback.isEmpty()) {
@@ -598,6 +608,8 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
                     {newUp})
         || !writeInt64(db, u"UPDATE __livestore_sync_status SET head = ? WHERE id = 1"_s, {newUp}))
         return abort(db.lastError());
+    detail::RowChanges rowChanges;
+    const bool haveRowChanges = recorder.isActive() && recorder.finish(&rowChanges);
     if (!db.execCached(u"COMMIT"_s))
         return abort(db.lastError());
 
@@ -612,7 +624,7 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         for (const TableDef &t : p->schema.tables())
             tables.insert(t.name);
         if (p->graph)
-            p->graph->tablesChanged(tables);
+            p->graph->tablesChanged(tables, haveRowChanges ? &rowChanges : nullptr);
         Q_EMIT p->q->eventlogChanged(result.rebased > 0);
     }
     return result;
