@@ -4,6 +4,7 @@
 #include "logging_p.h"
 #include "schema.h"
 #include "sqlutil_p.h"
+#include "walcheckpointer_p.h"
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
@@ -89,10 +90,21 @@ bool Database::open(const QString &path, bool create, bool readOnly)
     return true;
 }
 
+bool Database::checkpointInBackground(const QString &path)
+{
+    if (!m_db)
+        return false;
+    m_checkpointer.reset();
+    m_checkpointer = WalCheckpointer::start(m_db, path, WalCheckpointer::DefaultThresholdPages, &m_error);
+    return m_checkpointer != nullptr;
+}
+
 void Database::close()
 {
     clearStatementCache();
     m_damaged = false;
+    // Before the connection: closing the last one checkpoints the log and removes it.
+    m_checkpointer.reset();
     if (m_db) {
         sqlite3_close_v2(m_db);
         m_db = nullptr;

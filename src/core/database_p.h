@@ -19,6 +19,7 @@ struct sqlite3_stmt;
 namespace LiveStore {
 
 class Schema;
+class WalCheckpointer;
 
 class Database
 {
@@ -61,6 +62,11 @@ public:
     // `path` ":memory:" for an in-memory database. Without `create`, a missing file is an error.
     // `readOnly`: SQLite's read-only mode; nothing can be written through this connection.
     bool open(const QString &path, bool create, bool readOnly = false);
+    // Moves the WAL checkpoints of this connection (a database in WAL mode at `path`) to a
+    // thread of their own (walcheckpointer_p.h). False, with lastError() set, if that cannot be
+    // done: the connection then checkpoints itself as before.
+    bool checkpointInBackground(const QString &path);
+    // Stops the background checkpoints (if any), then closes the connection.
     void close();
     bool isOpen() const { return m_db != nullptr; }
     sqlite3 *handle() const { return m_db; }
@@ -124,6 +130,7 @@ private:
     static bool bindUtf8(sqlite3_stmt *stmt, int index, const QByteArray &utf8, bool kept);
 
     sqlite3 *m_db = nullptr;
+    std::unique_ptr<WalCheckpointer> m_checkpointer;
     const Schema *m_schema = nullptr;
     QHash<QString, Statement *> m_cache;
     QString m_error;

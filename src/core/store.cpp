@@ -333,6 +333,9 @@ bool StorePrivate::open(const StoreOptions &opts)
         if (!db.exec(opts.durability == Durability::PowerLoss ? "PRAGMA synchronous = FULL"
                                                               : "PRAGMA synchronous = NORMAL"))
             return fail(db.lastError());
+        // Checkpoints of the log (10 ms and more each) off this thread (walcheckpointer_p.h).
+        if (!db.checkpointInBackground(path))
+            qCWarning(lcStore, "%s: checkpointing in the committing thread", qUtf8Printable(db.lastError()));
     }
     db.exec("PRAGMA cache_size = -8000");
     db.exec("PRAGMA foreign_keys = OFF");
