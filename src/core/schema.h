@@ -7,6 +7,7 @@
 #include "sequencenumber.h"
 
 #include <QtCore/qhash.h>
+#include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
@@ -222,6 +223,12 @@ struct LIVESTORE_EXPORT EventDef
     Materializer materializer;  // a C++ materializer, or
     QStringList sqlStatements;  // SQL statements with $name parameters bound from the arguments
     bool hasSqlMaterializer = false; // set by materializeSql(); an empty list is a no-op
+    // A C++ materializer this schema names but does not hold: the event came from a schema file
+    // or a store's recorded schema (Schema::fromStore()) as `"materializer": {"cpp": true}`, for
+    // code cannot be written to a file. A store opened with such a schema reads, but committing,
+    // importing or replaying this event fails with an error naming it. materialize() (or
+    // materializeSql()) supplies the materializer and clears it.
+    bool cppMaterializerMissing = false;
 
     static EventDef synced(const QString &name) { return EventDef{name}; }
     static EventDef clientOnly(const QString &name)
@@ -237,15 +244,22 @@ struct LIVESTORE_EXPORT EventDef
     }
     EventDef &arg(const ArgDef &def) { args.append(def); return *this; }
     EventDef &deprecate(const QString &reason) { deprecated = reason; return *this; }
-    EventDef &materialize(Materializer fn) { materializer = std::move(fn); return *this; }
+    EventDef &materialize(Materializer fn)
+    {
+        materializer = std::move(fn);
+        cppMaterializerMissing = false;
+        return *this;
+    }
     EventDef &materializeSql(const QStringList &statements)
     {
         sqlStatements = statements;
         hasSqlMaterializer = true;
+        cppMaterializerMissing = false;
         return *this;
     }
 
-    bool hasMaterializer() const { return bool(materializer) || hasSqlMaterializer; }
+    // Has a materializer, or names a C++ one it lacks (cppMaterializerMissing).
+    bool hasMaterializer() const { return bool(materializer) || hasSqlMaterializer || cppMaterializerMissing; }
     const ArgDef *findArg(QStringView argName) const;
     // Hash of the argument schema; stored with every event of this definition.
     qint32 hash() const;
@@ -376,6 +390,22 @@ public:
     // such a schema with that error, so a load failure cannot go unnoticed.
     static Schema fromJson(const QByteArray &json, QString *errorString = nullptr);
     static Schema fromFile(const QString &path, QString *errorString = nullptr);
+    // The schema a store records: the one it was last opened with for writing (Store::open()
+    // records it when it differs from the recorded one), read from the store directory without
+    // taking its lock and loaded as fromJson() loads a file. Fails, like fromFile(), when there is
+    // no store in `directory`, when it records no schema (it was last written before stores
+    // recorded theirs) or when the record cannot be loaded. Events with a C++ materializer come
+    // back with EventDef::cppMaterializerMissing: a store opened with this schema reads them, but
+    // cannot commit or replay them.
+    static Schema fromStore(const QString &directory, QString *errorString = nullptr);
+
+    // The schema as a schema file (docs/schema.md): the inverse of fromJson(), so that
+    // fromJson(toJson()) gives a schema with the same tables, events, arguments (in declared
+    // order), client documents, materializer SQL and hashes. What a file cannot hold is written
+    // as its nearest form: a C++ materializer as `"materializer": {"cpp": true}`, the callback
+    // policies as "warn" and "skip" (their callbacks are code). Indented: for people (two spaces,
+    // short objects on one line); Compact: one line.
+    QByteArray toJson(QJsonDocument::JsonFormat format = QJsonDocument::Indented) const;
 
     // False for a schema fromJson()/fromFile() could not load; schemas built in C++ are valid
     // here (validate() checks their content).

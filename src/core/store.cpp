@@ -362,7 +362,7 @@ bool StorePrivate::open(const StoreOptions &opts)
     } else if (!createStateTables(db) || !validateSqlMaterializers(db)) {
         return false;
     }
-    if ((!opts.readOnly && !updateEventDefinitionRegistry()) || !loadHead())
+    if ((!opts.readOnly && (!updateEventDefinitionRegistry() || !recordSchema())) || !loadHead())
         return false;
     if (opts.recordChangesets && !opts.readOnly && !ensureChangesetTable())
         return false;
@@ -519,6 +519,22 @@ bool StorePrivate::updateEventDefinitionRegistry()
     if (!tx.commit())
         return fail(db.lastError());
     return true;
+}
+
+bool StorePrivate::recordSchema()
+{
+    // The schema as a schema file, so that a tool can open the store without the app
+    // (Schema::fromStore()); written only when it changed, so that opening stays write-free.
+    const QString json = QString::fromUtf8(schema.toJson(QJsonDocument::Compact));
+    return metaValue("schema") == json || setMetaValue("schema", json);
+}
+
+QString StorePrivate::missingMaterializerMessage(const EventRecord &event)
+{
+    return u"cannot materialize event \"%1\" (%2): its materializer is C++ code, which this schema "
+           "(loaded from a schema file or the store's record) names but does not hold; it can read "
+           "the store, but not commit, import or rematerialize \"%1\" events. Open the store with "
+           "the app's own schema for that"_s.arg(event.name, event.seqNum.toString());
 }
 
 bool StorePrivate::createStateTables(Database &target)
@@ -741,6 +757,9 @@ StorePrivate::HistoryResult StorePrivate::applyHistoryEvent(Database &target, Ev
                                                                        : HistoryResult::Failed;
     }
     event.schemaHash = runtime->hash;
+    // Not the event's fault, so never skipped: this schema lacks the code to apply it.
+    if (!runtime->def->materializer && runtime->def->cppMaterializerMissing)
+        return fail(missingMaterializerMessage(event)), HistoryResult::Failed;
     QString reason;
     QString replayError; // what a replay that may not skip this event reports
     if (!runtime->def->validateEncodedArgs(event.args, &reason)) {
@@ -1043,6 +1062,8 @@ void StorePrivate::warnDeprecations(const EventRecord &event, const EventDef &de
 bool StorePrivate::materialize(Database &target, const EventRecord &event, const EventDef &def,
                                QSet<QString> *touched, QByteArray *changeset)
 {
+    if (!def.materializer && def.cppMaterializerMissing)
+        return fail(missingMaterializerMessage(event));
     warnDeprecations(event, def);
     if (options.checkDeterminism && !checkDeterminism(target, event, def)) {
         // A bug in the schema this debug aid exists to report, never a reason to skip the event.

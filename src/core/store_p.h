@@ -96,6 +96,10 @@ public:
     bool loadMetadata();
     bool checkRemovedEventDefinitions();
     bool updateEventDefinitionRegistry();
+    // Records the schema in __livestore_meta (key "schema", Schema::toJson()) when it differs.
+    bool recordSchema();
+    // An event whose C++ materializer the schema names but lacks (EventDef::cppMaterializerMissing).
+    static QString missingMaterializerMessage(const EventRecord &event);
     bool createStateTables(Database &db);
     bool validateSqlMaterializers(Database &db);
     bool rebuildState(bool reportProgress);

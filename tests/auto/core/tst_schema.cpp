@@ -303,6 +303,89 @@ void compareSchemas(const Schema &actual, const Schema &expected, bool extraEven
     }
 }
 
+// Every column type, argument type and client-document option, for the round trip through a
+// schema file (Schema::toJson() and back).
+Schema everyFeatureSchema()
+{
+    Schema s;
+    s.setUnknownEventPolicy(UnknownEventPolicy::Ignore);
+    s.setFailedEventPolicy(FailedEventPolicy::Fail);
+    s.addTable(TableDef{u"every"_s}
+                       .column(ColumnDef::text(u"id"_s).primaryKey())
+                       .column(ColumnDef::text(u"text"_s).withDefault(u"it's \"q\" \u00e4 \U0001F600"_s))
+                       .column(ColumnDef::integer(u"int"_s).withDefault(-9007199254740991LL))
+                       .column(ColumnDef::real(u"real"_s).withDefault(0.1))
+                       .column(ColumnDef::real(u"whole"_s).withDefault(2))
+                       .column(ColumnDef::blob(u"blob"_s).nullable().withDefault(QVariant()))
+                       .column(ColumnDef::blob(u"blobSql"_s).withDefaultSql(u"X''"_s))
+                       .column(ColumnDef::boolean(u"yes"_s).withDefault(true))
+                       .column(ColumnDef::boolean(u"no"_s).withDefault(false))
+                       .column(ColumnDef::json(u"jsonObject"_s).withDefault(QVariantMap{{u"b"_s, 1}, {u"a"_s, QVariantList{u"x"_s, 1.5, true, QVariant::fromValue(nullptr)}}}))
+                       .column(ColumnDef::json(u"jsonString"_s).withDefault(u"text"_s))
+                       .column(ColumnDef::json(u"jsonNumber"_s).withDefault(1))
+                       .column(ColumnDef::json(u"shaped"_s).nullable().withSchema(ArgDef::structOf({}, {
+                               ArgDef{u"zeta"_s, ArgType::String}, ArgDef{u"alpha"_s, ArgType::Real}.optional(),
+                               ArgDef::arrayOf(u"tags"_s, ArgDef{{}, ArgType::String})})))
+                       .column(ColumnDef::dateTime(u"at"_s).withDefault(QDateTime(QDate(2024, 5, 1), QTime(14, 0), Qt::OffsetFromUTC, 7200)))
+                       .column(ColumnDef::dateTime(u"created"_s).withDefaultSql(u"CURRENT_TIMESTAMP"_s))
+                       .column(ColumnDef::dateTimeInteger(u"ms"_s).withDefault(QDateTime(QDate(1969, 12, 31), QTime(23, 0), Qt::UTC)))
+                       .column(ColumnDef::dateTimeInteger(u"msInt"_s).nullable().withDefault(1714564800000LL))
+                       .column(ColumnDef::integer(u"maybe"_s).nullable())
+                       .index(u"every_int"_s, {u"int"_s})
+                       .index(u"every_yes_at"_s, {u"yes"_s, u"at"_s}, true));
+    s.addTable(TableDef{u"pairs"_s}
+                       .column(ColumnDef::text(u"a"_s).primaryKey())
+                       .column(ColumnDef::integer(u"b"_s).primaryKey())
+                       .column(ColumnDef::text(u"c"_s).nullable()));
+    s.addTable(TableDef{u"log"_s}
+                       .column(ColumnDef::integer(u"seq"_s).primaryKey().autoIncrement())
+                       .column(ColumnDef::text(u"msg"_s)));
+    ClientDocumentDef plain;
+    plain.name = u"plain"_s;
+    s.addClientDocument(plain);
+    ClientDocumentDef shaped{u"shapedDoc"_s, ClientDocumentDef::sessionIdDefault(),
+                             QJsonObject{{u"filter"_s, u"all"_s}, {u"size"_s, 12}, {u"nested"_s, QJsonObject{{u"z"_s, 1}, {u"a"_s, QJsonArray{1, 2}}}}}, false};
+    shaped.valueSchema = ArgDef::structOf({}, {ArgDef::literal(u"filter"_s, {u"all"_s, u"done"_s}),
+                                                ArgDef{u"size"_s, ArgType::Integer},
+                                                ArgDef{u"nested"_s, ArgType::Json}.optional()});
+    s.addClientDocument(shaped);
+    ClientDocumentDef record{u"scores"_s, u"main"_s, QJsonObject{{u"a"_s, 1.5}}};
+    record.valueSchema = ArgDef::recordOf({}, ArgDef{{}, ArgType::Real});
+    s.addClientDocument(record);
+    s.addEvent(EventDef::synced(u"v1.Every"_s)
+                       .arg(u"s"_s, ArgType::String)
+                       .arg(u"i"_s, ArgType::Integer)
+                       .arg(u"r"_s, ArgType::Real)
+                       .arg(u"b"_s, ArgType::Boolean)
+                       .arg(u"d"_s, ArgType::DateTime)
+                       .arg(u"j"_s, ArgType::Json)
+                       .arg(ArgDef{u"optional"_s, ArgType::String}.optional())
+                       .arg(ArgDef{u"nullable"_s, ArgType::Integer}.nullable())
+                       .arg(ArgDef{u"both"_s, ArgType::DateTime}.optional().nullable())
+                       .arg(ArgDef{u"old"_s, ArgType::Real}.optional().nullable().deprecate(u"use r"_s))
+                       .arg(ArgDef::literal(u"lit"_s, {u"a"_s, 1, 2.5, true, QVariant::fromValue(nullptr)}))
+                       .arg(ArgDef::literal(u"litOptional"_s, {u"x"_s}).optional())
+                       .arg(ArgDef::structOf(u"point"_s, {ArgDef{u"y"_s, ArgType::Real}, ArgDef{u"x"_s, ArgType::Real}.optional(),
+                                                          ArgDef::structOf(u"inner"_s, {ArgDef{u"z"_s, ArgType::Boolean}}).nullable()}))
+                       .arg(ArgDef::arrayOf(u"tags"_s, ArgDef{{}, ArgType::String}))
+                       .arg(ArgDef::arrayOf(u"matrix"_s, ArgDef::arrayOf({}, ArgDef{{}, ArgType::Real}.nullable())).optional())
+                       .arg(ArgDef::recordOf(u"scores"_s, ArgDef::structOf({}, {ArgDef{u"v"_s, ArgType::Integer}})))
+                       .arg(ArgDef::recordOf(u"flags"_s, ArgDef{{}, ArgType::Boolean}).deprecate(u"unused"_s).optional())
+                       .materializeSql({u"INSERT INTO pairs (a, b) VALUES ($s, $i)"_s,
+                                        u"INSERT INTO log (msg) VALUES ($s)"_s}));
+    s.addEvent(EventDef::clientOnly(u"v1.Local"_s)
+                       .deprecate(u"kept for old events"_s)
+                       .arg(u"msg"_s, ArgType::String)
+                       .materializeSql({u"INSERT INTO log (msg) VALUES ($msg)"_s}));
+    s.addEvent(EventDef::synced(u"v1.Code"_s)
+                       .arg(u"id"_s, ArgType::String)
+                       .materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+                           return {Query::insert(u"log"_s, {{u"msg"_s, e.arg(u"id"_s)}})};
+                       }));
+    s.addEvent(EventDef::synced(u"v1.Nothing"_s).materializeSql({}));
+    return s;
+}
+
 QString sourceFile(const QString &relative)
 {
     const QString root = qEnvironmentVariable("LIVESTORE_SOURCE_DIR");
@@ -2436,6 +2519,251 @@ private Q_SLOTS:
         QCOMPARE(store.clientDocument(u"editor"_s), (QJsonObject{{u"fontSize"_s, 12}, {u"theme"_s, u"dark"_s}}));
         QCOMPARE(store.query(Query::from(u"editor"_s).select({u"id"_s})).scalar(), QVariant(u"main"_s));
         QVERIFY2(store.verify(), qPrintable(store.errorString()));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Schema::toJson(): the schema file written back (what a store records of its schema)
+    // ---------------------------------------------------------------------------------------------
+
+    void toJsonRoundTrip_data()
+    {
+        QTest::addColumn<Schema>("schema");
+        QTest::newRow("every feature") << everyFeatureSchema();
+        QTest::newRow("full schema file, built") << fullSchemaBuilt();
+        QTest::newRow("todos, SQL") << todoSchema(false);
+        QTest::newRow("todos, C++") << todoSchema(true);
+        QTest::newRow("TodoMVC, SQL") << todoMvcSchema(false);
+        QTest::newRow("TodoMVC, C++") << todoMvcSchema(true);
+        QTest::newRow("client documents") << documentSchema();
+        QTest::newRow("constraints") << constraintSchema();
+        QTest::newRow("empty") << Schema();
+        Schema callbacks = todoSchema();
+        callbacks.setUnknownEventCallback([](const UnknownEvent &) {});
+        callbacks.setFailedEventCallback([](const FailedEvent &) {});
+        QTest::newRow("callback policies") << callbacks;
+    }
+    void toJsonRoundTrip()
+    {
+        QFETCH(Schema, schema);
+        QVERIFY2(schema.validate().isEmpty(), qPrintable(schema.validate()));
+        for (const auto format : {QJsonDocument::Indented, QJsonDocument::Compact}) {
+            const QByteArray json = schema.toJson(format);
+            QString error;
+            const Schema loaded = Schema::fromJson(json, &error);
+            QVERIFY2(loaded.isValid(), qPrintable(error + u"\n"_s + QString::fromUtf8(json)));
+            // The callbacks are code: a file says what happens without them.
+            Schema expected = schema;
+            if (expected.unknownEventPolicy() == UnknownEventPolicy::Callback)
+                expected.setUnknownEventPolicy(UnknownEventPolicy::Warn);
+            compareSchemas(loaded, expected);
+            QCOMPARE(loaded.failedEventPolicy(), schema.failedEventPolicy() == FailedEventPolicy::Fail
+                                                         ? FailedEventPolicy::Fail : FailedEventPolicy::Skip);
+            // What compareSchemas() does not look at: the argument order, json column shapes,
+            // literal values, the C++ materializers (now named, not held).
+            for (const EventDef &e : schema.events()) {
+                const EventDef *l = loaded.event(e.name);
+                QStringList expectedArgs, loadedArgs;
+                for (const ArgDef &a : e.args)
+                    expectedArgs.append(a.name);
+                for (const ArgDef &a : l->args)
+                    loadedArgs.append(a.name);
+                QCOMPARE(loadedArgs, expectedArgs);
+                for (qsizetype i = 0; i < e.args.size(); ++i)
+                    QCOMPARE(l->args.at(i).typeJson(), e.args.at(i).typeJson());
+                QCOMPARE(l->cppMaterializerMissing, bool(e.materializer) && !e.isDerived);
+                QCOMPARE(bool(l->materializer), e.isDerived); // a client document's Set event comes with it
+            }
+            for (const TableDef &t : schema.tables()) {
+                for (const ColumnDef &c : t.columns) {
+                    const ColumnDef *l = loaded.table(t.name)->findColumn(c.name);
+                    QCOMPARE(bool(l->jsonSchema), bool(c.jsonSchema));
+                    if (c.jsonSchema)
+                        QCOMPARE(l->jsonSchema->typeJson(), c.jsonSchema->typeJson());
+                }
+            }
+            // Written again, the same text: a store opened with its recorded schema writes nothing.
+            QCOMPARE(loaded.toJson(format), json);
+        }
+        // The two forms say the same.
+        QCOMPARE(Schema::fromJson(schema.toJson(QJsonDocument::Compact)).toJson(), schema.toJson());
+        QVERIFY(schema.toJson().endsWith("}\n"));
+        QVERIFY(!schema.toJson(QJsonDocument::Compact).contains('\n'));
+    }
+
+    // Every schema file of the repository, loaded, written and loaded again.
+    void toJsonFiles_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("full schema file") << FullSchemaFile;
+        QFile notes(u":/schemas/notes.json"_s);
+        QVERIFY(notes.open(QIODevice::ReadOnly));
+        QTest::newRow("notes.json") << notes.readAll();
+        for (const char *file : {"examples/schemas/todos.json", "tests/shared/argtypes.json", "tests/shared/harness-todos.json"}) {
+            QFile f(sourceFile(QString::fromLatin1(file)));
+            QVERIFY2(f.open(QIODevice::ReadOnly), file);
+            QTest::newRow(file) << f.readAll();
+        }
+    }
+    void toJsonFiles()
+    {
+        QFETCH(QByteArray, json);
+        QString error;
+        const Schema file = Schema::fromJson(json, &error);
+        QVERIFY2(file.isValid(), qPrintable(error));
+        const Schema written = Schema::fromJson(file.toJson(), &error);
+        QVERIFY2(written.isValid(), qPrintable(error));
+        compareSchemas(written, file);
+        QCOMPARE(written.toJson(), file.toJson());
+    }
+
+    // The indented form, as `livestore schema export` prints it: short forms where they say it
+    // all, a list of objects one per line, a value on one line when it fits in 100 columns.
+    void toJsonText()
+    {
+        Schema s;
+        s.setFailedEventPolicy(FailedEventPolicy::Fail);
+        s.addTable(TableDef{u"todos"_s}
+                           .column(ColumnDef::text(u"id"_s).primaryKey())
+                           .column(ColumnDef::boolean(u"completed"_s).withDefault(false))
+                           .column(ColumnDef::dateTime(u"due"_s).nullable().withDefault(QVariant()))
+                           .index(u"todos_due"_s, {u"due"_s, u"id"_s}, true));
+        ClientDocumentDef ui{u"ui"_s, ClientDocumentDef::sessionIdDefault(), QJsonObject{{u"filter"_s, u"all"_s}}};
+        ui.valueSchema = ArgDef::structOf({}, {ArgDef::literal(u"filter"_s, {u"all"_s, u"done"_s})});
+        s.addClientDocument(ui);
+        s.addEvent(EventDef::synced(u"v1.TodoCreated"_s)
+                           .arg(u"id"_s, ArgType::String)
+                           .arg(ArgDef{u"due"_s, ArgType::DateTime}.optional().nullable())
+                           .arg(ArgDef{u"note"_s, ArgType::String}.optional())
+                           .arg(ArgDef::arrayOf(u"tags"_s, ArgDef{{}, ArgType::String}))
+                           .materializeSql({u"INSERT INTO todos (id, due) VALUES ($id, $due)"_s}));
+        s.addEvent(EventDef::clientOnly(u"v1.Cleared"_s)
+                           .deprecate(u"use v2"_s)
+                           .materialize([](const EventRecord &, MaterializerContext &) { return Writes{}; }));
+        s.addEvent(EventDef::synced(u"v1.Noop"_s).materializeSql({}));
+        const QByteArray expected = R"json({
+  "version": 1,
+  "unknownEventHandling": "warn",
+  "failedEventHandling": "fail",
+  "tables": [
+    {
+      "name": "todos",
+      "columns": [
+        { "name": "id", "type": "text", "primaryKey": true },
+        { "name": "completed", "type": "boolean", "default": false },
+        { "name": "due", "type": "datetime", "nullable": true, "default": null }
+      ],
+      "indexes": [
+        { "name": "todos_due", "columns": ["due", "id"], "unique": true }
+      ]
+    }
+  ],
+  "clientDocuments": [
+    {
+      "name": "ui",
+      "schema": { "type": "struct", "fields": { "filter": ["all", "done"] } },
+      "default": { "id": "$sessionId", "value": { "filter": "all" } }
+    }
+  ],
+  "events": [
+    {
+      "name": "v1.TodoCreated",
+      "args": {
+        "id": "string",
+        "due": "datetime?",
+        "note": { "type": "string", "optional": true },
+        "tags": { "type": "array", "element": "string" }
+      },
+      "materializer": "INSERT INTO todos (id, due) VALUES ($id, $due)"
+    },
+    {
+      "name": "v1.Cleared",
+      "clientOnly": true,
+      "deprecated": "use v2",
+      "materializer": { "cpp": true }
+    },
+    { "name": "v1.Noop", "materializer": [] }
+  ]
+}
+)json";
+        QCOMPARE(QString::fromUtf8(s.toJson()), QString::fromUtf8(expected));
+        QCOMPARE(s.toJson(QJsonDocument::Compact), Schema::fromJson(expected).toJson(QJsonDocument::Compact));
+        QVERIFY(s.toJson(QJsonDocument::Compact).startsWith(R"({"version":1,"unknownEventHandling":"warn","failedEventHandling":"fail","tables":[{"name":"todos","columns":[{"name":"id","type":"text","primaryKey":true},)"));
+    }
+
+    // "materializer": {"cpp": true}: an event whose materializer is C++ code, named but not held.
+    void cppMaterializerMarker()
+    {
+        QString error;
+        Schema s = Schema::fromJson(R"json({"tables": [{"name": "t", "columns": [{"name": "id", "type": "text", "primaryKey": true}]}],
+            "events": [{"name": "v1.Added", "args": {"id": "string"}, "materializer": {"cpp": true}}]})json", &error);
+        QVERIFY2(s.isValid(), qPrintable(error));
+        const EventDef *added = s.event(u"v1.Added");
+        QVERIFY(added->cppMaterializerMissing);
+        QVERIFY(added->hasMaterializer());
+        QVERIFY(!added->hasSqlMaterializer);
+        QVERIFY(!added->materializer);
+        QVERIFY(s.validate().isEmpty());
+        // Written back as it came.
+        QVERIFY(s.toJson(QJsonDocument::Compact).contains(R"("materializer":{"cpp":true})"));
+
+        // A store opened with it reads, and refuses to commit the event, naming it.
+        Store store;
+        QVERIFY2(openInMemory(store, s), qPrintable(store.errorString()));
+        QVERIFY(!store.commit(u"v1.Added"_s, {{u"id"_s, u"a"_s}}));
+        QVERIFY2(store.errorString().startsWith(u"cannot materialize event \"v1.Added\" (e1): its materializer is C++ code"_s),
+                 qPrintable(store.errorString()));
+        QCOMPARE(store.eventCount(), 0);
+        QCOMPARE(store.query(u"SELECT count(*) FROM t"_s).scalar().toInt(), 0);
+
+        // Supplying the materializer clears the mark.
+        EventDef supplied = *added;
+        supplied.materialize([](const EventRecord &e, MaterializerContext &) -> Writes {
+            return {Query::insert(u"t"_s, {{u"id"_s, e.arg(u"id"_s)}})};
+        });
+        QVERIFY(!supplied.cppMaterializerMissing);
+        EventDef sql = *added;
+        sql.materializeSql({});
+        QVERIFY(!sql.cppMaterializerMissing);
+        Schema complete;
+        complete.addTable(*s.table(u"t"));
+        complete.addEvent(supplied);
+        Store full;
+        QVERIFY2(openInMemory(full, complete), qPrintable(full.errorString()));
+        QVERIFY2(full.commit(u"v1.Added"_s, {{u"id"_s, u"a"_s}}), qPrintable(full.errorString()));
+
+        // Only true means it.
+        QVERIFY(!Schema::fromJson(R"json({"events": [{"name": "e", "materializer": {"cpp": false}}]})json", &error).isValid());
+        QCOMPARE(error, u"events[0] (\"e\").materializer.cpp: expected true (the materializer is C++ code), got a boolean"_s);
+        QVERIFY(!Schema::fromJson(R"json({"events": [{"name": "e", "materializer": {"sql": "SELECT 1"}}]})json", &error).isValid());
+        QCOMPARE(error, u"events[0] (\"e\").materializer: unknown key \"sql\" (allowed: cpp)"_s);
+    }
+
+    // Defaults a file cannot hold in the column's type are written as the SQL literal the DDL
+    // has: the recorded schema loads and gives the column the same default.
+    void toJsonDefaultsAsSql()
+    {
+        Schema s;
+        s.addTable(TableDef{u"t"_s}
+                           .column(ColumnDef::text(u"id"_s).primaryKey())
+                           .column(ColumnDef::blob(u"b"_s).withDefault(QByteArray("\x01\xff", 2)))
+                           .column(ColumnDef::text(u"n"_s).withDefault(5))
+                           .column(ColumnDef::json(u"j"_s).withDefault(QVariantMap{{u"sql"_s, u"x"_s}})));
+        s.addEvent(EventDef::synced(u"v1.Add"_s).arg(u"id"_s, ArgType::String)
+                           .materializeSql({u"INSERT INTO t (id) VALUES ($id)"_s}));
+        QString error;
+        const Schema loaded = Schema::fromJson(s.toJson(), &error);
+        QVERIFY2(loaded.isValid(), qPrintable(error + u"\n"_s + QString::fromUtf8(s.toJson())));
+        QCOMPARE(loaded.table(u"t")->findColumn(u"b")->defaultSql, u"X'01ff'"_s);
+        QCOMPARE(loaded.table(u"t")->findColumn(u"n")->defaultSql, u"5"_s); // DEFAULT 5, as the DDL had it
+        // The defaults work in a store. (Not checked on the builder's own schema: its DDL gives a
+        // blob's bytes as a TEXT literal, which a STRICT BLOB column refuses.)
+        Store store;
+        QVERIFY2(openInMemory(store, loaded), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(u"v1.Add"_s, {{u"id"_s, u"a"_s}}), qPrintable(store.errorString()));
+        const QueryResult row = store.query(u"SELECT hex(b) AS b, n, j || '' AS j FROM t"_s);
+        QCOMPARE(row.value(0, u"b"_s).toString(), u"01FF"_s);
+        QCOMPARE(row.value(0, u"n"_s).toString(), u"5"_s);
+        QCOMPARE(row.value(0, u"j"_s).toString(), uR"({"sql":"x"})"_s);
     }
 };
 

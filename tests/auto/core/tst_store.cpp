@@ -5,6 +5,7 @@
 
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qdatetime.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qsignalspy.h>
@@ -303,11 +304,278 @@ private Q_SLOTS:
         QVERIFY(syntax.errorString().contains(u"syntax error"_s));
     }
 
+    // The store records the schema it is opened with (Schema::fromStore()); opened with the
+    // recorded schema, read-only or not, it has the same state and answers the same queries.
+    void recordsItsSchema()
+    {
+        QTemporaryDir dir;
+        QByteArray digest;
+        {
+            Store store;
+            QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, u"y"_s}}));
+            QVERIFY(store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, u"a"_s}}));
+            QVERIFY(store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}));
+            digest = store.stateDigest();
+        }
+        QString error = u"untouched"_s;
+        const Schema recorded = Schema::fromStore(dir.path(), &error);
+        QVERIFY2(recorded.isValid(), qPrintable(error));
+        QVERIFY(error.isEmpty());
+        QCOMPARE(recorded.toJson(), todoSchema().toJson());
+        QCOMPARE(recorded.stateHash(), todoSchema().stateHash());
+
+        for (const bool readOnly : {true, false}) {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = recorded;
+            o.readOnly = readOnly;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QCOMPARE(store.stateDigest(), digest);
+            QCOMPARE(todoCount(store), 2);
+            QCOMPARE(store.query(Query::from(u"todos"_s).where(u"completed"_s, true).select({u"id"_s})).scalar(), QVariant(u"a"_s));
+            QCOMPARE(store.clientDocument(u"uiState"_s).value(u"filter"_s).toString(), u"active"_s);
+            QCOMPARE(store.eventCount(), 4);
+            QVERIFY2(store.verify(), qPrintable(store.errorString()));
+            if (readOnly)
+                continue;
+            // Its SQL materializers are in the record: it commits as the app does.
+            QVERIFY2(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"c"_s}, {u"text"_s, u"z"_s}}), qPrintable(store.errorString()));
+            QVERIFY2(store.setClientDocument(u"uiState"_s, {{u"newTodoText"_s, u"n"_s}}), qPrintable(store.errorString()));
+            QCOMPARE(todoCount(store), 3);
+        }
+        // An in-memory store has no directory to read it from, and a directory may hold no store.
+        QVERIFY(!Schema::fromStore(dir.filePath(u"nothing"_s), &error).isValid());
+        QCOMPARE(error, u"there is no store in %1 (no store.db)"_s.arg(dir.filePath(u"nothing"_s)));
+    }
+
+    // Opening a store with the schema it records writes nothing, whether that schema came from
+    // the app or from the record.
+    void openingWithTheRecordedSchemaWritesNothing()
+    {
+        QTemporaryDir dir;
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path())));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        }
+        // A write while the store is open would leave frames in the log (rewriting a row with the
+        // same bytes too, which the file itself would not show after the checkpoint at close).
+        const QString file = QDir(dir.path()).filePath(u"store.db"_s);
+        const QByteArray before = readAll(file);
+        QVERIFY(!before.isEmpty());
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path())));
+            QCOMPARE(QFileInfo(file + u"-wal"_s).size(), 0);
+        }
+        QVERIFY(readAll(file) == before);
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = Schema::fromStore(dir.path());
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QCOMPARE(QFileInfo(file + u"-wal"_s).size(), 0);
+            // (A commit is what the log is for.)
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, u"y"_s}}));
+            QVERIFY(QFileInfo(file + u"-wal"_s).size() > 0);
+        }
+    }
+
+    // A changed schema replaces the record when the store is opened for writing; a read-only
+    // open records nothing.
+    void recordedSchemaFollowsChanges()
+    {
+        QTemporaryDir dir;
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path())));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        }
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = widerTodoSchema(); // a table change: the state is rebuilt
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        }
+        Schema recorded = Schema::fromStore(dir.path());
+        QVERIFY2(recorded.isValid(), qPrintable(recorded.errorString()));
+        QCOMPARE(recorded.toJson(), widerTodoSchema().toJson());
+        QVERIFY(recorded.table(u"todos")->findColumn(u"priority"));
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = recorded;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QCOMPARE(store.query(u"SELECT priority FROM todos"_s).scalar().toInt(), 3);
+        }
+
+        // An event more, same tables: a read-only open works with it, and records nothing.
+        Schema more = widerTodoSchema();
+        more.addEvent(EventDef::synced(u"v1.TodoRenamed"_s)
+                              .arg(u"id"_s, ArgType::String)
+                              .arg(u"text"_s, ArgType::String)
+                              .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = more;
+            o.readOnly = true;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        }
+        QCOMPARE(Schema::fromStore(dir.path()).toJson(), widerTodoSchema().toJson());
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = more;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        }
+        recorded = Schema::fromStore(dir.path());
+        QCOMPARE(recorded.toJson(), more.toJson());
+        QCOMPARE(recorded.event(u"v1.TodoRenamed")->sqlStatements, QStringList{u"UPDATE todos SET text = $text WHERE id = $id"_s});
+    }
+
+    // A store last written before stores recorded their schema: fromStore() says so, a read-only
+    // open records nothing, the next open for writing records it.
+    void storeWithoutARecordedSchema()
+    {
+        QTemporaryDir dir;
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path())));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        }
+        const QString file = QDir(dir.path()).filePath(u"store.db"_s);
+        QVERIFY(execSql(file, "DELETE FROM __livestore_meta WHERE key = 'schema'"));
+        const QString legacy = u"the store in %1 records no schema: it was last opened for writing by a version that "
+                               "did not record it. Open it for writing once with its schema, which records it"_s.arg(dir.path());
+        QString error;
+        Schema recorded = Schema::fromStore(dir.path(), &error);
+        QVERIFY(!recorded.isValid());
+        QCOMPARE(error, legacy);
+        QCOMPARE(recorded.errorString(), legacy);
+        QCOMPARE(recorded.validate(), legacy);
+        {
+            // What cannot load cannot open a store, and says why.
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = recorded;
+            QVERIFY(!store.open(o));
+            QCOMPARE(store.errorString(), u"invalid schema: "_s + legacy);
+        }
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.readOnly = true;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        }
+        QVERIFY(!Schema::fromStore(dir.path()).isValid());
+        {
+            Store store;
+            QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+        }
+        recorded = Schema::fromStore(dir.path(), &error);
+        QVERIFY2(recorded.isValid(), qPrintable(error));
+        QCOMPARE(recorded.toJson(), todoSchema().toJson());
+
+        // A record that does not load, and a file that is no store.
+        QVERIFY(execSql(file, "UPDATE __livestore_meta SET value = '{\"tables\": 1}' WHERE key = 'schema'"));
+        QVERIFY(!Schema::fromStore(dir.path(), &error).isValid());
+        QCOMPARE(error, u"the schema recorded in %1 cannot be loaded: tables: expected an array, got a number"_s.arg(file));
+        QTemporaryDir other;
+        const QString otherFile = QDir(other.path()).filePath(u"store.db"_s);
+        QVERIFY(execSql(otherFile, "CREATE TABLE t (x)"));
+        QVERIFY(!Schema::fromStore(other.path(), &error).isValid());
+        QCOMPARE(error, u"%1 is not a LiveStore store"_s.arg(otherFile));
+    }
+
+    // A schema with C++ materializers is recorded with their names; opened with the record, the
+    // store reads, commits what has SQL, and refuses, naming the event, to commit, import or
+    // replay what needs the C++ code. The app's own schema then works as before.
+    void recordedCppMaterializers()
+    {
+        QTemporaryDir dir;
+        QByteArray digest;
+        QList<EventRecord> events;
+        {
+            Store store;
+            QVERIFY(store.open(options(dir.path(), true)));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, u"y"_s}}));
+            QVERIFY(store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, u"a"_s}}));
+            digest = store.stateDigest();
+            events = store.events();
+        }
+        QString error;
+        const Schema recorded = Schema::fromStore(dir.path(), &error);
+        QVERIFY2(recorded.isValid(), qPrintable(error));
+        QCOMPARE(recorded.toJson(), todoSchema(true).toJson());
+        for (const char *name : {"v1.TodoCreated", "v1.TodoCompleted", "v1.TodoUncompleted", "v1.TodoDeleted"})
+            QVERIFY2(recorded.event(QString::fromLatin1(name))->cppMaterializerMissing, name);
+        QVERIFY(!recorded.event(u"v1.TodoClearedCompleted")->cppMaterializerMissing);
+        QVERIFY(recorded.event(u"uiStateSet")->materializer); // comes with the client document
+
+        {
+            Store store;
+            StoreOptions o = options(dir.path());
+            o.schema = recorded;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QCOMPARE(store.stateDigest(), digest);
+            QCOMPARE(todoCount(store), 2);
+            QVERIFY(!store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"c"_s}, {u"text"_s, u"z"_s}}));
+            const QString refused = u"cannot materialize event \"v1.TodoCreated\" (e4): its materializer is C++ code, "
+                                    "which this schema (loaded from a schema file or the store's record) names but "
+                                    "does not hold; it can read the store, but not commit, import or rematerialize "
+                                    "\"v1.TodoCreated\" events. Open the store with the app's own schema for that"_s;
+            QCOMPARE(store.errorString(), refused);
+            QCOMPARE(store.eventCount(), 3);
+            // What has SQL, and the client documents, still commit.
+            QVERIFY2(store.commit(u"v1.TodoClearedCompleted"_s, {{u"deletedAt"_s, 5}}), qPrintable(store.errorString()));
+            QVERIFY2(store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"active"_s}}), qPrintable(store.errorString()));
+            // A replay needs every materializer: it fails, naming the first event it cannot apply,
+            // and leaves the state as it was.
+            const QByteArray before = store.stateDigest();
+            QVERIFY(!store.rematerialize());
+            QVERIFY2(store.errorString().contains(u"cannot materialize event \"v1.TodoCreated\" (e1)"_s), qPrintable(store.errorString()));
+            QVERIFY(!store.verify());
+            QVERIFY2(store.errorString().contains(u"cannot materialize event \"v1.TodoCreated\" (e1)"_s), qPrintable(store.errorString()));
+            QCOMPARE(store.stateDigest(), before);
+            QCOMPARE(store.query(u"SELECT deletedAt FROM todos WHERE id = 'a'"_s).scalar().toInt(), 5);
+        }
+        {
+            // An import into a fresh store with it, likewise.
+            QTemporaryDir fresh;
+            Store store;
+            StoreOptions o = options(fresh.path());
+            o.schema = recorded;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QVERIFY(!store.importEvents(events));
+            QVERIFY2(store.errorString().contains(u"cannot materialize event \"v1.TodoCreated\" (e1)"_s), qPrintable(store.errorString()));
+            QCOMPARE(store.eventCount(), 0);
+        }
+        // The record still names the C++ materializers, and the app's schema works as before.
+        QCOMPARE(Schema::fromStore(dir.path()).toJson(), todoSchema(true).toJson());
+        Store store;
+        QVERIFY2(store.open(options(dir.path(), true)), qPrintable(store.errorString()));
+        QVERIFY2(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"c"_s}, {u"text"_s, u"z"_s}}), qPrintable(store.errorString()));
+        QVERIFY2(store.verify(), qPrintable(store.errorString()));
+    }
+
 private:
     static QByteArray readAll(const QString &path)
     {
         QFile f(path);
         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    // Runs SQL on a store's file behind its back.
+    static bool execSql(const QString &path, const char *statement)
+    {
+        sqlite3 *db = nullptr;
+        const bool ok = sqlite3_open(QFile::encodeName(path).constData(), &db) == SQLITE_OK
+                && sqlite3_exec(db, statement, nullptr, nullptr, nullptr) == SQLITE_OK;
+        sqlite3_close(db);
+        return ok;
     }
     static bool setUserVersion(const QString &path, int version)
     {
