@@ -193,16 +193,19 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
     };
     for (qsizetype i = 0; i < columns.size(); ++i) {
         plan->m_tableColumns.append(columns.at(i).name);
-        if (columns.at(i).primaryKeyPosition > 0) {
-            // A session does not record rows whose key is NULL: the key must not be nullable
-            // (an INTEGER PRIMARY KEY is the rowid, never NULL).
-            if (!columns.at(i).notNull && columns.at(i).type != u"INTEGER"_s)
-                return nullptr;
+        if (columns.at(i).primaryKeyPosition > 0)
             plan->m_primaryKeyColumns.append(int(i));
-        }
     }
     if (plan->m_primaryKeyColumns.isEmpty())
         return nullptr; // sessions ignore tables without a declared primary key
+    // A session does not record rows whose key holds a NULL: the key's columns must not be
+    // nullable, unless the key is a lone INTEGER PRIMARY KEY (the rowid, never NULL).
+    const bool rowidKey = plan->m_primaryKeyColumns.size() == 1
+            && columns.at(plan->m_primaryKeyColumns.constFirst()).type == u"INTEGER"_s;
+    for (int pk : std::as_const(plan->m_primaryKeyColumns)) {
+        if (!columns.at(pk).notNull && !rowidKey)
+            return nullptr;
+    }
 
     QStringList pkConditions;
     for (int i = 0; i < plan->m_primaryKeyColumns.size(); ++i) {
