@@ -388,6 +388,26 @@ int runInfo(Context &context)
     return ExitOk;
 }
 
+int runSchema(Context &context)
+{
+    const QString subcommand = context.arguments().at(0);
+    if (subcommand != u"export")
+        return context.fail(u"schema: unknown subcommand \"%1\" (subcommands: export)"_s.arg(subcommand), ExitUsage);
+    const std::optional<Schema> recorded = context.recordedSchema();
+    if (!recorded)
+        return ExitFailed;
+    const QByteArray json = recorded->toJson(QJsonDocument::Indented);
+    const QString path = context.parser().value(u"output"_s);
+    if (path.isEmpty() || path == u"-") {
+        Output::out() << QString::fromUtf8(json);
+        return ExitOk;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.commit())
+        return context.fail(u"schema export: cannot write %1: %2"_s.arg(path, file.errorString()));
+    return ExitOk;
+}
+
 // Set from the SIGINT/SIGTERM handler; `sync` polls it (a handler may do nothing else safely).
 volatile std::sig_atomic_t stopRequested = 0;
 extern "C" void requestStop(int) { stopRequested = 1; }
@@ -454,6 +474,10 @@ const Schema *Context::schema()
 {
     if (m_schema)
         return &*m_schema;
+    if (m_location.schemaFile.isEmpty()) {
+        m_schema = recordedSchema();
+        return m_schema ? &*m_schema : nullptr;
+    }
     Schema loaded = Schema::fromFile(m_location.schemaFile);
     if (!loaded.isValid()) {
         fail(u"cannot load the schema %1: %2"_s.arg(m_location.schemaFile, loaded.errorString()));
@@ -461,6 +485,26 @@ const Schema *Context::schema()
     }
     m_schema = std::move(loaded);
     return &*m_schema;
+}
+
+std::optional<Schema> Context::recordedSchema()
+{
+    const QString &directory = m_location.directory;
+    if (!QFileInfo::exists(storeFile(directory))) {
+        fail(u"there is no store in %1 (no store.db)"_s.arg(directory));
+        return std::nullopt;
+    }
+    Schema recorded = Schema::fromStore(directory);
+    if (recorded.isValid())
+        return recorded;
+    // A store last written before stores recorded their schema: its app (or this tool with
+    // --schema) records it on the next open for writing.
+    if (recorded.errorString().contains(u"records no schema"_s))
+        fail(u"the store in %1 records no schema (it was last written before stores recorded theirs): "
+             "pass --schema FILE; once without --read-only records it for the commands after"_s.arg(directory));
+    else
+        fail(u"cannot use the schema the store records: %1; pass --schema FILE"_s.arg(recorded.errorString()));
+    return std::nullopt;
 }
 
 Context::~Context() = default;
@@ -638,6 +682,15 @@ const QList<Command> &commands()
          {QCommandLineOption(u"exit-when-synced"_s,
                              u"Exit once caught up and every local event is confirmed."_s)},
          0, 0, runSync},
+        {u"schema"_s,
+         u"export [-o FILE]"_s,
+         u"Write the schema the store records (the one it was last opened with for writing)\n"
+         "as a schema file, to stdout or FILE; it works as --schema FILE. Reads the store\n"
+         "without its lock, so also beside an app that has it open. Events with a C++\n"
+         "materializer show \"materializer\": {\"cpp\": true}: the commands read them, but\n"
+         "cannot commit or replay them."_s,
+         {QCommandLineOption({u"o"_s, u"output"_s}, u"Write to FILE instead of stdout."_s, u"FILE"_s)},
+         1, 1, runSchema, false},
     };
     return table;
 }

@@ -30,7 +30,7 @@ enum ExitCode {
 struct StoreLocation
 {
     QString directory;
-    QString schemaFile;
+    QString schemaFile; // empty: the schema the store records
     QString storeId; // resolved: given or derived from the directory's name
     bool readOnly = false; // --read-only: beside an app that has the store open
 };
@@ -58,8 +58,11 @@ public:
     const StoreLocation &location() const { return m_location; }
     const SyncSettings &syncSettings() const { return m_syncSettings; }
 
-    // The schema file, loaded on first use. Prints the error and returns nullptr on failure.
+    // The schema, loaded on first use: the --schema file, or else the schema the store records
+    // (Schema::fromStore()). Prints the error and returns nullptr on failure.
     const LiveStore::Schema *schema();
+    // The schema the store records; prints the error and returns nullopt on failure.
+    std::optional<LiveStore::Schema> recordedSchema();
 
     // Loads the schema and opens the store, printing progress while it is rebuilt. With `create`,
     // a store that does not exist yet is created; without, that is an error (a read must not leave
@@ -113,6 +116,8 @@ struct Command
     qsizetype minArguments = 0;
     qsizetype maxArguments = 0;
     int (*run)(Context &context) = nullptr;
+    // Opens the store with a schema: the --schema file, or else the one the store records.
+    bool usesSchema = true;
 };
 
 const QList<Command> &commands();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // livestore: inspect and change a LiveStore store from the command line.
 //
-//     livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]
+//     livestore --store DIR [--schema FILE] [--store-id ID] [--sync-url URL] COMMAND [ARGS]
 //
 // This file parses the command line and prints help; the commands are in commands.cpp.
 
@@ -25,7 +25,12 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QCommandLineOption StoreOption(u"store"_s, u"The store's directory (required)."_s, u"DIR"_s);
-const QCommandLineOption SchemaOption(u"schema"_s, u"The schema file, JSON (required)."_s, u"FILE"_s);
+const QCommandLineOption SchemaOption(
+        u"schema"_s,
+        u"The schema file, JSON. Default: the schema the store records (the one it\n"
+        "was last opened with for writing). Given, it replaces the recorded one the\n"
+        "next time the store is opened for writing."_s,
+        u"FILE"_s);
 const QCommandLineOption StoreIdOption(
         u"store-id"_s,
         u"The store id. Default: the directory's name, when that is a valid id\n"
@@ -105,7 +110,7 @@ QString commandHelp(const Command &command, int indent)
 
 QString helpText()
 {
-    QString text = u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"
+    QString text = u"Usage: livestore --store DIR [--schema FILE] [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"
                     "       livestore COMMAND --help\n"
                     "\n"
                     "Inspect and change a LiveStore store: its eventlog and its SQLite state.\n"
@@ -193,7 +198,7 @@ int run(const QStringList &arguments)
     if (!parser.parse(QStringList{u"livestore "_s + command->name} + positional.mid(1)))
         return usageError(command->name + u": "_s + parser.errorText(), command);
     if (parser.isSet(HelpOption)) {
-        Output::out() << "Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] "
+        Output::out() << "Usage: livestore --store DIR [--schema FILE] [--store-id ID] [--sync-url URL] "
                       << commandUsage(*command) << "\n\n"
                       << command->description << '\n';
         if (!command->options.isEmpty())
@@ -217,8 +222,14 @@ int run(const QStringList &arguments)
                         parser.isSet(ReadOnlyOption) || global.isSet(ReadOnlyOption)};
     if (where.directory.isEmpty())
         return usageError(u"missing --store DIR: the store's directory"_s);
-    if (where.schemaFile.isEmpty())
-        return usageError(u"missing --schema FILE: the store's schema file"_s);
+    // Without --schema, the schema the store records: there must be a store to read it from.
+    if (where.schemaFile.isEmpty() && command->usesSchema
+        && !QFileInfo::exists(QDir(where.directory).filePath(u"store.db"_s)))
+        return usageError(u"missing --schema FILE: the store's schema file (there is no store in %1 "
+                           "whose recorded schema could be used)"_s.arg(where.directory));
+    if (!where.schemaFile.isEmpty() && !command->usesSchema)
+        return usageError(u"%1 takes no --schema: it reads the schema the store records"_s.arg(command->name),
+                          command);
     if (where.storeId.isEmpty()) {
         const QString name = QFileInfo(QDir::cleanPath(QDir(where.directory).absolutePath())).fileName();
         if (!LiveStore::isValidStoreId(name))

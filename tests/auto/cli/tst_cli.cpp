@@ -4,6 +4,7 @@
 
 #include "clirun.h"
 
+#include <materializercontext.h>
 #include <schema.h>
 #include <store.h>
 
@@ -16,6 +17,8 @@
 #include <QtCore/qscopeguard.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
+#include <QtQml/qqmlcomponent.h>
+#include <QtQml/qqmlengine.h>
 #include <QtTest/qtest.h>
 
 #include <sqlite3.h>
@@ -196,7 +199,7 @@ private Q_SLOTS:
         const Run r = runCli({u"--help"_s});
         QCOMPARE_EXIT(r, 0);
         QVERIFY(r.err.isEmpty());
-        QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"_s));
+        QVERIFY(r.out.startsWith(u"Usage: livestore --store DIR [--schema FILE] [--store-id ID] [--sync-url URL] COMMAND [ARGS]\n"_s));
         // Every option and every command is documented.
         const QStringList documented = {
             u"--store DIR"_s, u"--schema FILE"_s, u"--store-id ID"_s, u"--read-only"_s, u"-h, --help"_s,
@@ -206,7 +209,7 @@ private Q_SLOTS:
             u"--bind VALUE"_s, u"commit NAME [JSON]"_s, u"export [FILE]"_s, u"import FILE"_s,
             u"\n  verify\n"_s, u"\n  info\n"_s, u"--sync-url URL"_s, u"--sync-payload JSON"_s,
             u"--sync-timeout SECONDS"_s, u"sync --sync-url URL [--exit-when-synced]"_s, u"--exit-when-synced"_s,
-            u"Exit status"_s};
+            u"schema export [-o FILE]"_s, u"-o, --output FILE"_s, u"Exit status"_s};
         for (const QString &text : documented)
             QVERIFY2(r.out.contains(text), qPrintable(text));
     }
@@ -214,7 +217,7 @@ private Q_SLOTS:
     void commandHelp_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char *c : {"events", "query", "commit", "export", "import", "verify", "info", "sync"})
+        for (const char *c : {"events", "query", "commit", "export", "import", "verify", "info", "sync", "schema"})
             QTest::newRow(c) << QString::fromLatin1(c);
     }
     void commandHelp()
@@ -223,7 +226,7 @@ private Q_SLOTS:
         // No --store needed for help.
         const Run r = runCli({command, u"--help"_s});
         QCOMPARE_EXIT(r, 0);
-        QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR --schema FILE [--store-id ID] [--sync-url URL] "_s + command),
+        QVERIFY2(r.out.startsWith(u"Usage: livestore --store DIR [--schema FILE] [--store-id ID] [--sync-url URL] "_s + command),
                  qPrintable(r.out));
     }
 
@@ -241,8 +244,15 @@ private Q_SLOTS:
         const QString store = u"--store"_s, dir = u"$STORE"_s, schema = u"--schema"_s, file = u"$SCHEMA"_s;
         QTest::newRow("no --store") << QStringList{schema, file, u"events"_s}
                                     << u"livestore: missing --store DIR"_s;
-        QTest::newRow("no --schema") << QStringList{store, dir, u"events"_s}
-                                     << u"livestore: missing --schema FILE"_s;
+        QTest::newRow("no --schema, no store") << QStringList{store, dir, u"events"_s}
+                                               << u"livestore: missing --schema FILE: the store's schema file (there is no "
+                                                  "store in $STORE whose recorded schema could be used)"_s;
+        QTest::newRow("schema without subcommand") << QStringList{store, dir, u"schema"_s}
+                                                   << u"livestore: schema: missing arguments; usage: livestore schema export [-o FILE]"_s;
+        QTest::newRow("schema, unknown subcommand") << QStringList{store, dir, u"schema"_s, u"import"_s}
+                                                    << u"livestore: schema: unknown subcommand \"import\" (subcommands: export)"_s;
+        QTest::newRow("schema export with --schema") << QStringList{store, dir, schema, file, u"schema"_s, u"export"_s}
+                                                     << u"livestore: schema takes no --schema: it reads the schema the store records"_s;
         QTest::newRow("no command") << QStringList{store, dir, schema, file}
                                     << u"livestore: no command given"_s;
         QTest::newRow("unknown command") << QStringList{store, dir, schema, file, u"frobnicate"_s}
@@ -273,6 +283,7 @@ private Q_SLOTS:
         const QString store = newStore(dir);
         for (QString &a : args)
             a.replace(u"$STORE"_s, store).replace(u"$SCHEMA"_s, m_schema).replace(u"$TMP"_s, dir.path());
+        error.replace(u"$STORE"_s, store);
         const Run r = runCli(args);
         QCOMPARE_EXIT(r, 2);
         QVERIFY2(r.err.startsWith(error), qPrintable(r.err));
@@ -1017,6 +1028,247 @@ private Q_SLOTS:
         QCOMPARE_EXIT(sync, 2);
         QCOMPARE(app.eventCount(), 5);
         QVERIFY(app.commit(u"v1.TodoCompleted"_s, QVariantMap{{u"id"_s, u"c"_s}}));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The schema the store records: commands without --schema, `schema export`
+    // ---------------------------------------------------------------------------------------------
+
+    // Without --schema the commands use the schema the store records: the same answers.
+    void withoutSchemaOption()
+    {
+        const QStringList reads[] = {
+            {u"events"_s, u"--json"_s},
+            {u"events"_s},
+            {u"query"_s, u"SELECT * FROM todos ORDER BY id"_s},
+            {u"query"_s, u"SELECT * FROM uiState"_s, u"--json"_s},
+            {u"export"_s},
+            {u"info"_s},
+            {u"verify"_s},
+        };
+        for (const QStringList &read : reads) {
+            const Run given = runCli(on(m_fixture, read));
+            QCOMPARE_EXIT(given, 0);
+            const Run recorded = runCli(QStringList{u"--store"_s, m_fixture} + read);
+            QCOMPARE_EXIT(recorded, 0);
+            QCOMPARE(recorded.out, given.out);
+            QCOMPARE(recorded.err, given.err);
+            const Run readOnly = runCli(QStringList{u"--store"_s, m_fixture, u"--read-only"_s} + read);
+            QCOMPARE_EXIT(readOnly, 0);
+            QCOMPARE(readOnly.out, given.out);
+        }
+        // A commit checks its event against the recorded schema, as against the file.
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        const QStringList bare = {u"--store"_s, store};
+        const Run commit = runCli(bare + QStringList{u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"c","text":"Call mum"})"_s});
+        QCOMPARE_EXIT(commit, 0);
+        QCOMPARE(commit.out, u"committed e4\n"_s);
+        const Run unknown = runCli(bare + QStringList{u"commit"_s, u"v1.Nope"_s, u"{}"_s});
+        QCOMPARE_EXIT(unknown, 1);
+        QCOMPARE(unknown.err, u"livestore: commit: unknown event \"v1.Nope\": it is not defined in the schema\n"_s);
+        const Run badArgs = runCli(bare + QStringList{u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"d"})"_s});
+        QCOMPARE_EXIT(badArgs, 1);
+        QVERIFY2(badArgs.err.contains(u"\"text\""_s), qPrintable(badArgs.err));
+        const Run count = runCli(bare + QStringList{u"query"_s, u"SELECT count(*) AS n FROM todos"_s, u"--json"_s});
+        QCOMPARE(parseObject(jsonLines(count.out).value(0)).value(u"n"_s).toInt(), 3);
+    }
+
+    // `schema export`: the recorded schema as a schema file, which works as --schema.
+    void schemaExport()
+    {
+        const Run exported = runCli({u"--store"_s, m_fixture, u"schema"_s, u"export"_s});
+        QCOMPARE_EXIT(exported, 0);
+        QVERIFY2(exported.err.isEmpty(), qPrintable(exported.err));
+        const LiveStore::Schema file = LiveStore::Schema::fromFile(m_schema);
+        QCOMPARE(exported.out, QString::fromUtf8(file.toJson()));
+        QVERIFY2(exported.out.contains(uR"("args": { "id": "string", "text": "string" })"_s), qPrintable(exported.out));
+
+        // To a file, also beside an app that has the store open (no lock needed).
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"recorded.json"_s);
+        {
+            LiveStore::Store app;
+            LiveStore::StoreOptions options;
+            options.storeId = u"todos"_s;
+            options.schema = file;
+            options.directory = m_fixture;
+            QVERIFY2(app.open(options), qPrintable(app.errorString()));
+            const Run toFile = runCli({u"schema"_s, u"export"_s, u"-o"_s, path, u"--store"_s, m_fixture});
+            QCOMPARE_EXIT(toFile, 0);
+            QVERIFY(toFile.out.isEmpty());
+        }
+        QCOMPARE(QString::fromUtf8(fileBytes(path)), exported.out);
+
+        // Used as --schema for a new store, with the fixture's events: the same state.
+        const QString copy = newStore(dir);
+        const Run events = runCli(on(m_fixture, {u"export"_s}));
+        QCOMPARE_EXIT(runCli(on(copy, {u"import"_s, u"-"_s}, path), events.out.toUtf8()), 0);
+        for (const QStringList &read : {QStringList{u"query"_s, u"SELECT * FROM todos ORDER BY id"_s},
+                                        QStringList{u"events"_s, u"--json"_s}, QStringList{u"schema"_s, u"export"_s}}) {
+            const Run original = runCli(QStringList{u"--store"_s, m_fixture} + read);
+            const Run again = runCli(QStringList{u"--store"_s, copy} + read);
+            QCOMPARE_EXIT(again, 0);
+            QCOMPARE(again.out, original.out);
+        }
+
+        // Errors: no store, a store without a record, a bad subcommand, a file it cannot write.
+        const Run none = runCli({u"--store"_s, dir.filePath(u"none"_s), u"schema"_s, u"export"_s});
+        QCOMPARE_EXIT(none, 1);
+        QCOMPARE(none.err, u"livestore: there is no store in %1 (no store.db)\n"_s.arg(dir.filePath(u"none"_s)));
+        const Run unwritable = runCli({u"--store"_s, m_fixture, u"schema"_s, u"export"_s, u"-o"_s, dir.filePath(u"no/such/dir/x.json"_s)});
+        QCOMPARE_EXIT(unwritable, 1);
+        QVERIFY2(unwritable.err.startsWith(u"livestore: schema export: cannot write "_s), qPrintable(unwritable.err));
+    }
+
+    // A store created through the C++ API, with a C++ materializer: the commands read it without
+    // --schema, commit what has SQL, and say which event they cannot commit or replay.
+    void storeWrittenByTheCppApi()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        LiveStore::Schema schema = LiveStore::Schema::fromFile(m_schema);
+        schema.addEvent(LiveStore::EventDef::synced(u"v1.TodoRenamed"_s)
+                                .arg(u"id"_s, LiveStore::ArgType::String)
+                                .arg(u"text"_s, LiveStore::ArgType::String)
+                                .materialize([](const LiveStore::EventRecord &e, LiveStore::MaterializerContext &) {
+                                    return LiveStore::Writes{LiveStore::Query::update(u"todos"_s, {{u"text"_s, e.arg(u"text"_s)}})
+                                                                     .where(u"id"_s, e.arg(u"id"_s))};
+                                }));
+        {
+            LiveStore::Store app;
+            LiveStore::StoreOptions options;
+            options.storeId = u"todos"_s;
+            options.schema = schema;
+            options.directory = store;
+            QVERIFY2(app.open(options), qPrintable(app.errorString()));
+            QVERIFY(app.commit(u"v1.TodoCreated"_s, QVariantMap{{u"id"_s, u"a"_s}, {u"text"_s, u"Buy milk"_s}}));
+            QVERIFY(app.commit(u"v1.TodoRenamed"_s, QVariantMap{{u"id"_s, u"a"_s}, {u"text"_s, u"Buy oat milk"_s}}));
+        }
+        const QStringList bare = {u"--store"_s, store};
+        const Run query = runCli(bare + QStringList{u"query"_s, u"SELECT id, text, completed FROM todos"_s, u"--json"_s});
+        QCOMPARE_EXIT(query, 0);
+        QCOMPARE(query.out, uR"({"id":"a","text":"Buy oat milk","completed":false})"_s + u'\n');
+        const Run events = runCli(bare + QStringList{u"events"_s});
+        QCOMPARE_EXIT(events, 0);
+        QCOMPARE(jsonLines(events.out).size(), 2);
+        QVERIFY(events.out.contains(u"v1.TodoRenamed"_s));
+        const Run exported = runCli(bare + QStringList{u"schema"_s, u"export"_s});
+        QCOMPARE_EXIT(exported, 0);
+        QVERIFY2(exported.out.contains(uR"("name": "v1.TodoRenamed")"_s)
+                         && exported.out.contains(uR"("materializer": { "cpp": true })"_s),
+                 qPrintable(exported.out));
+
+        // What has SQL commits; what needs the app's code is refused, naming the event.
+        QCOMPARE_EXIT(runCli(bare + QStringList{u"commit"_s, u"v1.TodoCompleted"_s, uR"({"id":"a"})"_s}), 0);
+        const Run renamed = runCli(bare + QStringList{u"commit"_s, u"v1.TodoRenamed"_s, uR"({"id":"a","text":"x"})"_s});
+        QCOMPARE_EXIT(renamed, 1);
+        QVERIFY2(renamed.err.startsWith(u"livestore: commit: cannot materialize event \"v1.TodoRenamed\" (e4): its materializer is C++ code"_s),
+                 qPrintable(renamed.err));
+        const Run verify = runCli(bare + QStringList{u"verify"_s});
+        QCOMPARE_EXIT(verify, 1);
+        QVERIFY2(verify.err.contains(u"cannot materialize event \"v1.TodoRenamed\" (e2)"_s), qPrintable(verify.err));
+        QCOMPARE(jsonLines(runCli(bare + QStringList{u"events"_s}).out).size(), 3);
+    }
+
+    // A store created by a QML Store with an inline schema: the commands read it without
+    // --schema, and the recorded schema keeps the declared argument order.
+    void storeWrittenByQml()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        {
+            QQmlEngine engine;
+            engine.addImportPath(QStringLiteral(LIVESTORE_QML_IMPORT_DIR));
+            QQmlComponent component(&engine);
+            component.setData(R"qml(
+                import LiveStore
+                Store {
+                    asynchronous: false
+                    Table { name: "notes"
+                        TableColumn { name: "id"; type: "text"; primaryKey: true }
+                        TableColumn { name: "body"; type: "text" }
+                        TableColumn { name: "pinned"; type: "boolean"; defaultValue: false } }
+                    EventDefinition { name: "v1.NoteAdded"; args: ({ zeta: "string", body: "string", id: "string" })
+                                      sql: "INSERT INTO notes (id, body) VALUES ($id, $body || $zeta)" }
+                    ClientDocumentDefinition { name: "ui"; defaultValue: ({ filter: "all" }) }
+                })qml", QUrl());
+            std::unique_ptr<QObject> qmlStore(component.createWithInitialProperties(
+                    {{u"storeId"_s, u"todos"_s}, {u"directory"_s, store}}));
+            QVERIFY2(qmlStore, qPrintable(component.errorString()));
+            QCOMPARE(qmlStore->property("errorString").toString(), QString());
+            bool ok = false;
+            QVERIFY(QMetaObject::invokeMethod(qmlStore.get(), "commit", Q_RETURN_ARG(bool, ok), Q_ARG(QString, u"v1.NoteAdded"_s),
+                                              Q_ARG(QJSValue, engine.toScriptValue(QVariantMap{{u"id"_s, u"n1"_s}, {u"body"_s, u"Hello"_s}, {u"zeta"_s, u"!"_s}}))));
+            QVERIFY(ok);
+        }
+        const QStringList bare = {u"--store"_s, store};
+        const Run query = runCli(bare + QStringList{u"query"_s, u"SELECT * FROM notes"_s, u"--json"_s});
+        QCOMPARE_EXIT(query, 0);
+        QCOMPARE(query.out, uR"({"id":"n1","body":"Hello!","pinned":false})"_s + u'\n');
+        const Run events = runCli(bare + QStringList{u"events"_s, u"--json"_s});
+        QCOMPARE_EXIT(events, 0);
+        QCOMPARE(parseObject(events.out).value(u"name"_s).toString(), u"v1.NoteAdded"_s);
+        const Run exported = runCli(bare + QStringList{u"schema"_s, u"export"_s});
+        QCOMPARE_EXIT(exported, 0);
+        QVERIFY2(exported.out.contains(uR"("args": { "zeta": "string", "body": "string", "id": "string" })"_s), qPrintable(exported.out));
+        QVERIFY2(exported.out.contains(uR"({ "name": "ui", "default": { "id": "default", "value": { "filter": "all" } } })"_s), qPrintable(exported.out));
+        const Run commit = runCli(bare + QStringList{u"commit"_s, u"v1.NoteAdded"_s, uR"({"zeta":"?","body":"Hi","id":"n2"})"_s});
+        QCOMPARE_EXIT(commit, 0);
+        QCOMPARE(commit.out, u"committed e2\n"_s);
+        QCOMPARE_EXIT(runCli(bare + QStringList{u"verify"_s}), 0);
+    }
+
+    // A store last written before stores recorded their schema: a clear error without --schema;
+    // --schema works, and once without --read-only records it.
+    void storeWithoutRecordedSchema()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        QVERIFY(execSql(store, "DELETE FROM __livestore_meta WHERE key = 'schema'"));
+        const QStringList bare = {u"--store"_s, store};
+        const QString error = u"livestore: the store in %1 records no schema (it was last written before stores "
+                              "recorded theirs): pass --schema FILE; once without --read-only records it for the "
+                              "commands after\n"_s.arg(store);
+        for (const QStringList &command : {QStringList{u"events"_s}, QStringList{u"query"_s, u"SELECT 1"_s},
+                                           QStringList{u"schema"_s, u"export"_s}, QStringList{u"--read-only"_s, u"info"_s}}) {
+            const Run r = runCli(bare + command);
+            QCOMPARE_EXIT(r, 1);
+            QCOMPARE(r.err, error);
+            QVERIFY(r.out.isEmpty());
+        }
+        // Read-only with --schema reads, and records nothing.
+        QCOMPARE_EXIT(runCli(on(store, {u"--read-only"_s, u"events"_s})), 0);
+        QCOMPARE_EXIT(runCli(bare + QStringList{u"events"_s}), 1);
+        // Opened for writing with it, the store records it.
+        QCOMPARE_EXIT(runCli(on(store, {u"info"_s})), 0);
+        const Run events = runCli(bare + QStringList{u"events"_s, u"--json"_s});
+        QCOMPARE_EXIT(events, 0);
+        QCOMPARE(events.out, runCli(on(store, {u"events"_s, u"--json"_s})).out);
+    }
+
+    // --schema overrides the record, and replaces it: the next command without --schema uses it.
+    void schemaOptionReplacesTheRecord()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        const QStringList bare = {u"--store"_s, store};
+        const Run narrow = runCli(bare + QStringList{u"query"_s, u"SELECT priority FROM todos"_s});
+        QCOMPARE_EXIT(narrow, 1);
+        QVERIFY2(narrow.err.contains(u"no such column: priority"_s), qPrintable(narrow.err));
+        // Read-only cannot rebuild the state for other tables; for writing it does, and records.
+        QCOMPARE_EXIT(runCli(on(store, {u"--read-only"_s, u"info"_s}, m_wideSchema)), 1);
+        const Run wide = runCli(on(store, {u"query"_s, u"SELECT id, priority FROM todos ORDER BY id"_s, u"--json"_s}, m_wideSchema));
+        QCOMPARE_EXIT(wide, 0);
+        const Run recorded = runCli(bare + QStringList{u"query"_s, u"SELECT id, priority FROM todos ORDER BY id"_s, u"--json"_s});
+        QCOMPARE_EXIT(recorded, 0);
+        QCOMPARE(recorded.out, wide.out);
+        QCOMPARE(jsonLines(recorded.out).size(), 2);
+        const Run exported = runCli(bare + QStringList{u"schema"_s, u"export"_s});
+        QCOMPARE(exported.out, QString::fromUtf8(LiveStore::Schema::fromFile(m_wideSchema).toJson()));
     }
 
     void info()
