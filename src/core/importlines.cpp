@@ -704,6 +704,23 @@ std::optional<EventRecord> EventLineParser::parse(QByteArrayView line, QString *
     return EventRecord::fromJsonLine(line, errorString);
 }
 
+std::optional<QVariantMap> EventLineParser::parseArgs(QByteArrayView json)
+{
+    m_fast = false; // argsJsonIsCanonical() is about parse()
+    m_argsCanonical = false;
+    if (!isValidUtf8(json))
+        return std::nullopt;
+    FastLineReader reader{*this, json.data(), json.data() + json.size()};
+    QVariantMap args;
+    QByteArrayView rawText;
+    if (!reader.peek('{') || !reader.readArgs(&args, &rawText))
+        return std::nullopt;
+    reader.skipSpace();
+    if (reader.p != reader.end)
+        return std::nullopt;
+    return args;
+}
+
 bool EventLineParser::argsJsonIsCanonical(const EventDef &def) const
 {
     if (!m_fast || !m_argsCanonical)

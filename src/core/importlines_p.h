@@ -69,6 +69,11 @@ public:
     EventLineParser &operator=(const EventLineParser &) = delete;
 
     std::optional<EventRecord> parse(QByteArrayView line, QString *errorString);
+    // An event's arguments as the eventlog stores them (argsJson, a JSON object): what
+    // QJsonDocument::fromJson(json).object().toVariantMap() gives, or nullopt for whatever the
+    // strict reader does not take on (then ask Qt, which also words any error). Argument keys
+    // are shared from call to call, as parse() shares them.
+    std::optional<QVariantMap> parseArgs(QByteArrayView json);
 
     // After a successful parse(): true when the record's argsJson is already the text
     // def.argsJson(record.args, record.argsJson) writes (compact, scalar arguments the definition

@@ -7,79 +7,122 @@
 #include <QtCore/qlocale.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace LiveStore::json {
 
 static constexpr char hex[] = "0123456789abcdef";
 
-static bool isLoneSurrogate(QStringView text, qsizetype i)
+namespace {
+
+// At most the bytes encode() writes for `text`.
+template<bool Json>
+qsizetype encodedSize(QStringView text)
 {
-    const QChar c = text.at(i);
-    if (c.isHighSurrogate())
-        return i + 1 >= text.size() || !text.at(i + 1).isLowSurrogate();
-    if (c.isLowSurrogate())
-        return i == 0 || !text.at(i - 1).isHighSurrogate();
-    return false;
+    qsizetype size = 0;
+    const char16_t *s = text.utf16();
+    const char16_t *const end = s + text.size();
+    while (s < end) {
+        const char16_t u = *s++;
+        if (u < 0x80) {
+            size += !Json || (u >= 0x20 && u != '"' && u != '\\') ? 1 : 6; // escapes: at most 6
+        } else if (u < 0x800) {
+            size += 2;
+        } else if (QChar::isHighSurrogate(u) && s < end && QChar::isLowSurrogate(*s)) {
+            ++s;
+            size += 4;
+        } else {
+            size += Json && QChar::isSurrogate(u) ? 6 : 3;
+        }
+    }
+    return size;
 }
 
-static void appendEscapedUtf8(QByteArray &out, QStringView text);
+// Writes UTF-16 as UTF-8 straight into `out` (one pass, no intermediate QByteArray): room for the
+// worst case is made first, the unused rest cut off at the end. With `Json`, a JSON string: in
+// quotes, the characters JSON needs escaped escaped as JSON.stringify escapes them, and a lone
+// surrogate written as its escape ("a\ud800b"), as JSON.stringify writes it, so that our args
+// bytes are the ones a LiveStore client writes. Without, a lone surrogate becomes U+FFFD, as
+// JavaScript engines and SQLite's wasm build encode it (QString::toUtf8() would write '?').
+template<bool Json>
+void encode(QByteArray &out, QStringView text)
+{
+    const qsizetype n = text.size();
+    const qsizetype old = out.size();
+    // Per UTF-16 unit at most 3 bytes (a pair: 4 for 2), or 6 for an escape ("\u001f"). Long
+    // text is measured first rather than given six times its room. JSON gets its quotes here too.
+    out.resize(old + (n <= 4096 ? n * (Json ? 6 : 3) : encodedSize<Json>(text)) + (Json ? 2 : 0));
+    char *d = out.data() + old;
+    if constexpr (Json)
+        *d++ = '"';
+    const char16_t *s = text.utf16();
+    const char16_t *const end = s + n;
+    const auto escape = [&d](char16_t u) {
+        *d++ = '\\';
+        *d++ = 'u';
+        *d++ = hex[(u >> 12) & 0xf];
+        *d++ = hex[(u >> 8) & 0xf];
+        *d++ = hex[(u >> 4) & 0xf];
+        *d++ = hex[u & 0xf];
+    };
+    while (s < end) {
+        const char16_t u = *s++;
+        if (u < 0x80) {
+            if constexpr (Json) {
+                if (u < 0x20 || u == '"' || u == '\\') {
+                    switch (u) {
+                    case '"': *d++ = '\\'; *d++ = '"'; break;
+                    case '\\': *d++ = '\\'; *d++ = '\\'; break;
+                    case '\b': *d++ = '\\'; *d++ = 'b'; break;
+                    case '\f': *d++ = '\\'; *d++ = 'f'; break;
+                    case '\n': *d++ = '\\'; *d++ = 'n'; break;
+                    case '\r': *d++ = '\\'; *d++ = 'r'; break;
+                    case '\t': *d++ = '\\'; *d++ = 't'; break;
+                    default: escape(u); break;
+                    }
+                    continue;
+                }
+            }
+            *d++ = char(u);
+        } else if (u < 0x800) {
+            *d++ = char(0xc0 | (u >> 6));
+            *d++ = char(0x80 | (u & 0x3f));
+        } else if (QChar::isHighSurrogate(u) && s < end && QChar::isLowSurrogate(*s)) {
+            const char32_t c = QChar::surrogateToUcs4(u, *s++);
+            *d++ = char(0xf0 | (c >> 18));
+            *d++ = char(0x80 | ((c >> 12) & 0x3f));
+            *d++ = char(0x80 | ((c >> 6) & 0x3f));
+            *d++ = char(0x80 | (c & 0x3f));
+        } else if (QChar::isSurrogate(u)) {
+            if constexpr (Json) {
+                escape(u);
+            } else {
+                *d++ = char(0xef); // U+FFFD
+                *d++ = char(0xbf);
+                *d++ = char(0xbd);
+            }
+        } else {
+            *d++ = char(0xe0 | (u >> 12));
+            *d++ = char(0x80 | ((u >> 6) & 0x3f));
+            *d++ = char(0x80 | (u & 0x3f));
+        }
+    }
+    if constexpr (Json)
+        *d++ = '"';
+    out.truncate(d - out.constData());
+}
+
+} // namespace
 
 void appendString(QByteArray &out, QStringView text)
 {
-    out += '"';
-    // JSON.stringify writes a lone surrogate as an escape ("a\ud800b"), so a LiveStore client's
-    // eventlog and the sync server keep it; only SQLite, given the string as UTF-8, turns it into
-    // U+FFFD. Write it the same way, so that our args bytes are the ones a LiveStore client writes.
-    qsizetype start = 0;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        if (!text.at(i).isSurrogate() || !isLoneSurrogate(text, i))
-            continue;
-        appendEscapedUtf8(out, text.sliced(start, i - start));
-        const ushort u = text.at(i).unicode();
-        out += "\\u";
-        out += hex[(u >> 12) & 0xf];
-        out += hex[(u >> 8) & 0xf];
-        out += hex[(u >> 4) & 0xf];
-        out += hex[u & 0xf];
-        start = i + 1;
-    }
-    appendEscapedUtf8(out, text.sliced(start));
-    out += '"';
+    encode<true>(out, text);
 }
 
-// The characters of a string without its quotes; `text` has no lone surrogates.
-static void appendEscapedUtf8(QByteArray &out, QStringView text)
+void appendUtf8(QByteArray &out, QStringView text)
 {
-    const QByteArray utf8 = text.toUtf8();
-    // Most text needs no escaping: append it whole.
-    const bool plain = std::none_of(utf8.cbegin(), utf8.cend(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-    });
-    if (plain) {
-        out += utf8;
-        return;
-    }
-    for (const char c : utf8) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (u < 0x20) {
-                out += "\\u00";
-                out += hex[u >> 4];
-                out += hex[u & 0xf];
-            } else {
-                out += c;
-            }
-        }
-    }
+    encode<false>(out, text);
 }
 
 static void appendNumber(QByteArray &out, double d)
@@ -137,9 +180,12 @@ void appendValue(QByteArray &out, const QVariant &value)
     case QMetaType::Int:
     case QMetaType::LongLong:
     case QMetaType::UInt:
-    case QMetaType::ULongLong:
-        out += QByteArray::number(value.toLongLong());
+    case QMetaType::ULongLong: {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, value.toLongLong()).ptr;
+        out.append(digits, end - digits);
         return;
+    }
     case QMetaType::Double:
     case QMetaType::Float:
         appendNumber(out, value.toDouble());

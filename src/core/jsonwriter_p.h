@@ -17,6 +17,10 @@ namespace LiveStore::json {
 // fraction), strings escape as JSON.stringify escapes them.
 void appendValue(QByteArray &out, const QVariant &value);
 void appendString(QByteArray &out, QStringView text);
+// Appends `text` as UTF-8, as JavaScript engines and SQLite's wasm build encode it: a lone
+// surrogate becomes U+FFFD (QString::toUtf8() writes '?'). What sql::toUtf8() gives, without a
+// QByteArray of its own.
+void appendUtf8(QByteArray &out, QStringView text);
 
 QByteArray write(const QVariant &value);
 // {"key":value,...} with keys in map order.

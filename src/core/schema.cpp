@@ -764,8 +764,57 @@ QByteArray EventDef::argJson(const QString &argName, const QVariant &encoded, QB
     return out;
 }
 
+namespace {
+
+// Whether encodeValue() would give `v` back unchanged (same type, same value): a string for a
+// string, a finite double for a real, and so on. Other types, and values it converts, take the
+// long way.
+bool isEncodedAsGiven(const ArgDef &a, const QVariant &v)
+{
+    const int type = v.typeId();
+    if (type == QMetaType::Nullptr)
+        return a.isNullable;
+    switch (a.type) {
+    case ArgType::String:
+        return type == QMetaType::QString;
+    case ArgType::Boolean:
+        return type == QMetaType::Bool;
+    case ArgType::Real:
+        return type == QMetaType::Double && std::isfinite(*static_cast<const double *>(v.constData()));
+    case ArgType::Integer:
+        return type == QMetaType::LongLong
+                && std::abs(double(*static_cast<const qlonglong *>(v.constData()))) <= maxSafeInteger;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
 std::optional<QVariantMap> EventDef::encodeArgs(const QVariantMap &input, QString *errorString) const
 {
+    // Arguments an app commits are mostly in their encoded form already (text for a string, a
+    // double for a real): then the encoded map is the given one, shared instead of rebuilt.
+    {
+        qsizetype matched = 0;
+        bool asGiven = true;
+        for (const ArgDef &a : args) {
+            const auto found = input.constFind(a.name);
+            if (found == input.cend()) {
+                if (a.isOptional)
+                    continue;
+                asGiven = false; // missing: the error below
+                break;
+            }
+            if (!isEncodedAsGiven(a, *found)) {
+                asGiven = false;
+                break;
+            }
+            ++matched;
+        }
+        if (asGiven && matched == input.size())
+            return input;
+    }
     auto fail = [&](const QString &message) -> std::optional<QVariantMap> {
         if (errorString)
             *errorString = u"event \"%1\": "_s.arg(name) + message;
@@ -811,6 +860,8 @@ bool EventDef::validateEncodedArgs(const QVariantMap &input, QString *errorStrin
                 continue;
             return fail(u"missing argument \"%1\" (%2)"_s.arg(a.name, argTypeName(a.type)));
         }
+        if (isEncodedAsGiven(a, *found))
+            continue; // encodes as it is, so it is valid
         QString error;
         if (!encodeValue(a, *found, a.name, true, &error))
             return fail(error);

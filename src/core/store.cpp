@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <exception>
 
 using namespace Qt::StringLiterals;
@@ -381,6 +382,8 @@ bool StorePrivate::open(const StoreOptions &opts)
 void StorePrivate::close()
 {
     graph.reset();
+    sqlite3_finalize(insertEventStatement);
+    insertEventStatement = nullptr;
     db.close();
     lock.reset();
     isOpen = false;
@@ -655,21 +658,31 @@ bool StorePrivate::rebuildStateInTransaction(bool reportProgress)
     return setMetaValue("stateHash", schema.stateHash());
 }
 
-std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QString *errorString)
+std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QString *errorString,
+                                                      EventRowReader *reader)
 {
+    const auto text = [stmt](int column) {
+        const auto *bytes = reinterpret_cast<const char *>(sqlite3_column_text(stmt, column));
+        return QByteArrayView(bytes, sqlite3_column_bytes(stmt, column));
+    };
+    const auto string = [&text](int column, EventLineParser::Interner *shared) {
+        return shared ? shared->get(text(column)) : QString::fromUtf8(text(column));
+    };
     EventRecord r;
     r.seqNum = {sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2)};
     r.parentSeqNum = {sqlite3_column_int64(stmt, 3), sqlite3_column_int64(stmt, 4),
                       sqlite3_column_int64(stmt, 5)};
-    r.name = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 6)),
-                               sqlite3_column_bytes(stmt, 6));
-    r.argsJson = QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 7)),
-                            sqlite3_column_bytes(stmt, 7));
-    r.clientId = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 8)),
-                                   sqlite3_column_bytes(stmt, 8));
-    r.sessionId = QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, 9)),
-                                    sqlite3_column_bytes(stmt, 9));
+    r.name = string(6, reader ? &reader->names : nullptr);
+    r.argsJson = text(7).toByteArray();
+    r.clientId = string(8, reader ? &reader->clientIds : nullptr);
+    r.sessionId = string(9, reader ? &reader->sessionIds : nullptr);
     r.schemaHash = sqlite3_column_int(stmt, 10);
+    if (reader) {
+        if (std::optional<QVariantMap> args = reader->args.parseArgs(r.argsJson)) {
+            r.args = std::move(*args);
+            return r;
+        }
+    }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.argsJson, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -688,12 +701,17 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
 void normalizeArgs(EventRecord &r, const EventDef &def)
 {
     for (const ArgDef &a : def.args) {
-        auto it = r.args.find(a.name);
-        if (it == r.args.end() || a.type != ArgType::Real)
+        if (a.type != ArgType::Real)
+            continue;
+        // Looked at through constFind(): find() would copy a shared map even to change nothing.
+        const auto it = r.args.constFind(a.name);
+        if (it == r.args.cend())
             continue;
         const int t = it->typeId();
-        if (t == QMetaType::LongLong || t == QMetaType::Int || t == QMetaType::ULongLong || t == QMetaType::UInt)
-            *it = it->toDouble();
+        if (t == QMetaType::LongLong || t == QMetaType::Int || t == QMetaType::ULongLong || t == QMetaType::UInt) {
+            const double value = it->toDouble();
+            r.args.insert(a.name, value);
+        }
     }
 }
 
@@ -831,6 +849,7 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
         return fail(db.lastError());
     QSet<QString> touched;
     const QSet<QString> skips = recordedSkips();
+    EventRowReader reader;
     qint64 done = 0;
     const qint64 step = std::max<qint64>(1000, total / 100);
     SequenceNumber after = SequenceNumber::root();
@@ -842,7 +861,7 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
         int rc;
         while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
             QString rowError;
-            auto event = readEventRow(s->stmt, &rowError);
+            auto event = readEventRow(s->stmt, &rowError, &reader);
             if (!event) {
                 sqlite3_reset(s->stmt);
                 return fail(rowError);
@@ -897,9 +916,52 @@ void StorePrivate::buildEventRuntime()
     eventRuntime.clear();
     for (const EventDef &e : schema.events()) {
         const EventDef *def = schema.event(e.name); // points into the store's own schema copy
-        eventRuntime.insert(e.name, {def, def->hash(), e.name.toUtf8()});
+        QList<QByteArray> argKeys;
+        argKeys.reserve(def->args.size());
+        for (const ArgDef &a : def->args) {
+            QByteArray key;
+            json::appendString(key, a.name);
+            key += ':';
+            argKeys.append(key);
+        }
+        eventRuntime.insert(e.name, {def, def->hash(), e.name.toUtf8(), argKeys});
     }
 }
+
+namespace {
+
+// def.argsJson(args) for arguments that are all scalars (the common case), written with the keys
+// made at open into `scratch`, then copied out at its exact size: one allocation per event. The
+// bytes are the ones argsJson() writes: declared arguments in declared order, each value through
+// json::appendValue(). Nested values (maps, lists), which argsJson() orders by the definition
+// and the given text, and arguments the definition does not declare, return false.
+bool writeScalarArgsJson(const StorePrivate::EventRuntime &runtime, const QVariantMap &args,
+                         QByteArray &scratch, QByteArray *out)
+{
+    const QList<ArgDef> &declared = runtime.def->args;
+    scratch.truncate(0);
+    scratch += '{';
+    qsizetype written = 0;
+    for (qsizetype i = 0; i < declared.size(); ++i) {
+        const auto it = args.constFind(declared.at(i).name);
+        if (it == args.cend())
+            continue;
+        const int type = it->typeId();
+        if (type == QMetaType::QVariantMap || type == QMetaType::QVariantList)
+            return false;
+        if (written++)
+            scratch += ',';
+        scratch += runtime.argKeys.at(i);
+        json::appendValue(scratch, *it);
+    }
+    if (written != args.size())
+        return false;
+    scratch += '}';
+    *out = QByteArray(scratch.constData(), scratch.size());
+    return true;
+}
+
+} // namespace
 
 std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event> &events,
                                                              QList<const EventDef *> *defs)
@@ -926,7 +988,8 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
         r.parentSeqNum = at.parentForNext(def->isClientOnly);
         r.name = e.name;
         r.args = std::move(*args);
-        r.argsJson = def->argsJson(r.args, e.argsJson);
+        if (!writeScalarArgsJson(*runtime, r.args, jsonScratch, &r.argsJson))
+            r.argsJson = def->argsJson(r.args, e.argsJson);
         r.clientId = clientId;
         r.sessionId = sessionId;
         r.schemaHash = runtime->hash;
@@ -1005,26 +1068,31 @@ bool StorePrivate::insertChangeset(const SequenceNumber &seqNum, const QByteArra
 
 bool StorePrivate::insertEventRecord(const EventRecord &r)
 {
-    static const QString insertSql =
-            u"INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
-             "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
-             "clientId, sessionId, schemaHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
-    Database::Statement *s = db.prepare(insertSql);
-    if (!s)
-        return fail(u"cannot write the eventlog: "_s + db.lastError());
-    sqlite3_stmt *st = s->stmt;
-    sqlite3_reset(st);
+    if (!insertEventStatement) {
+        static constexpr char insertSql[] =
+                "INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
+                "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
+                "clientId, sessionId, schemaHash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        if (sqlite3_prepare_v3(db.handle(), insertSql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &insertEventStatement, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(insertEventStatement);
+            insertEventStatement = nullptr;
+            return fail(u"cannot write the eventlog: "_s + db.sqliteError());
+        }
+    }
+    sqlite3_stmt *st = insertEventStatement;
     bindEventNumbers(st, r);
-    // UTF-8 binds: the eventlog stores UTF-8, and our own names and ids are converted once, at open.
-    auto bindUtf8 = [st](int index, const QString &text, const QByteArray *cached) {
-        const QByteArray bytes = cached ? *cached : text.toUtf8();
-        sqlite3_bind_text(st, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);
-    };
+    // UTF-8 binds: the eventlog stores UTF-8, and our own names and ids are converted once, at
+    // open. Every text outlives the step below, so SQLite need not copy it (SQLITE_STATIC); all
+    // eleven parameters are bound anew for each row, so none ever points at bytes gone since.
     const EventRuntime *runtime = findEvent(r.name);
-    bindUtf8(7, r.name, runtime ? &runtime->nameUtf8 : nullptr);
-    sqlite3_bind_text(st, 8, r.argsJson.constData(), int(r.argsJson.size()), SQLITE_TRANSIENT);
-    bindUtf8(9, r.clientId, r.clientId == clientId ? &clientIdUtf8 : nullptr);
-    bindUtf8(10, r.sessionId, r.sessionId == sessionId ? &sessionIdUtf8 : nullptr);
+    const QByteArray name = runtime ? runtime->nameUtf8 : r.name.toUtf8();
+    const QByteArray client = r.clientId == clientId ? clientIdUtf8 : r.clientId.toUtf8();
+    const QByteArray session = r.sessionId == sessionId ? sessionIdUtf8 : r.sessionId.toUtf8();
+    sqlite3_bind_text(st, 7, name.constData(), int(name.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r.argsJson.constData(), int(r.argsJson.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, client.constData(), int(client.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, session.constData(), int(session.size()), SQLITE_STATIC);
     sqlite3_bind_int(st, 11, r.schemaHash);
     const int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -1155,16 +1223,26 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
         if (!s->outsideState.isEmpty())
             return fail(where() + u": materializers may change only the schema's tables, and "_s + s->outsideState);
         sqlite3_reset(s->stmt);
-        // The UTF-8 of text arguments, kept until the statement ran: SQLite need not copy it.
-        // Unbound when they go, so that the cached statement never points at freed bytes.
-        QVarLengthArray<QByteArray, 4> texts;
+        // The UTF-8 of text arguments, written one after the other into bindScratch and bound
+        // once all are there (its bytes do not move after that) and until the statement ran:
+        // SQLite need not copy them. Unbound afterwards, so that the cached statement never
+        // points at bytes that changed.
+        struct TextBind
+        {
+            int index;
+            qsizetype start, size;
+        };
+        QVarLengthArray<TextBind, 4> texts;
+        bindScratch.truncate(0);
         const auto unbindTexts = qScopeGuard([&] {
             if (!texts.isEmpty())
                 sqlite3_clear_bindings(s->stmt);
         });
+        static const QVariant absent;
         for (int p = 0; p < s->parameterKeys.size(); ++p) {
             const QString &name = s->parameterKeys.at(p);
-            const QVariant v = event.args.value(name);
+            const auto found = event.args.constFind(name);
+            const QVariant &v = found == event.args.cend() ? absent : *found;
             const ArgDef *arg = def.findArg(name);
             int rc = SQLITE_OK;
             const bool isNull = v.typeId() == QMetaType::UnknownType || v.typeId() == QMetaType::Nullptr;
@@ -1196,15 +1274,30 @@ bool StorePrivate::runSqlMaterializer(Database &target, const EventRecord &event
                 rc = sqlite3_bind_text(s->stmt, p + 1, text.constData(), int(text.size()), SQLITE_TRANSIENT);
                 break;
             }
-            case QMetaType::QString:
-                rc = Database::bindText(s->stmt, p + 1, *static_cast<const QString *>(v.constData()), &texts)
-                        ? SQLITE_OK : SQLITE_ERROR;
+            case QMetaType::QString: {
+                const QString &text = *static_cast<const QString *>(v.constData());
+                if (text.isNull()) {
+                    rc = sqlite3_bind_null(s->stmt, p + 1); // as Database::bindValue() binds it
+                    break;
+                }
+                const qsizetype start = bindScratch.size();
+                json::appendUtf8(bindScratch, text); // what Database::bindValue() binds
+                texts.append({p + 1, start, bindScratch.size() - start});
                 break;
+            }
             default:
                 rc = Database::bindValue(s->stmt, p + 1, v) ? SQLITE_OK : SQLITE_ERROR;
                 break;
             }
             if (rc != SQLITE_OK)
+                return fail(where() + u": "_s + target.sqliteError());
+        }
+        for (const TextBind &t : std::as_const(texts)) {
+            // Up to a U+0000, as Database::bindValue() binds text (and LiveStore's SQLite does).
+            const char *bytes = bindScratch.constData() + t.start;
+            const void *nul = std::memchr(bytes, 0, size_t(t.size));
+            const qsizetype size = nul ? static_cast<const char *>(nul) - bytes : t.size;
+            if (sqlite3_bind_text(s->stmt, t.index, bytes, int(size), SQLITE_STATIC) != SQLITE_OK)
                 return fail(where() + u": "_s + target.sqliteError());
         }
         int rc;

@@ -6,6 +6,7 @@
 #define LIVESTORE_STORE_P_H
 
 #include "database_p.h"
+#include "importlines_p.h"
 #include "materializercontext.h"
 #include "reactive_p.h"
 #include "store.h"
@@ -33,6 +34,16 @@ inline constexpr char EventColumns[] =
 
 // Real arguments given as integers become doubles, as JSON has them (store.cpp).
 void normalizeArgs(EventRecord &r, const EventDef &def);
+
+// What StorePrivate::readEventRow() keeps from row to row when it reads many (a replay): event
+// names, client and session ids as shared strings, and the arguments' strict reader.
+struct EventRowReader
+{
+    EventLineParser args;
+    EventLineParser::Interner names;
+    EventLineParser::Interner clientIds;
+    EventLineParser::Interner sessionIds;
+};
 
 class StorePrivate
 {
@@ -115,7 +126,10 @@ public:
     // The whole eventlog read once through EventChain (verify()).
     bool checkEventChain();
 
-    static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error);
+    // With `reader`, the strings that repeat from row to row are shared, and the arguments are
+    // read without Qt's JSON classes where its strict reader takes them (a replay).
+    static std::optional<EventRecord> readEventRow(sqlite3_stmt *stmt, QString *error,
+                                                   EventRowReader *reader = nullptr);
     // Binds an eventlog row's numbers, the first six columns of EventColumns, to ?1..?6.
     static void bindEventNumbers(sqlite3_stmt *stmt, const EventRecord &event);
 
@@ -161,10 +175,18 @@ public:
         const EventDef *def = nullptr;
         qint32 hash = 0;
         QByteArray nameUtf8;
+        QList<QByteArray> argKeys; // per declared argument: `"name":`, as the args JSON writes it
     };
     QHash<QString, EventRuntime> eventRuntime;
     QByteArray clientIdUtf8;
     QByteArray sessionIdUtf8;
+    // Scratch space reused from event to event (its capacity stays): the args JSON while it is
+    // written, the UTF-8 of a materializer's text binds until its statement ran.
+    QByteArray jsonScratch;
+    QByteArray bindScratch;
+    // The eventlog insert, prepared at its first use and kept until close(): our own, because the
+    // statement cache may evict its entries, and its text binds point at bytes we keep.
+    sqlite3_stmt *insertEventStatement = nullptr;
     void buildEventRuntime();
     const EventRuntime *findEvent(const QString &name) const
     {

@@ -2,7 +2,8 @@
 // An import file (JSON lines, as `livestore import` reads it), two ways: every line through
 // EventRecord::fromJsonLine() and the chain check, the events that passed imported with
 // importEvents(); and the whole input streamed through Store::importJsonLines(), as the tool
-// reads it. The import line parser must read each line exactly as fromJsonLine() does, and both
+// reads it. The import line parser must read each line exactly as fromJsonLine() does (and its
+// arguments reader, EventLineParser::parseArgs(), an object as QJsonDocument does), and both
 // imports must agree: both refuse, or both store the same eventlog and state.
 #include "fuzztarget.h"
 #include "todoschema.h"
@@ -13,6 +14,8 @@
 
 #include <QtCore/qbuffer.h>
 #include <QtCore/qbytearray.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qjsonobject.h>
 #include <QtCore/qlist.h>
 
 #include <cstdio>
@@ -92,6 +95,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                 || record->sessionId != parsed->sessionId || record->argsJson != parsed->argsJson
                 || !sameValue(record->args, parsed->args)))
             mismatch("record", line);
+        // The eventlog's arguments reader (a replay): what it answers is what Qt reads.
+        for (const QByteArray &json : {line, record ? record->argsJson : QByteArray()}) {
+            if (json.isEmpty())
+                continue;
+            if (const auto args = parser.parseArgs(json)) {
+                const QJsonDocument doc = QJsonDocument::fromJson(json);
+                if (!doc.isObject() || !sameValue(*args, doc.object().toVariantMap()))
+                    mismatch("args", json);
+            }
+        }
         if (!record || !chain.append(*record, &error)) {
             linesOk = false;
             break; // the tool stops at the first bad line

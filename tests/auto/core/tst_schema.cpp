@@ -2093,6 +2093,80 @@ private Q_SLOTS:
         QCOMPARE(rows.value(1, u"h"_s).toString(), u"61"_s);
     }
 
+    // Arguments written into the args JSON and bound to SQLite straight from UTF-16, in one pass:
+    // the bytes JSON.stringify writes (escapes of quotes, backslashes and control characters, the
+    // rest as UTF-8), the text SQLite gets, and the same state again from a replay of the log.
+    void textArgumentsWrittenAndBound()
+    {
+        const auto reference = [](const QString &text) -> QByteArray {
+            QByteArray out = "\"";
+            for (const char c : text.toUtf8()) {
+                switch (c) {
+                case '"': out += "\\\""; break;
+                case '\\': out += "\\\\"; break;
+                case '\b': out += "\\b"; break;
+                case '\f': out += "\\f"; break;
+                case '\n': out += "\\n"; break;
+                case '\r': out += "\\r"; break;
+                case '\t': out += "\\t"; break;
+                default:
+                    if (static_cast<unsigned char>(c) < 0x20)
+                        out += "\\u00" + QByteArray::number(c, 16).rightJustified(2, '0');
+                    else
+                        out += c;
+                }
+            }
+            return out + '"';
+        };
+        QStringList texts = {u""_s, u"plain"_s, u"quote \" and \\ backslash"_s,
+                             u"tab\tnew\nline\rcr\u0001\u001f\u007f"_s, u"caf\u00e9 \u20ac \U0001F600"_s};
+        texts.append(QString(5000, u'x') + u"\u00e9\n"_s);          // longer than the one-pass room
+        texts.append(QString(3000, QChar(0x20ac)) + u"\""_s);        // three UTF-8 bytes each
+        texts.append(QString(4096, u'\n'));                          // six bytes each in JSON
+        Schema schema;
+        schema.addTable(TableDef{u"t"_s}.column(ColumnDef::text(u"id"_s).primaryKey())
+                                .column(ColumnDef::text(u"a"_s)).column(ColumnDef::text(u"b"_s)));
+        schema.addEvent(EventDef::synced(u"v1.Set"_s)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"a"_s, ArgType::String)
+                                .arg(u"b"_s, ArgType::String)
+                                .materializeSql({u"INSERT INTO t (id, a, b) VALUES ($id, $a, $b)"_s}));
+        QTemporaryDir dir;
+        StoreOptions options;
+        options.storeId = u"texts"_s;
+        options.schema = schema;
+        options.directory = dir.path();
+        Store store;
+        QVERIFY2(store.open(options), qPrintable(store.errorString()));
+        QList<Event> events;
+        for (qsizetype i = 0; i < texts.size(); ++i) {
+            const QString other = texts.at(texts.size() - 1 - i);
+            events.append({u"v1.Set"_s, {{u"id"_s, QString::number(i)}, {u"a"_s, texts.at(i)}, {u"b"_s, other}}});
+        }
+        QList<EventRecord> records;
+        connect(&store, &Store::committed, this, [&records](const QList<EventRecord> &r) { records = r; });
+        QVERIFY2(store.commit(events), qPrintable(store.errorString()));
+        QCOMPARE(records.size(), texts.size());
+        const auto checkState = [&] {
+            for (qsizetype i = 0; i < texts.size(); ++i) {
+                const QueryResult row = store.query(u"SELECT hex(a) AS a, hex(b) AS b FROM t WHERE id = ?"_s,
+                                                    {QString::number(i)});
+                QCOMPARE(row.value(0, u"a"_s).toString(), QString::fromLatin1(texts.at(i).toUtf8().toHex().toUpper()));
+                QCOMPARE(row.value(0, u"b"_s).toString(),
+                         QString::fromLatin1(texts.at(texts.size() - 1 - i).toUtf8().toHex().toUpper()));
+            }
+        };
+        for (qsizetype i = 0; i < texts.size(); ++i) {
+            const QByteArray expected = "{\"id\":\"" + QByteArray::number(i) + "\",\"a\":" + reference(texts.at(i))
+                    + ",\"b\":" + reference(texts.at(texts.size() - 1 - i)) + '}';
+            QCOMPARE(records.at(i).argsJson, expected);
+            QCOMPARE(store.events().at(i).argsJson, expected);
+        }
+        checkState();
+        QVERIFY2(store.rematerialize(), qPrintable(store.errorString()));
+        checkState();
+    }
+
     void fileForms_data()
     {
         QTest::addColumn<QByteArray>("json");
