@@ -239,38 +239,19 @@ bool StorePrivate::open(const StoreOptions &opts)
                         "its file system is mounted read-only)"_s.arg(opts.directory));
         // One process at a time: two writers would each number events on their own.
         const QString lockPath = QDir(opts.directory).filePath(u"store.lock"_s);
-        lock = std::make_unique<QLockFile>(lockPath);
-        lock->setStaleLockTime(0); // stale means: its process is gone, however recent
-        bool locked = lock->tryLock(0);
-        // A lock file that names no owner: its process was killed between creating and filling
-        // it (QLockFile cannot tell whether such an owner lives), or is filling it right now.
-        // Once it is a second old it is the former: remove it.
-        for (int attempt = 0; !locked && attempt < 30; ++attempt) {
-            qint64 ownerPid = 0;
-            QString ownerHost, ownerApp;
-            if (lock->getLockInfo(&ownerPid, &ownerHost, &ownerApp))
-                break; // a real owner: refused below
-            const QDateTime modified = QFileInfo(lockPath).lastModified();
-            if (!modified.isValid() || modified.msecsTo(QDateTime::currentDateTime()) > 1000) {
-                qCInfo(lcStore, "removing a lock file without owner in %s (a process killed while "
-                                "taking it)", qUtf8Printable(opts.directory));
-                lock->removeStaleLockFile();
-            } else {
-                QThread::msleep(100);
-            }
-            locked = lock->tryLock(0);
-        }
-        if (!locked && lock->error() == QLockFile::PermissionError)
-            return lock.reset(), fail(u"cannot create the lock file %1: permission denied"_s.arg(lockPath));
-        if (!locked) {
-            qint64 pid = 0;
-            QString host, app;
-            lock->getLockInfo(&pid, &host, &app);
-            lock.reset();
-            if (pid == QCoreApplication::applicationPid())
+        switch (lock.tryLock(lockPath)) {
+        case StoreLock::Result::Locked:
+            break;
+        case StoreLock::Result::PermissionDenied:
+            return fail(u"cannot create the lock file %1: permission denied"_s.arg(lockPath));
+        case StoreLock::Result::Failed:
+            return fail(u"cannot lock %1: %2"_s.arg(lockPath, lock.errorString()));
+        case StoreLock::Result::Held:
+            if (lock.ownerPid() == QCoreApplication::applicationPid())
                 return fail(u"the store in %1 is already open in this process"_s.arg(opts.directory));
             return fail(u"the store in %1 is in use by another process (pid %2%3)"_s.arg(
-                    opts.directory, QString::number(pid), app.isEmpty() ? QString() : u", "_s + app));
+                    opts.directory, QString::number(lock.ownerPid()),
+                    lock.ownerApp().isEmpty() ? QString() : u", "_s + lock.ownerApp()));
         }
         path = QDir(opts.directory).filePath(u"store.db"_s);
         exists = QFileInfo::exists(path);
@@ -385,7 +366,7 @@ void StorePrivate::close()
     sqlite3_finalize(insertEventStatement);
     insertEventStatement = nullptr;
     db.close();
-    lock.reset();
+    lock.unlock();
     isOpen = false;
     head = SequenceNumber::root();
 }

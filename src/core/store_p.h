@@ -9,9 +9,9 @@
 #include "importlines_p.h"
 #include "materializercontext.h"
 #include "reactive_p.h"
+#include "storelock_p.h"
 #include "store.h"
 
-#include <QtCore/qlockfile.h>
 #include <QtCore/qset.h>
 
 #include <atomic>
@@ -159,7 +159,7 @@ public:
     Schema schema;
     Database db;
     std::unique_ptr<detail::Graph> graph;
-    std::unique_ptr<QLockFile> lock;
+    StoreLock lock;
     QString error;
     BootStatus boot;
     QList<TableMigration> migrationReport;

@@ -6,6 +6,9 @@
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qfileinfo.h>
+#include <QtCore/qlockfile.h>
+#include <QtCore/qprocess.h>
+#include <QtCore/qsysinfo.h>
 #include <QtCore/qdatetime.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qsignalspy.h>
@@ -261,7 +264,8 @@ private Q_SLOTS:
     }
 
     // A process killed between creating its lock file and writing its pid into it leaves an
-    // empty lock: the next open removes it once it is old enough to belong to no live opener.
+    // empty lock: the next open takes it over (nobody holds it; with QLockFile, where there is
+    // no flock(), once it is old enough to belong to no live opener).
     void emptyLockFileOfAKilledProcess()
     {
         QTemporaryDir dir;
@@ -287,6 +291,75 @@ private Q_SLOTS:
         Store second;
         QVERIFY(!second.open(options(dir.path())));
     }
+
+    // store.lock is an flock() on Unix; an older build takes it with QLockFile, which creates the
+    // file exclusively and also flock()s it. Each refuses the other.
+    void lockBesideQLockFile()
+    {
+        QTemporaryDir dir;
+        const QString lockPath = dir.filePath(u"store.lock"_s);
+        {
+            QLockFile legacy(lockPath);
+            legacy.setStaleLockTime(0);
+            QVERIFY(legacy.tryLock(0));
+            Store store;
+            QVERIFY(!store.open(options(dir.path())));
+            QVERIFY2(store.errorString().contains(u"is already open in this process"_s), qPrintable(store.errorString()));
+        }
+        QVERIFY(!QFile::exists(lockPath));
+        Store store;
+        QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+        QLockFile legacy(lockPath);
+        legacy.setStaleLockTime(0);
+        QVERIFY(!legacy.tryLock(0)); // names a live process of this application: not stale
+        QCOMPARE(legacy.error(), QLockFile::LockFailedError);
+        qint64 pid = 0;
+        QString host, app;
+        QVERIFY(legacy.getLockInfo(&pid, &host, &app));
+        QCOMPARE(pid, QCoreApplication::applicationPid());
+        store.close();
+        QVERIFY(!QFile::exists(lockPath)); // removed on close
+        QVERIFY(legacy.tryLock(0));
+    }
+
+#ifdef Q_OS_LINUX
+    // A lock file that names a process: taken over when that process is gone; refused while it
+    // runs the application the file names, even without an flock() on the file (an older build
+    // on a file system without flock(), which holds it by the file alone, as QLockFile does).
+    void lockFileNamingAProcess()
+    {
+        QTemporaryDir dir;
+        const QString lockPath = dir.filePath(u"store.lock"_s);
+        const auto writeLock = [&](qint64 pid, const QString &app) {
+            QFile lockFile(lockPath);
+            QVERIFY(lockFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            lockFile.write(QByteArray::number(pid) + '\n' + app.toUtf8() + '\n'
+                           + QSysInfo::machineHostName().toUtf8() + '\n');
+        };
+        QProcess sleeper;
+        sleeper.start(u"sleep"_s, {u"30"_s});
+        QVERIFY(sleeper.waitForStarted());
+        writeLock(sleeper.processId(), u"sleep"_s);
+        {
+            Store store;
+            QVERIFY(!store.open(options(dir.path())));
+            QVERIFY2(store.errorString().contains(u"is in use by another process (pid %1, sleep)"_s.arg(sleeper.processId())),
+                     qPrintable(store.errorString()));
+        }
+        writeLock(sleeper.processId(), u"another-app"_s); // the pid runs something else now
+        {
+            Store store;
+            QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+        }
+        const qint64 gone = sleeper.processId();
+        sleeper.kill();
+        QVERIFY(sleeper.waitForFinished());
+        writeLock(gone, u"sleep"_s);
+        Store store;
+        QVERIFY2(store.open(options(dir.path())), qPrintable(store.errorString()));
+        QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+    }
+#endif
 
     void queriesOnlyRead()
     {
