@@ -80,6 +80,97 @@ private:
     bool m_active = false;
 };
 
+// Runs `sql` to its end straight through SQLite (no statement cache: opening reads each of these
+// once), calling `row` for each row; false when SQLite fails or `row` does. Says nothing about a
+// failure: the caller falls back to the statements that word it.
+template<typename RowFunction>
+bool readRows(sqlite3 *db, const char *sql, RowFunction row)
+{
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return false;
+    }
+    int rc;
+    bool ok = true;
+    while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        ok = row(stmt);
+    sqlite3_finalize(stmt);
+    return ok && rc == SQLITE_DONE;
+}
+
+QString columnText(sqlite3_stmt *stmt, int column)
+{
+    return QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, column)),
+                             sqlite3_column_bytes(stmt, column));
+}
+
+// Fills `out` in one read transaction: the format markers, and, for a store in the current format
+// whose state it may trust without an integrity check first (`readState`), what its system tables
+// hold. False when the markers cannot be read (open() then asks again, to say why); state it
+// cannot read is left out (haveState false) and read again the usual way.
+bool readOpenSnapshot(Database &db, OpenSnapshot *out, bool readState)
+{
+    sqlite3 *h = db.handle();
+    if (sqlite3_exec(h, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return false;
+    const auto end = qScopeGuard([h] { sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr); });
+    const auto integer = [](qint64 *value) {
+        return [value](sqlite3_stmt *stmt) {
+            *value = sqlite3_column_int64(stmt, 0);
+            return true;
+        };
+    };
+    if (!readRows(h, "PRAGMA application_id", integer(&out->applicationId))
+        || !readRows(h, "SELECT count(*) FROM sqlite_schema", integer(&out->schemaObjects))
+        || !readRows(h, "PRAGMA user_version", integer(&out->userVersion)))
+        return false;
+    if (!readState || out->applicationId != ApplicationId || out->userVersion != StorageFormatVersion)
+        return true;
+    OpenSnapshot state;
+    state.haveState =
+            readRows(h, "SELECT key, value FROM __livestore_meta",
+                     [&state](sqlite3_stmt *stmt) {
+                         // As metaValue() reads them: NULL as an empty string, integers in decimal.
+                         const int type = sqlite3_column_type(stmt, 1);
+                         if (type != SQLITE_TEXT && type != SQLITE_INTEGER && type != SQLITE_NULL)
+                             return false; // not what this store writes: read it the usual way
+                         state.meta.insert(columnText(stmt, 0),
+                                           type == SQLITE_NULL ? QString() : columnText(stmt, 1));
+                         return true;
+                     })
+            && readRows(h, "SELECT eventName, schemaHash FROM __livestore_schema_event_defs",
+                        [&state](sqlite3_stmt *stmt) {
+                            state.eventDefinitions.append(
+                                    {columnText(stmt, 0), qint32(sqlite3_column_int64(stmt, 1))});
+                            return true;
+                        })
+            && readRows(h, "SELECT seqNumGlobal, seqNumClient, seqNumRebaseGeneration FROM "
+                           "__livestore_eventlog ORDER BY seqNumGlobal DESC, seqNumClient DESC LIMIT 1",
+                        [&state](sqlite3_stmt *stmt) {
+                            state.head = {sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+                                          sqlite3_column_int64(stmt, 2)};
+                            return true;
+                        })
+            && readRows(h, "SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'index')",
+                        [&state](sqlite3_stmt *stmt) {
+                            const bool table = qstrcmp(reinterpret_cast<const char *>(
+                                                               sqlite3_column_text(stmt, 0)),
+                                                       "table") == 0;
+                            (table ? state.tables : state.indexes).insert(columnText(stmt, 1));
+                            return true;
+                        });
+    if (state.haveState) {
+        out->haveState = true;
+        out->meta = std::move(state.meta);
+        out->eventDefinitions = std::move(state.eventDefinitions);
+        out->head = state.head;
+        out->tables = std::move(state.tables);
+        out->indexes = std::move(state.indexes);
+    }
+    return true;
+}
+
 } // namespace
 
 bool isValidStoreId(QStringView storeId)
@@ -230,7 +321,7 @@ bool StorePrivate::open(const StoreOptions &opts)
         const QFileInfo dirInfo(opts.directory);
         if (dirInfo.exists() && !dirInfo.isDir())
             return fail(u"%1 is not a directory"_s.arg(opts.directory));
-        if (!QDir().mkpath(opts.directory))
+        if (!dirInfo.isDir() && !QDir().mkpath(opts.directory))
             return fail(u"cannot create the store directory %1"_s.arg(opts.directory));
         // The lock file and SQLite's WAL live beside store.db: a directory we cannot write to
         // would otherwise look like a lock held by somebody else.
@@ -262,32 +353,42 @@ bool StorePrivate::open(const StoreOptions &opts)
 
     // Look before writing anything: a foreign or newer file must stay untouched.
     bool current = false;
+    OpenSnapshot snapshot;
+    const auto forgetSnapshot = qScopeGuard([this] { openSnapshot = nullptr; });
     if (exists) {
-        Database::Statement *s = db.prepare(u"PRAGMA application_id"_s);
-        const QueryResult appId = s ? db.run(s) : QueryResult::failure(db.lastError());
-        if (!appId.isValid()) {
-            const QString reason = appId.errorString();
-            close();
-            return fail(u"%1 is not a LiveStore store: %2"_s.arg(path, reason));
+        // What opening reads comes in one read transaction; when the markers cannot be read,
+        // the statements below read them again to say why.
+        if (!readOpenSnapshot(db, &snapshot, opts.integrityCheck == IntegrityCheck::OnError)) {
+            Database::Statement *s = db.prepare(u"PRAGMA application_id"_s);
+            const QueryResult appId = s ? db.run(s) : QueryResult::failure(db.lastError());
+            if (!appId.isValid()) {
+                const QString reason = appId.errorString();
+                close();
+                return fail(u"%1 is not a LiveStore store: %2"_s.arg(path, reason));
+            }
+            const QueryResult tables = db.run(db.prepare(u"SELECT count(*) FROM sqlite_schema"_s));
+            const QueryResult userVersion = db.run(db.prepare(u"PRAGMA user_version"_s));
+            if (!tables.isValid() || !userVersion.isValid()) {
+                // A schema row SQLite cannot parse, for instance: the file is damaged, not foreign.
+                const QString reason = !tables.isValid() ? tables.errorString() : userVersion.errorString();
+                if (!db.isDamaged())
+                    db.checkIntegrity(false);
+                fail(u"cannot read %1: %2"_s.arg(path, reason));
+                const QString message = error;
+                close();
+                return fail(message);
+            }
+            snapshot = {};
+            snapshot.applicationId = appId.scalar().toLongLong();
+            snapshot.schemaObjects = tables.scalar().toLongLong();
+            snapshot.userVersion = userVersion.scalar().toLongLong();
         }
-        const qint64 id = appId.scalar().toLongLong();
-        const QueryResult tables = db.run(db.prepare(u"SELECT count(*) FROM sqlite_schema"_s));
-        const QueryResult userVersion = db.run(db.prepare(u"PRAGMA user_version"_s));
-        if (!tables.isValid() || !userVersion.isValid()) {
-            // A schema row SQLite cannot parse, for instance: the file is damaged, not foreign.
-            const QString reason = !tables.isValid() ? tables.errorString() : userVersion.errorString();
-            if (!db.isDamaged())
-                db.checkIntegrity(false);
-            fail(u"cannot read %1: %2"_s.arg(path, reason));
-            const QString message = error;
-            close();
-            return fail(message);
-        }
-        if (id != ApplicationId && !(id == 0 && tables.scalar().toLongLong() == 0)) {
+        const qint64 id = snapshot.applicationId;
+        if (id != ApplicationId && !(id == 0 && snapshot.schemaObjects == 0)) {
             close();
             return fail(u"%1 is not a LiveStore store (it is an SQLite database of another application)"_s.arg(path));
         }
-        const qint64 version = userVersion.scalar().toLongLong();
+        const qint64 version = snapshot.userVersion;
         if (version > StorageFormatVersion) {
             close();
             return fail(u"%1 was written in storage format %2, newer than this build reads (%3); "
@@ -306,6 +407,8 @@ bool StorePrivate::open(const StoreOptions &opts)
         }
     }
 
+    if (current && snapshot.haveState)
+        openSnapshot = &snapshot;
     if (opts.readOnly && !current)
         return fail(u"%1 is in an older storage format: open it once for writing to upgrade it, "
                     "then read-only"_s.arg(path));
@@ -331,7 +434,7 @@ bool StorePrivate::open(const StoreOptions &opts)
     if (!checkRemovedEventDefinitions())
         return false;
 
-    const QString storedHash = metaValue("stateHash");
+    const QString storedHash = openSnapshot ? openSnapshot->meta.value(u"stateHash"_s) : metaValue("stateHash");
     const bool rebuild = storedHash.isEmpty() || storedHash.toInt() != schema.stateHash();
     if (rebuild && opts.readOnly) {
         return fail(u"the state in %1 was built with a schema of other tables; a read-only open "
@@ -341,7 +444,7 @@ bool StorePrivate::open(const StoreOptions &opts)
     if (rebuild) {
         if (!rebuildState(true))
             return false;
-    } else if (!createStateTables(db) || !validateSqlMaterializers(db)) {
+    } else if ((!stateTablesExist() && !createStateTables(db)) || !validateSqlMaterializers(db)) {
         return false;
     }
     if ((!opts.readOnly && (!updateEventDefinitionRegistry() || !recordSchema())) || !loadHead())
@@ -424,21 +527,27 @@ bool StorePrivate::setMetaValue(const char *key, const QVariant &value)
 
 bool StorePrivate::loadMetadata()
 {
-    const QString storedId = metaValue("storeId");
+    // Read once each (from what open() read up front, when it did).
+    const auto stored = [this](const char *key) {
+        return openSnapshot ? openSnapshot->meta.value(QLatin1StringView(key)) : metaValue(key);
+    };
+    const QString storedId = stored("storeId");
     if (!storedId.isEmpty() && storedId != options.storeId)
         return fail(u"the store directory %1 holds store \"%2\", not \"%3\""_s.arg(
                 options.directory, storedId, options.storeId));
-    clientId = options.clientId.isEmpty() ? metaValue("clientId") : options.clientId;
+    const QString storedClientId = stored("clientId");
+    const QString storedSessionId = stored("sessionId");
+    clientId = options.clientId.isEmpty() ? storedClientId : options.clientId;
     if (clientId.isEmpty())
         clientId = randomId(6);
-    sessionId = options.sessionId.isEmpty() ? metaValue("sessionId") : options.sessionId;
+    sessionId = options.sessionId.isEmpty() ? storedSessionId : options.sessionId;
     if (sessionId.isEmpty())
         sessionId = randomId(6);
     clientIdUtf8 = clientId.toUtf8();
     sessionIdUtf8 = sessionId.toUtf8();
     const bool storeIdMissing = storedId.isEmpty();
-    const bool clientIdChanged = metaValue("clientId") != clientId;
-    const bool sessionIdChanged = metaValue("sessionId") != sessionId;
+    const bool clientIdChanged = storedClientId != clientId;
+    const bool sessionIdChanged = storedSessionId != sessionId;
     if (options.readOnly || (!storeIdMissing && !clientIdChanged && !sessionIdChanged))
         return true; // read-only: ids given or generated are used, not recorded
     Transaction tx(db);
@@ -453,13 +562,19 @@ bool StorePrivate::loadMetadata()
 
 bool StorePrivate::checkRemovedEventDefinitions()
 {
-    Database::Statement *defs = db.prepare(u"SELECT eventName FROM __livestore_schema_event_defs"_s);
-    if (!defs)
-        return fail(db.lastError());
-    const QueryResult registered = db.run(defs);
+    QStringList registered;
+    if (openSnapshot) {
+        for (const auto &[name, hash] : openSnapshot->eventDefinitions)
+            registered.append(name);
+    } else {
+        Database::Statement *defs = db.prepare(u"SELECT eventName FROM __livestore_schema_event_defs"_s);
+        if (!defs)
+            return fail(db.lastError());
+        for (const QVariantList &row : db.run(defs).rows())
+            registered.append(row.at(0).toString());
+    }
     QStringList problems;
-    for (const QVariantList &row : registered.rows()) {
-        const QString name = row.at(0).toString();
+    for (const QString &name : std::as_const(registered)) {
         if (schema.event(name))
             continue;
         const qint64 count = db.run(db.prepare(u"SELECT count(*) FROM __livestore_eventlog WHERE name = ?"_s),
@@ -476,15 +591,26 @@ bool StorePrivate::checkRemovedEventDefinitions()
 
 bool StorePrivate::updateEventDefinitionRegistry()
 {
-    Database::Statement *s = db.prepare(u"SELECT eventName, schemaHash FROM __livestore_schema_event_defs"_s);
     QHash<QString, qint32> known;
-    const QueryResult registered = db.run(s);
-    for (const QVariantList &row : registered.rows())
-        known.insert(row.at(0).toString(), qint32(row.at(1).toLongLong()));
+    if (openSnapshot) {
+        for (const auto &[name, hash] : openSnapshot->eventDefinitions)
+            known.insert(name, hash);
+    } else {
+        Database::Statement *s = db.prepare(u"SELECT eventName, schemaHash FROM __livestore_schema_event_defs"_s);
+        const QueryResult registered = db.run(s);
+        for (const QVariantList &row : registered.rows())
+            known.insert(row.at(0).toString(), qint32(row.at(1).toLongLong()));
+    }
     const QList<EventDef> events = schema.events();
+    // The definitions' hashes as buildEventRuntime() computed them (each one a JSON document).
+    const auto hashOf = [this](const EventDef &e) {
+        const EventRuntime *runtime = findEvent(e.name);
+        return runtime ? runtime->hash : e.hash();
+    };
     bool changed = false;
     for (const EventDef &e : events) {
-        if (known.value(e.name, 0) != e.hash() || !known.contains(e.name)) {
+        const auto it = known.constFind(e.name);
+        if (it == known.cend() || *it != hashOf(e)) {
             changed = true;
             break;
         }
@@ -497,7 +623,7 @@ bool StorePrivate::updateEventDefinitionRegistry()
              "ON CONFLICT (eventName) DO UPDATE SET schemaHash = excluded.schemaHash, updatedAt = excluded.updatedAt"_s);
     const QString now = sql::isoDateTime(QDateTime::currentDateTimeUtc());
     for (const EventDef &e : events) {
-        if (!db.execute(upsert, {e.name, e.hash(), now}))
+        if (!db.execute(upsert, {e.name, hashOf(e), now}))
             return fail(db.lastError());
     }
     if (!tx.commit())
@@ -510,7 +636,8 @@ bool StorePrivate::recordSchema()
     // The schema as a schema file, so that a tool can open the store without the app
     // (Schema::fromStore()); written only when it changed, so that opening stays write-free.
     const QString json = QString::fromUtf8(schema.toJson(QJsonDocument::Compact));
-    return metaValue("schema") == json || setMetaValue("schema", json);
+    const QString stored = openSnapshot ? openSnapshot->meta.value(u"schema"_s) : metaValue("schema");
+    return stored == json || setMetaValue("schema", json);
 }
 
 QString StorePrivate::missingMaterializerMessage(const EventRecord &event)
@@ -519,6 +646,23 @@ QString StorePrivate::missingMaterializerMessage(const EventRecord &event)
            "(loaded from a schema file or the store's record) names but does not hold; it can read "
            "the store, but not commit, import or rematerialize \"%1\" events. Open the store with "
            "the app's own schema for that"_s.arg(event.name, event.seqNum.toString());
+}
+
+bool StorePrivate::stateTablesExist() const
+{
+    // Then createStateTables() would change nothing: every statement it runs is a CREATE ...
+    // IF NOT EXISTS of one of these names.
+    if (!openSnapshot)
+        return false;
+    for (const TableDef &t : schema.tables()) {
+        if (!openSnapshot->tables.contains(t.name))
+            return false;
+        for (const IndexDef &index : t.indexes) {
+            if (!openSnapshot->indexes.contains(index.name))
+                return false;
+        }
+    }
+    return true;
 }
 
 bool StorePrivate::createStateTables(Database &target)
@@ -874,6 +1018,10 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
 
 bool StorePrivate::loadHead()
 {
+    if (openSnapshot) {
+        head = openSnapshot->head; // the root when the eventlog is empty
+        return true;
+    }
     Database::Statement *s = db.prepare(
             u"SELECT seqNumGlobal, seqNumClient, seqNumRebaseGeneration FROM __livestore_eventlog "
              "ORDER BY seqNumGlobal DESC, seqNumClient DESC LIMIT 1"_s);

@@ -45,6 +45,22 @@ struct EventRowReader
     EventLineParser::Interner sessionIds;
 };
 
+// What opening a store reads before it decides anything, read in one SQLite read transaction
+// (store.cpp, readOpenSnapshot()): each statement run on its own takes and drops the WAL's read
+// lock with system calls of its own, and opening a current store used to run a dozen of them.
+struct OpenSnapshot
+{
+    qint64 applicationId = 0; // PRAGMA application_id
+    qint64 schemaObjects = 0; // count(*) of sqlite_schema
+    qint64 userVersion = 0;   // PRAGMA user_version
+    // A store in the current format: what its system tables hold.
+    bool haveState = false;
+    QHash<QString, QString> meta; // __livestore_meta, values as text
+    QList<std::pair<QString, qint32>> eventDefinitions; // __livestore_schema_event_defs
+    SequenceNumber head;
+    QSet<QString> tables, indexes; // the names in sqlite_schema
+};
+
 class StorePrivate
 {
 public:
@@ -112,6 +128,8 @@ public:
     // An event whose C++ materializer the schema names but lacks (EventDef::cppMaterializerMissing).
     static QString missingMaterializerMessage(const EventRecord &event);
     bool createStateTables(Database &db);
+    // open(): the schema's tables and indexes are all there already (from openSnapshot).
+    bool stateTablesExist() const;
     bool validateSqlMaterializers(Database &db);
     bool rebuildState(bool reportProgress);
     // The same inside a transaction the caller holds (the sync engine's rebase by replay).
@@ -121,6 +139,8 @@ public:
     QByteArray digest(Database &db);
 
     QString metaValue(const char *key);
+    // While open() runs: what it read up front (null when it could not, or for a new store).
+    const OpenSnapshot *openSnapshot = nullptr;
     bool setMetaValue(const char *key, const QVariant &value);
     bool loadHead();
     // The whole eventlog read once through EventChain (verify()).
