@@ -17,7 +17,8 @@ Sizes Sizes::quick()
     Sizes s;
     for (int *n : {&s.singleCommits, &s.batchEvents, &s.seedTodos, &s.latencyCommits,
                    &s.listQueryRuns, &s.fullQueryRuns, &s.bigStoreEvents, &s.durableCommits,
-                   &s.modelUpdates, &s.stallOpenEvents, &s.stallCatchUpEvents})
+                   &s.modelUpdates, &s.stallOpenEvents, &s.stallCatchUpEvents,
+                   &s.stallCatchUpPending})
         *n /= 10;
     return s;
 }

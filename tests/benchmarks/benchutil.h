@@ -29,6 +29,7 @@ struct Sizes
     int modelUpdates = 1'000;     // model scenarios: one-row updates per series
     int stallOpenEvents = 1'000'000; // gui-stall-open: the store opened after a table change
     int stallCatchUpEvents = 100'000; // gui-stall-catchup: the backlog the sync client pulls
+    int stallCatchUpPending = 1'000;  // gui-stall-catchup-pending: local events it rebases
 
     static Sizes full() { return {}; }
     static Sizes quick();

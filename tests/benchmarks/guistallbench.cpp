@@ -14,6 +14,7 @@
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qdir.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qeventloop.h>
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qtimer.h>
@@ -106,8 +107,9 @@ void prepareServerData(const QString &directory, int events)
 }
 
 // gui-stall-catchup on either side: `applyBudgetMs` is the SyncClient's (0: every page applied
-// as it arrives; -1: its default).
-QJsonObject guiStallCatchUp(const Context &context, int applyBudgetMs)
+// as it arrives; -1: its default). With `pending` local events committed before it connects,
+// every pulled page of others' events rebases them (gui-stall-catchup-pending).
+QJsonObject guiStallCatchUp(const Context &context, int applyBudgetMs, int pending = 0)
 {
     QLoggingCategory::setFilterRules(u"livestore.*.info=false"_s); // store created, connected: no figures
     const int events = context.sizes.stallCatchUpEvents;
@@ -125,6 +127,14 @@ QJsonObject guiStallCatchUp(const Context &context, int applyBudgetMs)
     Store store;
     if (!store.open(options))
         throw Error(u"cannot open the store: "_s + store.errorString());
+    if (pending > 0) {
+        QList<Event> offline;
+        for (int i = 0; i < pending; ++i) // ids after the server's: at the end of the list
+            offline.append(Event{u"v1.TodoCreated"_s, {{u"id"_s, u"u%1"_s.arg(i, 7, 10, QChar(u'0'))},
+                                                       {u"text"_s, u"offline"_s}}});
+        if (!store.commit(offline))
+            throw Error(u"cannot commit the offline events: "_s + store.errorString());
+    }
     // What a list view of the app would show: the first 10,000 todos, re-queried and diffed
     // after every applied page.
     LiveQueryModel model(&store, Query::sql(u"SELECT * FROM todos ORDER BY id LIMIT 10000"_s));
@@ -158,17 +168,24 @@ QJsonObject guiStallCatchUp(const Context &context, int applyBudgetMs)
     sync.stop();
     if (!error.isEmpty())
         throw Error(error);
+    // The log's file keeps the size it grew to (SQLite reuses it from the start): how far the
+    // checkpoints let it grow during the catch-up.
+    const double walMb = double(QFileInfo(QDir(options.directory).filePath(u"store.db-wal"_s)).size()) / (1 << 20);
     const qint64 stored = store.eventCount();
     const int todos = store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt();
-    if (stored != events || sync.upstreamHead() != events)
+    // Caught up: the server's events, and ours on top of them (some may be pushed by now).
+    if (stored != events + pending || sync.upstreamHead() < events)
         throw Error(u"the client has %1 events (head e%2), the server %3"_s.arg(stored)
                             .arg(sync.upstreamHead()).arg(events));
     if (model.rowCount() != std::min(todos, 10'000))
         throw Error(u"the model shows %1 rows, not %2"_s.arg(model.rowCount()).arg(std::min(todos, 10'000)));
     result.insert(u"events"_s, events);
+    if (pending > 0)
+        result.insert(u"pending"_s, pending);
     result.insert(u"events_per_s"_s, double(events) / result.value(u"seconds"_s).toDouble());
     result.insert(u"model_rows"_s, model.rowCount());
     result.insert(u"progress_updates"_s, progressUpdates);
+    result.insert(u"wal_mb"_s, walMb);
     return result;
 }
 
@@ -182,6 +199,16 @@ QJsonObject Ours::guiStallCatchUp(const Context &context)
 QJsonObject Ours::guiStallCatchUpUnsliced(const Context &context)
 {
     return Bench::guiStallCatchUp(context, 0);
+}
+
+QJsonObject Ours::guiStallCatchUpPending(const Context &context)
+{
+    return Bench::guiStallCatchUp(context, -1, context.sizes.stallCatchUpPending);
+}
+
+QJsonObject Ours::guiStallCatchUpPendingUnsliced(const Context &context)
+{
+    return Bench::guiStallCatchUp(context, 0, context.sizes.stallCatchUpPending);
 }
 
 QJsonObject Ours::guiStallOpen(const Context &context)

@@ -18,6 +18,10 @@ QJsonObject guiStallCatchUp(const Context &context);
 // as before the client sliced its work (the scenario's second side: there is no bare-SQLite sync
 // client to compare with).
 QJsonObject guiStallCatchUpUnsliced(const Context &context);
+// Both with Sizes::stallCatchUpPending local events committed before the client connects, which
+// every pulled page of others' events rebases.
+QJsonObject guiStallCatchUpPending(const Context &context);
+QJsonObject guiStallCatchUpPendingUnsliced(const Context &context);
 }
 namespace Raw {
 // Bare SQLite doing the same rebuild where the timer runs (what an app that opens its database

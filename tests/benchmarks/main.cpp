@@ -96,6 +96,10 @@ const QList<Scenario> &scenarios()
           "sync server while a 1 ms timer runs: the longest gap between its ticks (unsliced: "
           "every pulled page applied as it arrives)"_s,
          Ours::guiStallCatchUp, Ours::guiStallCatchUpUnsliced, false, u"unsliced"_s},
+        {u"gui-stall-catchup-pending"_s, u"max_gap_ms"_s,
+         u"the same with 1,000 local events committed before the client connects: every pulled "
+          "page of the server's events rebases them"_s,
+         Ours::guiStallCatchUpPending, Ours::guiStallCatchUpPendingUnsliced, false, u"unsliced"_s},
         {u"model-qml"_s, u"median_us"_s,
          u"model-100's edits through QML (Store, LiveQuery, a handler and a binding): commit "
           "to the binding's notify signal"_s,

@@ -131,7 +131,18 @@ public:
     // only when the last is acknowledged, which keeps the queue (and memory) bounded. One Ack
     // per chunk, as always, only later.
     int acksOwed = 0;
-    static constexpr qsizetype MaxQueuedPages = 8;
+    static constexpr qsizetype MaxQueuedPages = 16;
+    // With local events pending, a catch-up page of others' events rebases all of them, however
+    // few events it brings (about 50 µs per pending event here: 1,000 of them make a page take
+    // 50-70 ms). So a step then takes in about as many pulled events as are pending (see
+    // batchEvents()): the rebases cost about what applying the pulled events costs, instead of
+    // growing with pages × pending. While the catch-up has more pages than are queued, the client
+    // gathers them first; a server that sends a page per Ack (ours) sends the next as soon as a
+    // page is read, so that costs a few turns. Should pages stop coming, the client applies what
+    // it has this much later.
+    QTimer gatherTimer;
+    bool gatherExpired = false;
+    static constexpr int GatherMs = 100;
     int applyBudgetMs = 8;
     qint64 lastApplyNs = 0; // what the last applied batch took: a guess for the next one
     int reconnectAttempt = 0;
@@ -319,6 +330,8 @@ public:
         incoming.clear();
         queuedPages = 0;
         acksOwed = 0;
+        gatherTimer.stop();
+        gatherExpired = false;
         ++connectionGeneration;
         pingTimer.stop();
         stallTimer.stop(); // a new pull starts at the upstream head and brings what is missing
@@ -523,6 +536,13 @@ public:
                     return;
                 continue;
             }
+            if (shouldGather()) {
+                if (!gatherTimer.isActive())
+                    gatherTimer.start(GatherMs);
+                return; // the next frame drains again
+            }
+            gatherTimer.stop();
+            gatherExpired = false;
             QElapsedTimer batch;
             batch.start();
             const bool ok = applyQueuedPages();
@@ -539,11 +559,35 @@ public:
         tryPush();
     }
 
-    // Takes the pages at the front of the queue, up to a full page of events (several small
-    // live pages merge; a catch-up page of 100 events goes alone), and applies them in one step.
-    // False when the connection was dropped.
+    // Whether to wait for more catch-up pages before applying (see gatherTimer): local events are
+    // pending, the catch-up is not over, and the last thing queued is a page after which the
+    // server has more.
+    bool shouldGather() const
+    {
+        if (caughtUp || gatherExpired || queuedPages * Wire::MaxEventsPerMessage >= batchEvents()
+            || incoming.empty() || !incoming.back().isPage || applyBudgetMs <= 0)
+            return false;
+        return incoming.back().page.toObject().value("pageInfo"_L1).toObject().value("_tag"_L1)
+                != "NoMore"_L1;
+    }
+
+    // How many pulled events one step may apply: a page's worth, or with more local events
+    // pending than that, about as many as are pending, in whole pages, at most MaxQueuedPages
+    // (see gatherTimer).
+    qsizetype batchEvents() const
+    {
+        const qsizetype page = Wire::MaxEventsPerMessage;
+        if (pendingCount <= page || applyBudgetMs <= 0)
+            return page;
+        return std::min(pendingCount / page, MaxQueuedPages) * page;
+    }
+
+    // Takes the pages at the front of the queue, up to batchEvents() (several small live pages
+    // merge; a catch-up page of 100 events goes alone unless many local events are pending), and
+    // applies them in one step. False when the connection was dropped.
     bool applyQueuedPages()
     {
+        const qsizetype maxEvents = batchEvents();
         QList<EventRecord> records;
         qint64 received = 0;
         Wire::PageInfo pageInfo;
@@ -554,7 +598,7 @@ public:
                 if (!caughtUp && pageInfo.kind == Wire::PageInfo::Kind::NoMore)
                     break;
                 const qsizetype size = next.page.toObject().value("batch"_L1).toArray().size();
-                if (records.size() + size > Wire::MaxEventsPerMessage)
+                if (records.size() + size > maxEvents)
                     break;
             }
             const Incoming page = std::move(incoming.front());
@@ -873,6 +917,11 @@ SyncClient::SyncClient(Store *store, QObject *parent)
     connect(&d->pingTimer, &QTimer::timeout, this, [this] { d->onPingTick(); });
     d->stallTimer.setSingleShot(true);
     connect(&d->stallTimer, &QTimer::timeout, this, [this] { d->onStalled(); });
+    d->gatherTimer.setSingleShot(true);
+    connect(&d->gatherTimer, &QTimer::timeout, this, [this] {
+        d->gatherExpired = true;
+        d->drainIncoming();
+    });
     if (store) {
         // Offline commits just accumulate; connected ones go out right away.
         connect(store, &Store::committed, this, [this] {
