@@ -87,6 +87,10 @@ bool Database::open(const QString &path, bool create, bool readOnly)
         return false;
     }
     sqlite3_extended_result_codes(m_db, 1);
+    // Other connections to the file hold its locks for moments: the store's checkpoint thread
+    // (walcheckpointer_p.h) while it reads the log, a read-only tool beside the app while it
+    // recovers the WAL index. Wait for them instead of failing a commit with "database is locked".
+    sqlite3_busy_timeout(m_db, BusyTimeoutMs);
     registerFunctions(m_db);
     return true;
 }
@@ -96,8 +100,8 @@ bool Database::checkpointInBackground(const QString &path)
     if (!m_db)
         return false;
     m_checkpointer.reset();
-    m_checkpointer = WalCheckpointer::start(m_db, path, WalCheckpointer::DefaultThresholdPages, &m_error);
-    return m_checkpointer != nullptr;
+    m_checkpointer = WalCheckpointer::start(m_db, path);
+    return true;
 }
 
 void Database::close()

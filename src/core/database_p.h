@@ -63,8 +63,8 @@ public:
     // `readOnly`: SQLite's read-only mode; nothing can be written through this connection.
     bool open(const QString &path, bool create, bool readOnly = false);
     // Moves the WAL checkpoints of this connection (a database in WAL mode at `path`) to a
-    // thread of their own (walcheckpointer_p.h). False, with lastError() set, if that cannot be
-    // done: the connection then checkpoints itself as before.
+    // thread of their own (walcheckpointer_p.h), started with the first checkpoint to do. False
+    // when the connection is not open.
     bool checkpointInBackground(const QString &path);
     // Stops the background checkpoints (if any), then closes the connection.
     void close();
@@ -81,6 +81,8 @@ public:
     static constexpr qsizetype MaxCachedStatements = 512;
     // Results up to this many rows keep their rows for the next run of the statement.
     static constexpr qsizetype MaxReusedRows = 65536;
+    // How long a statement waits for a lock another connection holds before it fails.
+    static constexpr int BusyTimeoutMs = 5000;
     void clearStatementCache();
 
     // Runs statements without binds or results (DDL, PRAGMA, transaction control).
