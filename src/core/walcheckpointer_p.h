@@ -13,13 +13,16 @@
 // of the store starts the log over once everything in it has been copied. Should the worker fall
 // far behind (the log at ten times the threshold while the last request still waits), the
 // committing connection checkpoints itself, as SQLite would have, so that the log stays bounded.
-// Closing the store stops the worker first; the store's connection, the last one, then
+// The worker and its connection start with the first checkpoint there is to do, so opening a
+// store costs nothing more; should the connection not open, commits checkpoint themselves as
+// before. Closing the store stops the worker first; the store's connection, the last one, then
 // checkpoints and removes the log as before.
 #ifndef LIVESTORE_WALCHECKPOINTER_P_H
 #define LIVESTORE_WALCHECKPOINTER_P_H
 
 #include "livestore_export.h"
 
+#include <QtCore/qbytearray.h>
 #include <QtCore/qstring.h>
 
 #include <atomic>
@@ -38,12 +41,9 @@ public:
     // SQLite's default wal_autocheckpoint, in pages.
     static constexpr int DefaultThresholdPages = 1000;
 
-    // Takes over the checkpoints of `db` (open, in WAL mode, on the database file `path`). Null,
-    // with `*error` set, when the second connection cannot be opened: `db` then keeps
-    // checkpointing itself.
+    // Takes over the checkpoints of `db` (open, in WAL mode, on the database file `path`).
     static std::unique_ptr<WalCheckpointer> start(sqlite3 *db, const QString &path,
-                                                  int thresholdPages = DefaultThresholdPages,
-                                                  QString *error = nullptr);
+                                                  int thresholdPages = DefaultThresholdPages);
     // Waits for a checkpoint in progress, closes the second connection and gives `db` its
     // automatic checkpoints back. Call it before closing `db`.
     ~WalCheckpointer();
@@ -51,20 +51,21 @@ public:
     WalCheckpointer &operator=(const WalCheckpointer &) = delete;
 
     // Checkpoints the worker ran, and those the committing connection ran itself because the
-    // worker had fallen behind (for tests and logs).
+    // worker had fallen behind or could not open its connection (for tests and logs).
     qint64 backgroundCheckpoints() const { return m_background.load(); }
     qint64 inlineCheckpoints() const { return m_inline.load(); }
     // Tests: a paused worker takes up no request (as one stuck in a long checkpoint).
     void setPaused(bool paused);
 
 private:
-    WalCheckpointer(sqlite3 *db, sqlite3 *own, int thresholdPages);
+    WalCheckpointer(sqlite3 *db, const QString &path, int thresholdPages);
     static int onCommit(void *self, sqlite3 *db, const char *database, int pages);
     void run();
 
-    sqlite3 *m_db;  // the store's connection: its thread only
-    sqlite3 *m_own; // ours: the worker's only
+    sqlite3 *m_db; // the store's connection: its thread only
+    const QByteArray m_path;
     const int m_threshold;
+    std::atomic<bool> m_failed{false}; // the worker has no connection
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_requested = false;

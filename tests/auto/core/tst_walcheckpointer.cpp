@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // WAL checkpoints on a thread of their own (walcheckpointer_p.h): commits past the threshold
 // hand the checkpoint to the worker, which copies the log into the database file; a worker far
-// behind makes the committing connection checkpoint itself; stopping it mid-work is safe, and the
-// last connection still removes the log when it closes. A store on disk checkpoints that way.
+// behind, or without a connection, makes the committing connection checkpoint itself; stopping it
+// mid-work is safe, and the last connection still removes the log when it closes. A store on disk
+// checkpoints that way.
 #include "todoschema.h"
 
 #include <store.h>
 #include <walcheckpointer_p.h>
 
 #include <QtCore/qfile.h>
+#include <QtCore/qregularexpression.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qtest.h>
 
@@ -92,9 +94,8 @@ private Q_SLOTS:
         const QString path = dir.filePath(u"db.sqlite"_s);
         Connection c(path);
         QVERIFY(c.ok);
-        QString error;
-        auto checkpointer = WalCheckpointer::start(c.db, path, 100, &error);
-        QVERIFY2(checkpointer, qPrintable(error));
+        auto checkpointer = WalCheckpointer::start(c.db, path, 100);
+        QVERIFY(checkpointer);
         // Below the threshold: nothing to do.
         QVERIFY(c.write(20));
         QTest::qWait(50);
@@ -151,6 +152,23 @@ private Q_SLOTS:
         QCOMPARE(walState(path).copied, walState(path).frames);
         checkpointer->setPaused(false);
         QTRY_COMPARE(checkpointer->backgroundCheckpoints(), 2);
+    }
+
+    // The worker's connection cannot be opened (here: a path where there is no database): the
+    // committing connection checkpoints, as without a checkpointer.
+    void withoutAConnectionTheCommitterCheckpoints()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"db.sqlite"_s);
+        Connection c(path);
+        QVERIFY(c.ok);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"cannot open a second connection to .* for checkpoints"_s));
+        auto checkpointer = WalCheckpointer::start(c.db, dir.filePath(u"missing/db.sqlite"_s), 10);
+        QVERIFY(checkpointer);
+        QVERIFY(c.write(20)); // the first request starts the worker, which fails to open
+        QTRY_VERIFY(c.write(5) && checkpointer->inlineCheckpoints() > 0);
+        QCOMPARE(checkpointer->backgroundCheckpoints(), 0);
+        QCOMPARE(walState(path).copied, walState(path).frames);
     }
 
     void stoppingMidWorkIsSafe()
