@@ -4,6 +4,7 @@
 // result after commits that insert, change, move and delete rows must equal a fresh run of the
 // SQL the live query runs. Nothing may crash, whatever the text.
 #include "fuzztarget.h"
+#include "itemstable.h"
 
 #include <incrementalplan_p.h>
 #include <reactive_p.h>
@@ -23,13 +24,7 @@ namespace {
 Schema itemSchema()
 {
     Schema s;
-    s.addTable(TableDef{u"items"_s}
-                       .column(ColumnDef::text(u"id"_s).primaryKey())
-                       .column(ColumnDef::text(u"title"_s).withDefault(u""_s))
-                       .column(ColumnDef::integer(u"rank"_s).nullable())
-                       .column(ColumnDef::real(u"score"_s).withDefault(0.0))
-                       .column(ColumnDef::boolean(u"done"_s).withDefault(false))
-                       .column(ColumnDef::text(u"grp"_s).withDefault(u"a"_s)));
+    s.addTable(LiveStoreTest::itemsTable());
     s.addEvent(EventDef::synced(u"created"_s)
                        .arg(u"id"_s, ArgType::String).arg(u"title"_s, ArgType::String).arg(u"rank"_s, ArgType::Integer)
                        .materializeSql({u"INSERT INTO items (id, title, rank) VALUES ($id, $title, $rank)"_s}));

@@ -2,6 +2,8 @@
 // Live queries that follow rows (LiveQuery::isIncremental) against the oracle: after every commit
 // of a random history, each model's rows equal a fresh run of its query, for generated queries of
 // every shape the plan handles and for shapes that fall back to re-running.
+#include "itemstable.h"
+
 #include <livequerymodel.h>
 #include <store.h>
 
@@ -18,13 +20,7 @@ namespace {
 Schema itemSchema()
 {
     Schema s;
-    s.addTable(TableDef{u"items"_s}
-                       .column(ColumnDef::text(u"id"_s).primaryKey())
-                       .column(ColumnDef::text(u"title"_s).withDefault(u""_s))
-                       .column(ColumnDef::integer(u"rank"_s).nullable())
-                       .column(ColumnDef::real(u"score"_s).withDefault(0.0))
-                       .column(ColumnDef::boolean(u"done"_s).withDefault(false))
-                       .column(ColumnDef::text(u"grp"_s).withDefault(u"a"_s)));
+    s.addTable(LiveStoreTest::itemsTable());
     auto event = [&](const QString &name, QList<std::pair<QString, ArgType>> args, const QString &sql) {
         EventDef def = EventDef::synced(name);
         for (const auto &[arg, type] : args)
