@@ -57,7 +57,7 @@ struct SubscribeOptions
 // dropped with the last handle.
 //
 // A query of one table with plain columns (or count(*)), a WHERE, ORDER BY columns and a LIMIT
-// is not re-run after local commits: its result is updated from the rows the commit changed
+// is not re-run after commits and sync merges: its result is updated from the rows they changed
 // (isIncremental()). Ties in its ORDER BY are then ordered by the table's primary key.
 class LIVESTORE_EXPORT LiveQuery
 {
@@ -72,7 +72,7 @@ public:
     QStringList tables() const;
     // How often the SQL ran (for tests and devtools).
     int runCount() const;
-    // Whether local commits update the result row by row instead of re-running the query.
+    // Whether commits and sync merges update the result row by row instead of re-running the query.
     bool isIncremental() const;
     // A windowed query (Store::windowedQuery): whether rows may follow the ones it holds, and
     // reading `rows` more of them (subscribers are notified; a model sees rows inserted).
