@@ -570,7 +570,9 @@ bool StorePrivate::checkRemovedEventDefinitions()
         Database::Statement *defs = db.prepare(u"SELECT eventName FROM __livestore_schema_event_defs"_s);
         if (!defs)
             return fail(db.lastError());
-        for (const QVariantList &row : db.run(defs).rows())
+        // Held in a variable: a range-for over a temporary's rows() would read freed rows.
+        const QueryResult rows = db.run(defs);
+        for (const QVariantList &row : rows.rows())
             registered.append(row.at(0).toString());
     }
     QStringList problems;
