@@ -60,24 +60,6 @@ QVariant storedForm(const QVariant &value, ColumnType type)
     return value;
 }
 
-QVariant columnValue(sqlite3_stmt *stmt, int c)
-{
-    switch (sqlite3_column_type(stmt, c)) {
-    case SQLITE_INTEGER:
-        return qlonglong(sqlite3_column_int64(stmt, c));
-    case SQLITE_FLOAT:
-        return sqlite3_column_double(stmt, c);
-    case SQLITE_TEXT:
-        return QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, c)),
-                                 sqlite3_column_bytes(stmt, c));
-    case SQLITE_BLOB:
-        return QByteArray(static_cast<const char *>(sqlite3_column_blob(stmt, c)),
-                          sqlite3_column_bytes(stmt, c));
-    default:
-        return QVariant();
-    }
-}
-
 bool sameValue(const QVariant &a, const QVariant &b)
 {
     return a.typeId() == b.typeId() && a == b;
@@ -455,7 +437,7 @@ bool IncrementalPlan::fetchStored(const QVariantList &primaryKey, QVariantList *
     if (found) {
         values->clear();
         for (int c = 0; c < sqlite3_column_count(s->stmt); ++c)
-            values->append(columnValue(s->stmt, c));
+            values->append(storageValue(sqlite3_column_value(s->stmt, c)));
     }
     sqlite3_reset(s->stmt);
     return found;

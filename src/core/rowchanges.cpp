@@ -7,8 +7,6 @@
 
 namespace LiveStore::detail {
 
-namespace {
-
 QVariant storageValue(sqlite3_value *value)
 {
     switch (sqlite3_value_type(value)) {
@@ -26,8 +24,6 @@ QVariant storageValue(sqlite3_value *value)
         return QVariant();
     }
 }
-
-} // namespace
 
 RowChangeRecorder::~RowChangeRecorder()
 {

@@ -13,8 +13,13 @@
 
 struct sqlite3;
 struct sqlite3_session;
+struct sqlite3_value;
 
 namespace LiveStore::detail {
+
+// A value as SQLite stores it: qlonglong, double, QString, QByteArray or null. For a column of
+// a stepped statement: storageValue(sqlite3_column_value(stmt, c)).
+QVariant storageValue(sqlite3_value *value);
 
 // One row's net change. Values are SQLite's storage values (integer, real, text, blob, null),
 // indexed by the table's column order.
