@@ -124,7 +124,10 @@ void EventStream::connectStore()
     }));
     m_storeConnections.append(connect(store, &QObject::destroyed, this, [this] {
         stop();
-        fail(u"the store was destroyed"_s);
+        // Not a warning: a QML Store element takes its store along when it goes.
+        m_error = u"the store was destroyed"_s;
+        qCInfo(lcEventStream, "event stream: %s", qUtf8Printable(m_error));
+        Q_EMIT errorOccurred(m_error);
     }));
 }
 

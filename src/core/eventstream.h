@@ -52,7 +52,8 @@ class SyncClient;
 class LIVESTORE_EXPORT EventStream : public QObject
 {
     Q_OBJECT
-    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged FINAL)
+    // Not FINAL: the QML type reads it as "wanted", streaming whenever its Store element is Ready.
+    Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     // The position after which the stream reads on, as "e5" ("e0": from the start).
     Q_PROPERTY(QString cursor READ cursorText WRITE setCursorText NOTIFY cursorChanged FINAL)
     Q_PROPERTY(QStringList names READ names WRITE setNames NOTIFY namesChanged FINAL)

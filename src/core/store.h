@@ -110,6 +110,11 @@ struct LIVESTORE_EXPORT StoreOptions
     // Queries read the latest committed state; live queries do not follow the writing process's
     // commits (they are read once, and re-read only on this Store's own commits: none here).
     bool readOnly = false;
+    // How often, in milliseconds, the Store looks for commits of other processes that have the
+    // same store open (PRAGMA data_version: a few microseconds), on the Store's thread; their
+    // commits then reach live queries and eventlogChanged(). 0: only on refresh() and before
+    // each commit. An in-memory store has no other processes.
+    int watchInterval = 15;
     QString clientId;  // generated and persisted when empty
     QString sessionId; // generated and persisted when empty
     MigrationHooks migrations;
@@ -243,6 +248,14 @@ public:
     // A digest of the user-visible state (all tables, all rows, in key order).
     QByteArray stateDigest();
 
+    // Looks for commits of other processes of this store now (StoreOptions::watchInterval looks
+    // by itself, on a thread with an event loop): live queries re-run, and eventlogChanged() is
+    // emitted, before it returns. False, with errorString(), when the store cannot be read.
+    bool refresh();
+    // Whether other processes had the store open when this one opened it (it joined them, and
+    // could not have changed its tables).
+    bool isShared() const;
+
     QString errorString() const;
 
 Q_SIGNALS:
@@ -253,9 +266,11 @@ Q_SIGNALS:
     // once it has committed, with its events read back from the eventlog in pages of up to
     // 10,000 (so several times for a large one), and only when something is connected.
     void committed(const QList<LiveStore::EventRecord> &events);
-    // After a sync client applied events pulled from the server (appended to the log); with
-    // `rebased`, pending local events were also renumbered on top of them. Commits and imports
-    // through this Store announce themselves through committed() instead.
+    // After events reached the eventlog other than through this Store's commit() or import: pulled
+    // by a sync client, or committed (or pulled) by another process of the same store. With
+    // `rebased`, history was rewritten too: pending events renumbered on top of pulled ones, or
+    // the state rebuilt. Read the log again from a cursor; commits and imports through this
+    // Store announce themselves through committed() instead.
     void eventlogChanged(bool rebased);
 
 private:
