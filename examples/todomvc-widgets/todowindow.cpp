@@ -233,6 +233,9 @@ void TodoWindow::showSyncStatus(SyncClient *sync)
         case SyncClient::Error:
             text = tr("sync stopped: %1").arg(sync->lastError());
             break;
+        case SyncClient::Standby:
+            text = tr("synced by another process of this store");
+            break;
         case SyncClient::Connecting:
         case SyncClient::Disconnected:
             text = tr("offline: changes are kept and sync later");

@@ -238,6 +238,7 @@ ApplicationWindow {
                 : store.sync.status === SyncStatus.Connected
                   ? (store.sync.pendingCount > 0 ? qsTr("syncing %1…").arg(store.sync.pendingCount) : qsTr("synced"))
                 : store.sync.status === SyncStatus.Error ? qsTr("sync stopped: %1").arg(store.sync.lastError)
+                : store.sync.status === SyncStatus.Standby ? qsTr("synced by another process of this store")
                 : qsTr("offline: changes are kept and sync later")
         }
     }

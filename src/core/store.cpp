@@ -328,10 +328,14 @@ bool StorePrivate::open(const StoreOptions &opts)
         if (!QFileInfo(opts.directory).isWritable())
             return fail(u"the store directory %1 is not writable (check its permissions, or whether "
                         "its file system is mounted read-only)"_s.arg(opts.directory));
-        // One process at a time: two writers would each number events on their own.
+        // Shared with the other processes that have the store open (storelock_p.h); alone, this
+        // open may create, upgrade or rebuild the store, and then lets the others join.
         const QString lockPath = QDir(opts.directory).filePath(u"store.lock"_s);
-        switch (lock.tryLock(lockPath)) {
+        switch (lock.tryLock(lockPath, StoreLock::Mode::Shared, OpenerWaitMs)) {
         case StoreLock::Result::Locked:
+            break;
+        case StoreLock::Result::Joined:
+            sharedWithOthers = true;
             break;
         case StoreLock::Result::PermissionDenied:
             return fail(u"cannot create the lock file %1: permission denied"_s.arg(lockPath));
@@ -340,6 +344,8 @@ bool StorePrivate::open(const StoreOptions &opts)
         case StoreLock::Result::Held:
             if (lock.ownerPid() == QCoreApplication::applicationPid())
                 return fail(u"the store in %1 is already open in this process"_s.arg(opts.directory));
+            // An older build (one process per store), or one opening alone for longer than we
+            // wait (rebuilding a large state).
             return fail(u"the store in %1 is in use by another process (pid %2%3)"_s.arg(
                     opts.directory, QString::number(lock.ownerPid()),
                     lock.ownerApp().isEmpty() ? QString() : u", "_s + lock.ownerApp()));
@@ -409,6 +415,9 @@ bool StorePrivate::open(const StoreOptions &opts)
 
     if (current && snapshot.haveState)
         openSnapshot = &snapshot;
+    if (sharedWithOthers && !current)
+        return fail(u"%1 is open in another process, and is not in this build's storage format; "
+                    "close the other processes to upgrade it"_s.arg(path));
     if (opts.readOnly && !current)
         return fail(u"%1 is in an older storage format: open it once for writing to upgrade it, "
                     "then read-only"_s.arg(path));
@@ -436,6 +445,12 @@ bool StorePrivate::open(const StoreOptions &opts)
 
     const QString storedHash = openSnapshot ? openSnapshot->meta.value(u"stateHash"_s) : metaValue("stateHash");
     const bool rebuild = storedHash.isEmpty() || storedHash.toInt() != schema.stateHash();
+    if (rebuild && sharedWithOthers) {
+        return fail(u"the store in %1 is open in another process with a schema of other tables "
+                    "(their state hash %2, this schema's %3): the state can be rebuilt for this "
+                    "schema only when no other process has the store open"_s.arg(
+                            opts.directory, storedHash, QString::number(schema.stateHash())));
+    }
     if (rebuild && opts.readOnly) {
         return fail(u"the state in %1 was built with a schema of other tables; a read-only open "
                     "cannot rebuild it: open it with the schema it was written with, or for "
@@ -449,7 +464,12 @@ bool StorePrivate::open(const StoreOptions &opts)
     }
     if ((!opts.readOnly && (!updateEventDefinitionRegistry() || !recordSchema())) || !loadHead())
         return false;
-    if (opts.recordChangesets && !opts.readOnly && !ensureChangesetTable())
+    // A store that syncs keeps changesets for its pending events, in every process that commits
+    // to it: the process that syncs rolls them back for a rebase.
+    if (!opts.readOnly && openSnapshot
+        && openSnapshot->tables.contains(u"__livestore_session_changeset"_s))
+        options.recordChangesets = true;
+    if (options.recordChangesets && !opts.readOnly && !ensureChangesetTable())
         return false;
 
     graph = std::make_unique<detail::Graph>(
@@ -458,6 +478,7 @@ bool StorePrivate::open(const StoreOptions &opts)
                 return detail::IncrementalPlan::make(db, schema, query, window);
             });
     isOpen = true;
+    lock.share(); // opened alone: the others may join now
     setBootStatus(BootStatus::Done);
     qCDebug(lcStore) << "opened store" << opts.storeId << "at" << path << "head" << head.toString();
     return true;
@@ -465,6 +486,7 @@ bool StorePrivate::open(const StoreOptions &opts)
 
 void StorePrivate::close()
 {
+    watchTimer.reset();
     graph.reset();
     sqlite3_finalize(insertEventStatement);
     insertEventStatement = nullptr;
@@ -472,6 +494,10 @@ void StorePrivate::close()
     lock.unlock();
     isOpen = false;
     head = SequenceNumber::root();
+    sharedWithOthers = false;
+    dataVersion = -1;
+    rewrites = 0;
+    othersAppended = othersRewrote = false;
 }
 
 bool StorePrivate::createSystemTables()
@@ -540,14 +566,17 @@ bool StorePrivate::loadMetadata()
     clientId = options.clientId.isEmpty() ? storedClientId : options.clientId;
     if (clientId.isEmpty())
         clientId = randomId(6);
-    sessionId = options.sessionId.isEmpty() ? storedSessionId : options.sessionId;
+    // Each process is a session of its own (as each tab of a browser is in LiveStore): the one
+    // that opened the store first keeps the recorded session, the others get new ones, which
+    // they do not record.
+    sessionId = options.sessionId.isEmpty() && !sharedWithOthers ? storedSessionId : options.sessionId;
     if (sessionId.isEmpty())
         sessionId = randomId(6);
     clientIdUtf8 = clientId.toUtf8();
     sessionIdUtf8 = sessionId.toUtf8();
     const bool storeIdMissing = storedId.isEmpty();
     const bool clientIdChanged = storedClientId != clientId;
-    const bool sessionIdChanged = storedSessionId != sessionId;
+    const bool sessionIdChanged = !sharedWithOthers && storedSessionId != sessionId;
     if (options.readOnly || (!storeIdMissing && !clientIdChanged && !sessionIdChanged))
         return true; // read-only: ids given or generated are used, not recorded
     Transaction tx(db);
@@ -782,7 +811,7 @@ bool StorePrivate::rebuildStateInTransaction(bool reportProgress)
         if (!db.execute(insert, {t.name, t.hash(), now}))
             return fail(db.lastError());
     }
-    return setMetaValue("stateHash", schema.stateHash());
+    return setMetaValue("stateHash", schema.stateHash()) && recordRewrite();
 }
 
 std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QString *errorString,
@@ -1100,7 +1129,6 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
     QList<EventRecord> records;
     records.reserve(events.size());
     defs->reserve(events.size());
-    SequenceNumber at = head;
     for (const Event &e : events) {
         const EventRuntime *runtime = findEvent(e.name);
         if (!runtime) {
@@ -1115,8 +1143,6 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
             return std::nullopt;
         }
         EventRecord r;
-        r.seqNum = at.next(def->isClientOnly);
-        r.parentSeqNum = at.parentForNext(def->isClientOnly);
         r.name = e.name;
         r.args = std::move(*args);
         if (!writeScalarArgsJson(*runtime, r.args, jsonScratch, &r.argsJson))
@@ -1124,11 +1150,22 @@ std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event>
         r.clientId = clientId;
         r.sessionId = sessionId;
         r.schemaHash = runtime->hash;
-        at = r.seqNum;
         records.append(std::move(r));
         defs->append(def);
     }
     return records;
+}
+
+void StorePrivate::numberEvents(QList<EventRecord> &records, const QList<const EventDef *> &defs) const
+{
+    SequenceNumber at = head;
+    for (qsizetype i = 0; i < records.size(); ++i) {
+        const bool clientOnly = defs.at(i)->isClientOnly;
+        EventRecord &r = records[i];
+        r.seqNum = at.next(clientOnly);
+        r.parentSeqNum = at.parentForNext(clientOnly);
+        at = r.seqNum;
+    }
 }
 
 bool StorePrivate::commit(const QList<Event> &events)
@@ -1150,6 +1187,11 @@ bool StorePrivate::commit(const QList<Event> &events)
         Transaction tx(db);
         if (!tx.isActive())
             return fail(u"cannot begin a transaction: "_s + db.lastError());
+        // Numbered only now: another process may have committed up to the moment this
+        // transaction began, and no other can commit until it ends.
+        if (!noticeOtherProcesses())
+            return false;
+        numberEvents(*records, defs);
         detail::RowChangeRecorder recorder;
         if (graph)
             recorder.start(db.handle(), graph->trackedTables());
@@ -1169,9 +1211,15 @@ bool StorePrivate::commit(const QList<Event> &events)
     head = records->constLast().seqNum;
     // The eventlog itself is readable by live queries (devtools-like views).
     touched.insert(QString::fromLatin1(EventlogTable));
+    // Commits of other processes seen by this one: every table re-read, since their rows are not
+    // known here (otherprocesses.cpp).
+    bool othersRewrote = false;
+    const bool others = takeOthersChanges(&touched, &othersRewrote);
     // Live queries first, so that slots connected to committed() see them current.
     if (graph)
-        graph->tablesChanged(touched, haveRowChanges ? &rowChanges : nullptr);
+        graph->tablesChanged(touched, haveRowChanges && !others ? &rowChanges : nullptr);
+    if (others)
+        Q_EMIT q->eventlogChanged(othersRewrote);
     Q_EMIT q->committed(*records);
     return true;
 }
@@ -1590,8 +1638,10 @@ bool Store::open(const StoreOptions &options)
 
 bool Store::openNow(const StoreOptions &options)
 {
-    if (d->open(options))
+    if (d->open(options)) {
+        d->startWatching();
         return true;
+    }
     const QString error = d->error;
     d->close();
     d->error = error;

@@ -13,6 +13,7 @@
 #include "store.h"
 
 #include <QtCore/qset.h>
+#include <QtCore/qtimer.h>
 
 #include <atomic>
 #include <memory>
@@ -24,6 +25,10 @@ namespace LiveStore {
 
 // The on-disk format this build writes (PRAGMA user_version). Newer files are refused.
 inline constexpr int StorageFormatVersion = 1;
+// How long open() waits for another process that is opening the same store alone (creating,
+// upgrading or rebuilding it) before it gives up.
+inline constexpr int OpenerWaitMs = 30'000;
+
 // PRAGMA application_id: "LSQT". A database without it is not a LiveStore store.
 inline constexpr int ApplicationId = 0x4C535154;
 
@@ -77,9 +82,11 @@ public:
     bool checkWritable();
     void setBootStatus(BootStatus::Stage stage, qint64 done = 0, qint64 total = 0);
 
-    // Encodes and numbers events on top of `head` (no I/O).
+    // Encodes events (no I/O); numberEvents() numbers them on top of `head`, once the commit's
+    // transaction has seen the commits of other processes.
     std::optional<QList<EventRecord>> prepareEvents(const QList<Event> &events,
                                                     QList<const EventDef *> *defs);
+    void numberEvents(QList<EventRecord> &records, const QList<const EventDef *> &defs) const;
     bool commit(const QList<Event> &events);
 
     // Applies one event's materializer to `db` and adds the written tables to `touched`.
@@ -187,6 +194,30 @@ public:
     QString clientId;
     QString sessionId;
     bool isOpen = false;
+
+    // Other processes of this store (otherprocesses.cpp; architecture.md, "Several processes on
+    // one store"). Their commits are seen through PRAGMA data_version, which changes when any
+    // other connection commits: polled by `watchTimer`, and looked at by every write
+    // transaction before it numbers events.
+    bool sharedWithOthers = false; // joined processes that had it open: the tables stay as they are
+    qint64 dataVersion = -1;       // PRAGMA data_version when this Store last looked
+    qint64 rewrites = 0;           // __livestore_meta "rewrites" then
+    bool othersAppended = false;   // since the last announcement: events others committed or pulled
+    bool othersRewrote = false;    // ... or history others rewrote (a rebase, a rebuild)
+    std::unique_ptr<QTimer> watchTimer;
+    // Whether another connection committed since the last look; if so reloads the head and
+    // notes what changed. Returns false (error set) when the store cannot be read.
+    bool noticeOtherProcesses();
+    // What noticeOtherProcesses() found, once: adds every table to `tables` (a commit of
+    // another process may have written any) and says whether history was rewritten.
+    bool takeOthersChanges(QSet<QString> *tables, bool *rewrote);
+    // The same, told to the live queries and through eventlogChanged().
+    void announceOthersChanges();
+    // Called by every write that rewrites history or state rather than appending to it (a
+    // rebase, a rebuild, a reset), inside its transaction: other processes re-read everything.
+    bool recordRewrite();
+    // On the Store's thread, once open: starts polling for other processes' commits.
+    void startWatching();
 
     // Per event name, what the commit path needs, computed once at open: hashing a definition
     // or converting names on every commit showed up as a third of a commit's cost.

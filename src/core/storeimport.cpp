@@ -90,6 +90,15 @@ bool StoreImport::begin()
     if (!d->db.execCached(u"BEGIN IMMEDIATE"_s))
         return d->fail(d->db.lastError());
     m_active = true;
+    // Looked at inside the transaction: another process of the store may have committed up to
+    // the moment it began (otherprocesses.cpp).
+    if (!d->noticeOtherProcesses())
+        return false;
+    const QueryResult count = d->db.run(d->db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s));
+    if (!count.isValid())
+        return d->fail(count.errorString());
+    if (const qint64 existing = count.scalar().toLongLong(); existing > 0)
+        return d->fail(u"import needs an empty eventlog; this store holds %1 events"_s.arg(existing));
     static constexpr char insertSql[] =
             "INSERT INTO __livestore_eventlog (seqNumGlobal, seqNumClient, seqNumRebaseGeneration, "
             "parentSeqNumGlobal, parentSeqNumClient, parentSeqNumRebaseGeneration, name, argsJson, "
@@ -167,8 +176,12 @@ void StoreImport::finish()
     d->head = m_head;
     // The eventlog itself is readable by live queries.
     m_touched.insert(u"__livestore_eventlog"_s);
+    bool othersRewrote = false;
+    const bool others = d->takeOthersChanges(&m_touched, &othersRewrote);
     if (d->graph)
         d->graph->tablesChanged(m_touched);
+    if (others)
+        Q_EMIT d->q->eventlogChanged(othersRewrote);
 }
 
 namespace {
@@ -200,8 +213,6 @@ bool Store::importEvents(const QList<EventRecord> &events)
         return false;
     if (events.isEmpty())
         return true;
-    if (const qint64 existing = eventCount(); existing > 0)
-        return d->fail(u"import needs an empty eventlog; this store holds %1 events"_s.arg(existing));
     StoreImport import(d.get());
     if (!import.begin())
         return false;
@@ -255,8 +266,6 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
             return d->fail(where(lineNumber) + error);
         }
         if (!import) {
-            if (const qint64 existing = eventCount(); existing > 0)
-                return d->fail(u"import needs an empty eventlog; this store holds %1 events"_s.arg(existing));
             import.emplace(d.get());
             if (!import->begin())
                 return false;

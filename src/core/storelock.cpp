@@ -7,7 +7,10 @@
 #include <QtCore/qdatetime.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qfileinfo.h>
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qlockfile.h>
+#include <QtCore/qmutex.h>
+#include <QtCore/qset.h>
 #include <QtCore/qsysinfo.h>
 #include <QtCore/qthread.h>
 
@@ -19,11 +22,55 @@
 #  include <sys/file.h>
 #  include <sys/stat.h>
 #  include <unistd.h>
+#  ifdef Q_OS_LINUX
+#    include <sys/vfs.h>
+#  endif
 #endif
 
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
+
+namespace {
+
+// The lock files this process holds. A second Store of this process on the same directory would
+// join the first (every open() of the file holds an flock() of its own) and keep a second copy
+// of everything the first keeps in memory: it is refused instead, and shares the first through
+// StoreRegistry.
+Q_CONSTINIT QBasicMutex heldHereMutex;
+QSet<QString> &heldHere()
+{
+    static QSet<QString> paths;
+    return paths;
+}
+
+QString heldKey(const QString &path)
+{
+    return QFileInfo(path).absoluteFilePath();
+}
+
+} // namespace
+
+bool StoreLock::isHeldHere(const QString &path)
+{
+    const QMutexLocker locker(&heldHereMutex);
+    if (!heldHere().contains(heldKey(path)))
+        return false;
+    m_ownerPid = QCoreApplication::applicationPid();
+    return true;
+}
+
+void StoreLock::markHeldHere(const QString &path)
+{
+    const QMutexLocker locker(&heldHereMutex);
+    heldHere().insert(heldKey(path));
+}
+
+void StoreLock::unmarkHeldHere(const QString &path)
+{
+    const QMutexLocker locker(&heldHereMutex);
+    heldHere().remove(heldKey(path));
+}
 
 StoreLock::StoreLock() = default;
 
@@ -40,6 +87,11 @@ bool StoreLock::isLocked() const
 #ifdef Q_OS_UNIX
 
 namespace {
+
+// The fourth line of a lock file this build writes for a store (Mode::Shared): opening alone, or
+// shared. QLockFile writes no such line.
+const QByteArray OpeningMark = QByteArrayLiteral("livestore:opening");
+const QByteArray SharedMark = QByteArrayLiteral("livestore:shared");
 
 // What the lock file says about its holder, in QLockFile's layout (pid, application, host name:
 // the lines an older build's QLockFile reads to tell a live holder from a stale file).
@@ -102,15 +154,48 @@ bool sameFile(int fd, const QByteArray &path, off_t *size = nullptr)
     return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
 
+// Whether several processes can share a store on the file system of `path`: SQLite's WAL needs
+// shared memory that every process maps, and flock() must be seen by all of them, which network
+// file systems and FUSE mounts do not promise. There a store stays one process's.
+bool supportsSharing(const QByteArray &path)
+{
+#  ifdef Q_OS_LINUX
+    struct statfs fs;
+    if (::statfs(path.constData(), &fs) != 0)
+        return true;
+    switch (quint32(fs.f_type)) {
+    case 0x6969u:     // NFS
+    case 0x517Bu:     // SMB
+    case 0xFF534D42u: // CIFS
+    case 0xFE534D42u: // SMB2
+    case 0x65735546u: // FUSE (sshfs and the like)
+        return false;
+    default:
+        return true;
+    }
+#  else
+    Q_UNUSED(path);
+    return true;
+#  endif
+}
+
 } // namespace
 
-StoreLock::Result StoreLock::tryLock(const QString &path)
+StoreLock::Result StoreLock::tryLock(const QString &path, Mode mode, int waitMs)
 {
     unlock();
     m_ownerPid = 0;
     m_ownerApp.clear();
     m_error.clear();
+    if (isHeldHere(path))
+        return Result::Held;
     const QByteArray file = QFile::encodeName(path);
+    if (mode == Mode::Shared && !supportsSharing(QFile::encodeName(QFileInfo(path).absolutePath()))) {
+        qCInfo(lcStore, "%s: a network or FUSE file system: one process at a time", file.constData());
+        mode = Mode::Exclusive;
+    }
+    QElapsedTimer waited;
+    waited.start();
     // A few rounds: a holder closing between our open() and flock() removes the file we opened,
     // and a holder that has just taken the lock has not written its name yet.
     for (int attempt = 0; attempt < 20; ++attempt) {
@@ -130,35 +215,56 @@ StoreLock::Result StoreLock::tryLock(const QString &path)
                 ::close(fd);
                 continue;
             }
-            if (error == EWOULDBLOCK) {
-                // Held. Who by: the file's first lines (QLockFile's layout, also when an older
-                // build holds it).
-                readOwner(fd);
+            if (error != EWOULDBLOCK) {
                 ::close(fd);
-                if (m_ownerPid > 0 || attempt >= 10)
-                    return Result::Held;
-                QThread::msleep(1); // taken a moment ago: its holder is writing its name
+                m_error = QString::fromLocal8Bit(std::strerror(error));
+                return Result::Failed;
+            }
+            if (mode == Mode::Shared && ::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+                if (!sameFile(fd, file)) {
+                    ::close(fd); // removed by its last holder meanwhile
+                    continue;
+                }
+                m_fd = fd;
+                m_shared = true;
+                m_path = path;
+                markHeldHere(path);
+                return Result::Joined;
+            }
+            // Held exclusively. Who by: the file's first lines (QLockFile's layout, also when an
+            // older build holds it).
+            const QByteArray mark = readOwner(fd);
+            ::close(fd);
+            // A store of this build that is opening alone, or sharing or letting go of the lock
+            // this very moment: wait for it.
+            if (mode == Mode::Shared && (mark == OpeningMark || mark == SharedMark)
+                && waited.elapsed() < waitMs) {
+                QThread::msleep(mark == OpeningMark ? 20 : 1);
+                --attempt;
                 continue;
             }
-            ::close(fd);
-            m_error = QString::fromLocal8Bit(std::strerror(error));
-            return Result::Failed;
+            if (m_ownerPid > 0 || attempt >= 10)
+                return Result::Held;
+            QThread::msleep(1); // taken a moment ago: its holder is writing its name
+            continue;
         }
         off_t size = 0;
         if (!sameFile(fd, file, &size)) {
             ::close(fd); // removed by a holder that closed meanwhile: not the lock file any more
             continue;
         }
-        // A file left with a name in it: its holder is gone (the kernel let its flock() go), or
-        // is an older build on a file system without flock(), whose QLockFile holds it by the
-        // file alone: that one is a live process of the application the file names, as
-        // QLockFile itself decides.
+        // A file left with a name in it and no mark of this build: its holder is gone (the
+        // kernel let its flock() go), or is an older build on a file system without flock(),
+        // whose QLockFile holds it by the file alone: that one is a live process of the
+        // application the file names, as QLockFile itself decides. (Marked files are this
+        // build's, whose holders all hold an flock(): nobody, since ours is exclusive.)
         if (size > 0) {
             const QList<QByteArray> owner = lines(fd);
             const qint64 pid = owner.value(0).toLongLong();
             const QString app = QString::fromUtf8(owner.value(1));
-            if (pid > 0 && pid != QCoreApplication::applicationPid()
-                && isRunning(pid, app, owner.value(2))) {
+            const QByteArray mark = owner.value(3);
+            if (mark != OpeningMark && mark != SharedMark && pid > 0
+                && pid != QCoreApplication::applicationPid() && isRunning(pid, app, owner.value(2))) {
                 ::close(fd);
                 m_ownerPid = pid;
                 m_ownerApp = app;
@@ -167,47 +273,73 @@ StoreLock::Result StoreLock::tryLock(const QString &path)
         }
         // Ours. The name is for messages and for older builds; nothing is synced to disk, since
         // the lock itself lives in the kernel and goes with this process.
-        const QByteArray owner = ownerLines();
-        if ((size > 0 && ::ftruncate(fd, 0) != 0)
-            || ::pwrite(fd, owner.constData(), size_t(owner.size()), 0) < 0)
-            qCDebug(lcStore, "cannot write the owner into %s: %s", file.constData(), std::strerror(errno));
         m_fd = fd;
         m_path = path;
+        m_shared = false;
+        writeOwner(mode == Mode::Shared ? OpeningMark : QByteArray());
+        markHeldHere(path);
         return Result::Locked;
     }
     m_error = u"the lock file keeps being replaced"_s;
     return Result::Failed;
 }
 
-void StoreLock::readOwner(int fd)
+void StoreLock::share()
+{
+    if (m_fd < 0 || m_shared)
+        return;
+    // Not atomic (flock() drops the exclusive lock, then waits for the shared one): an opener
+    // that gets in between opens alone, and we wait for it to share in turn.
+    while (::flock(m_fd, LOCK_SH) != 0 && errno == EINTR) { }
+    m_shared = true;
+    writeOwner(SharedMark);
+}
+
+void StoreLock::writeOwner(const QByteArray &mark)
+{
+    QByteArray owner = ownerLines();
+    if (!mark.isEmpty())
+        owner += mark + '\n';
+    if (::ftruncate(m_fd, 0) != 0 || ::pwrite(m_fd, owner.constData(), size_t(owner.size()), 0) < 0)
+        qCDebug(lcStore, "cannot write the owner into %s: %s", qUtf8Printable(m_path), std::strerror(errno));
+}
+
+QByteArray StoreLock::readOwner(int fd)
 {
     const QList<QByteArray> owner = lines(fd);
     m_ownerPid = owner.value(0).toLongLong();
     m_ownerApp = QString::fromUtf8(owner.value(1));
+    return owner.value(3);
 }
 
 void StoreLock::unlock()
 {
     if (m_fd < 0)
         return;
-    // Removed while still held, so that no other process takes the file we are about to let go
-    // (tryLock() checks that the file it locked still has the name). Only if it is still ours.
+    unmarkHeldHere(m_path);
+    // The last holder removes the file, while still holding it, so that no other process takes
+    // the file we are about to let go (tryLock() checks that the file it locked still has the
+    // name). Last: it can take the lock exclusively. Others leave it to the holders that stay.
     const QByteArray file = QFile::encodeName(m_path);
-    if (sameFile(m_fd, file))
+    const bool last = !m_shared || ::flock(m_fd, LOCK_EX | LOCK_NB) == 0;
+    if (last && sameFile(m_fd, file))
         ::unlink(file.constData());
     ::close(m_fd);
     m_fd = -1;
+    m_shared = false;
     m_path.clear();
 }
 
-#else // QLockFile where there is no flock()
+#else // QLockFile where there is no flock(): one process at a time, whatever the mode
 
-StoreLock::Result StoreLock::tryLock(const QString &path)
+StoreLock::Result StoreLock::tryLock(const QString &path, Mode, int)
 {
     unlock();
     m_ownerPid = 0;
     m_ownerApp.clear();
     m_error.clear();
+    if (isHeldHere(path))
+        return Result::Held;
     m_qt = std::make_unique<QLockFile>(path);
     m_qt->setStaleLockTime(0); // stale means: its process is gone, however recent
     bool locked = m_qt->tryLock(0);
@@ -229,8 +361,11 @@ StoreLock::Result StoreLock::tryLock(const QString &path)
         }
         locked = m_qt->tryLock(0);
     }
-    if (locked)
+    if (locked) {
+        m_path = path;
+        markHeldHere(path);
         return Result::Locked;
+    }
     const QLockFile::LockError error = m_qt->error();
     if (error == QLockFile::LockFailedError) {
         QString host;
@@ -245,8 +380,13 @@ StoreLock::Result StoreLock::tryLock(const QString &path)
     return Result::Failed;
 }
 
+void StoreLock::share() { }
+
 void StoreLock::unlock()
 {
+    if (m_qt && !m_path.isEmpty())
+        unmarkHeldHere(m_path);
+    m_path.clear();
     m_qt.reset();
 }
 

@@ -49,6 +49,7 @@ void StorePrivate::finishAsyncOpen(Store *q, quint64 job)
     opened->postBootStatus = nullptr;
     if (finished->succeeded) {
         q->d = std::move(opened); // the closed StorePrivate goes; the open one takes its place
+        q->d->startWatching();    // its timer belongs to this thread
     } else {
         q->d->opening = false;
         q->d->error = opened->error;

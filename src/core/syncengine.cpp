@@ -373,6 +373,19 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         return fail(p->error);
     if (!p->options.recordChangesets)
         return fail(u"the store keeps no changesets (StoreOptions::recordChangesets): it cannot rebase"_s);
+    Database &db = p->db;
+    // Everything below reads and writes in one write transaction: another process of the store
+    // may commit pending events of its own up to the moment it begins (otherprocesses.cpp), and
+    // those have to be rolled back and rebased with ours.
+    if (!db.execCached(u"BEGIN IMMEDIATE"_s))
+        return fail(db.lastError());
+    auto abort = [&](const QString &error) {
+        db.execCached(u"ROLLBACK"_s);
+        p->loadHead();
+        return fail(error);
+    };
+    if (!p->noticeOtherProcesses())
+        return abort(p->error);
     Result result;
     const qint64 up = upstreamHead();
     result.upstreamHead = up;
@@ -387,15 +400,18 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             continue;
         }
         if (e.seqNum.global != last + 1)
-            return fail(u"pulled events skip from e%1 to e%2"_s.arg(last).arg(e.seqNum.global));
+            return abort(u"pulled events skip from e%1 to e%2"_s.arg(last).arg(e.seqNum.global));
         incoming.append(e);
         last = e.seqNum.global;
     }
     if (result.dropped)
         qCInfo(lcStore, "sync: dropped %d pulled event(s) at or below the upstream head e%lld",
                result.dropped, up);
-    if (incoming.isEmpty())
+    if (incoming.isEmpty()) {
+        db.execCached(u"ROLLBACK"_s);
+        p->announceOthersChanges();
         return result;
+    }
     const qint64 newUp = incoming.constLast().seqNum.global;
 
     // Only as many pending events as arrived can be confirmed: the synced ones numbered up to the
@@ -426,15 +442,6 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         rollback += readEvents({newUp, std::numeric_limits<qint64>::max()}, std::numeric_limits<qint64>::max(),
                                false, -1);
     }
-
-    Database &db = p->db;
-    if (!db.execCached(u"BEGIN IMMEDIATE"_s))
-        return fail(db.lastError());
-    auto abort = [&](const QString &error) {
-        db.execCached(u"ROLLBACK"_s);
-        p->loadHead();
-        return fail(error);
-    };
 
     // Events committed while the store kept no changesets (opened without recordChangesets, e.g.
     // by a tool that did not sync) cannot be rolled back one by one: then the eventlog is
@@ -603,6 +610,10 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         rebased.append(std::move(r));
     }
 
+    // Other processes of the store re-read everything after a rebase (their live queries cannot
+    // tell which of their rows it moved).
+    if (!rollback.isEmpty() && !replay && !p->recordRewrite())
+        return abort(p->error);
     // Rollback never goes below the upstream head: changes of confirmed events are not needed.
     if (!writeInt64(db, u"DELETE FROM __livestore_session_changeset WHERE (seqNumGlobal, seqNumClient) <= (?, 0)"_s,
                     {newUp})
@@ -618,14 +629,17 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     result.kind = rollback.isEmpty() ? Result::Advanced : Result::Rebased;
     if (!rollback.isEmpty())
         result.pending = std::move(rebased);
-    if (result.applied > 0 || result.rebased > 0) {
+    QSet<QString> tables;
+    bool othersRewrote = false;
+    const bool others = p->takeOthersChanges(&tables, &othersRewrote);
+    if (result.applied > 0 || result.rebased > 0 || others) {
         // One refresh for the whole merge; a rebase may have touched any table.
-        QSet<QString> tables{QStringLiteral("__livestore_eventlog")};
+        tables.insert(QStringLiteral("__livestore_eventlog"));
         for (const TableDef &t : p->schema.tables())
             tables.insert(t.name);
         if (p->graph)
-            p->graph->tablesChanged(tables, haveRowChanges ? &rowChanges : nullptr);
-        Q_EMIT p->q->eventlogChanged(result.rebased > 0);
+            p->graph->tablesChanged(tables, haveRowChanges && !others ? &rowChanges : nullptr);
+        Q_EMIT p->q->eventlogChanged(result.rebased > 0 || othersRewrote);
     }
     return result;
 }
@@ -638,7 +652,8 @@ bool SyncEngine::resetLocalData()
         m_error = db.lastError();
         return false;
     }
-    const bool ok = db.exec("DELETE FROM __livestore_eventlog")
+    const bool ok = p->noticeOtherProcesses() && p->recordRewrite()
+            && db.exec("DELETE FROM __livestore_eventlog")
             && db.exec("DELETE FROM __livestore_session_changeset")
             && db.exec("DROP TABLE IF EXISTS __livestore_skipped_events")
             && db.exec("UPDATE __livestore_sync_status SET head = 0, backendId = NULL WHERE id = 1")

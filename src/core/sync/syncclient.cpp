@@ -3,12 +3,14 @@
 
 #include "schema.h"
 #include "store.h"
+#include "storelock_p.h"
 #include "syncengine_p.h"
 #include "wireprotocol.h"
 
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qdir.h>
 #include <QtCore/qeventloop.h>
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qpointer.h>
@@ -150,6 +152,66 @@ public:
     QTimer pingTimer;
     QTimer reconnectTimer;
     QTimer pushRetryTimer;
+
+    // Leadership among the processes of the store: the leader holds sync.lock in the store's
+    // directory (an exclusive flock(), which the kernel drops when its process dies); the others
+    // try again every StandbyRetryMs. An in-memory store has no other processes: always leads.
+    StoreLock leaderLock;
+    bool leader = false;
+    QTimer standbyTimer;
+    static constexpr int StandbyRetryMs = 500;
+    int applying = 0; // inside engine.applyUpstream(): its eventlogChanged() is ours
+
+    void setLeader(bool value)
+    {
+        if (leader == value)
+            return;
+        leader = value;
+        Q_EMIT q->leaderChanged();
+    }
+
+    // True when this client leads (or just became the leader); false in Standby, or after a
+    // fatal error.
+    bool takeLeadership()
+    {
+        if (leader)
+            return true;
+        const QString directory = store->directory();
+        if (directory.isEmpty()) {
+            setLeader(true);
+            return true;
+        }
+        const QString path = QDir(directory).filePath(u"sync.lock"_s);
+        switch (leaderLock.tryLock(path)) {
+        case StoreLock::Result::Locked:
+        case StoreLock::Result::Joined:
+            standbyTimer.stop();
+            qCInfo(lcSync, "leading the sync of store %s in this process", qUtf8Printable(storeId()));
+            setLeader(true);
+            return true;
+        case StoreLock::Result::Held:
+            if (status != SyncClient::Standby)
+                qCInfo(lcSync, "store %s is synced by another process (pid %lld): standing by",
+                       qUtf8Printable(storeId()), leaderLock.ownerPid());
+            setStatus(SyncClient::Standby);
+            standbyTimer.start(StandbyRetryMs);
+            return false;
+        case StoreLock::Result::PermissionDenied:
+            fatal(u"cannot create %1: permission denied"_s.arg(path));
+            return false;
+        case StoreLock::Result::Failed:
+            fatal(u"cannot lock %1: %2"_s.arg(path, leaderLock.errorString()));
+            return false;
+        }
+        return false;
+    }
+
+    void releaseLeadership()
+    {
+        standbyTimer.stop();
+        leaderLock.unlock();
+        setLeader(false);
+    }
 
     void awaitPullUpTo(qint64 head)
     {
@@ -293,6 +355,8 @@ public:
             fatal(u"invalid sync url \"%1\": ws:// or wss:// expected"_s.arg(url.toString()));
             return;
         }
+        if (!takeLeadership())
+            return;
         dropSocket();
         socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, q);
         QObject::connect(socket, &QWebSocket::connected, q, [this] { onConnected(); });
@@ -368,6 +432,7 @@ public:
         reconnectTimer.stop();
         pushRetryTimer.stop();
         dropSocket();
+        releaseLeadership(); // another process may fare better
         setStatus(SyncClient::Error);
     }
 
@@ -656,9 +721,11 @@ public:
         // with it). After each, nothing of ours may be touched if that happened.
         const QPointer<SyncClient> alive(q);
         rebasedPending.reset();
+        ++applying;
         SyncEngine::Result result = engine.applyUpstream(records);
         if (!alive)
             return false;
+        --applying;
         rebasedPending = std::move(result.pending);
         rebasedPendingHead = result.upstreamHead;
         if (rebasedPending) {
@@ -922,9 +989,20 @@ SyncClient::SyncClient(Store *store, QObject *parent)
         d->gatherExpired = true;
         d->drainIncoming();
     });
+    d->standbyTimer.setSingleShot(true);
+    connect(&d->standbyTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     if (store) {
         // Offline commits just accumulate; connected ones go out right away.
         connect(store, &Store::committed, this, [this] {
+            d->rebasedPending.reset();
+            d->updateCounts(false);
+            d->tryPush();
+        });
+        // Events of other processes of the store: in the leader, theirs are pushed as ours; in a
+        // client on standby, the counts follow what the leader does.
+        connect(store, &Store::eventlogChanged, this, [this] {
+            if (d->applying)
+                return;
             d->rebasedPending.reset();
             d->updateCounts(false);
             d->tryPush();
@@ -946,6 +1024,7 @@ QUrl SyncClient::url() const { return d->url; }
 QJsonValue SyncClient::payload() const { return d->payload; }
 bool SyncClient::isActive() const { return d->active; }
 SyncClient::Status SyncClient::status() const { return d->status; }
+bool SyncClient::isLeader() const { return d->leader; }
 int SyncClient::pendingCount() const { return d->pendingCount; }
 int SyncClient::skippedEventCount() const { return d->skippedCount; }
 QString SyncClient::lastSkippedEvent() const { return d->lastSkipped; }
@@ -1041,8 +1120,11 @@ void SyncClient::start()
         d->active = true;
         Q_EMIT activeChanged();
     }
-    if (d->store && d->store->isOpen()
-        && d->engine.applyUpstream({}).kind == SyncEngine::Result::Failed) {
+    ++d->applying;
+    const bool cannotRebase = d->store && d->store->isOpen()
+            && d->engine.applyUpstream({}).kind == SyncEngine::Result::Failed;
+    --d->applying;
+    if (cannotRebase) {
         // No changesets recorded: a rebase would be impossible, so syncing must not begin.
         d->fatal(d->engine.errorString());
         return;
@@ -1056,6 +1138,7 @@ void SyncClient::stop()
     d->reconnectTimer.stop();
     d->pushRetryTimer.stop();
     d->dropSocket();
+    d->releaseLeadership(); // a client on standby in another process takes over
     d->halted = false;
     if (d->active) {
         d->active = false;

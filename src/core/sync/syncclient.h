@@ -37,6 +37,7 @@ class LIVESTORE_EXPORT SyncClient : public QObject
     Q_PROPERTY(QJsonValue payload READ payload WRITE setPayload NOTIFY payloadChanged)
     Q_PROPERTY(bool active READ isActive WRITE setActive NOTIFY activeChanged)
     Q_PROPERTY(Status status READ status NOTIFY statusChanged)
+    Q_PROPERTY(bool leader READ isLeader NOTIFY leaderChanged)
     Q_PROPERTY(int pendingCount READ pendingCount NOTIFY pendingCountChanged)
     Q_PROPERTY(qint64 upstreamHead READ upstreamHead NOTIFY upstreamHeadChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
@@ -52,6 +53,7 @@ public:
         Connecting,
         Connected,    // pulling (live) and pushing
         Error,        // stopped by an error that retrying cannot fix (see lastError)
+        Standby,      // another process of this store syncs it (see isLeader())
     };
     Q_ENUM(Status)
 
@@ -64,6 +66,12 @@ public:
     };
     Q_ENUM(BackendIdMismatchPolicy)
 
+    // Several processes may have one store open (architecture.md, "Several processes on one
+    // store"); one of them at a time, the leader, runs the sync connection, for the events all of
+    // them commit. An active client becomes the leader when no other process's client is (it
+    // holds the store's sync.lock), otherwise it waits in status Standby and takes over within
+    // about half a second of the leader's process stopping it, closing the store or dying.
+    // Meanwhile pendingCount() and upstreamHead() follow what the leader does.
     explicit SyncClient(Store *store, QObject *parent = nullptr);
     ~SyncClient() override;
 
@@ -79,6 +87,7 @@ public:
     bool isActive() const;
     void setActive(bool active);
     Status status() const;
+    bool isLeader() const;
     int pendingCount() const;
     qint64 upstreamHead() const;
     // Why syncing does not work right now (a refused connection, a failed push…); cleared when a
@@ -133,6 +142,7 @@ Q_SIGNALS:
     void payloadChanged();
     void activeChanged();
     void statusChanged();
+    void leaderChanged();
     void pendingCountChanged();
     void upstreamHeadChanged();
     void lastErrorChanged();

@@ -14,6 +14,7 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qprocess.h>
+#include <QtTest/qsignalspy.h>
 #include <QtCore/qscopeguard.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtCore/qtemporarydir.h>
@@ -1001,10 +1002,6 @@ private Q_SLOTS:
         options.directory = store;
         QVERIFY2(app.open(options), qPrintable(app.errorString()));
 
-        const Run refused = runCli(on(store, {u"events"_s}));
-        QCOMPARE_EXIT(refused, 1);
-        QVERIFY2(refused.err.contains(u"in use by another process"_s), qPrintable(refused.err));
-
         const Run events = runCli(on(store, {u"--read-only"_s, u"events"_s, u"--json"_s}));
         QCOMPARE_EXIT(events, 0);
         QCOMPARE(jsonLines(events.out).size(), 4);
@@ -1028,6 +1025,45 @@ private Q_SLOTS:
         QCOMPARE_EXIT(sync, 2);
         QCOMPARE(app.eventCount(), 5);
         QVERIFY(app.commit(u"v1.TodoCompleted"_s, QVariantMap{{u"id"_s, u"c"_s}}));
+    }
+
+    // Without --read-only the tool shares the store with the app: its commits are numbered after
+    // the app's, the app's live queries follow them, and the app's next commit comes after them.
+    void commitBesideAnApp()
+    {
+        QTemporaryDir dir;
+        const QString store = newStore(dir);
+        QVERIFY(fill(store));
+        LiveStore::Store app;
+        LiveStore::StoreOptions options;
+        options.storeId = u"todos"_s;
+        options.schema = LiveStore::Schema::fromFile(m_schema);
+        options.directory = store;
+        QVERIFY2(app.open(options), qPrintable(app.errorString()));
+        QVERIFY(!app.isShared());
+        LiveStore::LiveQuery todos = app.liveQuery(LiveStore::Query::sql(u"SELECT id FROM todos ORDER BY id"_s));
+        const int before = todos.result().rowCount();
+        QSignalSpy changed(&app, &LiveStore::Store::eventlogChanged);
+        const qint64 headBefore = app.head().global;
+
+        const Run events = runCli(on(store, {u"events"_s, u"--json"_s}));
+        QCOMPARE_EXIT(events, 0);
+        QCOMPARE(jsonLines(events.out).size(), 4);
+        const Run commit = runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"cli","text":"from the tool"})"_s}));
+        QCOMPARE_EXIT(commit, 0);
+        QTRY_COMPARE(todos.result().rowCount(), before + 1);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.constFirst().constFirst().toBool(), false);
+        QCOMPARE(app.head().global, headBefore + 1);
+        QVERIFY(app.commit(u"v1.TodoCompleted"_s, QVariantMap{{u"id"_s, u"cli"_s}}));
+        QCOMPARE(app.head().global, headBefore + 2);
+        const QList<LiveStore::EventRecord> log = app.events();
+        QCOMPARE(log.size(), 6);
+        QCOMPARE(log.at(4).name, u"v1.TodoCreated"_s);
+        QVERIFY(log.at(4).sessionId != app.sessionId()); // the tool was a session of its own
+        QCOMPARE(log.at(5).parentSeqNum, log.at(4).seqNum);
+        const Run verify = runCli(on(store, {u"verify"_s}));
+        QCOMPARE_EXIT(verify, 0);
     }
 
     // ---------------------------------------------------------------------------------------------

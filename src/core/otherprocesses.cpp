@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Several processes on one store: how a Store sees the commits of the others.
+//
+// Each process has its own SQLite connection to store.db, and SQLite serializes their writes
+// (BEGIN IMMEDIATE, with a busy timeout). What a Store keeps in memory besides SQLite, the head
+// of the eventlog and the results of its live queries, is brought up to date from PRAGMA
+// data_version, which changes whenever another connection has committed: a commit looks at it
+// inside its write transaction, before it numbers its events, and a timer looks at it between
+// commits, so that live queries and models follow the others' commits within a few frames.
+//
+// What another process changed is not known row by row (its session of changes stays in its
+// own process), so every live query of the Store re-runs once, and its model diffs the new rows
+// against the old: the same fine-grained insert/remove/move/dataChanged signals as after a local
+// commit, at the cost of a re-query.
+#include "logging_p.h"
+#include "store_p.h"
+
+#include <sqlite3.h>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+namespace {
+
+// One integer from a statement without binds, through the statement cache.
+std::optional<qint64> readInteger(Database &db, const QString &sql)
+{
+    Database::Statement *s = db.prepare(sql);
+    if (!s)
+        return std::nullopt;
+    sqlite3_stmt *stmt = s->stmt;
+    sqlite3_reset(stmt);
+    const int rc = sqlite3_step(stmt);
+    std::optional<qint64> value;
+    if (rc == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    else if (rc == SQLITE_DONE)
+        value = 0; // no row: a meta key never written
+    sqlite3_reset(stmt);
+    return value;
+}
+
+} // namespace
+
+bool StorePrivate::noticeOtherProcesses()
+{
+    if (!isOpen || options.inMemory)
+        return true;
+    const std::optional<qint64> version = readInteger(db, u"PRAGMA data_version"_s);
+    if (!version)
+        return fail(u"cannot look for other processes' commits: "_s + db.lastError());
+    if (*version == dataVersion)
+        return true;
+    const bool firstLook = dataVersion < 0;
+    dataVersion = *version;
+    const SequenceNumber before = head;
+    const std::optional<qint64> rewritten =
+            readInteger(db, u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s);
+    if (!rewritten || !loadHead())
+        return fail(u"cannot read the commits of other processes: "_s + db.lastError());
+    if (firstLook) {
+        rewrites = *rewritten;
+        return true;
+    }
+    if (*rewritten != rewrites) {
+        rewrites = *rewritten;
+        othersRewrote = true;
+    }
+    if (head != before)
+        othersAppended = true;
+    // A process that syncs started keeping changesets after we opened: ours are needed too, so
+    // that its rebase can roll our events back one by one instead of replaying the whole log.
+    if ((othersAppended || othersRewrote) && !options.recordChangesets && !options.readOnly
+        && readInteger(db, u"SELECT count(*) FROM sqlite_schema WHERE name = '__livestore_session_changeset'"_s)
+                   .value_or(0) > 0) {
+        options.recordChangesets = true;
+    }
+    if (othersAppended || othersRewrote)
+        qCDebug(lcStore, "another process changed store %s: head %s -> %s%s",
+                qUtf8Printable(options.storeId), qUtf8Printable(before.toString()),
+                qUtf8Printable(head.toString()), othersRewrote ? " (rewritten)" : "");
+    return true;
+}
+
+bool StorePrivate::takeOthersChanges(QSet<QString> *tables, bool *rewrote)
+{
+    if (!othersAppended && !othersRewrote)
+        return false;
+    *rewrote = othersRewrote;
+    othersAppended = othersRewrote = false;
+    tables->insert(u"__livestore_eventlog"_s);
+    for (const TableDef &t : schema.tables())
+        tables->insert(t.name);
+    return true;
+}
+
+void StorePrivate::announceOthersChanges()
+{
+    QSet<QString> tables;
+    bool rewrote = false;
+    if (!takeOthersChanges(&tables, &rewrote))
+        return;
+    if (graph)
+        graph->tablesChanged(tables, nullptr);
+    Q_EMIT q->eventlogChanged(rewrote);
+}
+
+bool StorePrivate::recordRewrite()
+{
+    Database::Statement *s = db.prepare(
+            u"INSERT INTO __livestore_meta (key, value) VALUES ('rewrites', 1) "
+             "ON CONFLICT (key) DO UPDATE SET value = value + 1"_s);
+    if (!s || !db.execute(s, {}))
+        return fail(u"cannot record a rewrite of the history: "_s + db.lastError());
+    // Ours: not a change another process made.
+    rewrites = readInteger(db, u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s).value_or(rewrites);
+    return true;
+}
+
+void StorePrivate::startWatching()
+{
+    watchTimer.reset();
+    if (!isOpen || options.inMemory)
+        return;
+    noticeOtherProcesses(); // the baseline (open() read the head already)
+    if (options.watchInterval <= 0)
+        return;
+    watchTimer = std::make_unique<QTimer>();
+    watchTimer->setInterval(options.watchInterval);
+    // A precise timer: the default (coarse, up to 5% late) would do as well, but a Store's
+    // wake-ups then drift against the app's own frame timers.
+    watchTimer->setTimerType(Qt::PreciseTimer);
+    QObject::connect(watchTimer.get(), &QTimer::timeout, q, [this] {
+        if (!noticeOtherProcesses()) {
+            qCWarning(lcStore, "%s", qUtf8Printable(error));
+            return;
+        }
+        announceOthersChanges();
+    });
+    watchTimer->start();
+}
+
+bool Store::refresh()
+{
+    if (!d->isOpen)
+        return d->fail(d->notOpenMessage());
+    if (!d->noticeOtherProcesses())
+        return false;
+    d->announceOthersChanges();
+    return true;
+}
+
+bool Store::isShared() const
+{
+    return d->sharedWithOthers;
+}
+
+} // namespace LiveStore
