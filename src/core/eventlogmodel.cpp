@@ -5,6 +5,8 @@
 
 #include <QtCore/qscopedvaluerollback.h>
 
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
@@ -64,6 +66,8 @@ LIVESTORE_EVENTLOG_SETTER(const QStringList &, m_names, setNames, namesChanged)
 LIVESTORE_EVENTLOG_SETTER(const QString &, m_clientId, setClientId, clientIdChanged)
 LIVESTORE_EVENTLOG_SETTER(const QString &, m_sessionId, setSessionId, sessionIdChanged)
 LIVESTORE_EVENTLOG_SETTER(const QString &, m_text, setText, textChanged)
+LIVESTORE_EVENTLOG_SETTER(qint64, m_fromSeqNum, setFromSeqNum, fromSeqNumChanged)
+LIVESTORE_EVENTLOG_SETTER(qint64, m_toSeqNum, setToSeqNum, toSeqNumChanged)
 
 #undef LIVESTORE_EVENTLOG_SETTER
 
@@ -120,6 +124,10 @@ void EventLogModel::load(int wanted)
             page.removeLast();
         for (qsizetype i = 0; i < page.size(); ++i) {
             EventRecord &event = page[i];
+            if (m_toSeqNum > 0 && event.seqNum.global > m_toSeqNum) {
+                more = false; // past the range: nothing after it can match
+                break;
+            }
             m_cursor = event.seqNum;
             ++scanned;
             if (matches(event))
@@ -144,7 +152,11 @@ void EventLogModel::load(int wanted)
 
 void EventLogModel::clear()
 {
-    m_cursor = SequenceNumber::root();
+    // Reading starts after the cursor: just before the range's first number, after every
+    // client-only event of the one before it.
+    m_cursor = m_fromSeqNum > 1
+            ? SequenceNumber{m_fromSeqNum - 1, std::numeric_limits<qint64>::max(), 0}
+            : SequenceNumber::root();
     setHasMore(false);
     if (m_events.isEmpty())
         return;

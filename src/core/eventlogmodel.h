@@ -61,6 +61,11 @@ public:
     void setSessionId(const QString &sessionId);
     QString text() const { return m_text; }
     void setText(const QString &text);
+    // A range of global sequence numbers, both ends included; 0: open at that end.
+    qint64 fromSeqNum() const { return m_fromSeqNum; }
+    void setFromSeqNum(qint64 global);
+    qint64 toSeqNum() const { return m_toSeqNum; }
+    void setToSeqNum(qint64 global);
     int pageSize() const { return m_pageSize; }
     void setPageSize(int pageSize);
     // Events of the log read per fetchMore() when filtering by client, session or text.
@@ -86,6 +91,8 @@ Q_SIGNALS:
     void clientIdChanged();
     void sessionIdChanged();
     void textChanged();
+    void fromSeqNumChanged();
+    void toSeqNumChanged();
     void pageSizeChanged();
     void countChanged();
     void hasMoreChanged();
@@ -107,6 +114,8 @@ private:
     QString m_clientId;
     QString m_sessionId;
     QString m_text;
+    qint64 m_fromSeqNum = 0;
+    qint64 m_toSeqNum = 0;
     int m_pageSize = 200;
     int m_scanLimit = 5000;
     QList<EventRecord> m_events;

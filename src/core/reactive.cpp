@@ -3,6 +3,8 @@
 
 #include "logging_p.h"
 
+#include <QtCore/qelapsedtimer.h>
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -81,6 +83,11 @@ QStringList LiveQuery::tables() const
 int LiveQuery::runCount() const
 {
     return d ? d->runs : 0;
+}
+
+LiveQueryInfo LiveQuery::info() const
+{
+    return d ? detail::Graph::infoOf(d.get()) : LiveQueryInfo();
 }
 
 bool LiveQuery::canFetchMore() const
@@ -227,6 +234,9 @@ bool Node::recompute()
     computing = true;
     bool changed = false;
     Getter get(this);
+    QElapsedTimer timer; // devtools' durations (queryInfo())
+    if (kind == QueryNode)
+        timer.start();
     if (kind == QueryNode) {
         if (!queryFunction && !planConsidered) {
             planConsidered = true;
@@ -254,6 +264,7 @@ bool Node::recompute()
             const Query q = queryFunction ? queryFunction(get) : plan ? plan->executedQuery() : query;
             QStringList readTables;
             QueryResult fresh = graph->execute(q, &readTables);
+            lastQuery = q;
             graph->setTables(this, readTables);
             if (plan && !plan->readsOnly(readTables))
                 plan.reset();
@@ -266,6 +277,13 @@ bool Node::recompute()
             if (plan)
                 plan->reset(result);
         }
+        ++updates;
+        constexpr int kept = 32;
+        if (recentNanos.size() < kept)
+            recentNanos.append(timer.nsecsElapsed());
+        else
+            recentNanos[nextRecent] = timer.nsecsElapsed();
+        nextRecent = (nextRecent + 1) % kept;
     } else {
         ++runs;
         QVariant fresh = computeFunction(get);
@@ -494,6 +512,44 @@ void Graph::setValue(Node *node, const QVariant &value)
         settle(&notify);
     else
         notifyInRounds(notify);
+}
+
+LiveQueryInfo Graph::infoOf(const Node *node)
+{
+    LiveQueryInfo info;
+    info.id = node->id;
+    const Query shown = node->lastQuery.isNull() ? node->query : node->lastQuery;
+    info.sql = shown.isNull() ? QString() : shown.compile().sql;
+    info.tables = node->tables;
+    info.rowCount = node->result.rowCount();
+    info.runCount = node->runs;
+    info.updateCount = node->updates;
+    info.incremental = node->plan != nullptr;
+    info.subscriberCount = int(node->subscribers.size());
+    info.dependentCount = int(node->dependents.size());
+    info.errorString = node->result.errorString();
+    if (const qsizetype n = node->recentNanos.size(); n > 0) {
+        info.lastMs = node->recentNanos.at((node->nextRecent + n - 1) % n) / 1e6;
+        QList<qint64> sorted = node->recentNanos;
+        std::sort(sorted.begin(), sorted.end());
+        info.medianMs = (n % 2 ? sorted.at(n / 2) : (sorted.at(n / 2 - 1) + sorted.at(n / 2)) / 2) / 1e6;
+    }
+    return info;
+}
+
+QList<LiveQueryInfo> Graph::queryInfo() const
+{
+    QList<const Node *> nodes;
+    for (const Node *node : m_nodes) {
+        if (node->kind == Node::QueryNode)
+            nodes.append(node);
+    }
+    std::sort(nodes.begin(), nodes.end(), [](const Node *a, const Node *b) { return a->id < b->id; });
+    QList<LiveQueryInfo> infos;
+    infos.reserve(nodes.size());
+    for (const Node *node : std::as_const(nodes))
+        infos.append(infoOf(node));
+    return infos;
 }
 
 void Graph::settle(QList<std::weak_ptr<Node>> *alsoNotify)

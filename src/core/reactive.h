@@ -52,6 +52,24 @@ struct SubscribeOptions
     bool early = false;
 };
 
+// What devtools show about one live query of a store (Store::liveQueryInfo()): a read-only
+// snapshot of a node of the reactive graph, taken when asked for.
+struct LIVESTORE_EXPORT LiveQueryInfo
+{
+    quint64 id = 0;        // stable while the live query exists
+    QString sql;           // the SQL of its last run (for a query built by a function, the last one built)
+    QStringList tables;    // the tables whose commits refresh it (its place in the reactivity graph)
+    qsizetype rowCount = 0;
+    int runCount = 0;      // how often the SQL ran
+    int updateCount = 0;   // how often it was refreshed: runs and row-by-row updates (isIncremental())
+    double lastMs = 0;     // the last refresh, in milliseconds
+    double medianMs = 0;   // over the last 32 refreshes
+    bool incremental = false;
+    int subscriberCount = 0;
+    int dependentCount = 0; // computeds and queries built from it
+    QString errorString;    // the last run's error, if it failed
+};
+
 // A query kept up to date: after a commit that wrote a table it reads, it re-runs, and its
 // subscribers are called only if the result changed. Handles share one live instance; it is
 // dropped with the last handle.
@@ -72,6 +90,8 @@ public:
     QStringList tables() const;
     // How often the SQL ran (for tests and devtools).
     int runCount() const;
+    // Devtools: the query's SQL, tables, runs and durations (as Store::liveQueryInfo() lists it).
+    LiveQueryInfo info() const;
     // Whether commits and sync merges update the result row by row instead of re-running the query.
     bool isIncremental() const;
     // A windowed query (Store::windowedQuery): whether rows may follow the ones it holds, and

@@ -69,6 +69,11 @@ public:
     quint64 deltaVersion = 0;
     QStringList tables;
     QString dedupKey;
+    // For devtools (Graph::queryInfo()): what last ran, refreshes, and the last 32 durations.
+    Query lastQuery;
+    int updates = 0;
+    QList<qint64> recentNanos;
+    int nextRecent = 0;
 
     std::vector<std::shared_ptr<Node>> dependencies;
     QSet<Node *> dependents;
@@ -125,6 +130,9 @@ public:
     QSet<QString> trackedTables() const;
     static Node *nodeOf(const LiveQuery &query) { return query.d.get(); }
     void setValue(Node *node, const QVariant &value);
+    // Every live query of the graph, oldest first (Store::liveQueryInfo()), and one of them.
+    QList<LiveQueryInfo> queryInfo() const;
+    static LiveQueryInfo infoOf(const Node *node);
 
     // Internal bookkeeping used by Node.
     QueryResult execute(const Query &query, QStringList *tables) { return m_execute(query, tables); }

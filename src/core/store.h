@@ -214,6 +214,9 @@ public:
     ReactiveValue reactiveValue(const QVariant &initial = {});
     Subscription subscribe(const Query &query, std::function<void(const QueryResult &)> callback,
                            SubscribeOptions options = {});
+    // Devtools: every live query of this store (models' included), with its SQL, the tables that
+    // refresh it, its row count and how often and how long it ran. A snapshot, read-only.
+    QList<LiveQueryInfo> liveQueryInfo() const;
 
     // Client documents: the stored value merged over the declared default (get-or-default), and
     // a partial update committed as the document's Set event.

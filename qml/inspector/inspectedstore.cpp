@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "inspectedstore.h"
+
+#include <qmlstore.h>
+
+#include <QtCore/qdir.h>
+#include <QtCore/qelapsedtimer.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
+#include <QtCore/qjsondocument.h>
+#include <QtCore/qsavefile.h>
+
+using namespace Qt::StringLiterals;
+
+namespace LiveStore {
+
+InspectedStore::InspectedStore(QObject *parent) : QObject(parent)
+{
+    m_refreshTimer.setSingleShot(true);
+    m_refreshTimer.setInterval(0);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &InspectedStore::refresh);
+}
+
+InspectedStore::~InspectedStore()
+{
+    // The views hold the Store's models and live queries: let them drop them first.
+    attach(nullptr);
+}
+
+void InspectedStore::setDirectory(const QString &directory)
+{
+    if (m_directory == directory)
+        return;
+    m_directory = directory;
+    Q_EMIT directoryChanged();
+    reopen();
+}
+
+void InspectedStore::setWritable(bool writable)
+{
+    if (m_writable == writable)
+        return;
+    m_writable = writable;
+    Q_EMIT writableChanged();
+    reopen();
+}
+
+void InspectedStore::setQmlStore(QmlStore *store)
+{
+    if (m_qmlStore == store)
+        return;
+    QObject::disconnect(m_qmlStatus);
+    QObject::disconnect(m_qmlSync);
+    m_qmlStore = store;
+    if (store) {
+        // The element's C++ store exists while it is Ready and is replaced when it reopens.
+        m_qmlStatus = connect(store, &QmlStore::statusChanged, this, &InspectedStore::reopen);
+        m_qmlSync = connect(store, &QmlStore::syncChanged, this, &InspectedStore::followSync);
+    }
+    Q_EMIT qmlStoreChanged();
+    followSync();
+    reopen();
+}
+
+void InspectedStore::componentComplete()
+{
+    m_complete = true;
+    reopen();
+}
+
+QmlStore *InspectedStore::qmlStore() const
+{
+    return m_qmlStore;
+}
+
+bool InspectedStore::isEmbedded() const
+{
+    return m_qmlStore != nullptr;
+}
+
+bool InspectedStore::isReadOnly() const
+{
+    return !m_qmlStore && !m_writable;
+}
+
+QString InspectedStore::storeId() const
+{
+    return m_store ? m_store->storeId() : QString();
+}
+
+QString InspectedStore::clientId() const
+{
+    return m_store ? m_store->clientId() : QString();
+}
+
+QString InspectedStore::sessionId() const
+{
+    return m_store ? m_store->sessionId() : QString();
+}
+
+QString InspectedStore::location() const
+{
+    if (!m_store)
+        return m_directory;
+    const QString dir = m_store->directory();
+    return dir.isEmpty() ? u"(in memory)"_s : QDir::toNativeSeparators(dir);
+}
+
+QStringList InspectedStore::tables() const
+{
+    QStringList names;
+    if (!m_store)
+        return names;
+    const QList<TableDef> defs = m_store->schema().tables();
+    for (const TableDef &t : defs)
+        names.append(t.name);
+    return names;
+}
+
+QString InspectedStore::head() const
+{
+    return m_head.toString();
+}
+
+SyncClient *InspectedStore::sync() const
+{
+    return m_qmlStore ? m_qmlStore->sync() : nullptr;
+}
+
+void InspectedStore::followSync()
+{
+    QObject::disconnect(m_pulled);
+    if (SyncClient *client = sync()) {
+        m_pulled = connect(client, &SyncClient::eventsPulled, this, [this](const QList<EventRecord> &events) {
+            m_pulledCount += int(events.size());
+            Q_EMIT pulledCountChanged();
+        });
+    }
+    Q_EMIT syncChanged();
+}
+
+void InspectedStore::setStatus(Status status, const QString &error)
+{
+    if (m_error != error) {
+        m_error = error;
+        Q_EMIT errorStringChanged();
+    }
+    // Ids, tables and the like follow the store, not only the status: always notify.
+    m_status = status;
+    Q_EMIT statusChanged();
+}
+
+void InspectedStore::reopen()
+{
+    if (!m_complete)
+        return;
+    if (m_qmlStore) {
+        attach(m_qmlStore->store());
+        m_own.reset();
+        if (m_store)
+            setStatus(Ready);
+        else if (m_qmlStore->status() == QmlStore::Error)
+            setStatus(Error, m_qmlStore->errorString());
+        else
+            setStatus(Null);
+        return;
+    }
+    attach(nullptr);
+    m_own.reset();
+    m_openMs = 0;
+    if (m_directory.isEmpty()) {
+        setStatus(Null);
+        return;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const QString dir = QDir(m_directory).absolutePath();
+    if (!QFileInfo::exists(QDir(dir).filePath(u"store.db"_s))) {
+        setStatus(Error, u"there is no store in %1 (no store.db)"_s.arg(QDir::toNativeSeparators(dir)));
+        return;
+    }
+    QString schemaError;
+    Schema schema = Schema::fromStore(dir, &schemaError);
+    if (!schema.isValid()) {
+        if (schemaError.contains(u"records no schema"_s))
+            schemaError = u"the store in %1 records no schema (it was last written before stores recorded "
+                          "theirs): open it once with its app, or with `livestore --schema FILE` without "
+                          "--read-only, to record it"_s.arg(QDir::toNativeSeparators(dir));
+        setStatus(Error, schemaError);
+        return;
+    }
+    StoreOptions options;
+    // The store id is the directory's name, as the livestore tool takes it, when that is valid.
+    const QString name = QFileInfo(dir).fileName();
+    options.storeId = isValidStoreId(name) ? name : u"inspected"_s;
+    options.schema = std::move(schema);
+    options.directory = dir;
+    options.readOnly = !m_writable;
+    auto store = std::make_unique<Store>();
+    if (!store->open(options)) {
+        setStatus(Error, u"cannot open the store in %1: %2"_s.arg(QDir::toNativeSeparators(dir), store->errorString()));
+        return;
+    }
+    m_own = std::move(store);
+    m_openMs = timer.nsecsElapsed() / 1e6;
+    attach(m_own.get());
+    setStatus(Ready);
+}
+
+void InspectedStore::attach(Store *store)
+{
+    if (m_store == store)
+        return;
+    for (const auto &c : std::as_const(m_storeConnections))
+        QObject::disconnect(c);
+    m_storeConnections.clear();
+    m_store = store;
+    if (store) {
+        m_storeConnections.append(connect(store, &Store::committed, this, [this] {
+            scheduleRefresh();
+            Q_EMIT eventlogChanged(false);
+        }));
+        m_storeConnections.append(connect(store, &Store::eventlogChanged, this, [this](bool rebased) {
+            scheduleRefresh();
+            Q_EMIT eventlogChanged(rebased);
+        }));
+    }
+    m_changeCount = 0;
+    refresh();
+    Q_EMIT storeChanged();
+}
+
+void InspectedStore::scheduleRefresh()
+{
+    ++m_changeCount;
+    m_refreshTimer.start();
+}
+
+void InspectedStore::refresh()
+{
+    m_head = {};
+    m_upstreamHead = 0;
+    m_backendId.clear();
+    m_pendingCount = 0;
+    if (m_store && m_store->isOpen()) {
+        m_head = m_store->head();
+        const QueryResult sync = m_store->query(u"SELECT head, backendId FROM __livestore_sync_status WHERE id = 1"_s);
+        if (sync.isValid() && sync.rowCount() == 1) {
+            m_upstreamHead = sync.value(0, 0).toLongLong();
+            m_backendId = sync.value(0, 1).toString();
+        }
+        // By the primary key: a short range scan of the pending tail, whatever the log's length.
+        m_pendingCount = m_store->query(u"SELECT count(*) FROM __livestore_eventlog WHERE seqNumGlobal > ?"_s,
+                                        {m_upstreamHead}).scalar().toLongLong();
+    }
+    Q_EMIT headChanged();
+}
+
+bool InspectedStore::exportEventlog(const QUrl &file)
+{
+    if (!m_store) {
+        setStatus(m_status, u"export: no store is open"_s);
+        return false;
+    }
+    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly)) {
+        setStatus(m_status, u"export: cannot write %1: %2"_s.arg(path, out.errorString()));
+        return false;
+    }
+    // In pages, so that a long log is never held whole.
+    EventFilter filter;
+    filter.limit = 10'000;
+    for (;;) {
+        const QList<EventRecord> page = m_store->events(filter);
+        for (const EventRecord &e : page) {
+            // The arguments as stored, not re-serialized: a QJsonObject sorts a record's keys,
+            // and an import of the line would then store other bytes than this store holds.
+            QJsonObject rest = e.toJson();
+            if (!e.argsJson.isEmpty()) {
+                rest.remove(u"args"_s);
+                out.write("{\"args\":" + e.argsJson + ',');
+                out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact).mid(1));
+            } else {
+                out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact));
+            }
+            out.write("\n");
+        }
+        if (page.size() < filter.limit)
+            break;
+        filter.after = page.last().seqNum;
+    }
+    if (!out.commit()) {
+        setStatus(m_status, u"export: cannot write %1: %2"_s.arg(path, out.errorString()));
+        return false;
+    }
+    setStatus(m_status);
+    return true;
+}
+
+bool InspectedStore::importEventlog(const QUrl &file)
+{
+    if (!m_store || isReadOnly()) {
+        setStatus(m_status, u"import: the store is open read-only (run the inspector with --write)"_s);
+        return false;
+    }
+    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    QFile in(path);
+    if (!in.open(QIODevice::ReadOnly)) {
+        setStatus(m_status, u"import: cannot read %1: %2"_s.arg(path, in.errorString()));
+        return false;
+    }
+    ImportOptions options;
+    options.sourceName = QFileInfo(path).fileName();
+    if (!m_store->importJsonLines(&in, options)) {
+        setStatus(m_status, u"import: "_s + m_store->errorString());
+        return false;
+    }
+    setStatus(m_status);
+    return true;
+}
+
+} // namespace LiveStore

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#ifndef LIVESTORE_INSPECTEDSTORE_H
+#define LIVESTORE_INSPECTEDSTORE_H
+
+#include <store.h>
+#include <sync/syncclient.h>
+
+#include <QtCore/qpointer.h>
+#include <QtCore/qtimer.h>
+#include <QtCore/qurl.h>
+#include <QtQml/qqmlparserstatus.h>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace LiveStore {
+
+class QmlStore;
+
+// The store an inspector looks at, and what every view shares about it: either an app's own
+// `Store` element (embedded: `store: appStore`), or a store directory opened by the inspector
+// itself, read-only unless `writable`, with the schema the store records (Schema::fromStore()).
+//
+//     InspectedStore { directory: "/path/to/store" }     // livestore-inspector
+//     InspectedStore { store: appStore }                 // import LiveStore.Inspector in an app
+//
+// `store` wins when both are set. The views take an InspectedStore as their `source`.
+class InspectedStore : public QObject, public QQmlParserStatus
+{
+    Q_OBJECT
+    Q_MOC_INCLUDE(<qmlstore.h>)
+    QML_ELEMENT
+    Q_INTERFACES(QQmlParserStatus)
+    Q_PROPERTY(QString directory READ directory WRITE setDirectory NOTIFY directoryChanged FINAL)
+    Q_PROPERTY(bool writable READ writable WRITE setWritable NOTIFY writableChanged FINAL)
+    Q_PROPERTY(LiveStore::QmlStore *store READ qmlStore WRITE setQmlStore NOTIFY qmlStoreChanged FINAL)
+    Q_PROPERTY(Status status READ status NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged FINAL)
+    Q_PROPERTY(bool embedded READ isEmbedded NOTIFY statusChanged FINAL)
+    Q_PROPERTY(bool readOnly READ isReadOnly NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString storeId READ storeId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString clientId READ clientId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString sessionId READ sessionId NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString location READ location NOTIFY statusChanged FINAL)
+    // State tables, client documents' included, in the schema's order.
+    Q_PROPERTY(QStringList tables READ tables NOTIFY statusChanged FINAL)
+    // The eventlog's end and the sync bookkeeping the store keeps (__livestore_sync_status):
+    // events numbered above the upstream head are pending (not yet confirmed by a sync server).
+    Q_PROPERTY(QString head READ head NOTIFY headChanged FINAL)
+    Q_PROPERTY(double headSeqNum READ headSeqNum NOTIFY headChanged FINAL)
+    Q_PROPERTY(double upstreamHead READ upstreamHeadNumber NOTIFY headChanged FINAL)
+    Q_PROPERTY(QString backendId READ backendId NOTIFY headChanged FINAL)
+    Q_PROPERTY(int pendingCount READ pendingCount NOTIFY headChanged FINAL)
+    // How often the eventlog changed while inspected (commits, imports, pulls).
+    Q_PROPERTY(int changeCount READ changeCount NOTIFY headChanged FINAL)
+    // The app's sync client (embedded, with a syncUrl); null otherwise.
+    Q_PROPERTY(LiveStore::SyncClient *sync READ sync NOTIFY syncChanged FINAL)
+    // Events the app's sync client pulled while inspected (embedded).
+    Q_PROPERTY(int pulledCount READ pulledCount NOTIFY pulledCountChanged FINAL)
+    // How long opening the directory took, in milliseconds.
+    Q_PROPERTY(double openMs READ openMs NOTIFY statusChanged FINAL)
+
+public:
+    enum Status { Null, Ready, Error };
+    Q_ENUM(Status)
+
+    explicit InspectedStore(QObject *parent = nullptr);
+    ~InspectedStore() override;
+
+    QString directory() const { return m_directory; }
+    void setDirectory(const QString &directory);
+    bool writable() const { return m_writable; }
+    void setWritable(bool writable);
+    QmlStore *qmlStore() const;
+    void setQmlStore(QmlStore *store);
+
+    Status status() const { return m_status; }
+    QString errorString() const { return m_error; }
+    bool isEmbedded() const;
+    bool isReadOnly() const;
+    QString storeId() const;
+    QString clientId() const;
+    QString sessionId() const;
+    QString location() const;
+    QStringList tables() const;
+    QString head() const;
+    double headSeqNum() const { return double(m_head.global); }
+    qint64 upstreamHead() const { return m_upstreamHead; }
+    double upstreamHeadNumber() const { return double(m_upstreamHead); }
+    QString backendId() const { return m_backendId; }
+    int pendingCount() const { return int(m_pendingCount); }
+    int changeCount() const { return m_changeCount; }
+    SyncClient *sync() const;
+    int pulledCount() const { return m_pulledCount; }
+    double openMs() const { return m_openMs; }
+
+    // The C++ store (null unless Ready). Replaced when the source changes: see storeChanged().
+    Store *store() const { return m_store; }
+
+    // Writes the eventlog as JSON lines (as `livestore export` does), page by page.
+    Q_INVOKABLE bool exportEventlog(const QUrl &file);
+    // Appends an export to a store that holds no events yet (Store::importJsonLines()); needs a
+    // writable store.
+    Q_INVOKABLE bool importEventlog(const QUrl &file);
+    // Reads the head and the sync bookkeeping again.
+    Q_INVOKABLE void refresh();
+
+    void classBegin() override { }
+    void componentComplete() override;
+
+Q_SIGNALS:
+    void directoryChanged();
+    void writableChanged();
+    void qmlStoreChanged();
+    void statusChanged();
+    void errorStringChanged();
+    void headChanged();
+    void syncChanged();
+    void pulledCountChanged();
+    // The C++ store changed (opened, closed, replaced): views re-read everything.
+    void storeChanged();
+    // The eventlog changed (a commit, an import, pulled events); `rebased` as Store::eventlogChanged.
+    void eventlogChanged(bool rebased);
+
+private:
+    void reopen();
+    void attach(Store *store);
+    void setStatus(Status status, const QString &error = {});
+    void scheduleRefresh();
+    void followSync();
+
+    QString m_directory;
+    bool m_writable = false;
+    QPointer<QmlStore> m_qmlStore;
+    QMetaObject::Connection m_qmlStatus;
+    QMetaObject::Connection m_qmlSync;
+    QMetaObject::Connection m_pulled;
+    int m_pulledCount = 0;
+    std::unique_ptr<Store> m_own;
+    QPointer<Store> m_store;
+    QList<QMetaObject::Connection> m_storeConnections;
+    Status m_status = Null;
+    QString m_error;
+    SequenceNumber m_head;
+    qint64 m_upstreamHead = 0;
+    QString m_backendId;
+    qint64 m_pendingCount = 0;
+    int m_changeCount = 0;
+    double m_openMs = 0;
+    bool m_complete = false;
+    QTimer m_refreshTimer; // one refresh per burst of commits
+};
+
+} // namespace LiveStore
+
+#endif // LIVESTORE_INSPECTEDSTORE_H
