@@ -3,6 +3,8 @@
 
 #include "output.h"
 
+#include <eventstream.h>
+
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qfileinfo.h>
@@ -188,6 +190,8 @@ void forEachEvent(Store &store, EventFilter filter, qint64 limit, Visit visit)
 // The commands
 // ---------------------------------------------------------------------------------------------
 
+int streamEvents(Context &context, const EventFilter &filter, qint64 limit, bool json);
+
 int runEvents(Context &context)
 {
     const QCommandLineParser &args = context.parser();
@@ -210,6 +214,8 @@ int runEvents(Context &context)
                                 ExitUsage);
     }
     const bool json = args.isSet(u"json"_s);
+    if (args.isSet(u"follow"_s) || args.isSet(u"confirmed"_s))
+        return streamEvents(context, filter, limit, json);
 
     Store *store = context.openStore(false);
     if (!store)
@@ -464,6 +470,66 @@ int runSync(Context &context)
     return code;
 }
 
+// `events --follow` and `events --confirmed`: through an EventStream, which reads the log in
+// pages and then follows it (this Store's sync client's pulls, other processes' commits).
+int streamEvents(Context &context, const EventFilter &filter, qint64 limit, bool json)
+{
+    const bool follow = context.parser().isSet(u"follow"_s);
+    const StopSignals stopSignals;
+    Store *store = context.openStore(false);
+    if (!store)
+        return ExitFailed;
+    if (limit == 0 || stopRequested)
+        return ExitOk;
+    const qsizetype nameWidth = longestEventName(store->schema());
+    QTextStream &out = Output::out();
+    EventStream stream(store);
+    stream.setCursor(filter.after);
+    stream.setNames(filter.names);
+    stream.setConfirmedOnly(context.parser().isSet(u"confirmed"_s));
+    stream.setSyncClient(context.syncClient());
+    QEventLoop loop;
+    int code = ExitOk;
+    qint64 printed = 0;
+    QObject::connect(&stream, &EventStream::eventsReceived, &loop, [&](const QList<EventRecord> &events) {
+        for (const EventRecord &e : events) {
+            out << (json ? Output::eventJson(e) : Output::eventLine(e, nameWidth)) << '\n';
+            if (++printed == limit)
+                break;
+        }
+        out.flush(); // a reader of the pipe sees each batch as it comes
+        if (printed == limit)
+            loop.quit();
+    });
+    // Only with pending events (not --confirmed): what was printed after the cursor was
+    // renumbered and follows again. A reader of the JSON lines tells it from an event by its key.
+    QObject::connect(&stream, &EventStream::rebased, &loop, [&](SequenceNumber cursor) {
+        if (json)
+            out << "{\"rebased\":\"" << cursor.toString() << "\"}\n";
+        else
+            out << "-- rebased: the events after " << cursor.toString() << " follow again, renumbered\n";
+        out.flush();
+    });
+    QObject::connect(&stream, &EventStream::caughtUpChanged, &loop, [&] {
+        if (!follow && stream.isCaughtUp())
+            loop.quit();
+    });
+    QObject::connect(&stream, &EventStream::errorOccurred, &loop, [&](const QString &error) {
+        code = context.fail(u"events: "_s + error);
+        loop.quit();
+    });
+    QTimer stopPoll;
+    QObject::connect(&stopPoll, &QTimer::timeout, &loop, [&] {
+        if (stopRequested)
+            loop.quit();
+    });
+    stopPoll.start(100);
+    if (!stream.start())
+        return context.fail(u"events: "_s + stream.errorString());
+    loop.exec();
+    return code;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -625,12 +691,19 @@ const QList<Command> &commands()
 {
     static const QList<Command> table = {
         {u"events"_s,
-         u"[--name NAME]... [--after SEQ] [--limit N] [--json]"_s,
-         u"List the eventlog in order: sequence number, name, arguments, client."_s,
+         u"[--name NAME]... [--after SEQ] [--limit N] [--json] [--follow] [--confirmed]"_s,
+         u"List the eventlog in order: sequence number, name, arguments, client.\n"
+         "With --follow, keep printing events as they reach the log (commits of other\n"
+         "processes, events pulled with --sync-url) until interrupted (SIGINT/SIGTERM)."_s,
          {QCommandLineOption(u"name"_s, u"Only events named NAME; repeat for several names."_s, u"NAME"_s),
-          QCommandLineOption(u"after"_s, u"Only events after SEQ, such as e5 or e5.1."_s, u"SEQ"_s),
-          QCommandLineOption(u"limit"_s, u"At most N events."_s, u"N"_s),
-          QCommandLineOption(u"json"_s, u"One JSON object per line, as export writes them."_s)},
+          QCommandLineOption(u"after"_s, u"Only events after SEQ, such as e5 or e5.1: the cursor\n"
+                                         "to resume from (the last event seen; e0: the start)."_s, u"SEQ"_s),
+          QCommandLineOption(u"limit"_s, u"At most N events (with --follow: exit after N)."_s, u"N"_s),
+          QCommandLineOption(u"json"_s, u"One JSON object per line, as export writes them."_s),
+          QCommandLineOption(u"follow"_s, u"Keep following the log, like tail -f."_s),
+          QCommandLineOption(u"confirmed"_s, u"Only events a sync server has confirmed: never\n"
+                                             "renumbered by a rebase. Without it, a rebase under\n"
+                                             "printed events prints a rebased line."_s)},
          0, 0, runEvents},
         {u"query"_s,
          u"SQL [--bind VALUE]... [--json]"_s,
