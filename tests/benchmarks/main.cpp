@@ -15,6 +15,7 @@
 #include "guistallbench.h"
 #include "importbench.h"
 #include "livestorebench.h"
+#include "multiprocessbench.h"
 #include "rawsqlite.h"
 
 #include <QtCore/qcommandlineparser.h>
@@ -111,6 +112,10 @@ const QList<Scenario> &scenarios()
          Ours::import100k, Raw::import100k},
         {u"import-1000000"_s, u"events_per_s"_s, u"the same with 1,000,000 events"_s,
          Ours::import1m, Raw::import1m},
+        {u"other-process"_s, u"median_us"_s,
+         u"model-100's page; another process of the store commits 250 text edits, 10 ms apart: "
+          "its commit to this model's dataChanged (same_process: the edits committed here)"_s,
+         Ours::otherProcess, Ours::otherProcessLocal, false, u"same_process"_s},
     };
     return all;
 }
@@ -334,10 +339,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption quickOption(u"quick"_s, u"Sizes divided by ten (a smoke run)."_s);
     QCommandLineOption sideOption(u"side"_s, u"Internal: run one side in this process."_s, u"ours|raw"_s);
     QCommandLineOption prepareOption(u"prepare"_s, u"Internal: write a history fixture."_s, u"ours|raw"_s);
+    QCommandLineOption writerOption(u"writer"_s, u"Internal: other-process's writer."_s, u"count"_s);
     sideOption.setFlags(QCommandLineOption::HiddenFromHelp);
     prepareOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({scenarioOption, dirOption, quickOption, sideOption, prepareOption});
+    writerOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({scenarioOption, dirOption, quickOption, sideOption, prepareOption, writerOption});
     parser.process(app);
+    if (parser.isSet(writerOption))
+        return Ours::otherProcessWriter(parser.value(dirOption), parser.value(writerOption).toInt());
 
     const bool quick = parser.isSet(quickOption);
     auto badUsage = [](const QString &message) {
