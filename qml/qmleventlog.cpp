@@ -28,6 +28,10 @@ void QmlEventLog::storeStatusChanged()
         return;
     // The C++ store exists only while the element is Ready (it is replaced when reopened).
     setStore(m_qmlStore ? m_qmlStore->store() : nullptr);
+    // A pull that only confirms events leaves the log as it is: the sync client tells.
+    QObject::disconnect(m_confirmedConnection);
+    if (SyncClient *sync = m_qmlStore ? m_qmlStore->sync() : nullptr)
+        m_confirmedConnection = connect(sync, &SyncClient::upstreamHeadChanged, this, &EventLogModel::updateConfirmed);
 }
 
 void QmlEventLog::componentComplete()

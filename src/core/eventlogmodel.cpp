@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "eventlogmodel.h"
 
+#include "confirmedhead_p.h"
 #include "store.h"
 
 #include <QtCore/qscopedvaluerollback.h>
 
 #include <limits>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -38,6 +40,7 @@ void EventLogModel::setStore(Store *store)
         // Pulled events are appended like commits; a rebase renumbered pending events, which
         // may be among those shown.
         m_pulled = connect(store, &Store::eventlogChanged, this, [this](bool rebased) {
+            updateConfirmed(); // a pull that appends confirms too
             if (rebased)
                 refresh();
             else
@@ -105,6 +108,7 @@ void EventLogModel::load(int wanted)
     // change finishes first.
     if (m_changing || !m_store || !m_store->isOpen())
         return;
+    updateConfirmed();
     const QScopedValueRollback changing(m_changing, true);
     QList<EventRecord> found;
     int scanned = 0;
@@ -181,6 +185,29 @@ void EventLogModel::refresh()
     load(loaded);
 }
 
+void EventLogModel::updateConfirmed()
+{
+    if (!m_store || !m_store->isOpen())
+        return;
+    const qint64 head = detail::confirmedHead(*m_store);
+    if (head == m_confirmedHead)
+        return;
+    const qint64 before = std::exchange(m_confirmedHead, head);
+    // The rows whose state changed are those between the old and the new head: one run, as the
+    // log is in order.
+    int first = -1, last = -1;
+    for (int row = 0; row < m_events.size(); ++row) {
+        const SequenceNumber &n = m_events.at(row).seqNum;
+        if (detail::isConfirmed(n, before) != detail::isConfirmed(n, head)) {
+            if (first < 0)
+                first = row;
+            last = row;
+        }
+    }
+    if (first >= 0 && !m_changing)
+        Q_EMIT dataChanged(index(first), index(last), {ConfirmedRole});
+}
+
 void EventLogModel::onCommitted()
 {
     // Appended at the end of the log: shown when the view has reached the end; otherwise they
@@ -238,6 +265,8 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
         return e.sessionId;
     case ClientOnlyRole:
         return e.seqNum.client != 0;
+    case ConfirmedRole:
+        return detail::isConfirmed(e.seqNum, m_confirmedHead);
     default:
         return {};
     }
@@ -249,7 +278,7 @@ QHash<int, QByteArray> EventLogModel::roleNames() const
             {ParentSeqNumRole, "parentSeqNum"}, {NameRole, "name"},
             {ArgsRole, "args"},                 {ArgsMapRole, "argsObject"},
             {ClientIdRole, "clientId"},         {SessionIdRole, "sessionId"},
-            {ClientOnlyRole, "clientOnly"}};
+            {ClientOnlyRole, "clientOnly"},   {ConfirmedRole, "confirmed"}};
 }
 
 bool EventLogModel::canFetchMore(const QModelIndex &parent) const

@@ -43,6 +43,9 @@ public:
         ClientIdRole,
         SessionIdRole,
         ClientOnlyRole, // a client-only event (its number has a client part: "e5.1")
+        // Confirmed by a sync server (at or below the upstream head); false while pending, and
+        // always on a store that never synced.
+        ConfirmedRole,
     };
     Q_ENUM(Roles)
 
@@ -79,6 +82,10 @@ public:
 
     // Reads the loaded range again (after a rebase renumbered pending events, say).
     Q_INVOKABLE void refresh();
+    // Reads the upstream head again, and signals the rows whose ConfirmedRole changed. The model
+    // does so itself whenever the log changes; a pull that only confirms pending events does not
+    // change it, so connect a SyncClient's upstreamHeadChanged() here (QML's EventLog does).
+    Q_INVOKABLE void updateConfirmed();
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -122,6 +129,7 @@ private:
     SequenceNumber m_cursor = SequenceNumber::root(); // the last event read (matching or not)
     bool m_hasMore = false;
     bool m_changing = false; // inside a begin/end pair of ours
+    qint64 m_confirmedHead = 0; // the upstream head as last read, for ConfirmedRole
 };
 
 } // namespace LiveStore

@@ -2,6 +2,7 @@
 // EventLogModel: pages of the eventlog as views ask for them, filters, new events at the end.
 #include <eventlogmodel.h>
 #include <store.h>
+#include <syncengine_p.h>
 
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
@@ -171,6 +172,59 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10'000));
         QVERIFY(store.commit(u"v1.NoteAdded"_s, {{u"id"_s, u"a"_s}, {u"body"_s, u"b"_s}}));
         QCOMPARE(model.rowCount(), 1);
+    }
+    void confirmedRole()
+    {
+        // Pending until the sync server confirms them; a pull that only confirms changes no row of
+        // the log, so the model hears of it through updateConfirmed() (a SyncClient's signal).
+        auto store = std::make_unique<Store>();
+        StoreOptions options;
+        options.storeId = u"log"_s;
+        options.schema = notesSchema();
+        options.inMemory = true;
+        options.recordChangesets = true;
+        QVERIFY(store->open(options));
+        QList<Event> events;
+        for (int i = 0; i < 5; ++i)
+            events.append(Event{u"v1.NoteAdded"_s, {{u"id"_s, u"n%1"_s.arg(i)}, {u"body"_s, u"b"_s}}});
+        QVERIFY(store->commit(events));
+        EventLogModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.roleNames().value(EventLogModel::ConfirmedRole), "confirmed");
+        QCOMPARE(model.rowCount(), 5);
+        for (int row = 0; row < 5; ++row)
+            QCOMPARE(model.index(row).data(EventLogModel::ConfirmedRole).toBool(), false);
+
+        SyncEngine engine(store.get());
+        QList<EventRecord> echo = engine.pendingEvents(true).mid(0, 3);
+        QCOMPARE(engine.applyUpstream(echo).kind, SyncEngine::Result::Advanced);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        model.updateConfirmed();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 0);
+        QCOMPARE(changed.at(0).at(1).toModelIndex().row(), 2);
+        QCOMPARE(changed.at(0).at(2).value<QList<int>>(), QList<int>{EventLogModel::ConfirmedRole});
+        for (int row = 0; row < 5; ++row)
+            QCOMPARE(model.index(row).data(EventLogModel::ConfirmedRole).toBool(), row < 3);
+        QCOMPARE(model.get(0).value(u"confirmed"_s).toBool(), true);
+        model.updateConfirmed(); // nothing new: no signal
+        QCOMPARE(changed.size(), 1);
+
+        // Another client's event after them: the rest of ours is rebased on top of it, the model
+        // reads them again, the new event confirmed and ours pending.
+        EventRecord other;
+        other.seqNum = {4, 0, 0};
+        other.parentSeqNum = {3, 0, 0};
+        other.name = u"v1.NoteRemoved"_s;
+        other.args = {{u"id"_s, u"n0"_s}};
+        other.argsJson = "{\"id\":\"n0\"}";
+        other.clientId = u"other"_s;
+        other.sessionId = u"other-session"_s;
+        QCOMPARE(engine.applyUpstream({other}).kind, SyncEngine::Result::Rebased);
+        QCOMPARE(model.rowCount(), 6);
+        QCOMPARE(model.index(3).data(EventLogModel::NameRole).toString(), u"v1.NoteRemoved"_s);
+        for (int row = 0; row < 6; ++row)
+            QCOMPARE(model.index(row).data(EventLogModel::ConfirmedRole).toBool(), row < 4);
     }
 };
 
