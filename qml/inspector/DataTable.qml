@@ -11,6 +11,8 @@ Item {
     property alias rows: table.rows
     property alias columns: table.columns
     property int columnWidth: 160
+    // The last column takes the width that is left (for a column of long values).
+    property bool stretchLastColumn: false
     readonly property TableView tableView: table
 
     clip: true
@@ -62,7 +64,11 @@ Item {
         anchors.bottom: parent.bottom
         clip: true
         boundsBehavior: Flickable.StopAtBounds
-        columnWidthProvider: function () { return root.columnWidth }
+        columnWidthProvider: function (column) {
+            if (root.stretchLastColumn && column === table.columns - 1)
+                return Math.max(root.columnWidth, table.width - column * root.columnWidth)
+            return root.columnWidth
+        }
         ScrollBar.vertical: ScrollBar { }
         ScrollBar.horizontal: ScrollBar { }
         delegate: Rectangle {

@@ -6,6 +6,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import LiveStore
+import LiveStore.Inspector
 
 Pane {
     id: root
@@ -32,27 +33,17 @@ Pane {
         anchors.fill: parent
         spacing: 0
 
-        RowLayout {
+        Label {
+            objectName: "storeTitle"
             Layout.fillWidth: true
             Layout.margins: 6
-            spacing: 12
-            Label {
-                objectName: "storeTitle"
-                font.bold: true
-                text: inspectedStore.status === InspectedStore.Ready
-                      ? inspectedStore.storeId + (inspectedStore.embedded ? "" : " — " + inspectedStore.location)
-                      : inspectedStore.status === InspectedStore.Error ? qsTr("Cannot open the store")
-                                                                      : qsTr("No store")
-                elide: Text.ElideMiddle
-                Layout.fillWidth: true
-            }
-            Label {
-                visible: inspectedStore.status === InspectedStore.Ready
-                text: qsTr("head %1 · %2 pending · %3").arg(inspectedStore.head).arg(inspectedStore.pendingCount)
-                      .arg(inspectedStore.embedded ? qsTr("embedded") : inspectedStore.readOnly ? qsTr("read-only")
-                                                                                               : qsTr("writable"))
-                opacity: 0.75
-            }
+            elide: Text.ElideMiddle
+            textFormat: Text.StyledText
+            text: inspectedStore.status === InspectedStore.Ready
+                  ? "<b>" + inspectedStore.storeId + "</b>" + (inspectedStore.embedded ? "" : "  " + inspectedStore.location)
+                    + "  ·  " + qsTr("head %1 · %2 pending · %3").arg(inspectedStore.head).arg(inspectedStore.pendingCount)
+                      .arg(inspectedStore.embedded ? qsTr("embedded") : inspectedStore.readOnly ? qsTr("read-only") : qsTr("writable"))
+                  : inspectedStore.status === InspectedStore.Error ? qsTr("Cannot open the store") : qsTr("No store")
         }
 
         Label {

@@ -4,6 +4,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import LiveStore.Inspector
 
 Item {
     id: root
@@ -62,11 +63,11 @@ Item {
                         color: "#1a5fb4"
                     }
                     Label {
-                        text: qsTr("%1 rows · ran %2× · refreshed %3×%4 · last %5 ms · median %6 ms · %7 subscribers")
+                        text: qsTr("%1 rows · SQL ran %2× · refreshed %3× · last %4 ms · median %5 ms · %6 subscribers%7")
                               .arg(queryRow.rowCount).arg(queryRow.runCount).arg(queryRow.updateCount)
-                              .arg(queryRow.incremental ? qsTr(" (row by row)") : "")
                               .arg(queryRow.lastMs.toFixed(2)).arg(queryRow.medianMs.toFixed(2))
                               .arg(queryRow.subscriberCount)
+                              .arg(queryRow.incremental ? qsTr(" · follows rows (commits update it without re-running)") : "")
                         opacity: 0.75
                     }
                     Label {

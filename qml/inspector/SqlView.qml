@@ -4,6 +4,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import LiveStore.Inspector
 
 Item {
     id: root

@@ -5,6 +5,7 @@ import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
 import LiveStore
+import LiveStore.Inspector
 
 Item {
     id: root

@@ -3,6 +3,7 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import LiveStore.Inspector
 
 Item {
     id: root
@@ -13,6 +14,7 @@ Item {
 
     TimeTravel {
         id: travel
+        objectName: "timeTravel"
         source: root.source
         active: root.active
         position: slider.value
@@ -74,7 +76,8 @@ Item {
             Layout.fillWidth: true
             Layout.preferredHeight: 150
             model: travel.changesModel
-            columnWidth: 220
+            columnWidth: 140
+            stretchLastColumn: true
         }
         RowLayout {
             Label { text: qsTr("State table"); font.bold: true }

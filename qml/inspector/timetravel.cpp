@@ -32,6 +32,7 @@ namespace {
 struct Job
 {
     QString directory; // a store on disk: the replay reads it through a read-only Store
+    QString storeId;
     QList<EventRecord> events; // else: the events, read on the GUI thread
     qint64 eventCount = 0;
     Schema schema;
@@ -125,7 +126,7 @@ std::shared_ptr<TimeTravel::Result> replay(Job job, const std::function<bool()> 
     if (!job.directory.isEmpty()) {
         Store source;
         StoreOptions options;
-        options.storeId = u"timetravel"_s;
+        options.storeId = job.storeId;
         options.schema = job.schema;
         options.directory = job.directory;
         options.readOnly = true;
@@ -295,6 +296,7 @@ void TimeTravel::start()
     job.position = m_position;
     job.maxRows = m_maxRows;
     job.directory = store->directory();
+    job.storeId = store->storeId();
     if (job.directory.isEmpty()) {
         // An in-memory store has no file to read from another thread: copy its events here.
         EventFilter filter;

@@ -117,7 +117,7 @@ private:
     qint64 m_eventCount = 0;
     bool m_busy = false;
     QString m_error;
-    int m_shownPosition = -1;
+    int m_shownPosition = 0;
     QVariantMap m_event;
     QMap<QString, QueryResult> m_tables;
     QString m_digest;
