@@ -316,6 +316,7 @@ bool InspectedStore::importEventlog(const QUrl &file)
         setStatus(m_status, u"import: "_s + m_store->errorString());
         return false;
     }
+    refresh(); // now, not at the next turn of the event loop: the caller reads the new head
     setStatus(m_status);
     return true;
 }

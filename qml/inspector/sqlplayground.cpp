@@ -90,7 +90,7 @@ void SqlPlayground::run()
     // The same query as the model's: live queries of equal SQL share one instance, so the model
     // and this handle see the same runs, and the SQL runs once per commit.
     m_live = store->liveQuery(query);
-    m_firstRuns = m_live.runCount();
+    m_firstUpdates = m_live.info().updateCount;
     m_live.result(); // runs it now (or reuses a fresh shared result)
     m_model->setQuery(query);
     m_subscription = m_live.subscribe([this](const QueryResult &result) { update(result); });
@@ -107,7 +107,7 @@ void SqlPlayground::update(const QueryResult &result)
     m_elapsedMs = info.lastMs;
     m_medianMs = info.medianMs;
     // A shared live query that was already fresh did not run for us: count that as the one run.
-    m_runCount = qMax(1, info.runCount - m_firstRuns);
+    m_runCount = qMax(1, info.updateCount - m_firstUpdates);
     m_tables = info.tables;
     Q_EMIT resultChanged();
 }

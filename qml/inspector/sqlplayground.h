@@ -34,7 +34,8 @@ class SqlPlayground : public QObject
     // The last run's duration and the median of the recent ones, in milliseconds.
     Q_PROPERTY(double elapsedMs READ elapsedMs NOTIFY resultChanged FINAL)
     Q_PROPERTY(double medianMs READ medianMs NOTIFY resultChanged FINAL)
-    // How often the query ran since run() (1 after run(), +1 per commit that changed its tables).
+    // How often the result was refreshed since run(): 1 after run(), +1 per commit that wrote a
+    // table it reads (re-run, or updated row by row for a query that follows rows).
     Q_PROPERTY(int runCount READ runCount NOTIFY resultChanged FINAL)
     // The tables whose commits re-run it, comma-separated.
     Q_PROPERTY(QString tables READ tablesText NOTIFY resultChanged FINAL)
@@ -83,7 +84,7 @@ private:
     LiveQueryModel *m_model;
     LiveQuery m_live;
     Subscription m_subscription;
-    int m_firstRuns = 0; // the live query's run count before this run() (it may be shared)
+    int m_firstUpdates = 0; // the live query's refreshes before this run() (it may be shared)
     QString m_error;
     int m_rowCount = 0;
     QStringList m_columns;
