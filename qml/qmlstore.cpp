@@ -338,6 +338,10 @@ void QmlStore::waitForInitialSync(std::shared_ptr<Store> store)
                 [this, client = QPointer<SyncClient>(client)] {
                     if (client && client->status() == SyncClient::Error)
                         finishInitialSync(u"syncing stopped: "_s + client->lastError());
+                    // Another process of the store syncs it: the store is as current as its
+                    // sync, and this one will not catch up by itself.
+                    else if (client && client->status() == SyncClient::Standby)
+                        finishInitialSync(QString());
                 },
                 Qt::QueuedConnection),
     };
@@ -471,7 +475,7 @@ void QmlStore::opened(std::shared_ptr<Store> store)
     if (!m_syncUrl.isEmpty()) {
         startSync(store.get());
         if (m_initialSync == InitialSyncBlocking && !m_sync->isCaughtUp()
-            && m_sync->status() != SyncClient::Error) {
+            && m_sync->status() != SyncClient::Error && m_sync->status() != SyncClient::Standby) {
             waitForInitialSync(std::move(store));
             return;
         }

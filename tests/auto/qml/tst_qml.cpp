@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Runs the tst_*.qml files of this folder (QtQuickTest), with `import LiveStore` from the build.
 // A sync server runs in-process for the whole run; QML reads its address as `syncServerUrl`, and
-// `unreachableSyncUrl` is a port where nothing listens.
+// `unreachableSyncUrl` is a port where nothing listens. `otherProcess` plays another process of a
+// store: it holds the store's sync.lock, as the process that syncs it would.
 #include <sqlitesyncstorage.h>
 #include <syncserver.h>
 
+#include <QtCore/qdir.h>
+#include <QtCore/qlockfile.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtNetwork/qtcpserver.h>
 #include <QtQml/qqmlcontext.h>
@@ -12,6 +15,24 @@
 #include <QtQuickTest/quicktest.h>
 
 using namespace Qt::StringLiterals;
+
+// Another process's sync leadership of a store directory: QLockFile holds sync.lock as that
+// process's flock() would.
+class OtherProcess : public QObject
+{
+    Q_OBJECT
+public:
+    Q_INVOKABLE bool holdSyncLock(const QString &storeDirectory)
+    {
+        QDir().mkpath(storeDirectory);
+        m_lock = std::make_unique<QLockFile>(QDir(storeDirectory).filePath(u"sync.lock"_s));
+        return m_lock->tryLock(0);
+    }
+    Q_INVOKABLE void releaseSyncLock() { m_lock.reset(); }
+
+private:
+    std::unique_ptr<QLockFile> m_lock;
+};
 
 class Setup : public QObject
 {
@@ -25,6 +46,7 @@ public Q_SLOTS:
         engine->rootContext()->setContextProperty(u"unreachableSyncUrl"_s, m_unreachable);
         // A folder for stores on disk, empty at the start of the run.
         engine->rootContext()->setContextProperty(u"storesDirectory"_s, m_stores.path());
+        engine->rootContext()->setContextProperty(u"otherProcess"_s, &m_otherProcess);
     }
 
 private:
@@ -49,6 +71,7 @@ private:
     LiveStore::SqliteSyncStorage m_storage;
     std::unique_ptr<LiveStore::SyncServer> m_server;
     QUrl m_unreachable;
+    OtherProcess m_otherProcess;
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(livestore_qml, Setup)

@@ -47,6 +47,36 @@ TestCase {
         return store
     }
 
+    // Another process of the store syncs it: this one stands by, is Ready at once even with a
+    // blocking initial sync, and takes the lead when the other lets go.
+    Component {
+        id: storeOnDisk
+        Store {
+            schema: Qt.resolvedUrl("data/notes.json")
+            syncUrl: syncServerUrl
+            initialSync: Store.InitialSyncBlocking
+            initialSyncTimeout: 60000
+        }
+    }
+
+    function test_standbyWhileAnotherProcessSyncs() {
+        const directory = storesDirectory + "/standby"
+        verify(otherProcess.holdSyncLock(directory))
+        const store = createTemporaryObject(storeOnDisk, test,
+                                            { storeId: storeIdFor("standby"), directory: directory })
+        verify(store)
+        tryCompare(store, "status", Store.Ready) // long before the 60 s
+        verify(store.sync !== null)
+        compare(store.sync.status, SyncStatus.Standby)
+        compare(store.sync.leader, false)
+        verify(store.commit("noted", { id: "n1" }))
+        compare(store.sync.pendingCount, 1)
+        otherProcess.releaseSyncLock()
+        tryCompare(store.sync, "leader", true, 3000)
+        tryCompare(store.sync, "status", SyncStatus.Connected)
+        tryCompare(store.sync, "pendingCount", 0)
+    }
+
     function test_statusEnumsAndNoSync() {
         // Without a syncUrl there is no sync object, and SyncStatus' values are there for bindings.
         const store = createTemporaryObject(syncedStore, test, { storeId: storeIdFor("none"), syncUrl: "" })
