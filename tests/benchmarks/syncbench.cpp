@@ -3,7 +3,7 @@
 // sync-cf 0.4.0 server, with the same client (LiveStore::SyncClient) in both cases.
 //
 //     livestore-sync-bench [--server ours|real|both] [--scenario NAME] [--quick]
-//                          [--clients N[,N...]] [--harness DIR]
+//                          [--clients N[,N...]] [--harness DIR] [--url URL [--server-pid PID]]
 //
 // Both servers run as child processes on 127.0.0.1: ours is the built livestore-sync-server
 // with its default SQLite storage; the real one is wrangler dev from an installed copy of our
@@ -16,6 +16,8 @@
 //               and our server (its process) spent per confirmed event
 //   catch-up    a fresh client pulls a store of 100,000 events (seeded through the same server)
 // Every scenario uses a store id of its own, so runs do not see each other's events.
+// --url runs the scenarios against a server that is already running (e.g. one under a profiler),
+// named "external"; --server-pid names its process, whose CPU time then counts as the server's.
 
 #include "benchutil.h"
 #include "realsyncserver.h"
@@ -150,6 +152,22 @@ public:
 
 private:
     ServerProcess m_process;
+};
+
+// A server started by someone else, e.g. under perf or callgrind.
+class ExternalServer : public Server
+{
+public:
+    ExternalServer(const QUrl &url, qint64 pid) : m_url(url), m_pid(pid) { }
+    QString name() const override { return u"external"_s; }
+    QString start(const QString &) override { return {}; }
+    void stop() override { }
+    QUrl url() const override { return m_url; }
+    qint64 processId() const override { return m_pid; }
+
+private:
+    QUrl m_url;
+    qint64 m_pid = 0;
 };
 
 class RealServer : public Server
@@ -403,7 +421,12 @@ int main(int argc, char *argv[])
     const QCommandLineOption clientsOption(
             u"clients"_s, u"Clients in the throughput scenario (default 10); a list such as 1,2,5,10,20 runs it once per value."_s,
             u"N"_s, u"10"_s);
-    parser.addOptions({serverOption, scenarioOption, quickOption, clientsOption, harnessOption});
+    const QCommandLineOption urlOption(
+            u"url"_s, u"A sync server that is already running (ws://HOST:PORT), instead of --server."_s, u"URL"_s);
+    const QCommandLineOption serverPidOption(
+            u"server-pid"_s, u"With --url: the server's process, whose CPU time is measured."_s, u"PID"_s);
+    parser.addOptions({serverOption, scenarioOption, quickOption, clientsOption, harnessOption, urlOption,
+                       serverPidOption});
     parser.process(app);
 
     const QString which = parser.value(serverOption);
@@ -423,9 +446,12 @@ int main(int argc, char *argv[])
     }
     const SyncSizes baseSizes = parser.isSet(quickOption) ? SyncSizes::quick() : SyncSizes();
     std::vector<std::unique_ptr<Server>> servers;
-    if (which != u"real")
+    if (parser.isSet(urlOption))
+        servers.push_back(std::make_unique<ExternalServer>(QUrl(parser.value(urlOption)),
+                                                           parser.value(serverPidOption).toLongLong()));
+    else if (which != u"real")
         servers.push_back(std::make_unique<OurServer>());
-    if (which != u"ours")
+    if (!parser.isSet(urlOption) && which != u"ours")
         servers.push_back(std::make_unique<RealServer>(parser.value(harnessOption)));
 
     QTemporaryDir work;
