@@ -556,8 +556,45 @@ bool isValidRequestId(QStringView id)
     return true;
 }
 
+namespace {
+
+// The frames a client sends most, in the exact spelling encodeAck() and encodePing() (and the
+// real clients) write them: a server gets an Ack for every live chunk it sends, one per client
+// and stored event. Read without building a QJsonDocument; any other spelling (whitespace, key
+// order, escapes, an id that is not a plain decimal) is left to the general parse, which gives
+// the same frame.
+std::optional<ClientFrame> parseCanonicalClientFrame(QByteArrayView json)
+{
+    constexpr QByteArrayView ackPrefix = R"({"_tag":"Ack","requestId":")";
+    constexpr QByteArrayView ackSuffix = R"("})";
+    if (json.startsWith(ackPrefix) && json.endsWith(ackSuffix)) {
+        const QByteArrayView digits = json.sliced(ackPrefix.size(),
+                                                  json.size() - ackPrefix.size() - ackSuffix.size());
+        if (digits.isEmpty() || digits.size() > MaxRequestIdLength)
+            return std::nullopt;
+        for (char c : digits) {
+            if (c < '0' || c > '9')
+                return std::nullopt;
+        }
+        ClientFrame frame;
+        frame.type = ClientFrame::Type::Ack;
+        frame.requestId = normalizedRequestId(QString::fromLatin1(digits));
+        return frame;
+    }
+    if (json == QByteArrayView(R"({"_tag":"Ping"})")) {
+        ClientFrame frame;
+        frame.type = ClientFrame::Type::Ping;
+        return frame;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 std::optional<ClientFrame> parseClientFrame(QByteArrayView json, QString *errorString)
 {
+    if (auto canonical = parseCanonicalClientFrame(json))
+        return canonical;
     const auto o = parseObject(json, errorString, u"frame"_s);
     if (!o)
         return std::nullopt;
