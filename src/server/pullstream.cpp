@@ -102,8 +102,11 @@ void PullStream::advance(qint64 head, const LiveUpdate *update)
     if (update && update->firstParent == m_lastSent && update->lastSeqNum == head
         && !update->pages.isEmpty()) {
         m_lastSent = update->lastSeqNum;
-        for (const QByteArray &page : update->pages) {
-            sendPage(page);
+        // A copy: a send may end this stream and, with it, the last reference to the update's
+        // frames is not ours to keep alive (QString copies are shallow).
+        const QList<QString> frames = update->chunkFrames(m_requestId);
+        for (const QString &frame : frames) {
+            m_sink->sendTextFrame(frame);
             if (m_phase == Phase::Ended)
                 return;
         }

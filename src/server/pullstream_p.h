@@ -37,6 +37,8 @@ public:
     public:
         virtual ~Sink() = default;
         virtual void sendFrame(const QByteArray &frame) = 0;
+        // The same, with the frame already as text (shared by the streams of a live update).
+        virtual void sendTextFrame(const QString &frame) = 0;
         // Whether a catch-up page may go out now. Catch-up pages can wait (unlike live
         // updates): they wait while the client has much unread output, or the server's buffers
         // are full, and the connection calls resume() when that has passed.

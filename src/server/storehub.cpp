@@ -41,6 +41,19 @@ int jsonNestingDepth(QByteArrayView json)
     return deepest;
 }
 
+const QList<QString> &LiveUpdate::chunkFrames(const QString &requestId) const
+{
+    if (!m_haveFrames || m_framesRequestId != requestId) {
+        m_frames.clear();
+        m_frames.reserve(pages.size());
+        for (const QByteArray &page : pages)
+            m_frames.append(QString::fromUtf8(Wire::encodeChunk(requestId, {page})));
+        m_framesRequestId = requestId;
+        m_haveFrames = true;
+    }
+    return m_frames;
+}
+
 StoreHub::StoreHub(SyncStorage *storage, const SyncHooks *hooks, const QString &storeId,
                    const SyncStorage::StoreInfo &info)
     : m_storage(storage),

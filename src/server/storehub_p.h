@@ -31,6 +31,16 @@ struct LiveUpdate
     qint64 firstParent = 0; // batch[0].parentSeqNum: a pull that has sent this far takes the pages
     qint64 lastSeqNum = 0;
     QList<QByteArray> pages;
+
+    // The pages as Chunk frames of the pull `requestId`, as the text a socket sends. Clients
+    // number their requests per connection, so the live pulls of a store mostly share one id:
+    // the frames are then encoded (and converted to text) once for all subscribers, not once each.
+    const QList<QString> &chunkFrames(const QString &requestId) const;
+
+private:
+    mutable QString m_framesRequestId;
+    mutable QList<QString> m_frames;
+    mutable bool m_haveFrames = false;
 };
 
 // Everything the server does for one storeId: it runs the push rules, stores accepted batches

@@ -284,7 +284,14 @@ void SyncConnection::sendFrame(const QByteArray &frame)
 {
     if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    m_socket->sendTextMessage(QString::fromUtf8(frame));
+    sendTextFrame(QString::fromUtf8(frame));
+}
+
+void SyncConnection::sendTextFrame(const QString &frame)
+{
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    m_socket->sendTextMessage(frame);
     const qint64 pending = m_socket->bytesToWrite();
     // Live updates are pushed without waiting for the client. One that never reads would make the
     // server buffer without bound: cut it off instead; it reconnects and resumes from its cursor.

@@ -76,6 +76,7 @@ private:
     bool checkStoreId(const QString &requestId, const QString &storeId);
     void sendDefect(const QString &message);
     void sendFrame(const QByteArray &frame) override;
+    void sendTextFrame(const QString &frame) override;
     bool readyForCatchUp() override;
     void streamEnded(const QString &requestId) override;
     void reapEndedStreams();
