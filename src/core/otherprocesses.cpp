@@ -57,11 +57,19 @@ bool StorePrivate::noticeOtherProcesses()
     const SequenceNumber before = head;
     const std::optional<qint64> rewritten =
             readInteger(db, u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s);
-    if (!rewritten || !loadHead())
+    const std::optional<qint64> confirmed =
+            readInteger(db, u"SELECT head FROM __livestore_sync_status WHERE id = 1"_s);
+    if (!rewritten || !confirmed || !loadHead())
         return fail(u"cannot read the commits of other processes: "_s + db.lastError());
     if (firstLook) {
         rewrites = *rewritten;
+        upstreamHead = *confirmed;
         return true;
+    }
+    // The process that syncs confirmed events: the log's numbers stay, what is pending changes.
+    if (*confirmed != upstreamHead) {
+        upstreamHead = *confirmed;
+        othersConfirmed = true;
     }
     if (*rewritten != rewrites) {
         rewrites = *rewritten;
@@ -83,27 +91,30 @@ bool StorePrivate::noticeOtherProcesses()
     return true;
 }
 
-bool StorePrivate::takeOthersChanges(QSet<QString> *tables, bool *rewrote)
+StorePrivate::OthersChanges StorePrivate::takeOthersChanges(QSet<QString> *tables)
 {
-    if (!othersAppended && !othersRewrote)
-        return false;
-    *rewrote = othersRewrote;
-    othersAppended = othersRewrote = false;
-    tables->insert(u"__livestore_eventlog"_s);
-    for (const TableDef &t : schema.tables())
-        tables->insert(t.name);
-    return true;
+    OthersChanges changes;
+    changes.any = othersAppended || othersRewrote || othersConfirmed;
+    changes.tables = othersAppended || othersRewrote;
+    changes.rewrote = othersRewrote;
+    othersAppended = othersRewrote = othersConfirmed = false;
+    if (changes.tables) {
+        tables->insert(u"__livestore_eventlog"_s);
+        for (const TableDef &t : schema.tables())
+            tables->insert(t.name);
+    }
+    return changes;
 }
 
 void StorePrivate::announceOthersChanges()
 {
     QSet<QString> tables;
-    bool rewrote = false;
-    if (!takeOthersChanges(&tables, &rewrote))
+    const OthersChanges changes = takeOthersChanges(&tables);
+    if (!changes.any)
         return;
-    if (graph)
+    if (graph && changes.tables)
         graph->tablesChanged(tables, nullptr);
-    Q_EMIT q->eventlogChanged(rewrote);
+    Q_EMIT q->eventlogChanged(changes.rewrote);
 }
 
 bool StorePrivate::recordRewrite()

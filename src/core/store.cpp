@@ -497,7 +497,8 @@ void StorePrivate::close()
     sharedWithOthers = false;
     dataVersion = -1;
     rewrites = 0;
-    othersAppended = othersRewrote = false;
+    othersAppended = othersRewrote = othersConfirmed = false;
+    upstreamHead = -1;
 }
 
 bool StorePrivate::createSystemTables()
@@ -1213,13 +1214,12 @@ bool StorePrivate::commit(const QList<Event> &events)
     touched.insert(QString::fromLatin1(EventlogTable));
     // Commits of other processes seen by this one: every table re-read, since their rows are not
     // known here (otherprocesses.cpp).
-    bool othersRewrote = false;
-    const bool others = takeOthersChanges(&touched, &othersRewrote);
+    const OthersChanges others = takeOthersChanges(&touched);
     // Live queries first, so that slots connected to committed() see them current.
     if (graph)
-        graph->tablesChanged(touched, haveRowChanges && !others ? &rowChanges : nullptr);
-    if (others)
-        Q_EMIT q->eventlogChanged(othersRewrote);
+        graph->tablesChanged(touched, haveRowChanges && !others.tables ? &rowChanges : nullptr);
+    if (others.any)
+        Q_EMIT q->eventlogChanged(others.rewrote);
     Q_EMIT q->committed(*records);
     return true;
 }

@@ -270,7 +270,7 @@ Q_SIGNALS:
     // 10,000 (so several times for a large one), and only when something is connected.
     void committed(const QList<LiveStore::EventRecord> &events);
     // After events reached the eventlog other than through this Store's commit() or import: pulled
-    // by a sync client, or committed (or pulled) by another process of the same store. With
+    // by a sync client, or committed, pulled or confirmed by another process of the same store. With
     // `rebased`, history was rewritten too: pending events renumbered on top of pulled ones, or
     // the state rebuilt. Read the log again from a cursor; commits and imports through this
     // Store announce themselves through committed() instead.

@@ -204,13 +204,22 @@ public:
     qint64 rewrites = 0;           // __livestore_meta "rewrites" then
     bool othersAppended = false;   // since the last announcement: events others committed or pulled
     bool othersRewrote = false;    // ... or history others rewrote (a rebase, a rebuild)
+    bool othersConfirmed = false;  // ... or events a sync server confirmed (the upstream head moved)
+    qint64 upstreamHead = -1;      // __livestore_sync_status's head as last seen
     std::unique_ptr<QTimer> watchTimer;
     // Whether another connection committed since the last look; if so reloads the head and
     // notes what changed. Returns false (error set) when the store cannot be read.
     bool noticeOtherProcesses();
-    // What noticeOtherProcesses() found, once: adds every table to `tables` (a commit of
-    // another process may have written any) and says whether history was rewritten.
-    bool takeOthersChanges(QSet<QString> *tables, bool *rewrote);
+    // What noticeOtherProcesses() found, once. When others wrote to the log, every table is added
+    // to `tables` (a commit of another process may have written any of them).
+    struct OthersChanges
+    {
+        bool any = false;     // eventlogChanged() is due
+        bool tables = false;  // every table was added: the row changes of this Store's own
+                              // session do not tell the whole story
+        bool rewrote = false; // eventlogChanged(true)
+    };
+    OthersChanges takeOthersChanges(QSet<QString> *tables);
     // The same, told to the live queries and through eventlogChanged().
     void announceOthersChanges();
     // Called by every write that rewrites history or state rather than appending to it (a

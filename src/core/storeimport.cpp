@@ -176,12 +176,11 @@ void StoreImport::finish()
     d->head = m_head;
     // The eventlog itself is readable by live queries.
     m_touched.insert(u"__livestore_eventlog"_s);
-    bool othersRewrote = false;
-    const bool others = d->takeOthersChanges(&m_touched, &othersRewrote);
+    const StorePrivate::OthersChanges others = d->takeOthersChanges(&m_touched);
     if (d->graph)
         d->graph->tablesChanged(m_touched);
-    if (others)
-        Q_EMIT d->q->eventlogChanged(othersRewrote);
+    if (others.any)
+        Q_EMIT d->q->eventlogChanged(others.rewrote);
 }
 
 namespace {

@@ -625,21 +625,21 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         return abort(db.lastError());
 
     p->loadHead();
+    p->upstreamHead = newUp; // ours: not a confirmation another process made
     result.upstreamHead = newUp;
     result.kind = rollback.isEmpty() ? Result::Advanced : Result::Rebased;
     if (!rollback.isEmpty())
         result.pending = std::move(rebased);
     QSet<QString> tables;
-    bool othersRewrote = false;
-    const bool others = p->takeOthersChanges(&tables, &othersRewrote);
-    if (result.applied > 0 || result.rebased > 0 || others) {
+    const StorePrivate::OthersChanges others = p->takeOthersChanges(&tables);
+    if (result.applied > 0 || result.rebased > 0 || others.any) {
         // One refresh for the whole merge; a rebase may have touched any table.
         tables.insert(QStringLiteral("__livestore_eventlog"));
         for (const TableDef &t : p->schema.tables())
             tables.insert(t.name);
         if (p->graph)
-            p->graph->tablesChanged(tables, haveRowChanges && !others ? &rowChanges : nullptr);
-        Q_EMIT p->q->eventlogChanged(result.rebased > 0 || othersRewrote);
+            p->graph->tablesChanged(tables, haveRowChanges && !others.tables ? &rowChanges : nullptr);
+        Q_EMIT p->q->eventlogChanged(result.rebased > 0 || others.rewrote);
     }
     return result;
 }
@@ -663,6 +663,7 @@ bool SyncEngine::resetLocalData()
         db.execCached(u"ROLLBACK"_s);
         return false;
     }
+    p->upstreamHead = 0;
     // An empty eventlog replays into empty tables.
     if (!m_store->rematerialize()) {
         m_error = m_store->errorString();

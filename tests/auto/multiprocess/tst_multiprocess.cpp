@@ -340,6 +340,9 @@ private Q_SLOTS:
         QVERIFY(tool.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"t1"_s}, {u"text"_s, u"from the tool"_s}}));
         standby.send(u"create s1"_s);
         QVERIFY(!standby.waitFor(u"committed s1"_s).isEmpty());
+        // The leader pushes it (and t1), and the standby process sees the confirmation.
+        const qsizetype committedS1 = standby.lines().indexOf(u"committed s1"_s);
+        QVERIFY(!standby.waitFor(u"pending 0"_s, committedS1).isEmpty());
         leader.send(u"create l1"_s);
         QVERIFY(!leader.waitFor(u"committed l1"_s).isEmpty());
 
