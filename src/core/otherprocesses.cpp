@@ -144,7 +144,11 @@ void StorePrivate::startWatching()
     watchTimer->setTimerType(Qt::PreciseTimer);
     QObject::connect(watchTimer.get(), &QTimer::timeout, q, [this] {
         if (!noticeOtherProcesses()) {
-            qCWarning(lcStore, "%s", qUtf8Printable(error));
+            // Once, not every 15 ms: a file that cannot be read now (damaged, gone) will not be
+            // readable at the next tick either. refresh() and the next commit look again.
+            qCWarning(lcStore, "store %s: %s; its live queries no longer follow other processes' "
+                               "commits", qUtf8Printable(options.storeId), qUtf8Printable(error));
+            watchTimer->stop();
             return;
         }
         announceOthersChanges();
@@ -159,6 +163,8 @@ bool Store::refresh()
     if (!d->noticeOtherProcesses())
         return false;
     d->announceOthersChanges();
+    if (d->watchTimer && !d->watchTimer->isActive())
+        d->watchTimer->start(); // stopped by a failure that has passed
     return true;
 }
 
