@@ -130,11 +130,41 @@ bool readRequestId(const QJsonObject &o, QLatin1StringView key, const QString &f
     return true;
 }
 
+// Where a value sits in a payload, for error messages: "base", "base[index]suffix". Spelled out
+// only when there is an error to report (a decoded event used to build its path on every field).
+struct Where
+{
+    Where() = default;
+    Where(QStringView base) : base(base) { }
+    Where(QStringView base, qsizetype index, QStringView suffix = {})
+        : base(base), index(index), suffix(suffix) { }
+    bool isEmpty() const { return base.isEmpty(); }
+    QString text() const
+    {
+        QString s = base.toString();
+        if (index >= 0)
+            s += u'[' + QString::number(index) + u']';
+        return s + suffix;
+    }
+    QStringView base;
+    qsizetype index = -1;
+    QStringView suffix;
+};
+
+QString operator+(const Where &where, const QString &rest)
+{
+    return where.text() + rest;
+}
+
 bool readString(const QJsonObject &o, QLatin1StringView key, QString *out, QString *errorString,
-                const QString &path = {})
+                const Where &path = {})
 {
     const QJsonValue v = o.value(key);
-    const QString where = path.isEmpty() ? quoted(key) : QString(path + u'.' + key);
+    if (v.isString()) {
+        *out = v.toString();
+        return true;
+    }
+    const QString where = path.isEmpty() ? quoted(key) : QString(path.text() + u'.' + key);
     if (v.isUndefined())
         return setError(errorString, where + u" is missing"_s);
     if (!v.isString())
@@ -144,10 +174,12 @@ bool readString(const QJsonObject &o, QLatin1StringView key, QString *out, QStri
 }
 
 bool readIntegerField(const QJsonObject &o, QLatin1StringView key, qint64 *out,
-                      QString *errorString, const QString &path = {})
+                      QString *errorString, const Where &path = {})
 {
     const QJsonValue v = o.value(key);
-    const QString where = path.isEmpty() ? quoted(key) : QString(path + u'.' + key);
+    if (readInteger(v, out))
+        return true;
+    const QString where = path.isEmpty() ? quoted(key) : QString(path.text() + u'.' + key);
     if (v.isUndefined())
         return setError(errorString, where + u" is missing"_s);
     if (!readInteger(v, out))
@@ -157,7 +189,7 @@ bool readIntegerField(const QJsonObject &o, QLatin1StringView key, qint64 *out,
 }
 
 std::optional<Event> decodeEventObject(const QJsonObject &o, QByteArrayView raw,
-                                       const QString &path, QString *errorString)
+                                       const Where &path, QString *errorString)
 {
     Event e;
     if (!readString(o, "name"_L1, &e.name, errorString, path))
@@ -202,7 +234,7 @@ std::optional<PageInfo> decodePageInfo(const QJsonValue &value, QString *errorSt
         return PageInfo::moreUnknown();
     if (tag == "MoreKnown"_L1) {
         qint64 remaining = 0;
-        if (!readIntegerField(o, "remaining"_L1, &remaining, errorString, u"pageInfo"_s))
+        if (!readIntegerField(o, "remaining"_L1, &remaining, errorString, Where(u"pageInfo")))
             return std::nullopt;
         return PageInfo::moreKnown(remaining);
     }
@@ -287,7 +319,7 @@ std::optional<Event> decodeEvent(QByteArrayView raw, QString *errorString)
     const auto o = parseObject(raw, errorString, u"event"_s);
     if (!o)
         return std::nullopt;
-    return decodeEventObject(*o, raw, u"event"_s, errorString);
+    return decodeEventObject(*o, raw, Where(u"event"), errorString);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -962,7 +994,7 @@ std::optional<PullResponse> decodePullResponse(QByteArrayView raw, const QJsonOb
 {
     const QJsonObject *o = &parsed;
     PullResponse response;
-    if (!readString(*o, "backendId"_L1, &response.backendId, errorString, u"PullResponse"_s))
+    if (!readString(*o, "backendId"_L1, &response.backendId, errorString, Where(u"PullResponse")))
         return std::nullopt;
     auto pageInfo = decodePageInfo(o->value("pageInfo"_L1), errorString);
     if (!pageInfo)
@@ -976,7 +1008,7 @@ std::optional<PullResponse> decodePullResponse(QByteArrayView raw, const QJsonOb
         return std::nullopt;
     }
     for (qsizetype i = 0; i < batch.size(); ++i) {
-        const QString path = u"PullResponse.batch[%1]"_s.arg(i);
+        const Where path(u"PullResponse.batch", i);
         const QJsonObject item = batch.at(i).toObject();
         const auto eventRaw = RawJson::member(itemsRaw->at(i), "eventEncoded"_L1);
         if (!item.value("eventEncoded"_L1).isObject() || !eventRaw) {
@@ -985,7 +1017,7 @@ std::optional<PullResponse> decodePullResponse(QByteArrayView raw, const QJsonOb
         }
         PulledEvent pulled;
         auto event = decodeEventObject(item.value("eventEncoded"_L1).toObject(), *eventRaw,
-                                       path + u".eventEncoded"_s, errorString);
+                                       Where(u"PullResponse.batch", i, u".eventEncoded"), errorString);
         if (!event)
             return std::nullopt;
         pulled.event = std::move(*event);
@@ -1084,9 +1116,9 @@ std::optional<PullRequest> decodePullRequest(const Request &request, QString *er
         PullCursor pc;
         if (!cursor->isObject())
             return fail(u"\"cursor\" value must be an object"_s);
-        if (!readString(c, "backendId"_L1, &pc.backendId, &error, u"cursor"_s)
+        if (!readString(c, "backendId"_L1, &pc.backendId, &error, Where(u"cursor"))
             || !readIntegerField(c, "eventSequenceNumber"_L1, &pc.eventSequenceNumber, &error,
-                                 u"cursor"_s))
+                                 Where(u"cursor")))
             return fail(error);
         if (pc.eventSequenceNumber < 0)
             return fail(u"cursor.eventSequenceNumber must not be negative"_s);
@@ -1121,7 +1153,7 @@ std::optional<PushRequest> decodePushRequest(const Request &request, QString *er
         return fail(u"\"batch\" could not be read"_s);
     push.batch.reserve(events.size());
     for (qsizetype i = 0; i < events.size(); ++i) {
-        const QString path = u"batch[%1]"_s.arg(i);
+        const Where path(u"batch", i);
         if (!events.at(i).isObject())
             return fail(path + u" must be an event object, got "_s + describeJson(events.at(i)));
         auto event = decodeEventObject(events.at(i).toObject(), itemsRaw->at(i), path, &error);
