@@ -49,8 +49,8 @@ Schema todoSchemaWithNoteColumn()
     return schema;
 }
 
-// The todo schema with v1.TodoEdited, which the model scenarios commit (as the example schema
-// file has it).
+} // namespace
+
 Schema todoSchemaWithEdits()
 {
     Schema schema = LiveStoreTest::todoSchema();
@@ -60,6 +60,8 @@ Schema todoSchemaWithEdits()
                             .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
     return schema;
 }
+
+namespace {
 
 void open(Store &store, const StoreOptions &options)
 {

@@ -24,6 +24,10 @@ QJsonObject model1m(const Context &context);
 // Through QML: a Store and a LiveQuery from `import LiveStore` (modelqmlbench.cpp).
 QJsonObject modelQml(const Context &context);
 
+// The todo schema with v1.TodoEdited, which the model scenarios commit (as the example schema
+// file has it).
+LiveStore::Schema todoSchemaWithEdits();
+
 // Writes a store of `events` history events into `directory` (the boot/rematerialize fixture).
 void prepareHistoryStore(const QString &directory, int events);
 // Options that open such a store; with `changedTable`, its todos table has one more column, so

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "multiprocessbench.h"
 
+#include "livestorebench.h"
+
 #include "todoschema.h"
 #include "workload.h"
 
@@ -24,21 +26,11 @@ namespace {
 
 constexpr int CommitIntervalMs = 10;
 
-Schema schemaWithEdits()
-{
-    Schema schema = LiveStoreTest::todoSchema();
-    schema.addEvent(EventDef::synced(u"v1.TodoEdited"_s)
-                            .arg(u"id"_s, ArgType::String)
-                            .arg(u"text"_s, ArgType::String)
-                            .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
-    return schema;
-}
-
 StoreOptions options(const QString &directory)
 {
     StoreOptions o;
     o.storeId = u"bench"_s;
-    o.schema = schemaWithEdits();
+    o.schema = todoSchemaWithEdits();
     o.directory = directory;
     return o;
 }

@@ -112,6 +112,16 @@ private:
     QString m_clientId; // the fixture's client id
 
 
+    // How an app (here: this process) opens a store the tool works on too.
+    LiveStore::StoreOptions appOptions(const QString &store) const
+    {
+        LiveStore::StoreOptions options;
+        options.storeId = u"todos"_s;
+        options.schema = LiveStore::Schema::fromFile(m_schema);
+        options.directory = store;
+        return options;
+    }
+
     QStringList on(const QString &store, const QStringList &args, const QString &schema = {}) const
     {
         return QStringList{u"--store"_s, store, u"--schema"_s, schema.isEmpty() ? m_schema : schema} + args;
@@ -996,11 +1006,7 @@ private Q_SLOTS:
         const QString store = newStore(dir);
         QVERIFY(fill(store));
         LiveStore::Store app;
-        LiveStore::StoreOptions options;
-        options.storeId = u"todos"_s;
-        options.schema = LiveStore::Schema::fromFile(m_schema);
-        options.directory = store;
-        QVERIFY2(app.open(options), qPrintable(app.errorString()));
+        QVERIFY2(app.open(appOptions(store)), qPrintable(app.errorString()));
 
         const Run events = runCli(on(store, {u"--read-only"_s, u"events"_s, u"--json"_s}));
         QCOMPARE_EXIT(events, 0);
@@ -1035,11 +1041,7 @@ private Q_SLOTS:
         const QString store = newStore(dir);
         QVERIFY(fill(store));
         LiveStore::Store app;
-        LiveStore::StoreOptions options;
-        options.storeId = u"todos"_s;
-        options.schema = LiveStore::Schema::fromFile(m_schema);
-        options.directory = store;
-        QVERIFY2(app.open(options), qPrintable(app.errorString()));
+        QVERIFY2(app.open(appOptions(store)), qPrintable(app.errorString()));
         QVERIFY(!app.isShared());
         LiveStore::LiveQuery todos = app.liveQuery(LiveStore::Query::sql(u"SELECT id FROM todos ORDER BY id"_s));
         const int before = todos.result().rowCount();

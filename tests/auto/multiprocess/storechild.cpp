@@ -15,13 +15,13 @@
 //
 // The report: "head SEQ", "history SHA1" (the eventlog: numbers, names, args, ids), "state SHA1"
 // (Store::stateDigest), "verify ok" or "verify ERROR", then "end".
+#include "storereport.h"
 #include "todoschema.h"
 
 #include <store.h>
 #include <sync/syncclient.h>
 
 #include <QtCore/qcoreapplication.h>
-#include <QtCore/qcryptographichash.h>
 #include <QtCore/qrandom.h>
 #include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
@@ -40,23 +40,10 @@ void say(const QString &line)
     std::fflush(stdout);
 }
 
-QByteArray historyDigest(const Store &store)
-{
-    QCryptographicHash hash(QCryptographicHash::Sha1);
-    for (const EventRecord &e : store.events()) {
-        hash.addData(QByteArray(e.seqNum.toString().toUtf8() + ' ' + e.parentSeqNum.toString().toUtf8() + ' '
-                     + e.name.toUtf8() + ' ' + e.argsJson + ' ' + e.clientId.toUtf8() + ' '
-                     + e.sessionId.toUtf8() + '\n'));
-    }
-    return hash.result().toHex();
-}
-
 void report(Store &store)
 {
-    say(u"head "_s + store.head().toString());
-    say(u"history "_s + QString::fromLatin1(historyDigest(store)));
-    say(u"state "_s + QString::fromLatin1(store.stateDigest().toHex()));
-    say(store.verify() ? u"verify ok"_s : u"verify "_s + store.errorString().simplified());
+    for (const QString &line : LiveStoreTest::storeReport(store))
+        say(line);
     say(u"end"_s);
 }
 

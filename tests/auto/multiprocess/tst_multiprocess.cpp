@@ -2,6 +2,7 @@
 // Several processes on one store (architecture.md, "Several processes on one store"): this test
 // and children of its own (storechild) open the same store directory, commit, are killed with
 // SIGKILL at random, and sync through one leader at a time.
+#include "storereport.h"
 #include "todoschema.h"
 
 #include <livequerymodel.h>
@@ -10,7 +11,6 @@
 #include <sync/syncclient.h>
 #include <syncserver.h>
 
-#include <QtCore/qcryptographichash.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qprocess.h>
@@ -127,27 +127,6 @@ private:
     QStringList m_lines;
 };
 
-QByteArray historyDigest(const Store &store)
-{
-    QCryptographicHash hash(QCryptographicHash::Sha1);
-    for (const EventRecord &e : store.events()) {
-        hash.addData(QByteArray(e.seqNum.toString().toUtf8() + ' ' + e.parentSeqNum.toString().toUtf8() + ' '
-                     + e.name.toUtf8() + ' ' + e.argsJson + ' ' + e.clientId.toUtf8() + ' '
-                     + e.sessionId.toUtf8() + '\n'));
-    }
-    return hash.result().toHex();
-}
-
-// This process's view, in the children's report form.
-QStringList reportOf(Store &store)
-{
-    QStringList out{u"head "_s + store.head().toString(),
-                    u"history "_s + QString::fromLatin1(historyDigest(store)),
-                    u"state "_s + QString::fromLatin1(store.stateDigest().toHex())};
-    out.append(store.verify() ? u"verify ok"_s : u"verify "_s + store.errorString().simplified());
-    return out;
-}
-
 } // namespace
 
 class tst_MultiProcess : public QObject
@@ -205,7 +184,7 @@ private Q_SLOTS:
         for (qsizetype i = 0; i < log.size(); ++i)
             QCOMPARE(log.at(i).seqNum.global, i + 1);
         QCOMPARE(QSet<QString>({log.at(0).sessionId, log.at(1).sessionId, log.at(2).sessionId}).size(), 3);
-        const QStringList ours = reportOf(store);
+        const QStringList ours = LiveStoreTest::storeReport(store);
         QCOMPARE(a.report(), ours);
         QCOMPARE(b.report(), ours);
     }
@@ -276,7 +255,7 @@ private Q_SLOTS:
             QCOMPARE(log.at(i).seqNum.global, i + 1);
 
         // Every process reads the same eventlog and state.
-        const QStringList ours = reportOf(store);
+        const QStringList ours = LiveStoreTest::storeReport(store);
         std::vector<std::unique_ptr<Child>> readers;
         for (int i = 0; i < 3; ++i)
             readers.push_back(std::make_unique<Child>(QStringList{dir.path(), u"report"_s}));
@@ -383,7 +362,7 @@ private Q_SLOTS:
         // Every event confirmed: nothing pending in the store the processes share.
         QVERIFY(!standby.waitFor(u"pending 0"_s, before).isEmpty());
         QTRY_COMPARE_WITH_TIMEOUT(tool.events().size(), 5, Timeout);
-        QCOMPARE(standby.report(), reportOf(tool));
+        QCOMPARE(standby.report(), LiveStoreTest::storeReport(tool));
     }
 };
 
