@@ -83,6 +83,17 @@ Item {
                 boundsBehavior: Flickable.StopAtBounds
                 currentIndex: -1
                 ScrollBar.vertical: ScrollBar { }
+                // The next page when the end of what is loaded comes into view (the view's own
+                // fetchMore() does not come again when a page arrives during a flick), and a few
+                // screens ahead so that a flick does not stop at the end of a page.
+                onContentYChanged: {
+                    if (eventLog.hasMore && list.contentY + list.height > list.contentHeight - 3 * list.height)
+                        Qt.callLater(eventLog.loadMore)
+                }
+                onCountChanged: {
+                    if (eventLog.hasMore && list.contentHeight - list.contentY < 4 * list.height)
+                        Qt.callLater(eventLog.loadMore)
+                }
                 delegate: ItemDelegate {
                     id: eventRow
                     required property int index

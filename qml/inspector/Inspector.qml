@@ -74,7 +74,7 @@ Pane {
             currentIndex: tabs.currentIndex
 
             EventLogView { source: inspectedStore }
-            TablesView { source: inspectedStore }
+            TablesView { source: inspectedStore; active: visible }
             SqlView { source: inspectedStore }
             LiveQueriesView { source: inspectedStore; active: visible }
             SyncView { source: inspectedStore }

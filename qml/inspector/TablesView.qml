@@ -10,13 +10,17 @@ Item {
     id: root
 
     property InspectedStore source
+    // Reads nothing until first shown: a long table's count is no cost of the first screen.
+    property bool active: false
+    property bool shown: false
+    onActiveChanged: if (root.active) root.shown = true
     readonly property StateTableModel model: stateTable
     property alias currentTable: stateTable.tableName
 
     StateTableModel {
         id: stateTable
         source: root.source
-        tableName: root.source && tableList.currentIndex >= 0 && tableList.currentIndex < root.source.tables.length
+        tableName: root.shown && root.source && tableList.currentIndex >= 0 && tableList.currentIndex < root.source.tables.length
                    ? root.source.tables[tableList.currentIndex] : ""
         filterColumn: filterColumnBox.currentText
         filterText: filterField.text

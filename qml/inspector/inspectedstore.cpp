@@ -102,8 +102,14 @@ QString InspectedStore::location() const
 {
     if (!m_store)
         return m_directory;
-    const QString dir = m_store->directory();
-    return dir.isEmpty() ? u"(in memory)"_s : QDir::toNativeSeparators(dir);
+    QString dir = m_store->directory();
+    if (dir.isEmpty())
+        return u"(in memory)"_s;
+    // Shorter, as shells show it: the home directory as ~.
+    const QString home = QDir::homePath();
+    if (home.size() > 1 && dir.startsWith(home + u'/'))
+        dir = u'~' + dir.mid(home.size());
+    return QDir::toNativeSeparators(dir);
 }
 
 QStringList InspectedStore::tables() const
@@ -249,9 +255,9 @@ void InspectedStore::refresh()
             m_upstreamHead = sync.value(0, 0).toLongLong();
             m_backendId = sync.value(0, 1).toString();
         }
-        // By the primary key: a short range scan of the pending tail, whatever the log's length.
-        m_pendingCount = m_store->query(u"SELECT count(*) FROM __livestore_eventlog WHERE seqNumGlobal > ?"_s,
-                                        {m_upstreamHead}).scalar().toLongLong();
+        // Synced events have consecutive global numbers, so those above the upstream head are
+        // the pending ones (client-only events never sync): no count over a log never synced.
+        m_pendingCount = qMax<qint64>(0, m_head.global - m_upstreamHead);
     }
     Q_EMIT headChanged();
 }

@@ -49,6 +49,9 @@ public:
     double toSeq() const { return double(toSeqNum()); }
     void setToSeq(double global) { setToSeqNum(qint64(global)); }
 
+    // Reads the next page (a view at the end of what is loaded asks for it).
+    Q_INVOKABLE void loadMore() { fetchMore(QModelIndex()); }
+
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
