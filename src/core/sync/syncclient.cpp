@@ -1035,7 +1035,8 @@ qreal SyncClient::catchUpProgress() const { return d->catchUpProgress; }
 
 bool SyncClient::waitForSynced(int msecs)
 {
-    auto inSync = [this] { return d->caughtUp && d->pendingCount == 0; };
+    // On standby the leader catches up for this process: nothing pending is all there is to wait for.
+    auto inSync = [this] { return (d->caughtUp || d->status == Standby) && d->pendingCount == 0; };
     if (inSync())
         return true;
     if (d->status == Error)

@@ -107,7 +107,8 @@ public:
 
     // Runs a local event loop until the store is in sync both ways (caught up, nothing pending),
     // syncing stops with status Error, or `msecs` pass. For command-line tools and tests; a GUI
-    // should bind to the properties instead. True when in sync.
+    // should bind to the properties instead. True when in sync. On Standby, in sync means that
+    // the leading process has pushed everything and had it confirmed (nothing pending).
     bool waitForSynced(int msecs = 30'000);
 
     BackendIdMismatchPolicy backendIdMismatchPolicy() const;

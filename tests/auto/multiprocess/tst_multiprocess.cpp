@@ -347,6 +347,17 @@ private Q_SLOTS:
         };
         QTRY_COMPARE_WITH_TIMEOUT(todos(), QStringList({u"l1"_s, u"s1"_s, u"t1"_s}), Timeout);
 
+        // The livestore tool with --sync-url beside them: it stands by, the leader pushes its
+        // commit, and the tool returns once that is confirmed.
+        QProcess cli;
+        cli.start(QString::fromLocal8Bit(LIVESTORE_CLI_PATH),
+                  {u"--store"_s, dir.path(), u"--store-id"_s, u"shared"_s, u"--sync-url"_s, url,
+                   u"commit"_s, u"v1.TodoCreated"_s, uR"({"id":"c1","text":"from the tool"})"_s});
+        // (The server runs in this process: its event loop must go on meanwhile.)
+        QTRY_COMPARE_WITH_TIMEOUT(cli.state(), QProcess::NotRunning, Timeout);
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        QTRY_COMPARE_WITH_TIMEOUT(todos(), QStringList({u"c1"_s, u"l1"_s, u"s1"_s, u"t1"_s}), Timeout);
+
         const qsizetype before = standby.lines().size();
         QElapsedTimer handOver;
         handOver.start();
@@ -358,10 +369,10 @@ private Q_SLOTS:
         standby.send(u"create s2"_s);
         QVERIFY(!standby.waitFor(u"committed s2"_s).isEmpty());
         QVERIFY(tool.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"t2"_s}, {u"text"_s, u"from the tool"_s}}));
-        QTRY_COMPARE_WITH_TIMEOUT(todos(), QStringList({u"l1"_s, u"s1"_s, u"s2"_s, u"t1"_s, u"t2"_s}), Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(todos(), QStringList({u"c1"_s, u"l1"_s, u"s1"_s, u"s2"_s, u"t1"_s, u"t2"_s}), Timeout);
         // Every event confirmed: nothing pending in the store the processes share.
         QVERIFY(!standby.waitFor(u"pending 0"_s, before).isEmpty());
-        QTRY_COMPARE_WITH_TIMEOUT(tool.events().size(), 5, Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(tool.events().size(), 6, Timeout);
         QCOMPARE(standby.report(), LiveStoreTest::storeReport(tool));
     }
 };
