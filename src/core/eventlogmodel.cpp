@@ -6,12 +6,17 @@
 
 #include <QtCore/qscopedvaluerollback.h>
 
+#include <QtCore/qloggingcategory.h>
+
+#include <algorithm>
 #include <limits>
 #include <utility>
 
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
+
+Q_LOGGING_CATEGORY(lcEventLog, "livestore.eventlog", QtInfoMsg)
 
 EventLogModel::EventLogModel(QObject *parent) : QAbstractListModel(parent) { }
 
@@ -88,6 +93,12 @@ void EventLogModel::setScanLimit(int events)
     m_scanLimit = qMax(1, events);
 }
 
+void EventLogModel::setCacheLimit(int events)
+{
+    m_cacheLimit = qMax(1, events);
+    dropPagesBeyondLimit(m_pages.size() - 1);
+}
+
 bool EventLogModel::matches(const EventRecord &event) const
 {
     // Names are filtered by the query itself.
@@ -110,6 +121,7 @@ void EventLogModel::load(int wanted)
         return;
     updateConfirmed();
     const QScopedValueRollback changing(m_changing, true);
+    const SequenceNumber start = m_cursor;
     QList<EventRecord> found;
     int scanned = 0;
     bool more = true;
@@ -145,13 +157,97 @@ void EventLogModel::load(int wanted)
             break;
     }
     if (!found.isEmpty()) {
-        const int first = int(m_events.size());
-        beginInsertRows(QModelIndex(), first, first + int(found.size()) - 1);
-        m_events.append(std::move(found));
+        const int first = m_rowCount;
+        const int added = int(found.size());
+        beginInsertRows(QModelIndex(), first, first + added - 1);
+        m_cached += added;
+        // Live commits arrive an event or two at a time: they join the last page while it is
+        // small and held, rather than making a page each.
+        Page *last = m_pages.isEmpty() ? nullptr : &m_pages.last();
+        if (last && last->count < m_pageSize && !last->events.isEmpty()) {
+            last->events.append(std::move(found));
+            last->count += added;
+            last->last = m_cursor;
+        } else {
+            m_pages.append({start, m_cursor, first, added, std::move(found), 0});
+        }
+        m_pages.last().lastUse = ++m_useClock;
+        m_rowCount += added;
         endInsertRows();
+        dropPagesBeyondLimit(m_pages.size() - 1);
         Q_EMIT countChanged();
     }
     setHasMore(more);
+}
+
+QList<EventRecord> EventLogModel::readRange(const SequenceNumber &after, const SequenceNumber &last) const
+{
+    QList<EventRecord> out;
+    if (!m_store || !m_store->isOpen())
+        return out;
+    EventFilter filter;
+    filter.names = m_names;
+    filter.after = after;
+    filter.limit = qMax(m_pageSize, 256);
+    for (;;) {
+        QList<EventRecord> page = m_store->events(filter);
+        for (EventRecord &event : page) {
+            if (last < event.seqNum)
+                return out;
+            if (matches(event))
+                out.append(std::move(event));
+        }
+        if (page.size() < filter.limit)
+            return out;
+        filter.after = page.constLast().seqNum;
+    }
+}
+
+const EventRecord *EventLogModel::eventAt(int row) const
+{
+    if (row < 0 || row >= m_rowCount)
+        return nullptr;
+    const auto it = std::upper_bound(m_pages.cbegin(), m_pages.cend(), row,
+                                     [](int r, const Page &page) { return r < page.firstRow; });
+    const qsizetype at = (it - m_pages.cbegin()) - 1;
+    Page &page = m_pages[at];
+    if (page.events.isEmpty()) {
+        // Dropped: read again. The log under a page changes only by a rebase (which refresh()
+        // follows) or a reset; should it differ meanwhile, the rows it lacks read as empty
+        // until the refresh that comes with the change.
+        page.events = readRange(page.after, page.last);
+        m_cached += page.events.size();
+        if (page.events.size() != page.count)
+            qCDebug(lcEventLog, "a page of %d events read again gave %lld", page.count,
+                    qint64(page.events.size()));
+    }
+    page.lastUse = ++m_useClock;
+    const int offset = row - page.firstRow;
+    const EventRecord *event = offset < page.events.size() ? &page.events.at(offset) : nullptr;
+    dropPagesBeyondLimit(at);
+    return event;
+}
+
+void EventLogModel::dropPagesBeyondLimit(qsizetype keep) const
+{
+    while (m_cached > m_cacheLimit) {
+        qsizetype oldest = -1;
+        for (qsizetype i = 0; i < m_pages.size(); ++i) {
+            if (i != keep && !m_pages.at(i).events.isEmpty()
+                && (oldest < 0 || m_pages.at(i).lastUse < m_pages.at(oldest).lastUse))
+                oldest = i;
+        }
+        if (oldest < 0)
+            return; // the page in use is all there is
+        m_cached -= m_pages.at(oldest).events.size();
+        m_pages[oldest].events = QList<EventRecord>(); // its memory goes, not just its size
+    }
+}
+
+EventRecord EventLogModel::event(int row) const
+{
+    const EventRecord *e = eventAt(row);
+    return e ? *e : EventRecord();
 }
 
 void EventLogModel::clear()
@@ -162,11 +258,16 @@ void EventLogModel::clear()
             ? SequenceNumber{m_fromSeqNum - 1, std::numeric_limits<qint64>::max(), 0}
             : SequenceNumber::root();
     setHasMore(false);
-    if (m_events.isEmpty())
+    if (m_rowCount == 0) {
+        m_pages.clear();
+        m_cached = 0;
         return;
+    }
     const QScopedValueRollback changing(m_changing, true);
-    beginRemoveRows(QModelIndex(), 0, int(m_events.size()) - 1);
-    m_events.clear();
+    beginRemoveRows(QModelIndex(), 0, m_rowCount - 1);
+    m_pages.clear();
+    m_cached = 0;
+    m_rowCount = 0;
     endRemoveRows();
     Q_EMIT countChanged();
 }
@@ -179,10 +280,31 @@ void EventLogModel::restart()
 
 void EventLogModel::refresh()
 {
-    // The loaded range, read again: a rebase may have renumbered its end.
-    const int loaded = qMax(int(m_events.size()), m_pageSize);
-    clear();
-    load(loaded);
+    // A rebase renumbers only events above the upstream head: the pages below it stay, the rest
+    // is read again, as much as was loaded (within the cache's limit; a view fetches the rest).
+    updateConfirmed();
+    qsizetype keep = 0;
+    while (keep < m_pages.size() && detail::isConfirmed(m_pages.at(keep).last, m_confirmedHead))
+        ++keep;
+    const int firstDropped = keep < m_pages.size() ? m_pages.at(keep).firstRow : m_rowCount;
+    const int reload = qBound(m_pageSize, m_rowCount - firstDropped, qMax(m_pageSize, m_cacheLimit / 2));
+    if (keep == 0) {
+        clear();
+    } else {
+        m_cursor = m_pages.at(keep - 1).last;
+        if (firstDropped < m_rowCount) {
+            const QScopedValueRollback changing(m_changing, true);
+            beginRemoveRows(QModelIndex(), firstDropped, m_rowCount - 1);
+            for (qsizetype i = keep; i < m_pages.size(); ++i)
+                m_cached -= m_pages.at(i).events.size();
+            m_pages.resize(keep);
+            m_rowCount = firstDropped;
+            endRemoveRows();
+            Q_EMIT countChanged();
+        }
+        setHasMore(false);
+    }
+    load(reload);
 }
 
 void EventLogModel::updateConfirmed()
@@ -194,14 +316,25 @@ void EventLogModel::updateConfirmed()
         return;
     const qint64 before = std::exchange(m_confirmedHead, head);
     // The rows whose state changed are those between the old and the new head: one run, as the
-    // log is in order.
+    // log is in order. A dropped page counts whole when its numbers reach into that span.
+    const qint64 low = qMin(before, head), high = qMax(before, head);
     int first = -1, last = -1;
-    for (int row = 0; row < m_events.size(); ++row) {
-        const SequenceNumber &n = m_events.at(row).seqNum;
-        if (detail::isConfirmed(n, before) != detail::isConfirmed(n, head)) {
-            if (first < 0)
-                first = row;
-            last = row;
+    for (const Page &page : std::as_const(m_pages)) {
+        if (page.events.isEmpty()) {
+            if (!detail::isConfirmed(page.last, low) && page.after.global <= high) {
+                if (first < 0)
+                    first = page.firstRow;
+                last = page.firstRow + page.count - 1;
+            }
+            continue;
+        }
+        for (qsizetype i = 0; i < page.events.size(); ++i) {
+            const SequenceNumber &n = page.events.at(i).seqNum;
+            if (detail::isConfirmed(n, before) != detail::isConfirmed(n, head)) {
+                if (first < 0)
+                    first = page.firstRow + int(i);
+                last = page.firstRow + int(i);
+            }
         }
     }
     if (first >= 0 && !m_changing)
@@ -228,7 +361,7 @@ void EventLogModel::setHasMore(bool hasMore)
 QVariantMap EventLogModel::get(int row) const
 {
     QVariantMap map;
-    if (row < 0 || row >= m_events.size())
+    if (row < 0 || row >= m_rowCount)
         return map;
     const QHash<int, QByteArray> roles = roleNames();
     for (auto it = roles.cbegin(); it != roles.cend(); ++it)
@@ -238,14 +371,17 @@ QVariantMap EventLogModel::get(int row) const
 
 int EventLogModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_events.size());
+    return parent.isValid() ? 0 : m_rowCount;
 }
 
 QVariant EventLogModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const EventRecord &e = m_events.at(index.row());
+    const EventRecord *event = eventAt(index.row());
+    if (!event)
+        return {};
+    const EventRecord &e = *event;
     switch (role) {
     case Qt::DisplayRole:
         return u"%1 %2 %3"_s.arg(e.seqNum.toString(), e.name, QString::fromUtf8(e.argsJson));

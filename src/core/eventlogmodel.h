@@ -13,10 +13,12 @@ namespace LiveStore {
 
 class Store;
 
-// A list model over a store's eventlog, oldest first, for views of any length: it holds only the
+// A list model over a store's eventlog, oldest first, for views of any length: it reads only the
 // pages a view has asked for (canFetchMore()/fetchMore(), which Qt's views and QML's ListView
-// call as they scroll), never the whole log. New events are appended as they are committed
-// (once the view has reached the end of the log).
+// call as they scroll), never the whole log, and of those it keeps at most `cacheLimit` events in
+// memory: a page scrolled far out of view is dropped and read again (one indexed read) when a
+// view asks for its rows. New events are appended as they are committed (once the view has
+// reached the end of the log).
 //
 // Filters: event names, client id, session id, and text found in the arguments' JSON. A filtered
 // page reads at most `scanLimit` events of the log per fetchMore(), so that a rare match in a long
@@ -74,13 +76,20 @@ public:
     // Events of the log read per fetchMore() when filtering by client, session or text.
     int scanLimit() const { return m_scanLimit; }
     void setScanLimit(int events);
+    // How many events the model keeps in memory at most (default 20,000), however far a view
+    // has scrolled; the pages read least recently are dropped first, and read again when asked.
+    int cacheLimit() const { return m_cacheLimit; }
+    void setCacheLimit(int events);
+    // The events held in memory now (at most cacheLimit(), or one page more than it).
+    int cachedEventCount() const { return int(m_cached); }
 
-    int count() const { return int(m_events.size()); }
+    int count() const { return m_rowCount; }
     bool hasMore() const { return m_hasMore; }
     Q_INVOKABLE QVariantMap get(int row) const;
-    EventRecord event(int row) const { return m_events.value(row); }
+    EventRecord event(int row) const;
 
-    // Reads the loaded range again (after a rebase renumbered pending events, say).
+    // Reads the loaded range again: after a rebase renumbered pending events, the rows from the
+    // first that may have changed (above the upstream head) to the end.
     Q_INVOKABLE void refresh();
     // Reads the upstream head again, and signals the rows whose ConfirmedRole changed. The model
     // does so itself whenever the log changes; a pull that only confirms pending events does not
@@ -108,6 +117,11 @@ private:
     bool matches(const EventRecord &event) const;
     // Reads after `m_cursor` until `wanted` matches or the scan limit; appends them.
     void load(int wanted);
+    // The matching events in (after, last], as load() read them.
+    QList<EventRecord> readRange(const SequenceNumber &after, const SequenceNumber &last) const;
+    // The events of one page, read again if they were dropped; nullptr when the row is not there.
+    const EventRecord *eventAt(int row) const;
+    void dropPagesBeyondLimit(qsizetype keep) const;
     void restart();
     void clear();
     void onCommitted();
@@ -125,7 +139,23 @@ private:
     qint64 m_toSeqNum = 0;
     int m_pageSize = 200;
     int m_scanLimit = 5000;
-    QList<EventRecord> m_events;
+    int m_cacheLimit = 20'000;
+    // The rows as pages, each as one load() read them: the events after `after` up to and
+    // including `last` (numbers of the log, matching or not) that pass the filters. A page's
+    // events may be dropped (`events` empty while `count` > 0) and are then read again.
+    struct Page
+    {
+        SequenceNumber after;
+        SequenceNumber last;
+        int firstRow = 0;
+        int count = 0;
+        QList<EventRecord> events;
+        quint64 lastUse = 0;
+    };
+    mutable QList<Page> m_pages;
+    mutable qsizetype m_cached = 0; // events held in m_pages
+    mutable quint64 m_useClock = 0;
+    int m_rowCount = 0;
     SequenceNumber m_cursor = SequenceNumber::root(); // the last event read (matching or not)
     bool m_hasMore = false;
     bool m_changing = false; // inside a begin/end pair of ours

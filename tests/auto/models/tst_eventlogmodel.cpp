@@ -4,6 +4,7 @@
 #include <store.h>
 #include <syncengine_p.h>
 
+#include <QtCore/qrandom.h>
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
@@ -80,6 +81,57 @@ private Q_SLOTS:
         QCOMPARE(first.value(u"parentSeqNum"_s).toString(), u"e0"_s);
         QCOMPARE(first.value(u"clientId"_s).toString(), store->clientId());
         QCOMPARE(first.value(u"clientOnly"_s).toBool(), false);
+    }
+
+    // However far a view scrolls, the model holds at most cacheLimit events (plus the page in
+    // use); rows of dropped pages read again as they were, filtered or not, in any order.
+    void boundedMemory_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::newRow("whole log") << QString();
+        QTest::newRow("filtered by text") << u"needle"_s;
+    }
+    void boundedMemory()
+    {
+        QFETCH(QString, text);
+        auto store = openStore(20'000); // 22,000 events
+        QVERIFY(store);
+        EventLogModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setPageSize(100);
+        model.setCacheLimit(1'000);
+        model.setText(text);
+        QList<EventRecord> expected;
+        for (const EventRecord &e : store->events()) {
+            if (text.isEmpty() || QString::fromUtf8(e.argsJson).contains(text))
+                expected.append(e);
+        }
+        while (model.canFetchMore({})) {
+            model.fetchMore({});
+            QVERIFY2(model.cachedEventCount() <= 1'000 + 100, qPrintable(QString::number(model.cachedEventCount())));
+        }
+        QCOMPARE(model.rowCount(), expected.size());
+        QVERIFY(model.cachedEventCount() < expected.size() || expected.size() <= 1'000);
+        const auto check = [&](int row) {
+            return model.data(model.index(row), EventLogModel::SeqNumRole).toString() == expected.at(row).seqNum.toString()
+                    && model.data(model.index(row), EventLogModel::ArgsRole).toString()
+                    == QString::fromUtf8(expected.at(row).argsJson);
+        };
+        // Back to the top, down again, then anywhere.
+        for (int row = 0; row < model.rowCount(); row += 7)
+            QVERIFY2(check(row), qPrintable(QString::number(row)));
+        QRandomGenerator rng(7);
+        for (int i = 0; i < 2'000; ++i) {
+            const int row = int(rng.bounded(model.rowCount()));
+            QVERIFY2(check(row), qPrintable(QString::number(row)));
+            QVERIFY(model.cachedEventCount() <= 1'000 + 100);
+        }
+        // What is appended still comes at the end, and reads right.
+        QVERIFY(store->commit(u"v1.NoteAdded"_s, {{u"id"_s, u"last"_s}, {u"body"_s, u"needle at the end"_s}}));
+        QCOMPARE(model.rowCount(), expected.size() + 1);
+        QCOMPARE(model.get(model.rowCount() - 1).value(u"args"_s).toString(),
+                 uR"({"id":"last","body":"needle at the end"})"_s);
+        QVERIFY(check(0));
     }
 
     void newEventsAtTheEnd()
