@@ -103,6 +103,15 @@ int main(int argc, char *argv[])
 {
     QElapsedTimer sinceStart;
     sinceStart.start();
+    // --help and --version print and quit: they need no display, so they work on a headless
+    // terminal too (QApplication would fail without one before the options are read).
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView arg(argv[i]);
+        if ((arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-v" || arg == "--version")
+            && !qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(u"livestore-inspector"_s);
     QApplication::setApplicationVersion(QStringLiteral(LIVESTORE_VERSION));
@@ -145,11 +154,14 @@ int main(int argc, char *argv[])
     }
 
     QQmlApplicationEngine engine;
-    // The build tree's QML modules, or an install's (relative to this program).
-    for (const QString &dir : {QStringLiteral(LIVESTORE_BUILD_QML_DIR),
-                               QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral(LIVESTORE_INSTALLED_QML_DIR))}) {
-        if (QFileInfo::exists(QDir(dir).filePath(u"LiveStore/Inspector/qmldir"_s)))
-            engine.addImportPath(dir);
+    // An install's QML modules (relative to this program), else the build tree's: an installed
+    // program uses its own copy even where the build tree it came from is still there.
+    for (const QString &dir : {QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral(LIVESTORE_INSTALLED_QML_DIR)),
+                               QStringLiteral(LIVESTORE_BUILD_QML_DIR)}) {
+        if (QFileInfo::exists(QDir(dir).filePath(u"LiveStore/Inspector/qmldir"_s))) {
+            engine.addImportPath(QDir(dir).canonicalPath());
+            break;
+        }
     }
     engine.setInitialProperties({{u"directory"_s, directory}, {u"writable"_s, parser.isSet(write)}});
     engine.load(QUrl(u"qrc:/Main.qml"_s));

@@ -3,7 +3,8 @@
 # prefix only (no LD_LIBRARY_PATH, no build tree on any path), what a user would write:
 #   - cpp-app: a C++ program (the core component);
 #   - quick-app: a Qt Quick program using Store, LiveQuery and ClientDocument (the Quick component
-#     and the installed QML module);
+#     and the installed QML module), and one that embeds `import LiveStore.Inspector` on its Store;
+#   - the installed livestore-inspector on a store the installed livestore made;
 #   - the README's "Getting started" C++ program and CMakeLists.txt, and its QML file, cut out of
 #     README.md as they stand there.
 # Usage: run.sh BUILD_DIR SOURCE_DIR
@@ -51,6 +52,23 @@ run "$work/cpp-app-build/installed_cpp_app"
 build_app quick-app "$source/tests/install/quick-app"
 step "run quick-app with Main.qml"
 run "$work/quick-app-build/installed_quick_app" "$source/tests/install/quick-app/Main.qml"
+
+step "run quick-app with Inspector.qml (import LiveStore.Inspector)"
+run "$work/quick-app-build/installed_quick_app" "$source/tests/install/quick-app/Inspector.qml"
+
+step "the installed livestore-inspector on a store the installed livestore made"
+run "$prefix/bin/livestore" --store "$work/store/todos" --schema "$source/examples/schemas/todos.json" \
+    commit v1.TodoCreated '{"id":"a","text":"Buy milk"}' > /dev/null
+# QML_IMPORT_TRACE names each qmldir the engine reads: the inspector's must be the installed one,
+# not the build tree's (which is still there).
+run env QML_IMPORT_TRACE=1 "$prefix/bin/livestore-inspector" --timing "$work/store/todos" > "$work/inspector.log" 2>&1 \
+    || { cat "$work/inspector.log"; exit 1; }
+grep '^first screen' "$work/inspector.log"
+if grep -q "$build/qml" "$work/inspector.log"; then
+    echo "the installed livestore-inspector loaded a QML module of the build tree:"
+    grep "$build/qml" "$work/inspector.log" | head -n 5
+    exit 1
+fi
 
 step "the README's C++ program, as written"
 mkdir -p "$work/readme-cpp"
