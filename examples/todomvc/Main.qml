@@ -242,4 +242,22 @@ ApplicationWindow {
                 : qsTr("offline: changes are kept and sync later")
         }
     }
+
+    // F12: the devtools inspector on this window's store (docs/devtools.md), in a window of its
+    // own, made the first time it is asked for; F12 again (or closing it) hides it, and a hidden
+    // inspector lets go of the store (InspectorWindow.qml).
+    Shortcut {
+        sequence: "F12"
+        onActivated: {
+            const shown = inspector.item as InspectorWindow
+            if (shown)
+                shown.visible = !shown.visible
+            else
+                inspector.setSource("InspectorWindow.qml", { store: store })
+        }
+    }
+    Loader {
+        id: inspector
+        objectName: "inspector"
+    }
 }

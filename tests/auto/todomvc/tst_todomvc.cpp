@@ -2,6 +2,7 @@
 // End to end: the TodoMVC example's own QML, on a store on disk, used with keys and clicks.
 #include "quickdriver.h"
 
+#include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtGui/qimage.h>
 #include <QtQml/qqmlapplicationengine.h>
@@ -225,6 +226,39 @@ private Q_SLOTS:
         QCOMPARE(itemsLeft(), u"1 item left"_s);
         click(item(u"filter-all"_s));
         QTRY_COMPARE(listCount(), 2);
+    }
+
+    // F12 opens the devtools inspector on the app's store in a window of its own; F12 again
+    // hides it, and again shows it.
+    void inspectorOnF12()
+    {
+        addTodo(u"Inspect me"_s);
+        QObject *loader = m_window->findChild<QObject *>(u"inspector"_s);
+        QVERIFY(loader);
+        QVERIFY(!loader->property("item").value<QObject *>());
+        QTest::keyClick(m_window, Qt::Key_F12);
+        QTRY_VERIFY(loader->property("item").value<QObject *>());
+        auto *inspector = qobject_cast<QQuickWindow *>(loader->property("item").value<QObject *>());
+        QVERIFY(inspector);
+        QVERIFY(QTest::qWaitForWindowExposed(inspector));
+        // Its eventlog lists the app's events (the todos added above, and more).
+        const auto eventlogRows = [inspector] {
+            for (QAbstractItemModel *model : inspector->findChildren<QAbstractItemModel *>()) {
+                if (model->roleNames().values().contains("seqNum"))
+                    return model->rowCount();
+            }
+            return -1;
+        };
+        QTRY_VERIFY(eventlogRows() > 0);
+        const int before = eventlogRows();
+        m_window->requestActivate();
+        addTodo(u"Seen by the inspector"_s); // typing commits to the uiState document too
+        QTRY_VERIFY(eventlogRows() > before);
+        QTest::keyClick(m_window, Qt::Key_F12);
+        QTRY_VERIFY(!inspector->isVisible());
+        QTest::keyClick(m_window, Qt::Key_F12);
+        QTRY_VERIFY(inspector->isVisible());
+        QTRY_VERIFY(eventlogRows() > before);
     }
 };
 
