@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Sync: what the store records about syncing (upstream head, backend id, pending events) and,
-// embedded in an app that syncs, its sync client's live status.
+// embedded in an app that syncs, its sync client's live status and push/pull counters.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -61,8 +61,17 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label { text: qsTr("Pulled while inspected"); font.bold: true }
-        Label { text: root.source ? qsTr("%1 events").arg(root.source.pulledCount) : "—" }
+        // The sync client's counters, since it was created (SyncClient::pushCount() and the rest).
+        Label { text: qsTr("Pushed"); font.bold: true }
+        Label {
+            objectName: "syncPushed"
+            text: root.sync ? qsTr("%1 events in %2 pushes").arg(root.sync.pushedEventCount).arg(root.sync.pushCount) : "—"
+        }
+        Label { text: qsTr("Pulled"); font.bold: true }
+        Label {
+            objectName: "syncPulled"
+            text: root.sync ? qsTr("%1 events (others' and the echoes of ours)").arg(root.sync.pulledEventCount) : "—"
+        }
         Label { text: qsTr("Skipped events"); font.bold: true }
         Label {
             text: root.sync ? String(root.sync.skippedEventCount) + (root.sync.lastSkippedEvent.length ? " (" + root.sync.lastSkippedEvent + ")" : "")

@@ -55,10 +55,10 @@ void InspectedStore::setQmlStore(QmlStore *store)
     if (store) {
         // The element's C++ store exists while it is Ready and is replaced when it reopens.
         m_qmlStatus = connect(store, &QmlStore::statusChanged, this, &InspectedStore::reopen);
-        m_qmlSync = connect(store, &QmlStore::syncChanged, this, &InspectedStore::followSync);
+        m_qmlSync = connect(store, &QmlStore::syncChanged, this, &InspectedStore::syncChanged);
     }
     Q_EMIT qmlStoreChanged();
-    followSync();
+    Q_EMIT syncChanged();
     reopen();
 }
 
@@ -131,18 +131,6 @@ QString InspectedStore::head() const
 SyncClient *InspectedStore::sync() const
 {
     return m_qmlStore ? m_qmlStore->sync() : nullptr;
-}
-
-void InspectedStore::followSync()
-{
-    QObject::disconnect(m_pulled);
-    if (SyncClient *client = sync()) {
-        m_pulled = connect(client, &SyncClient::eventsPulled, this, [this](const QList<EventRecord> &events) {
-            m_pulledCount += int(events.size());
-            Q_EMIT pulledCountChanged();
-        });
-    }
-    Q_EMIT syncChanged();
 }
 
 void InspectedStore::setStatus(Status status, const QString &error)

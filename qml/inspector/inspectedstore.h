@@ -53,10 +53,9 @@ class InspectedStore : public QObject, public QQmlParserStatus
     Q_PROPERTY(int pendingCount READ pendingCount NOTIFY headChanged FINAL)
     // How often the eventlog changed while inspected (commits, imports, pulls).
     Q_PROPERTY(int changeCount READ changeCount NOTIFY headChanged FINAL)
-    // The app's sync client (embedded, with a syncUrl); null otherwise.
+    // The app's sync client (embedded, with a syncUrl); null otherwise. Its status and counters
+    // (pushedEventCount, pulledEventCount…) are read from it directly.
     Q_PROPERTY(LiveStore::SyncClient *sync READ sync NOTIFY syncChanged FINAL)
-    // Events the app's sync client pulled while inspected (embedded).
-    Q_PROPERTY(int pulledCount READ pulledCount NOTIFY pulledCountChanged FINAL)
     // How long opening the directory took, in milliseconds.
     Q_PROPERTY(double openMs READ openMs NOTIFY statusChanged FINAL)
 
@@ -91,7 +90,6 @@ public:
     int pendingCount() const { return int(m_pendingCount); }
     int changeCount() const { return m_changeCount; }
     SyncClient *sync() const;
-    int pulledCount() const { return m_pulledCount; }
     double openMs() const { return m_openMs; }
 
     // The C++ store (null unless Ready). Replaced when the source changes: see storeChanged().
@@ -116,7 +114,6 @@ Q_SIGNALS:
     void errorStringChanged();
     void headChanged();
     void syncChanged();
-    void pulledCountChanged();
     // The C++ store changed (opened, closed, replaced): views re-read everything.
     void storeChanged();
     // The eventlog changed (a commit, an import, pulled events); `rebased` as Store::eventlogChanged.
@@ -127,15 +124,12 @@ private:
     void attach(Store *store);
     void setStatus(Status status, const QString &error = {});
     void scheduleRefresh();
-    void followSync();
 
     QString m_directory;
     bool m_writable = false;
     QPointer<QmlStore> m_qmlStore;
     QMetaObject::Connection m_qmlStatus;
     QMetaObject::Connection m_qmlSync;
-    QMetaObject::Connection m_pulled;
-    int m_pulledCount = 0;
     std::unique_ptr<Store> m_own;
     QPointer<Store> m_store;
     QList<QMetaObject::Connection> m_storeConnections;

@@ -69,6 +69,10 @@ public:
     int pendingCount = 0;
     int skippedCount = 0;
     QString lastSkipped;
+    // Traffic counters (see SyncClient::pushCount()).
+    int pushCount = 0;
+    int pushedEventCount = 0;
+    int pulledEventCount = 0;
     qint64 upstreamHead = 0;
     QString lastError;
     SyncClient::BackendIdMismatchPolicy policy = SyncClient::Reset;
@@ -83,6 +87,7 @@ public:
     QString pushId;
     qint64 pushParent = 0;
     qint64 pushLastSeq = 0;
+    int pushSize = 0; // events in the push in flight
     bool firstPageArrived = false;
     bool caughtUp = false;
     qint64 catchUpReceived = 0; // events pulled on this connection before it caught up
@@ -787,6 +792,10 @@ public:
                     arrived.append(std::move(r));
             }
             if (!arrived.isEmpty()) {
+                pulledEventCount += int(arrived.size());
+                Q_EMIT q->pulledEventCountChanged();
+                if (!alive)
+                    return false;
                 Q_EMIT q->eventsPulled(arrived);
                 if (!alive)
                     return false;
@@ -860,6 +869,12 @@ public:
             // Confirmation comes with the echo on the pull; until then the events stay pending
             // and must not be pushed again.
             awaitPullUpTo(pushLastSeq);
+            ++pushCount;
+            pushedEventCount += pushSize;
+            const QPointer<SyncClient> alive(q);
+            Q_EMIT q->eventsPushed(pushSize);
+            if (!alive)
+                return;
             tryPush();
             return;
         }
@@ -968,6 +983,7 @@ public:
         }
         pushParent = push.batch.constFirst().parentSeqNum;
         pushLastSeq = push.batch.constLast().seqNum;
+        pushSize = int(push.batch.size());
         qCDebug(lcSync, "pushing e%lld..e%lld", push.batch.constFirst().seqNum, pushLastSeq);
         pushId = sendRequest(Wire::WsPushTag, Wire::encodePushRequestPayload(push));
         watchForStall();
@@ -1028,6 +1044,9 @@ bool SyncClient::isLeader() const { return d->leader; }
 int SyncClient::pendingCount() const { return d->pendingCount; }
 int SyncClient::skippedEventCount() const { return d->skippedCount; }
 QString SyncClient::lastSkippedEvent() const { return d->lastSkipped; }
+int SyncClient::pushCount() const { return d->pushCount; }
+int SyncClient::pushedEventCount() const { return d->pushedEventCount; }
+int SyncClient::pulledEventCount() const { return d->pulledEventCount; }
 qint64 SyncClient::upstreamHead() const { return d->upstreamHead; }
 QString SyncClient::lastError() const { return d->lastError; }
 bool SyncClient::isCaughtUp() const { return d->caughtUp; }

@@ -45,6 +45,9 @@ class LIVESTORE_EXPORT SyncClient : public QObject
     Q_PROPERTY(qreal catchUpProgress READ catchUpProgress NOTIFY catchUpProgressChanged)
     Q_PROPERTY(int skippedEventCount READ skippedEventCount NOTIFY eventSkipped)
     Q_PROPERTY(QString lastSkippedEvent READ lastSkippedEvent NOTIFY eventSkipped)
+    Q_PROPERTY(int pushCount READ pushCount NOTIFY eventsPushed)
+    Q_PROPERTY(int pushedEventCount READ pushedEventCount NOTIFY eventsPushed)
+    Q_PROPERTY(int pulledEventCount READ pulledEventCount NOTIFY pulledEventCountChanged)
     Q_PROPERTY(BackendIdMismatchPolicy backendIdMismatchPolicy READ backendIdMismatchPolicy
                        WRITE setBackendIdMismatchPolicy NOTIFY backendIdMismatchPolicyChanged)
 public:
@@ -104,6 +107,15 @@ public:
     // reason". Syncing goes on past them.
     int skippedEventCount() const;
     QString lastSkippedEvent() const;
+    // Traffic since this client was created (across reconnects; stop() and start() keep them):
+    // pushes the server accepted, and the events in them (a push carries up to 100); events
+    // pulled and applied, as eventsPulled() delivers them: others' events and the echoes that
+    // confirm this client's own. Only a push the server answered with success counts: one it
+    // refused (it was ahead: the events go again after the rebase, and count then) or whose
+    // answer a dropped connection lost counts nothing.
+    int pushCount() const;
+    int pushedEventCount() const;
+    int pulledEventCount() const;
 
     // Runs a local event loop until the store is in sync both ways (caught up, nothing pending),
     // syncing stops with status Error, or `msecs` pass. For command-line tools and tests; a GUI
@@ -153,6 +165,11 @@ Q_SIGNALS:
     // Events the server delivered that this store did not have as synced before, in order, after
     // they have been applied: others' events and the echoes that confirm this client's own.
     void eventsPulled(const QList<LiveStore::EventRecord> &events);
+    // pulledEventCount changed: just before each eventsPulled().
+    void pulledEventCountChanged();
+    // The server accepted a push of `count` events (pushCount and pushedEventCount grew). They
+    // stay pending until the pull echoes them back.
+    void eventsPushed(int count);
     // Every local synced event is confirmed by the server (pendingCount dropped to 0 on a pull).
     void synced();
     // An event from the shared history could not be applied and was skipped (see

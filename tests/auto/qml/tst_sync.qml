@@ -212,6 +212,26 @@ TestCase {
         }
     }
 
+    // The push/pull counters bind: the writer's two events go out in one push and come back as
+    // echoes; the reader pulls them and pushes nothing.
+    function test_trafficCounters() {
+        const id = storeIdFor("traffic")
+        const writer = openStore({ storeId: id })
+        tryCompare(writer.sync, "status", SyncStatus.Connected)
+        compare(writer.sync.pushCount, 0)
+        compare(writer.sync.pushedEventCount, 0)
+        compare(writer.sync.pulledEventCount, 0)
+        verify(writer.commitAll([{ name: "noted", args: { id: "n1" } }, { name: "noted", args: { id: "n2" } }]))
+        tryCompare(writer.sync, "pendingCount", 0)
+        tryCompare(writer.sync, "pulledEventCount", 2)
+        compare(writer.sync.pushCount, 1)
+        compare(writer.sync.pushedEventCount, 2)
+        const reader = openStore({ storeId: id })
+        tryCompare(reader.sync, "pulledEventCount", 2)
+        compare(reader.sync.pushCount, 0)
+        compare(reader.sync.pushedEventCount, 0)
+    }
+
     function test_payloadAndUrlChangesReconnect() {
         const id = storeIdFor("payload")
         const store = openStore({ storeId: id, syncPayload: { authToken: "t1" } })

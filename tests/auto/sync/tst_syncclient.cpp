@@ -266,6 +266,65 @@ private Q_SLOTS:
                  4 * clientCount);
     }
 
+    // pushCount, pushedEventCount and pulledEventCount: what went over the wire, since the client
+    // was created. A pushes 250 events written offline (three pushes at most 100 each), B five;
+    // every event reaches both through the pull (A's own as echoes). stop() and start() keep them.
+    void trafficCounters()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients clients = makeClients(2, server.url());
+        Client &a = *clients[0];
+        Client &b = *clients[1];
+        for (int i = 0; i < 250; ++i)
+            QVERIFY(a.create(u"a%1"_s.arg(i), u"offline"_s));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(b.create(u"b%1"_s.arg(i), u"offline"_s));
+        for (auto &c : clients) {
+            QCOMPARE(c->sync->pushCount(), 0);
+            QCOMPARE(c->sync->pushedEventCount(), 0);
+            QCOMPARE(c->sync->pulledEventCount(), 0);
+        }
+        QSignalSpy pushedA(a.sync.get(), &SyncClient::eventsPushed);
+        QSignalSpy pulledA(a.sync.get(), &SyncClient::eventsPulled);
+        QSignalSpy pulledCountA(a.sync.get(), &SyncClient::pulledEventCountChanged);
+
+        // A alone first: its pushes are never refused, so they are exactly ceil(250 / 100).
+        a.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(a.sync->pendingCount() == 0 && a.sync->upstreamHead() == 250, Timeout);
+        QCOMPARE(a.sync->pushCount(), 3);
+        QCOMPARE(a.sync->pushedEventCount(), 250);
+        QCOMPARE(a.sync->pulledEventCount(), 250); // the echoes of its own
+        QCOMPARE(pushedA.size(), 3);
+        int signalled = 0;
+        for (const QList<QVariant> &args : std::as_const(pushedA))
+            signalled += args.at(0).toInt();
+        QCOMPARE(signalled, 250);
+        QCOMPARE(pulledCountA.size(), pulledA.size());
+
+        // B: its first push may be refused (the server is ahead) and go again after the rebase;
+        // only the accepted one counts.
+        b.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 255), Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(a.sync->pulledEventCount(), 255, Timeout);
+        QCOMPARE(b.sync->pulledEventCount(), 255);
+        QCOMPARE(b.sync->pushedEventCount(), 5);
+        QCOMPARE(b.sync->pushCount(), 1);
+        QCOMPARE(a.sync->pushedEventCount() + b.sync->pushedEventCount(), server.serverEventCount());
+
+        // Stopping and starting again keeps the counts; new traffic adds to them.
+        a.sync->stop();
+        QCOMPARE(a.sync->pushCount(), 3);
+        QCOMPARE(a.sync->pulledEventCount(), 255);
+        QVERIFY(a.create(u"later"_s, u"after a restart"_s));
+        a.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 256), Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(b.sync->pulledEventCount(), 256, Timeout);
+        QCOMPARE(a.sync->pushCount(), 4);
+        QCOMPARE(a.sync->pushedEventCount(), 251);
+        QTRY_COMPARE_WITH_TIMEOUT(a.sync->pulledEventCount(), 256, Timeout);
+    }
+
     void offlineThenReconnect()
     {
         ServerFixture server;

@@ -83,6 +83,14 @@ Item {
             tryVerify(() => error.visible && error.text.length > 0)
         }
 
+        // The app's Store has no syncUrl: the view says so, and has no counters to show.
+        function test_sync() {
+            inspector.currentIndex = 4
+            verify(findChild(inspector, "syncStatus").text.indexOf("not syncing") === 0)
+            compare(findChild(inspector, "syncPushed").text, "—")
+            compare(findChild(inspector, "syncPulled").text, "—")
+        }
+
         function test_schema() {
             inspector.currentIndex = 5
             const summary = findChild(inspector, "schemaSummary")
