@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Eventlog: every event, oldest first, in a ListView that reads pages as it scrolls (a log of
-// millions is never loaded whole), with filters and the selected event's arguments.
+// millions is never loaded whole), with filters and the selected event's arguments; Export… and
+// Import… of the eventlog as JSON lines (as `livestore export` and `import`), their result inline.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -10,8 +11,53 @@ Item {
     id: root
 
     property InspectedStore source
+    // See Inspector.fileChooser: file dialogs, or null for a path typed into a field.
+    property var fileChooser: null
     readonly property InspectorEventLog model: eventLog
     readonly property ListView listView: list
+
+    // "export" or "import" while its path is asked for or it runs; "" otherwise.
+    property string transferMode: ""
+    property bool transferRunning: false
+
+    function beginTransfer(mode: string) {
+        if (root.fileChooser) {
+            const path = mode === "export"
+                    ? root.fileChooser.saveFileName(qsTr("Export the eventlog"),
+                                                    (root.source ? root.source.storeId : "eventlog") + ".jsonl")
+                    : root.fileChooser.openFileName(qsTr("Import an eventlog"))
+            if (!path)
+                return
+            transferPath.text = path
+            root.transferMode = mode
+            root.runTransfer()
+            return
+        }
+        root.transferMode = mode
+        transferPath.forceActiveFocus()
+    }
+
+    // Runs a turn of the event loop later, so that "Exporting…" is on screen while it works (a
+    // long log takes a while, on this thread: the store lives here).
+    function runTransfer() {
+        if (!root.source || transferPath.text.length === 0)
+            return
+        root.transferRunning = true
+        transferTimer.restart()
+    }
+
+    // A pause rather than a Timer: qmllint resolves QtQuick's types here, not QtQml's.
+    PauseAnimation {
+        id: transferTimer
+        duration: 30
+        onFinished: {
+            const ok = root.transferMode === "export" ? root.source.exportEventlog(transferPath.text)
+                                                      : root.source.importEventlog(transferPath.text)
+            root.transferRunning = false
+            if (ok)
+                root.transferMode = ""
+        }
+    }
 
     InspectorEventLog {
         id: eventLog
@@ -66,6 +112,70 @@ Item {
                 validator: IntValidator { bottom: 0 }
                 Layout.preferredWidth: 80
             }
+            ToolSeparator { }
+            Button {
+                objectName: "exportButton"
+                text: qsTr("Export…")
+                enabled: root.source !== null && root.source.status === InspectedStore.Ready && !root.transferRunning
+                onClicked: root.beginTransfer("export")
+            }
+            // A disabled button gets no hover events: the item around it shows why it is disabled.
+            Item {
+                implicitWidth: importButton.implicitWidth
+                implicitHeight: importButton.implicitHeight
+                ToolTip.visible: importHover.hovered && !importButton.enabled && importButton.refusal.length > 0
+                ToolTip.text: importButton.refusal
+                ToolTip.delay: 300
+                HoverHandler { id: importHover }
+                Button {
+                    id: importButton
+                    objectName: "importButton"
+                    readonly property string refusal: root.source ? root.source.importRefusal : ""
+                    anchors.fill: parent
+                    text: qsTr("Import…")
+                    enabled: root.source !== null && root.source.canImport && !root.transferRunning
+                    onClicked: root.beginTransfer("import")
+                }
+            }
+        }
+
+        // The path of an export or import (without file dialogs), and how the last one ended.
+        RowLayout {
+            Layout.fillWidth: true
+            visible: root.transferMode.length > 0 && !root.fileChooser
+            Label {
+                text: root.transferMode === "export" ? qsTr("Export the eventlog as JSON lines to")
+                                                     : qsTr("Import the events of")
+            }
+            TextField {
+                id: transferPath
+                objectName: "transferPath"
+                placeholderText: qsTr("/path/to/file.jsonl")
+                selectByMouse: true
+                Layout.fillWidth: true
+                onAccepted: root.runTransfer()
+            }
+            Button {
+                objectName: "transferRun"
+                text: root.transferMode === "export" ? qsTr("Export") : qsTr("Import")
+                enabled: transferPath.text.length > 0 && !root.transferRunning
+                onClicked: root.runTransfer()
+            }
+            Button {
+                text: qsTr("Cancel")
+                flat: true
+                enabled: !root.transferRunning
+                onClicked: root.transferMode = ""
+            }
+        }
+        Label {
+            objectName: "transferResult"
+            Layout.fillWidth: true
+            visible: text.length > 0
+            wrapMode: Text.Wrap
+            text: root.transferRunning ? (root.transferMode === "export" ? qsTr("Exporting…") : qsTr("Importing…"))
+                                       : root.source ? root.source.transferMessage : ""
+            color: !root.transferRunning && root.source && root.source.transferFailed ? "#b00020" : palette.windowText
         }
 
         SplitView {

@@ -16,6 +16,10 @@ Pane {
     // Standalone: a store directory, opened by the inspector.
     property string directory
     property bool writable: false
+    // Optional: an object with saveFileName(title, suggested) and openFileName(title) returning a
+    // local path ("" when cancelled), such as livestore-inspector's QFileDialog. Without it the
+    // Eventlog view's Export… and Import… ask for the path in a text field.
+    property var fileChooser: null
     // The tab shown: 0 Eventlog, 1 Tables, 2 SQL, 3 Live queries, 4 Sync, 5 Schema, 6 Time travel.
     property alias currentIndex: tabs.currentIndex
     readonly property InspectedStore inspected: inspectedStore
@@ -73,7 +77,7 @@ Pane {
             Layout.fillHeight: true
             currentIndex: tabs.currentIndex
 
-            EventLogView { source: inspectedStore }
+            EventLogView { source: inspectedStore; fileChooser: root.fileChooser }
             TablesView { source: inspectedStore; active: visible }
             SqlView { source: inspectedStore }
             LiveQueriesView { source: inspectedStore; active: visible }

@@ -250,21 +250,46 @@ void InspectedStore::refresh()
     Q_EMIT headChanged();
 }
 
+// A URL (file:) or a local path: QML hands over either, a path typed into a field as a string.
+static QString localPath(const QUrl &file)
+{
+    return file.isLocalFile() ? file.toLocalFile() : file.toString(QUrl::PreferLocalFile);
+}
+
+bool InspectedStore::setTransfer(bool failed, const QString &message, int count)
+{
+    m_transferFailed = failed;
+    m_transferMessage = message;
+    m_transferredCount = count;
+    Q_EMIT transferChanged();
+    return !failed;
+}
+
+QString InspectedStore::importRefusal() const
+{
+    if (m_status != Ready || !m_store)
+        return u"No store is open."_s;
+    if (isReadOnly()) {
+        return u"The store is open read-only, beside the app that writes it: start "
+               "livestore-inspector with --write to import."_s;
+    }
+    return {};
+}
+
 bool InspectedStore::exportEventlog(const QUrl &file)
 {
-    if (!m_store) {
-        setStatus(m_status, u"export: no store is open"_s);
-        return false;
-    }
-    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    if (!m_store)
+        return setTransfer(true, u"Export: no store is open."_s);
+    const QString path = localPath(file);
+    if (path.isEmpty())
+        return setTransfer(true, u"Export: no file given."_s);
     QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly)) {
-        setStatus(m_status, u"export: cannot write %1: %2"_s.arg(path, out.errorString()));
-        return false;
-    }
+    if (!out.open(QIODevice::WriteOnly))
+        return setTransfer(true, u"Export: cannot write %1: %2"_s.arg(path, out.errorString()));
     // In pages, so that a long log is never held whole.
     EventFilter filter;
     filter.limit = 10'000;
+    int count = 0;
     for (;;) {
         const QList<EventRecord> page = m_store->events(filter);
         for (const EventRecord &e : page) {
@@ -280,39 +305,34 @@ bool InspectedStore::exportEventlog(const QUrl &file)
             }
             out.write("\n");
         }
+        count += int(page.size());
         if (page.size() < filter.limit)
             break;
         filter.after = page.last().seqNum;
     }
-    if (!out.commit()) {
-        setStatus(m_status, u"export: cannot write %1: %2"_s.arg(path, out.errorString()));
-        return false;
-    }
-    setStatus(m_status);
-    return true;
+    if (!out.commit())
+        return setTransfer(true, u"Export: cannot write %1: %2"_s.arg(path, out.errorString()));
+    return setTransfer(false, (count == 1 ? u"Exported 1 event to %1."_s : u"Exported %L1 events to %2."_s.arg(count)).arg(path), count);
 }
 
 bool InspectedStore::importEventlog(const QUrl &file)
 {
-    if (!m_store || isReadOnly()) {
-        setStatus(m_status, u"import: the store is open read-only (run the inspector with --write)"_s);
-        return false;
-    }
-    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    if (!canImport())
+        return setTransfer(true, u"Import: %1"_s.arg(importRefusal()));
+    const QString path = localPath(file);
+    if (path.isEmpty())
+        return setTransfer(true, u"Import: no file given."_s);
     QFile in(path);
-    if (!in.open(QIODevice::ReadOnly)) {
-        setStatus(m_status, u"import: cannot read %1: %2"_s.arg(path, in.errorString()));
-        return false;
-    }
+    if (!in.open(QIODevice::ReadOnly))
+        return setTransfer(true, u"Import: cannot read %1: %2"_s.arg(path, in.errorString()));
     ImportOptions options;
     options.sourceName = QFileInfo(path).fileName();
-    if (!m_store->importJsonLines(&in, options)) {
-        setStatus(m_status, u"import: "_s + m_store->errorString());
-        return false;
-    }
+    ImportStatus status;
+    if (!m_store->importJsonLines(&in, options, &status))
+        return setTransfer(true, u"Import: %1"_s.arg(m_store->errorString()));
     refresh(); // now, not at the next turn of the event loop: the caller reads the new head
-    setStatus(m_status);
-    return true;
+    return setTransfer(false, (status.events == 1 ? u"Imported 1 event from %1."_s : u"Imported %L1 events from %2."_s.arg(status.events)).arg(path),
+                       int(status.events));
 }
 
 } // namespace LiveStore

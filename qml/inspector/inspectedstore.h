@@ -56,6 +56,16 @@ class InspectedStore : public QObject, public QQmlParserStatus
     // The app's sync client (embedded, with a syncUrl); null otherwise. Its status and counters
     // (pushedEventCount, pulledEventCount…) are read from it directly.
     Q_PROPERTY(LiveStore::SyncClient *sync READ sync NOTIFY syncChanged FINAL)
+    // Export and import (exportEventlog(), importEventlog()): how the last one ended, for a line
+    // beside the buttons that start them ("Exported 2,500 events to …", or the error), and how
+    // many events it wrote or read. Apart from errorString, which is about the store itself.
+    Q_PROPERTY(QString transferMessage READ transferMessage NOTIFY transferChanged FINAL)
+    Q_PROPERTY(bool transferFailed READ transferFailed NOTIFY transferChanged FINAL)
+    Q_PROPERTY(int transferredCount READ transferredCount NOTIFY transferChanged FINAL)
+    // Whether importEventlog() can work here, and if not why (for a disabled button's tooltip). An
+    // import into a store that holds events is still tried: the store says why it refuses.
+    Q_PROPERTY(bool canImport READ canImport NOTIFY statusChanged FINAL)
+    Q_PROPERTY(QString importRefusal READ importRefusal NOTIFY statusChanged FINAL)
     // How long opening the directory took, in milliseconds.
     Q_PROPERTY(double openMs READ openMs NOTIFY statusChanged FINAL)
 
@@ -91,14 +101,20 @@ public:
     int changeCount() const { return m_changeCount; }
     SyncClient *sync() const;
     double openMs() const { return m_openMs; }
+    QString transferMessage() const { return m_transferMessage; }
+    bool transferFailed() const { return m_transferFailed; }
+    int transferredCount() const { return m_transferredCount; }
+    bool canImport() const { return importRefusal().isEmpty(); }
+    QString importRefusal() const;
 
     // The C++ store (null unless Ready). Replaced when the source changes: see storeChanged().
     Store *store() const { return m_store; }
 
-    // Writes the eventlog as JSON lines (as `livestore export` does), page by page.
+    // Writes the eventlog as JSON lines (as `livestore export` does), page by page. The file is
+    // a URL or a local path.
     Q_INVOKABLE bool exportEventlog(const QUrl &file);
     // Appends an export to a store that holds no events yet (Store::importJsonLines()); needs a
-    // writable store.
+    // writable store (see canImport). Both report in transferMessage.
     Q_INVOKABLE bool importEventlog(const QUrl &file);
     // Reads the head and the sync bookkeeping again.
     Q_INVOKABLE void refresh();
@@ -114,6 +130,7 @@ Q_SIGNALS:
     void errorStringChanged();
     void headChanged();
     void syncChanged();
+    void transferChanged();
     // The C++ store changed (opened, closed, replaced): views re-read everything.
     void storeChanged();
     // The eventlog changed (a commit, an import, pulled events); `rebased` as Store::eventlogChanged.
@@ -124,6 +141,7 @@ private:
     void attach(Store *store);
     void setStatus(Status status, const QString &error = {});
     void scheduleRefresh();
+    bool setTransfer(bool failed, const QString &message, int count = 0);
 
     QString m_directory;
     bool m_writable = false;
@@ -141,6 +159,9 @@ private:
     qint64 m_pendingCount = 0;
     int m_changeCount = 0;
     double m_openMs = 0;
+    QString m_transferMessage;
+    bool m_transferFailed = false;
+    int m_transferredCount = 0;
     bool m_complete = false;
     QTimer m_refreshTimer; // one refresh per burst of commits
 };

@@ -7,6 +7,8 @@ ApplicationWindow {
 
     required property string directory
     property bool writable: false
+    // The app's file dialogs (main.cpp's FileChooser), for the Eventlog view's Export… and Import….
+    property var fileChooser: null
     property alias currentIndex: inspector.currentIndex
     readonly property InspectedStore inspected: inspector.inspected
 
@@ -20,5 +22,6 @@ ApplicationWindow {
         anchors.fill: parent
         directory: window.directory
         writable: window.writable
+        fileChooser: window.fileChooser
     }
 }

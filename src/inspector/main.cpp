@@ -20,6 +20,27 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+// The file dialogs of the Eventlog view's Export… and Import… (Debian's Qt 6.4 ships no
+// QtQuick.Dialogs module): the app hands this to the Inspector as its `fileChooser`. Embedded in
+// an app without one, the view asks for the path in a text field instead.
+class FileChooser : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    // The file to write an export to; empty when cancelled.
+    Q_INVOKABLE QString saveFileName(const QString &title, const QString &suggested)
+    {
+        return QFileDialog::getSaveFileName(nullptr, title, suggested, u"JSON lines (*.jsonl);;All files (*)"_s);
+    }
+    // The export to import; empty when cancelled.
+    Q_INVOKABLE QString openFileName(const QString &title)
+    {
+        return QFileDialog::getOpenFileName(nullptr, title, QString(), u"JSON lines (*.jsonl);;All files (*)"_s);
+    }
+};
+
 void printErr(const QString &text)
 {
     std::fputs(qPrintable(text + u'\n'), stderr);
@@ -163,7 +184,9 @@ int main(int argc, char *argv[])
             break;
         }
     }
-    engine.setInitialProperties({{u"directory"_s, directory}, {u"writable"_s, parser.isSet(write)}});
+    FileChooser fileChooser;
+    engine.setInitialProperties({{u"directory"_s, directory}, {u"writable"_s, parser.isSet(write)},
+                                 {u"fileChooser"_s, QVariant::fromValue<QObject *>(&fileChooser)}});
     engine.load(QUrl(u"qrc:/Main.qml"_s));
     auto *window = engine.rootObjects().isEmpty() ? nullptr : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
     if (!window)
@@ -226,3 +249,5 @@ int main(int argc, char *argv[])
     }
     return app.exec();
 }
+
+#include "main.moc"

@@ -302,7 +302,16 @@ private Q_SLOTS:
     {
         auto inspected = inspect(m_store);
         const QString file = m_dir.filePath(u"export.jsonl"_s);
-        QVERIFY2(inspected->exportEventlog(QUrl::fromLocalFile(file)), qPrintable(inspected->errorString()));
+        QVERIFY2(inspected->exportEventlog(QUrl::fromLocalFile(file)), qPrintable(inspected->transferMessage()));
+        QCOMPARE(inspected->transferredCount(), 30);
+        QCOMPARE(inspected->transferMessage(), u"Exported 30 events to %1."_s.arg(file));
+        QVERIFY(!inspected->transferFailed());
+        QVERIFY(inspected->errorString().isEmpty()); // about the store, not the export
+        {
+            QFile lines(file);
+            QVERIFY(lines.open(QIODevice::ReadOnly));
+            QCOMPARE(lines.readAll().count('\n'), 30);
+        }
         // Into an empty store: refused read-only, done with --write.
         const QString target = m_dir.filePath(u"imported"_s);
         {
@@ -314,11 +323,16 @@ private Q_SLOTS:
             QVERIFY(empty.open(options));
         }
         auto readOnly = inspect(target);
+        QVERIFY(!readOnly->canImport());
+        QVERIFY(readOnly->importRefusal().contains(u"--write"_s));
         QVERIFY(!readOnly->importEventlog(QUrl::fromLocalFile(file)));
-        QVERIFY(readOnly->errorString().contains(u"read-only"_s));
+        QVERIFY(readOnly->transferFailed());
+        QVERIFY(readOnly->transferMessage().contains(u"read-only"_s));
         readOnly.reset();
         auto writable = inspect(target, true);
-        QVERIFY2(writable->importEventlog(QUrl::fromLocalFile(file)), qPrintable(writable->errorString()));
+        QVERIFY(writable->canImport());
+        QVERIFY2(writable->importEventlog(QUrl::fromLocalFile(file)), qPrintable(writable->transferMessage()));
+        QCOMPARE(writable->transferredCount(), 30);
         QCOMPARE(writable->head(), u"e30"_s);
         QCOMPARE(writable->store()->stateDigest(), inspected->store()->stateDigest());
     }
