@@ -18,7 +18,9 @@ Item {
 
     // "export" or "import" while its path is asked for or it runs; "" otherwise.
     property string transferMode: ""
-    property bool transferRunning: false
+    // Starting (the turn before it runs), or an export writing its pages.
+    property bool transferStarting: false
+    readonly property bool transferRunning: transferStarting || (source !== null && source.transferring)
 
     function beginTransfer(mode: string) {
         if (root.fileChooser) {
@@ -42,7 +44,7 @@ Item {
     function runTransfer() {
         if (!root.source || transferPath.text.length === 0)
             return
-        root.transferRunning = true
+        root.transferStarting = true
         transferTimer.restart()
     }
 
@@ -53,7 +55,7 @@ Item {
         onFinished: {
             const ok = root.transferMode === "export" ? root.source.exportEventlog(transferPath.text)
                                                       : root.source.importEventlog(transferPath.text)
-            root.transferRunning = false
+            root.transferStarting = false
             if (ok)
                 root.transferMode = ""
         }
@@ -173,8 +175,8 @@ Item {
             Layout.fillWidth: true
             visible: text.length > 0
             wrapMode: Text.Wrap
-            text: root.transferRunning ? (root.transferMode === "export" ? qsTr("Exporting…") : qsTr("Importing…"))
-                                       : root.source ? root.source.transferMessage : ""
+            text: root.transferStarting ? (root.transferMode === "export" ? qsTr("Exporting…") : qsTr("Importing…"))
+                                        : root.source ? root.source.transferMessage : ""
             color: !root.transferRunning && root.source && root.source.transferFailed ? "#b00020" : palette.windowText
         }
 

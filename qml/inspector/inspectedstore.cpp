@@ -14,6 +14,16 @@ using namespace Qt::StringLiterals;
 
 namespace LiveStore {
 
+// An export in progress: the file, and where in the log it is.
+struct InspectedStore::ExportJob
+{
+    QString path;
+    QSaveFile out;
+    EventFilter page;
+    int count = 0;
+    explicit ExportJob(const QString &path) : path(path), out(path) { }
+};
+
 InspectedStore::InspectedStore(QObject *parent) : QObject(parent)
 {
     m_refreshTimer.setSingleShot(true);
@@ -208,6 +218,7 @@ void InspectedStore::attach(Store *store)
     for (const auto &c : std::as_const(m_storeConnections))
         QObject::disconnect(c);
     m_storeConnections.clear();
+    abandonExport(u"the store was closed"_s); // it was reading the store that goes
     m_store = store;
     if (store) {
         m_storeConnections.append(connect(store, &Store::committed, this, [this] {
@@ -278,41 +289,76 @@ QString InspectedStore::importRefusal() const
 
 bool InspectedStore::exportEventlog(const QUrl &file)
 {
+    if (m_export)
+        return setTransfer(true, u"Export: one is running already."_s);
     if (!m_store)
         return setTransfer(true, u"Export: no store is open."_s);
     const QString path = localPath(file);
     if (path.isEmpty())
         return setTransfer(true, u"Export: no file given."_s);
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly))
-        return setTransfer(true, u"Export: cannot write %1: %2"_s.arg(path, out.errorString()));
-    // In pages, so that a long log is never held whole.
-    EventFilter filter;
-    filter.limit = 10'000;
-    int count = 0;
-    for (;;) {
-        const QList<EventRecord> page = m_store->events(filter);
+    auto job = std::make_unique<ExportJob>(path);
+    if (!job->out.open(QIODevice::WriteOnly))
+        return setTransfer(true, u"Export: cannot write %1: %2"_s.arg(path, job->out.errorString()));
+    job->page.limit = 500; // a page takes 1-2 ms: several fit in a slice
+    m_export = std::move(job);
+    setTransfer(false, u"Exporting…"_s);
+    QMetaObject::invokeMethod(this, &InspectedStore::exportSome, Qt::QueuedConnection);
+    return true;
+}
+
+void InspectedStore::exportSome()
+{
+    if (!m_export)
+        return;
+    if (!m_store)
+        return abandonExport(u"the store was closed"_s);
+    ExportJob &job = *m_export;
+    // About one frame's worth of pages, then the event loop's turn.
+    QElapsedTimer slice;
+    slice.start();
+    bool done = false;
+    while (!done && slice.elapsed() < 8) {
+        const QList<EventRecord> page = m_store->events(job.page);
         for (const EventRecord &e : page) {
             // The arguments as stored, not re-serialized: a QJsonObject sorts a record's keys,
             // and an import of the line would then store other bytes than this store holds.
             QJsonObject rest = e.toJson();
             if (!e.argsJson.isEmpty()) {
                 rest.remove(u"args"_s);
-                out.write("{\"args\":" + e.argsJson + ',');
-                out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact).mid(1));
+                job.out.write("{\"args\":" + e.argsJson + ',');
+                job.out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact).mid(1));
             } else {
-                out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact));
+                job.out.write(QJsonDocument(rest).toJson(QJsonDocument::Compact));
             }
-            out.write("\n");
+            job.out.write("\n");
         }
-        count += int(page.size());
-        if (page.size() < filter.limit)
-            break;
-        filter.after = page.last().seqNum;
+        job.count += int(page.size());
+        done = page.size() < job.page.limit;
+        if (!done)
+            job.page.after = page.last().seqNum;
     }
-    if (!out.commit())
-        return setTransfer(true, u"Export: cannot write %1: %2"_s.arg(path, out.errorString()));
-    return setTransfer(false, (count == 1 ? u"Exported 1 event to %1."_s : u"Exported %L1 events to %2."_s.arg(count)).arg(path), count);
+    if (!done) {
+        setTransfer(false, u"Exporting… %L1 events"_s.arg(job.count), job.count);
+        QMetaObject::invokeMethod(this, &InspectedStore::exportSome, Qt::QueuedConnection);
+        return;
+    }
+    const std::unique_ptr<ExportJob> finished = std::move(m_export);
+    if (!finished->out.commit()) {
+        setTransfer(true, u"Export: cannot write %1: %2"_s.arg(finished->path, finished->out.errorString()));
+        return;
+    }
+    const int count = finished->count;
+    setTransfer(false, (count == 1 ? u"Exported 1 event to %1."_s : u"Exported %L1 events to %2."_s.arg(count))
+                               .arg(finished->path), count);
+}
+
+void InspectedStore::abandonExport(const QString &why)
+{
+    if (!m_export)
+        return;
+    const QString path = m_export->path;
+    m_export.reset(); // QSaveFile leaves no partial file behind
+    setTransfer(true, u"Export to %1 stopped: %2."_s.arg(path, why));
 }
 
 bool InspectedStore::importEventlog(const QUrl &file)

@@ -62,6 +62,9 @@ class InspectedStore : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString transferMessage READ transferMessage NOTIFY transferChanged FINAL)
     Q_PROPERTY(bool transferFailed READ transferFailed NOTIFY transferChanged FINAL)
     Q_PROPERTY(int transferredCount READ transferredCount NOTIFY transferChanged FINAL)
+    // An export in progress: it writes a few pages per turn of the event loop, so that a window
+    // keeps painting through a long log; transferMessage counts the events written so far.
+    Q_PROPERTY(bool transferring READ isTransferring NOTIFY transferChanged FINAL)
     // Whether importEventlog() can work here, and if not why (for a disabled button's tooltip). An
     // import into a store that holds events is still tried: the store says why it refuses.
     Q_PROPERTY(bool canImport READ canImport NOTIFY statusChanged FINAL)
@@ -104,14 +107,18 @@ public:
     QString transferMessage() const { return m_transferMessage; }
     bool transferFailed() const { return m_transferFailed; }
     int transferredCount() const { return m_transferredCount; }
+    bool isTransferring() const { return m_export != nullptr; }
     bool canImport() const { return importRefusal().isEmpty(); }
     QString importRefusal() const;
 
     // The C++ store (null unless Ready). Replaced when the source changes: see storeChanged().
     Store *store() const { return m_store; }
 
-    // Writes the eventlog as JSON lines (as `livestore export` does), page by page. The file is
-    // a URL or a local path.
+    // Writes the eventlog as JSON lines (as `livestore export` does), page by page, for at most
+    // a few milliseconds per turn of the event loop (`transferring` meanwhile), into a file that
+    // appears whole when done (QSaveFile). The file is a URL or a local path. False at once for
+    // what can be told at once (no store, a file that cannot be created); otherwise true, and
+    // transferChanged() with `transferring` false tells how it ended.
     Q_INVOKABLE bool exportEventlog(const QUrl &file);
     // Appends an export to a store that holds no events yet (Store::importJsonLines()); needs a
     // writable store (see canImport). Both report in transferMessage.
@@ -142,6 +149,8 @@ private:
     void setStatus(Status status, const QString &error = {});
     void scheduleRefresh();
     bool setTransfer(bool failed, const QString &message, int count = 0);
+    void exportSome();
+    void abandonExport(const QString &why);
 
     QString m_directory;
     bool m_writable = false;
@@ -162,6 +171,8 @@ private:
     QString m_transferMessage;
     bool m_transferFailed = false;
     int m_transferredCount = 0;
+    struct ExportJob;
+    std::unique_ptr<ExportJob> m_export;
     bool m_complete = false;
     QTimer m_refreshTimer; // one refresh per burst of commits
 };

@@ -303,6 +303,8 @@ private Q_SLOTS:
         auto inspected = inspect(m_store);
         const QString file = m_dir.filePath(u"export.jsonl"_s);
         QVERIFY2(inspected->exportEventlog(QUrl::fromLocalFile(file)), qPrintable(inspected->transferMessage()));
+        QVERIFY(inspected->isTransferring()); // in slices, on later turns of the event loop
+        QTRY_VERIFY(!inspected->isTransferring());
         QCOMPARE(inspected->transferredCount(), 30);
         QCOMPARE(inspected->transferMessage(), u"Exported 30 events to %1."_s.arg(file));
         QVERIFY(!inspected->transferFailed());

@@ -53,6 +53,8 @@ Item {
             transferSpy.clear()
             mouseClick(findChild(inspector, "transferRun"))
             transferSpy.wait(3000)
+            // An export writes in slices: done when it no longer transfers.
+            tryVerify(() => !inspector.inspected.transferring, 3000)
             return findChild(inspector, "transferResult").text
         }
 
