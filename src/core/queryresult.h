@@ -9,6 +9,8 @@
 #include <QtCore/qstringlist.h>
 #include <QtCore/qvariant.h>
 
+#include <utility>
+
 namespace LiveStore {
 
 namespace detail {
@@ -27,8 +29,13 @@ public:
     bool isValid() const { return m_error.isEmpty(); }
     QString errorString() const { return m_error; }
 
-    const QStringList &columns() const { return m_columns; }
-    const QList<QVariantList> &rows() const { return m_rows; }
+    // On a temporary the lists are moved out rather than referred to, so that
+    // `for (const QVariantList &row : store.query(sql).rows())` never reads a destroyed result
+    // (a range-for keeps the temporary only if its expression is the temporary itself).
+    const QStringList &columns() const & { return m_columns; }
+    QStringList columns() && { return std::move(m_columns); }
+    const QList<QVariantList> &rows() const & { return m_rows; }
+    QList<QVariantList> rows() && { return std::move(m_rows); }
     qsizetype rowCount() const { return m_rows.size(); }
     qsizetype columnCount() const { return m_columns.size(); }
     bool isEmpty() const { return m_rows.isEmpty(); }

@@ -461,6 +461,25 @@ private Q_SLOTS:
                                              u"meta"_s, u"at"_s, u"data"_s, u"rank"_s}));
     }
 
+    // A range-for straight over a query's rows: the temporary result hands its rows out (the
+    // AddressSanitizer run reads this as a use after scope if it hands out a reference).
+    void rowsOfATemporaryResult()
+    {
+        QStringList ids;
+        for (const QVariantList &row : m_store->query(Query::from(u"items"_s).select({u"id"_s}).orderBy(u"id"_s)).rows())
+            ids.append(row.value(0).toString());
+        QCOMPARE(ids, (QStringList{u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s}));
+        QStringList columns;
+        for (const QString &column : m_store->query(u"SELECT id, title FROM items"_s).columns())
+            columns.append(column);
+        QCOMPARE(columns, (QStringList{u"id"_s, u"title"_s}));
+        // On an lvalue the rows stay where they are.
+        const QueryResult kept = m_store->query(u"SELECT id FROM items"_s);
+        for (const QVariantList &row : kept.rows())
+            Q_UNUSED(row);
+        QCOMPARE(kept.rowCount(), 5);
+    }
+
     void builderCount_data()
     {
         QTest::addColumn<Query>("query");
