@@ -397,6 +397,27 @@ bool Database::execCached(const QString &sql)
     return s && execute(s);
 }
 
+std::optional<qint64> Database::readInteger(const QString &sql, std::initializer_list<qint64> binds)
+{
+    Statement *s = prepare(sql);
+    if (!s)
+        return std::nullopt;
+    sqlite3_reset(s->stmt);
+    int index = 0;
+    for (const qint64 value : binds)
+        sqlite3_bind_int64(s->stmt, ++index, value);
+    const int rc = sqlite3_step(s->stmt);
+    std::optional<qint64> value;
+    if (rc == SQLITE_ROW)
+        value = sqlite3_column_int64(s->stmt, 0);
+    else if (rc == SQLITE_DONE)
+        value = 0;
+    else
+        setError(sqliteError());
+    sqlite3_reset(s->stmt);
+    return value;
+}
+
 bool Database::bindNull(sqlite3_stmt *stmt, int index)
 {
     return sqlite3_bind_null(stmt, index) == SQLITE_OK;

@@ -11,7 +11,9 @@
 #include <QtCore/qstringlist.h>
 #include <QtCore/qvariant.h>
 
+#include <initializer_list>
 #include <memory>
+#include <optional>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -90,6 +92,10 @@ public:
     bool exec(const char *sql);
     // The same for one statement run often (BEGIN, COMMIT): prepared once, from the cache.
     bool execCached(const QString &sql);
+    // The first column of a cached statement's first row, with integer binds, read without
+    // building a QueryResult (heads and counters read on every commit or pulled page): 0 when
+    // there is no row, nullopt on an error (lastError()).
+    std::optional<qint64> readInteger(const QString &sql, std::initializer_list<qint64> binds = {});
 
     // Binds, steps to the end, and collects the rows. A null statement (a failed prepare()) fails
     // with the reason prepare() left in lastError().

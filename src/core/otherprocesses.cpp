@@ -15,39 +15,15 @@
 #include "logging_p.h"
 #include "store_p.h"
 
-#include <sqlite3.h>
-
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
-
-namespace {
-
-// One integer from a statement without binds, through the statement cache.
-std::optional<qint64> readInteger(Database &db, const QString &sql)
-{
-    Database::Statement *s = db.prepare(sql);
-    if (!s)
-        return std::nullopt;
-    sqlite3_stmt *stmt = s->stmt;
-    sqlite3_reset(stmt);
-    const int rc = sqlite3_step(stmt);
-    std::optional<qint64> value;
-    if (rc == SQLITE_ROW)
-        value = sqlite3_column_int64(stmt, 0);
-    else if (rc == SQLITE_DONE)
-        value = 0; // no row: a meta key never written
-    sqlite3_reset(stmt);
-    return value;
-}
-
-} // namespace
 
 bool StorePrivate::noticeOtherProcesses()
 {
     if (!isOpen || options.inMemory)
         return true;
-    const std::optional<qint64> version = readInteger(db, u"PRAGMA data_version"_s);
+    const std::optional<qint64> version = db.readInteger(u"PRAGMA data_version"_s);
     if (!version)
         return fail(u"cannot look for other processes' commits: "_s + db.lastError());
     if (*version == dataVersion)
@@ -56,9 +32,9 @@ bool StorePrivate::noticeOtherProcesses()
     dataVersion = *version;
     const SequenceNumber before = head;
     const std::optional<qint64> rewritten =
-            readInteger(db, u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s);
+            db.readInteger(u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s);
     const std::optional<qint64> confirmed =
-            readInteger(db, u"SELECT head FROM __livestore_sync_status WHERE id = 1"_s);
+            db.readInteger(u"SELECT head FROM __livestore_sync_status WHERE id = 1"_s);
     if (!rewritten || !confirmed || !loadHead())
         return fail(u"cannot read the commits of other processes: "_s + db.lastError());
     if (firstLook) {
@@ -80,7 +56,7 @@ bool StorePrivate::noticeOtherProcesses()
     // A process that syncs started keeping changesets after we opened: ours are needed too, so
     // that its rebase can roll our events back one by one instead of replaying the whole log.
     if ((othersAppended || othersRewrote) && !options.recordChangesets && !options.readOnly
-        && readInteger(db, u"SELECT count(*) FROM sqlite_schema WHERE name = '__livestore_session_changeset'"_s)
+        && db.readInteger(u"SELECT count(*) FROM sqlite_schema WHERE name = '__livestore_session_changeset'"_s)
                    .value_or(0) > 0) {
         options.recordChangesets = true;
     }
@@ -125,7 +101,7 @@ bool StorePrivate::recordRewrite()
     if (!s || !db.execute(s, {}))
         return fail(u"cannot record a rewrite of the history: "_s + db.lastError());
     // Ours: not a change another process made.
-    rewrites = readInteger(db, u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s).value_or(rewrites);
+    rewrites = db.readInteger(u"SELECT value FROM __livestore_meta WHERE key = 'rewrites'"_s).value_or(rewrites);
     return true;
 }
 

@@ -73,12 +73,7 @@ bool writeInt64(Database &db, const QString &sql, std::initializer_list<qint64> 
 
 qint64 readInt64(Database &db, const QString &sql, std::initializer_list<qint64> binds = {})
 {
-    Database::Statement *s = step(db, sql, binds);
-    if (!s)
-        return 0;
-    const qint64 value = sqlite3_column_int64(s->stmt, 0);
-    sqlite3_reset(s->stmt);
-    return value;
+    return db.readInteger(sql, binds).value_or(0);
 }
 
 // Inverted changesets of our own events apply to the state that produced them: a conflict means
@@ -373,6 +368,13 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         return fail(p->error);
     if (!p->options.recordChangesets)
         return fail(u"the store keeps no changesets (StoreOptions::recordChangesets): it cannot rebase"_s);
+    if (events.isEmpty()) {
+        // Nothing to apply (SyncClient::start() asks only whether a rebase would be possible):
+        // no write transaction to wait for.
+        Result result;
+        result.upstreamHead = upstreamHead();
+        return result;
+    }
     Database &db = p->db;
     // Everything below reads and writes in one write transaction: another process of the store
     // may commit pending events of its own up to the moment it begins (otherprocesses.cpp), and
