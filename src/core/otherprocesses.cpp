@@ -110,7 +110,8 @@ void StorePrivate::startWatching()
     watchTimer.reset();
     if (!isOpen || options.inMemory)
         return;
-    noticeOtherProcesses(); // the baseline (open() read the head already)
+    if (dataVersion < 0)
+        noticeOtherProcesses(); // the baseline, unless open() took it from what it read
     if (options.watchInterval <= 0)
         return;
     watchTimer = std::make_unique<QTimer>();

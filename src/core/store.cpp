@@ -152,6 +152,9 @@ bool readOpenSnapshot(Database &db, OpenSnapshot *out, bool readState)
                                           sqlite3_column_int64(stmt, 2)};
                             return true;
                         })
+            && readRows(h, "PRAGMA data_version", integer(&state.dataVersion))
+            && readRows(h, "SELECT head FROM __livestore_sync_status WHERE id = 1",
+                        integer(&state.upstreamHead))
             && readRows(h, "SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'index')",
                         [&state](sqlite3_stmt *stmt) {
                             const bool table = qstrcmp(reinterpret_cast<const char *>(
@@ -167,6 +170,8 @@ bool readOpenSnapshot(Database &db, OpenSnapshot *out, bool readState)
         out->head = state.head;
         out->tables = std::move(state.tables);
         out->indexes = std::move(state.indexes);
+        out->dataVersion = state.dataVersion;
+        out->upstreamHead = state.upstreamHead;
     }
     return true;
 }
@@ -456,13 +461,25 @@ bool StorePrivate::open(const StoreOptions &opts)
                     "cannot rebuild it: open it with the schema it was written with, or for "
                     "writing"_s.arg(path));
     }
-    if (rebuild) {
-        if (!rebuildState(true))
-            return false;
-    } else if ((!stateTablesExist() && !createStateTables(db)) || !validateSqlMaterializers(db)) {
+    if (rebuild && !rebuildState(true))
         return false;
+    // The schema as a schema file, so that a tool can open the store without the app
+    // (Schema::fromStore()); recorded only when it changed, so that opening stays write-free.
+    const QString schemaJson = QString::fromUtf8(schema.toJson(QJsonDocument::Compact));
+    const QString recordedSchema = openSnapshot ? openSnapshot->meta.value(u"schema"_s) : metaValue("schema");
+    if (!rebuild) {
+        // A schema is recorded only after its SQL materializers compiled against these very
+        // tables: the same schema over the same tables need not compile them again.
+        const bool tablesExist = stateTablesExist();
+        if ((!tablesExist && !createStateTables(db))
+            || ((!tablesExist || recordedSchema != schemaJson) && !validateSqlMaterializers(db)))
+            return false;
     }
-    if ((!opts.readOnly && (!updateEventDefinitionRegistry() || !recordSchema())) || !loadHead())
+    if (!opts.readOnly
+        && (!updateEventDefinitionRegistry()
+            || (recordedSchema != schemaJson && !setMetaValue("schema", schemaJson))))
+        return false;
+    if (!loadHead())
         return false;
     // A store that syncs keeps changesets for its pending events, in every process that commits
     // to it: the process that syncs rolls them back for a rebase.
@@ -472,6 +489,13 @@ bool StorePrivate::open(const StoreOptions &opts)
     if (options.recordChangesets && !opts.readOnly && !ensureChangesetTable())
         return false;
 
+    // Opened alone (the lock kept everyone else out since the snapshot was read): what the
+    // snapshot read is the baseline for following other processes, with nothing read again.
+    if (openSnapshot && !rebuild && !sharedWithOthers && !opts.readOnly && !opts.inMemory) {
+        dataVersion = openSnapshot->dataVersion;
+        rewrites = openSnapshot->meta.value(u"rewrites"_s).toLongLong();
+        upstreamHead = openSnapshot->upstreamHead;
+    }
     graph = std::make_unique<detail::Graph>(
             [this](const Query &query, QStringList *tables) { return read(db, query, tables); },
             [this](const Query &query, int window) {
@@ -661,15 +685,6 @@ bool StorePrivate::updateEventDefinitionRegistry()
     if (!tx.commit())
         return fail(db.lastError());
     return true;
-}
-
-bool StorePrivate::recordSchema()
-{
-    // The schema as a schema file, so that a tool can open the store without the app
-    // (Schema::fromStore()); written only when it changed, so that opening stays write-free.
-    const QString json = QString::fromUtf8(schema.toJson(QJsonDocument::Compact));
-    const QString stored = openSnapshot ? openSnapshot->meta.value(u"schema"_s) : metaValue("schema");
-    return stored == json || setMetaValue("schema", json);
 }
 
 QString StorePrivate::missingMaterializerMessage(const EventRecord &event)

@@ -64,6 +64,10 @@ struct OpenSnapshot
     QList<std::pair<QString, qint32>> eventDefinitions; // __livestore_schema_event_defs
     SequenceNumber head;
     QSet<QString> tables, indexes; // the names in sqlite_schema
+    // The baseline for following other processes (otherprocesses.cpp), read in the same
+    // transaction: PRAGMA data_version and the confirmed head of __livestore_sync_status.
+    qint64 dataVersion = -1;
+    qint64 upstreamHead = 0;
 };
 
 class StorePrivate
@@ -131,7 +135,6 @@ public:
     bool checkRemovedEventDefinitions();
     bool updateEventDefinitionRegistry();
     // Records the schema in __livestore_meta (key "schema", Schema::toJson()) when it differs.
-    bool recordSchema();
     // An event whose C++ materializer the schema names but lacks (EventDef::cppMaterializerMissing).
     static QString missingMaterializerMessage(const EventRecord &event);
     bool createStateTables(Database &db);

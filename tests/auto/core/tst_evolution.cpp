@@ -299,6 +299,46 @@ private Q_SLOTS:
         QCOMPARE(store.errorString(), u"event \"v1.Typo\", materializer statement 1: parameter $idd is not an argument of the event (arguments: id)"_s);
     }
 
+    // Reopening with the schema the store recorded skips compiling its SQL materializers again;
+    // a schema whose materializer changed is checked again, before anything is written.
+    void sqlMaterializerCheckedAtReopenWhenChanged()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto withMaterializer = [](const QString &sql) {
+            Schema schema = todoSchema();
+            schema.addEvent(EventDef::synced(u"v1.Mark"_s).arg(u"id"_s, ArgType::String).materializeSql({sql}));
+            return schema;
+        };
+        StoreOptions o;
+        o.storeId = u"marks"_s;
+        o.directory = dir.path();
+        o.schema = withMaterializer(u"UPDATE todos SET completed = 1 WHERE id = $id"_s);
+        {
+            Store store;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        }
+        {
+            Store store;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            QVERIFY(store.commit(u"v1.Mark"_s, {{u"id"_s, u"a"_s}}));
+            QCOMPARE(store.query(u"SELECT completed FROM todos WHERE id = 'a'"_s).scalar().toInt(), 1);
+        }
+        o.schema = withMaterializer(u"UPDATE todos SET completed = 1 WHERE id = $idd"_s);
+        {
+            Store store;
+            QVERIFY(!store.open(o));
+            QCOMPARE(store.errorString(), u"event \"v1.Mark\", materializer statement 1: parameter $idd is not an argument of the event (arguments: id)"_s);
+        }
+        o.schema = withMaterializer(u"UPDATE todos SET completed = 0 WHERE id = $id"_s);
+        Store store;
+        QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        QCOMPARE(store.eventCount(), 2);
+        QVERIFY(store.commit(u"v1.Mark"_s, {{u"id"_s, u"a"_s}}));
+        QCOMPARE(store.query(u"SELECT completed FROM todos WHERE id = 'a'"_s).scalar().toInt(), 0);
+    }
+
     void deprecationWarnsOnce()
     {
         Schema schema = todoSchema();
