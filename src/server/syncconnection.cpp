@@ -5,6 +5,8 @@
 #include "serverlogging_p.h"
 #include "storehubregistry_p.h"
 
+#include <sync/pushframereader_p.h>
+
 #include <QtNetwork/qtcpsocket.h>
 #include <QtWebSockets/qwebsocket.h>
 
@@ -127,6 +129,16 @@ void SyncConnection::handleFrame(QByteArrayView frame)
         return;
     if (m_limits.idleTimeoutMs > 0)
         m_idleTimer.start(m_limits.idleTimeoutMs);
+
+    // A push in its usual spelling is read in one pass, straight into the decoded push; any
+    // other frame, and every frame with something wrong in it, takes the general parse below.
+    if (auto push = Wire::readPushFrame(frame)) {
+        qCDebug(lcWire).noquote() << "request:" << u"conn=#"_s + QString::number(id())
+                                  << u"id="_s + logId(push->request.id)
+                                  << u"tag="_s + logId(push->request.tag);
+        handleDecodedPush(push->request.id, push->push);
+        return;
+    }
 
     QString error;
     const auto parsed = Wire::parseClientFrame(frame, &error);
@@ -263,16 +275,21 @@ void SyncConnection::handlePush(const Wire::Request &request)
         sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::die(error)));
         return;
     }
-    if (!checkStoreId(request.id, push->storeId))
+    handleDecodedPush(request.id, *push);
+}
+
+void SyncConnection::handleDecodedPush(const QString &requestId, const Wire::PushRequest &push)
+{
+    if (!checkStoreId(requestId, push.storeId))
         return;
-    if (!ensureHub(request.id))
+    if (!ensureHub(requestId))
         return;
     // The hub publishes an accepted batch to the live pulls, this connection's included, before
     // the push's own Exit goes out: the real server's echo also usually comes first.
-    if (const auto refused = m_hub->push(*push, m_info))
-        sendFrame(Wire::encodeExitFailure(request.id, Wire::Cause::fail(*refused)));
+    if (const auto refused = m_hub->push(push, m_info))
+        sendFrame(Wire::encodeExitFailure(requestId, Wire::Cause::fail(*refused)));
     else
-        sendFrame(Wire::encodeExitSuccess(request.id, Wire::encodePushAck()));
+        sendFrame(Wire::encodeExitSuccess(requestId, Wire::encodePushAck()));
 }
 
 void SyncConnection::sendDefect(const QString &message)

@@ -71,6 +71,7 @@ private:
     void handleFrame(QByteArrayView frame);
     void handlePull(const Wire::Request &request);
     void handlePush(const Wire::Request &request);
+    void handleDecodedPush(const QString &requestId, const Wire::PushRequest &push);
     // The store's hub, opened on first use; on a storage error, answers the request and returns false.
     bool ensureHub(const QString &requestId);
     bool checkStoreId(const QString &requestId, const QString &storeId);
