@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "syncengine_p.h"
 
+#include "changesetrun_p.h"
 #include "jsonwriter_p.h"
 #include "logging_p.h"
 #include "reactive_p.h"
@@ -16,6 +17,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -451,6 +453,10 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     // Slower, and the same result.
     bool replay = false;
     QList<QByteArray> changesets;
+    // Set when the rollback starts inside a run of events that an earlier rebase re-applied
+    // together (changesetrun_p.h) and whose first events were confirmed since: undoing the run
+    // undoes those too, so they are applied again, from this event on.
+    std::optional<SequenceNumber> reapplyFrom;
     if (!rollback.isEmpty()) {
         // One read for all of them: the rolled-back events are every pending event from the first
         // of them on, and so are their changesets.
@@ -470,11 +476,23 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             }
             sqlite3_reset(s->stmt);
         }
-        for (const EventRecord &r : std::as_const(rollback)) {
-            const auto it = recorded.find(r.seqNum);
-            if (it == recorded.end())
+        SequenceNumber runFirst;
+        QByteArray runChangeset;
+        for (qsizetype i = 0; i < rollback.size(); ++i) {
+            const SequenceNumber &n = rollback.at(i).seqNum;
+            const auto it = recorded.find(n);
+            if (it == recorded.end()) {
                 replay = true;
-            changesets.append(it == recorded.end() ? QByteArray() : it->second);
+                changesets.append(QByteArray());
+            } else if (detail::readRunChangesetBlob(it->second, &runFirst, &runChangeset)) {
+                // The run's changeset comes with its last event (always rolled back with the
+                // others: a rollback takes every pending event from its first on).
+                if (i == 0 && std::pair(runFirst.global, runFirst.client) < std::pair(n.global, n.client))
+                    reapplyFrom = runFirst;
+                changesets.append(runChangeset);
+            } else {
+                changesets.append(it->second);
+            }
         }
     }
     if (replay)
@@ -545,6 +563,21 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
             return abort(db.lastError());
     }
 
+    // The events of a run that stay (confirmed, before the rollback's first) were undone with the
+    // run: applied again in their order, as a replay applies events (skipped where they were).
+    if (reapplyFrom && !replay) {
+        const SequenceNumber &stop = rollback.constFirst().seqNum;
+        const QSet<QString> skips = p->recordedSkips();
+        QList<EventRecord> stay = readEvents({reapplyFrom->global, reapplyFrom->client - 1}, stop.global, false, -1);
+        for (EventRecord &r : stay) {
+            if (std::pair(r.seqNum.global, r.seqNum.client) >= std::pair(stop.global, stop.client))
+                break;
+            if (p->applyHistoryEvent(db, r, nullptr, nullptr, &skips) == StorePrivate::HistoryResult::Failed)
+                return abort(u"re-applying event %1 (%2) after undoing its run failed: "_s.arg(
+                                     r.seqNum.toString(), r.name) + p->error);
+        }
+    }
+
     // The others' events, in the server's order. Confirmed ones are never rolled back: no changesets.
     for (qsizetype i = matched; i < incoming.size(); ++i) {
         EventRecord r = incoming.at(i);
@@ -587,6 +620,12 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
     const qint64 generation = rollback.isEmpty() ? 0 : rollback.constFirst().seqNum.rebaseGeneration + 1;
     QList<EventRecord> rebased;
     rebased.reserve(rollback.size());
+    // More than one: one session for the run instead of one per event (changesetrun_p.h).
+    detail::RunSession run;
+    const bool asRun = rollback.size() > 1;
+    if (asRun && !run.start(db.handle()))
+        return abort(u"cannot record the changes of the rebased events: "_s + db.sqliteError());
+    SequenceNumber runFirst;
     for (EventRecord r : std::as_const(rollback)) {
         const bool clientOnly = r.seqNum.client > 0;
         const SequenceNumber base{at.global, at.client, generation};
@@ -594,8 +633,10 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         r.parentSeqNum = base.parentForNext(clientOnly);
         // Already part of what other clients will see once pushed: it cannot be refused now, and
         // they will find it failing the same way on the same state.
+        if (rebased.isEmpty())
+            runFirst = r.seqNum;
         QByteArray changeset;
-        switch (p->applyHistoryEvent(db, r, nullptr, &changeset)) {
+        switch (p->applyHistoryEvent(db, r, nullptr, asRun ? nullptr : &changeset)) {
         case StorePrivate::HistoryResult::Failed:
             return abort(u"re-applying event %1 (%2) on top of the server's events failed: "_s.arg(
                                  r.seqNum.toString(), r.name) + p->error);
@@ -605,11 +646,19 @@ SyncEngine::Result SyncEngine::applyUpstream(const QList<EventRecord> &events)
         case StorePrivate::HistoryResult::Applied:
             break;
         }
-        if (!p->insertEventRecord(r) || !p->insertChangeset(r.seqNum, changeset))
+        if (!p->insertEventRecord(r)
+            || !p->insertChangeset(r.seqNum, asRun ? detail::runChangesetBlob(runFirst, {}) : changeset))
             return abort(p->error);
         at = r.seqNum;
         ++result.rebased;
         rebased.append(std::move(r));
+    }
+    if (asRun) {
+        QByteArray changeset;
+        if (!run.finish(&changeset))
+            return abort(u"cannot record the changes of the rebased events: "_s + db.sqliteError());
+        if (!p->insertChangeset(rebased.constLast().seqNum, detail::runChangesetBlob(runFirst, changeset)))
+            return abort(p->error);
     }
 
     // Other processes of the store re-read everything after a rebase (their live queries cannot

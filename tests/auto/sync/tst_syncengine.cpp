@@ -29,6 +29,11 @@ Schema syncSchema()
                        .arg(u"id"_s, ArgType::String)
                        .arg(u"text"_s, ArgType::String)
                        .materializeSql({u"UPDATE todos SET text = $text WHERE id = $id"_s}));
+    // Not idempotent, and the order counts: applied twice, or out of order, it shows.
+    s.addEvent(EventDef::synced(u"v1.TodoAppended"_s)
+                       .arg(u"id"_s, ArgType::String)
+                       .arg(u"text"_s, ArgType::String)
+                       .materializeSql({u"UPDATE todos SET text = text || $text WHERE id = $id"_s}));
     // Handles are unique: moving one deletes a row and inserts another with the same handle, so
     // undoing the move in the wrong order fails the UNIQUE index.
     s.addTable(TableDef{u"handles"_s}
@@ -104,6 +109,14 @@ struct Client
         return store.commit(u"v1.TodoEdited"_s, {{u"id"_s, id}, {u"text"_s, text}});
     }
     bool complete(const QString &id) { return store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, id}}); }
+    bool append(const QString &id, const QString &text)
+    {
+        return store.commit(u"v1.TodoAppended"_s, {{u"id"_s, id}, {u"text"_s, text}});
+    }
+    int recordedChangesets()
+    {
+        return store.query(u"SELECT count(*) FROM __livestore_session_changeset"_s).scalar().toInt();
+    }
     bool push(FakeServer &server) { return server.push(engine->pendingEvents(true)); }
     SyncEngine::Result pull(const FakeServer &server)
     {
@@ -202,6 +215,56 @@ private Q_SLOTS:
         QCOMPARE(a.history(), b.history());
         QCOMPARE(a.store.stateDigest(), b.store.stateDigest());
         QVERIFY(a.store.verify());
+    }
+
+    // A rebase re-applies its pending events as one run with one changeset. When the server then
+    // confirms only the run's first events and orders someone else's after them, the rollback
+    // starts inside the run: it undoes the run and applies the confirmed part again, so that the
+    // result is the server's order, each event applied once.
+    void rollbackInsideARebasedRun()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"a"_s, u"A"_s));
+        QVERIFY(b.create(u"x"_s, u"<"_s));
+        QVERIFY(b.append(u"x"_s, u"b1"_s));
+        QVERIFY(b.append(u"x"_s, u"b2"_s));
+        QVERIFY(a.push(server));
+        QVERIFY(!b.push(server));
+        const SyncEngine::Result first = b.pull(server);
+        QCOMPARE(first.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(first.rebased, 3);
+        QCOMPARE(b.recordedChangesets(), 3); // the run: its three events, one changeset
+        QCOMPARE(b.texts(), (QStringList{u"a:A"_s, u"x:<b1b2"_s}));
+
+        // Only B's first event reaches the server, then A appends to x.
+        const QList<EventRecord> pending = b.engine->pendingEvents(true);
+        QCOMPARE(pending.size(), 3);
+        QVERIFY(server.push(pending.mid(0, 1)));
+        QCOMPARE(a.pull(server).applied, 1);
+        QVERIFY(a.append(u"x"_s, u"a"_s));
+        QVERIFY(a.push(server));
+
+        const SyncEngine::Result second = b.pull(server);
+        QCOMPARE(second.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(second.confirmed, 1);
+        QCOMPARE(second.applied, 1);
+        QCOMPARE(second.rebased, 2);
+        QCOMPARE(b.texts(), (QStringList{u"a:A"_s, u"x:<ab1b2"_s}));
+        QVERIFY2(b.store.verify(), qPrintable(b.store.errorString()));
+
+        QVERIFY(b.push(server));
+        QCOMPARE(b.pull(server).confirmed, 2);
+        a.pull(server);
+        Client c(u"C"_s);
+        c.pull(server);
+        for (Client *client : {&a, &b}) {
+            QCOMPARE(client->texts(), c.texts());
+            QCOMPARE(client->history(), c.history());
+            QCOMPARE(client->store.stateDigest(), c.store.stateDigest());
+        }
+        QCOMPARE(c.texts(), (QStringList{u"a:A"_s, u"x:<ab1b2"_s}));
+        QCOMPARE(b.recordedChangesets(), 0); // everything confirmed
     }
 
     void rebaseOfTheSameRowsEndsInServerOrder()
