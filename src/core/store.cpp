@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "store.h"
 
+#include "changesetrun_p.h"
 #include "eventchain.h"
 #include "jsonwriter_p.h"
 #include "logging_p.h"
@@ -1211,14 +1212,29 @@ bool StorePrivate::commit(const QList<Event> &events)
         detail::RowChangeRecorder recorder;
         if (graph)
             recorder.start(db.handle(), graph->trackedTables());
+        // The changes of several events are kept as one run (changesetrun_p.h): one session
+        // instead of one per event, which costs SQLite two statement compilations each.
+        detail::RunSession run;
+        const bool asRun = options.recordChangesets && records->size() > 1;
+        if (asRun && !run.start(db.handle()))
+            return fail(u"cannot record the changes of the commit: "_s + db.sqliteError());
+        const SequenceNumber runFirst = records->constFirst().seqNum;
         for (qsizetype i = 0; i < records->size(); ++i) {
             const EventRecord &r = records->at(i);
             QByteArray changeset;
             if (!materialize(db, r, *defs.at(i), &touched,
-                             options.recordChangesets ? &changeset : nullptr)
+                             options.recordChangesets && !asRun ? &changeset : nullptr)
                 || !insertEventRecord(r)
-                || (options.recordChangesets && !insertChangeset(r.seqNum, changeset)))
+                || (options.recordChangesets
+                    && !insertChangeset(r.seqNum, asRun ? detail::runChangesetBlob(runFirst, {}) : changeset)))
                 return false; // rolled back by tx
+        }
+        if (asRun) {
+            QByteArray changeset;
+            if (!run.finish(&changeset))
+                return fail(u"cannot record the changes of the commit: "_s + db.sqliteError());
+            if (!insertChangeset(records->constLast().seqNum, detail::runChangesetBlob(runFirst, changeset)))
+                return false;
         }
         haveRowChanges = recorder.isActive() && recorder.finish(&rowChanges);
         if (!tx.commit())

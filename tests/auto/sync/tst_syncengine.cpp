@@ -267,6 +267,34 @@ private Q_SLOTS:
         QCOMPARE(b.recordedChangesets(), 0); // everything confirmed
     }
 
+    // A commit of several events keeps one changeset for them too; the server confirms the first
+    // and orders another client's event after it: the rollback starts inside the commit's run.
+    void rollbackInsideACommittedRun()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(b.store.commit(QList<Event>{{u"v1.TodoCreated"_s, {{u"id"_s, u"x"_s}, {u"text"_s, u"<"_s}}},
+                                            {u"v1.TodoAppended"_s, {{u"id"_s, u"x"_s}, {u"text"_s, u"b1"_s}}},
+                                            {u"v1.TodoAppended"_s, {{u"id"_s, u"x"_s}, {u"text"_s, u"b2"_s}}}}));
+        QCOMPARE(b.recordedChangesets(), 3);
+        QVERIFY(server.push(b.engine->pendingEvents(true).mid(0, 1)));
+        QCOMPARE(a.pull(server).applied, 1);
+        QVERIFY(a.append(u"x"_s, u"a"_s));
+        QVERIFY(a.push(server));
+        const SyncEngine::Result r = b.pull(server);
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(r.confirmed, 1);
+        QCOMPARE(r.rebased, 2);
+        QCOMPARE(b.texts(), QStringList{u"x:<ab1b2"_s});
+        QVERIFY2(b.store.verify(), qPrintable(b.store.errorString()));
+        QVERIFY(b.push(server));
+        b.pull(server);
+        a.pull(server);
+        QCOMPARE(a.texts(), b.texts());
+        QCOMPARE(a.store.stateDigest(), b.store.stateDigest());
+        QCOMPARE(a.history(), b.history());
+    }
+
     void rebaseOfTheSameRowsEndsInServerOrder()
     {
         FakeServer server;
