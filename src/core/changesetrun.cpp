@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "changesetrun_p.h"
 
+#include "rowchanges_p.h"
+
 #include <QtCore/qendian.h>
 
 #include <sqlite3.h>
@@ -68,17 +70,7 @@ bool RunSession::start(sqlite3 *db)
 
 bool RunSession::finish(QByteArray *changeset)
 {
-    if (!m_session)
-        return false;
-    int size = 0;
-    void *bytes = nullptr;
-    const int rc = sqlite3session_changeset(m_session, &size, &bytes);
-    sqlite3session_delete(m_session);
-    m_session = nullptr;
-    if (rc == SQLITE_OK)
-        *changeset = QByteArray(static_cast<const char *>(bytes), size);
-    sqlite3_free(bytes);
-    return rc == SQLITE_OK;
+    return m_session && takeChangeset(&m_session, changeset);
 }
 
 } // namespace LiveStore::detail

@@ -5,7 +5,8 @@
 // undo them. Recording them event by event costs SQLite two statement compilations per event
 // (sqlite3session_changeset() checks the table with table_xinfo and reads the changed rows with
 // a SELECT it prepares every time): about half of what re-applying an event costs. A rebase
-// re-applies all pending events at once, so it records one session for the run, and the
+// re-applies all pending events at once, and a commit may write several: each records one
+// session for the run, and the
 // changeset table holds, for each event of the run, a blob that names the run's first event; the
 // run's last event carries the run's changeset. A session's changeset is the net difference
 // between the rows as they were when first touched and as they are when it is taken, so it
@@ -35,7 +36,8 @@ QByteArray runChangesetBlob(const SequenceNumber &runFirst, QByteArrayView chang
 bool readRunChangesetBlob(QByteArrayView blob, SequenceNumber *runFirst, QByteArray *changeset);
 
 // A session over the state tables (every table but the store's own __livestore_* ones, whose
-// rows the rebase writes and deletes itself) for the length of a run.
+// rows a commit or a rebase writes and deletes itself) for the length of one event's
+// materialization or of a run.
 class RunSession
 {
 public:

@@ -50,26 +50,29 @@ bool RowChangeRecorder::start(sqlite3 *db, const QSet<QString> &tables)
     return true;
 }
 
-bool RowChangeRecorder::finish(RowChanges *changes)
+bool takeChangeset(sqlite3_session **session, QByteArray *changeset)
 {
-    if (!m_session)
-        return false;
     int size = 0;
     void *bytes = nullptr;
-    const int rc = sqlite3session_changeset(m_session, &size, &bytes);
-    sqlite3session_delete(m_session);
-    m_session = nullptr;
-    if (rc != SQLITE_OK) {
-        sqlite3_free(bytes);
+    const int rc = sqlite3session_changeset(*session, &size, &bytes);
+    sqlite3session_delete(*session);
+    *session = nullptr;
+    if (rc == SQLITE_OK)
+        *changeset = QByteArray(static_cast<const char *>(bytes), size);
+    sqlite3_free(bytes);
+    return rc == SQLITE_OK;
+}
+
+bool RowChangeRecorder::finish(RowChanges *changes)
+{
+    QByteArray bytes;
+    if (!m_session || !takeChangeset(&m_session, &bytes))
         return false;
-    }
     changes->watched = m_tables;
     changes->byTable.clear();
     sqlite3_changeset_iter *it = nullptr;
-    if (sqlite3changeset_start(&it, size, bytes) != SQLITE_OK) {
-        sqlite3_free(bytes);
+    if (sqlite3changeset_start(&it, int(bytes.size()), bytes.data()) != SQLITE_OK)
         return false;
-    }
     bool ok = true;
     while (sqlite3changeset_next(it) == SQLITE_ROW) {
         const char *table = nullptr;
@@ -120,7 +123,6 @@ bool RowChangeRecorder::finish(RowChanges *changes)
     }
     if (sqlite3changeset_finalize(it) != SQLITE_OK)
         ok = false;
-    sqlite3_free(bytes);
     if (!ok) {
         qCWarning(lcQuery, "could not read a commit's changes; its live queries re-run instead");
         changes->byTable.clear();

@@ -42,6 +42,10 @@ struct RowChanges
     bool covers(const QString &lowerTable) const { return watched.contains(lowerTable); }
 };
 
+// Takes the changeset of `*session` and ends the session (deleted, *session null). False (and
+// `changeset` untouched) when SQLite cannot produce it; the session ends all the same.
+bool takeChangeset(sqlite3_session **session, QByteArray *changeset);
+
 // A session over some tables for the length of one transaction.
 class RowChangeRecorder
 {

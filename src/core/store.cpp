@@ -1349,15 +1349,11 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
         return false;
     }
 
-    sqlite3_session *session = nullptr;
-    if (changeset) {
-        if (sqlite3session_create(target.handle(), "main", &session) != SQLITE_OK
-            || sqlite3session_attach(session, nullptr) != SQLITE_OK) {
-            sqlite3session_delete(session);
-            return fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
-                                                                         target.sqliteError()));
-        }
-    }
+    // A run of one event (changesetrun_p.h): the session covers the state tables it may write.
+    detail::RunSession session;
+    if (changeset && !session.start(target.handle()))
+        return fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
+                                                                     target.sqliteError()));
     bool ok;
     if (def.materializer) {
         try {
@@ -1374,18 +1370,8 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
     } else {
         ok = runSqlMaterializer(target, event, def, touched);
     }
-    if (session) {
-        if (ok) {
-            int size = 0;
-            void *bytes = nullptr;
-            if (sqlite3session_changeset(session, &size, &bytes) == SQLITE_OK)
-                *changeset = QByteArray(static_cast<const char *>(bytes), size);
-            else
-                ok = fail(u"cannot record the changes of event %1"_s.arg(event.seqNum.toString()));
-            sqlite3_free(bytes);
-        }
-        sqlite3session_delete(session);
-    }
+    if (ok && changeset && !session.finish(changeset))
+        ok = fail(u"cannot record the changes of event %1"_s.arg(event.seqNum.toString()));
     return ok;
 }
 
