@@ -416,6 +416,7 @@ void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
     QVERIFY(storage.store(u"s"_s));
     QCOMPARE(storage.append(u"s"_s, StorageTest::chain(1, 3), u"t"_s).status, Status::Appended);
     QSignalSpy resync(&storage, &SyncStorage::storesMayHaveAdvanced);
+    QSignalSpy otherResync(&other, &SyncStorage::storesMayHaveAdvanced);
     QSignalSpy advanced(&other, &SyncStorage::storeAdvanced);
     QTRY_COMPARE_WITH_TIMEOUT(advanced.size(), 1, 5000);
 
@@ -439,8 +440,12 @@ void tst_PostgresSyncStorage::reconnectsAfterDatabaseRestart()
     const auto afterRestart = storage.store(u"s"_s);
     QVERIFY2(afterRestart, qPrintable(storage.errorString()));
     QCOMPARE(afterRestart->head, 3);
-    QCOMPARE(storage.append(u"s"_s, StorageTest::chain(4, 1), u"t"_s).status, Status::Appended);
+    // The other storage reconnects on its own timer and says so too. An append before it has
+    // LISTENed again is covered by that signal, not by a notification: wait for it, so that the
+    // append below must arrive as a notification.
     QTRY_VERIFY_WITH_TIMEOUT(other.isConnected(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(otherResync.size() >= 1, 5000);
+    QCOMPARE(storage.append(u"s"_s, StorageTest::chain(4, 1), u"t"_s).status, Status::Appended);
     QTRY_VERIFY_WITH_TIMEOUT(!advanced.isEmpty() && advanced.constLast().at(1).toLongLong() == 4, 5000);
 
     // A restart the storage has not noticed yet (no event loop ran): the first call finds the
