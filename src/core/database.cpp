@@ -106,6 +106,8 @@ bool Database::checkpointInBackground(const QString &path)
 
 void Database::close()
 {
+    if (m_suspended)
+        std::exchange(m_suspended, nullptr)->cancel();
     clearStatementCache();
     m_damaged = false;
     // Before the connection: closing the last one checkpoints the log and removes it.
@@ -263,6 +265,7 @@ int collectTables(void *data, int action, const char *arg1, const char *arg2, co
 
 Database::Statement *Database::prepare(const QString &sql)
 {
+    completeSuspendedWork();
     if (Statement *cached = m_cache.value(sql))
         return cached;
     if (!m_db) {
@@ -380,6 +383,7 @@ bool Database::exec(const QString &sql)
 
 bool Database::exec(const char *sql)
 {
+    completeSuspendedWork();
     char *message = nullptr;
     const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
     if (rc != SQLITE_OK) {

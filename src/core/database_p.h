@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -127,6 +128,27 @@ public:
     // SQLite's first `maxProblems` findings.
     QStringList checkIntegrity(bool full, int maxProblems = 10);
 
+    // Work that keeps a write transaction of this connection open between turns of the event
+    // loop (a rebase applied in slices, upstreammerge_p.h). Nothing else may see the connection
+    // in that state: whatever uses it next (prepare(), exec()) completes the work first, as if
+    // it had been done in one go; close() cancels it (its transaction rolls back).
+    class SuspendedWork
+    {
+    public:
+        virtual ~SuspendedWork() = default;
+        virtual void complete() = 0;
+        virtual void cancel() = 0;
+    };
+    void setSuspendedWork(SuspendedWork *work) { m_suspended = work; }
+    bool hasSuspendedWork() const { return m_suspended != nullptr; }
+    // Completes the suspended work, if any (re-entrancy-sensitive callers do this up front,
+    // before they hold state of their own that the work's notifications could change).
+    void completeSuspendedWork()
+    {
+        if (Q_UNLIKELY(m_suspended))
+            std::exchange(m_suspended, nullptr)->complete();
+    }
+
     QString lastError() const { return m_error; }
     void setError(const QString &error) { m_error = error; }
     QString sqliteError() const;
@@ -138,6 +160,7 @@ private:
     static bool bindUtf8(sqlite3_stmt *stmt, int index, const QByteArray &utf8, bool kept);
 
     sqlite3 *m_db = nullptr;
+    SuspendedWork *m_suspended = nullptr;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
     const Schema *m_schema = nullptr;
     QHash<QString, Statement *> m_cache;

@@ -120,6 +120,10 @@ void StorePrivate::startWatching()
     // wake-ups then drift against the app's own frame timers.
     watchTimer->setTimerType(Qt::PreciseTimer);
     QObject::connect(watchTimer.get(), &QTimer::timeout, q, [this] {
+        // A merge of pulled events holds the write transaction between its slices: nobody else
+        // can commit meanwhile, and a look now would only complete it early.
+        if (db.hasSuspendedWork())
+            return;
         if (!noticeOtherProcesses()) {
             // Once, not every 15 ms: a file that cannot be read now (damaged, gone) will not be
             // readable at the next tick either. refresh() and the next commit look again.

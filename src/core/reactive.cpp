@@ -200,8 +200,11 @@ Node::~Node()
 
 void Node::ensureFresh()
 {
-    if (dirty && graph && kind != ValueNode)
-        recompute();
+    if (dirty && graph && kind != ValueNode) {
+        graph->beforeRead();
+        if (dirty && graph) // what it completed may have refreshed this node
+            recompute();
+    }
 }
 
 void Node::recordRead(Node *dependency)
@@ -307,6 +310,8 @@ bool Node::recompute()
 
 void Node::fetchMore(int rows)
 {
+    if (graph)
+        graph->beforeRead();
     ensureFresh();
     if (!plan || !plan->canFetchMore() || !graph)
         return;

@@ -101,8 +101,13 @@ public:
     // Makes the plan that keeps a static query's result up to date row by row, or null.
     using Planner = std::function<std::unique_ptr<IncrementalPlan>(const Query &, int window)>;
 
-    explicit Graph(Executor executor, Planner planner = {})
-        : m_execute(std::move(executor)), m_plan(std::move(planner)) { }
+    // Completes work that holds the store's connection between turns of the event loop (a merge
+    // of pulled events in slices, upstreammerge_p.h), whose refresh must not land in the middle
+    // of a node's own read: run before a node recomputes or fetches more rows.
+    using BeforeRead = std::function<void()>;
+
+    explicit Graph(Executor executor, Planner planner = {}, BeforeRead beforeRead = {})
+        : m_execute(std::move(executor)), m_plan(std::move(planner)), m_beforeRead(std::move(beforeRead)) { }
     ~Graph();
 
     std::shared_ptr<Node> makeQuery(const Query &query);
@@ -135,6 +140,11 @@ public:
     static LiveQueryInfo infoOf(const Node *node);
 
     // Internal bookkeeping used by Node.
+    void beforeRead()
+    {
+        if (m_beforeRead)
+            m_beforeRead();
+    }
     QueryResult execute(const Query &query, QStringList *tables) { return m_execute(query, tables); }
     std::unique_ptr<IncrementalPlan> plan(const Query &query, int window)
     {
@@ -150,6 +160,7 @@ private:
 
     Executor m_execute;
     Planner m_plan;
+    BeforeRead m_beforeRead;
     quint64 m_nextId = 1;
     QSet<Node *> m_nodes;
     QHash<QString, QSet<Node *>> m_byTable;

@@ -501,7 +501,8 @@ bool StorePrivate::open(const StoreOptions &opts)
             [this](const Query &query, QStringList *tables) { return read(db, query, tables); },
             [this](const Query &query, int window) {
                 return detail::IncrementalPlan::make(db, schema, query, window);
-            });
+            },
+            [this] { db.completeSuspendedWork(); });
     isOpen = true;
     lock.share(); // opened alone: the others may join now
     setBootStatus(BootStatus::Done);

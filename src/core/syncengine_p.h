@@ -6,7 +6,8 @@
 // confirm them (advance). Pulled events that differ (someone else got those numbers first) make
 // the pending events roll back (their recorded changesets, inverted, newest first), the pulled
 // events apply, and the pending ones re-apply on top, renumbered with the next rebase generation
-// (rebase). All of it in one transaction, with one refresh of the live queries.
+// (rebase). All of it in one transaction, with one refresh of the live queries; with a time
+// budget, in slices (upstreammerge_p.h).
 #ifndef LIVESTORE_SYNCENGINE_P_H
 #define LIVESTORE_SYNCENGINE_P_H
 
@@ -17,6 +18,8 @@
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -24,13 +27,15 @@ namespace LiveStore {
 
 class Store;
 class StorePrivate;
+class UpstreamMerge;
 
 class LIVESTORE_EXPORT SyncEngine
 {
 public:
     struct Result
     {
-        enum Kind { Ignored, Advanced, Rebased, Failed };
+        // InProgress: applyUpstream() with a budget stopped at it; continueUpstream() goes on.
+        enum Kind { Ignored, Advanced, Rebased, Failed, InProgress };
         Kind kind = Ignored;
         int confirmed = 0; // pending events the pull confirmed
         int applied = 0;   // other clients' events materialized
@@ -62,7 +67,20 @@ public:
     qint64 pendingSyncedCount() const;
 
     // Merges events pulled from the server (global numbers, ascending, as the server sent them).
-    Result applyUpstream(const QList<EventRecord> &events);
+    // With a budget (ns), in slices: when it runs out the result is InProgress, the merge's
+    // transaction stays open, and continueUpstream() goes on in a later turn of the event loop.
+    // Meanwhile any use of the store completes the merge (upstreammerge_p.h); so does 0.
+    Result applyUpstream(const QList<EventRecord> &events, qint64 budgetNs = 0);
+    // The next slice of the merge applyUpstream() began, or its result if it is done (also when
+    // something else that used the store completed it). Failed when no merge was begun.
+    Result continueUpstream(qint64 budgetNs);
+    // A merge was begun and its result not yet returned.
+    bool isMerging() const;
+    // Rolls back the merge in flight, if any (its events come again with the next pull).
+    void cancelMerge();
+    // Called when something else that used the store completed the merge in flight, right after
+    // the live queries heard of it; continueUpstream() then returns its result.
+    void setMergeCompletedHandler(std::function<void()> handler) { m_mergeCompleted = std::move(handler); }
 
     // Forgets everything that came from or went to a server (a backend reset): eventlog,
     // changesets, upstream head, backendId; the state is rebuilt empty.
@@ -70,7 +88,12 @@ public:
 
     QString errorString() const { return m_error; }
 
+    SyncEngine(const SyncEngine &) = delete;
+    SyncEngine &operator=(const SyncEngine &) = delete;
+    ~SyncEngine();
+
 private:
+    friend class UpstreamMerge;
     // Events with (seqNumGlobal, seqNumClient) after `after` and seqNumGlobal <= upTo, in order.
     QList<EventRecord> readEvents(std::pair<qint64, qint64> after, qint64 upTo, bool syncedOnly,
                                   qsizetype limit) const;
@@ -80,6 +103,12 @@ private:
     QString m_error;
     // Column names of the tables rebases undid changes in, with their CREATE TABLE text.
     QHash<QString, std::pair<QByteArray, QStringList>> m_tableColumns;
+    std::unique_ptr<UpstreamMerge> m_merge; // kept once finished (see applyUpstream())
+    std::function<void()> m_mergeCompleted;
+    // How long the last merge's commit and refresh of the live queries took: a slice that
+    // cannot fit them leaves them to the next (shared: set after the refresh, when the engine
+    // may be gone).
+    std::shared_ptr<qint64> m_lastCommitNs = std::make_shared<qint64>(0);
 };
 
 } // namespace LiveStore

@@ -117,10 +117,10 @@ public:
     // Applying a page takes the thread for a transaction and a refresh of every live query that
     // reads a synced table; a catch-up brings hundreds of pages, and a socket may deliver many
     // frames in one turn of the event loop. So frames only queue up as they arrive, and
-    // drainIncoming() applies them from a posted call, a page (or a few small ones merged) at a
-    // time, for at most applyBudget ms per turn, then yields to the event loop and goes on in
-    // the next turn. Pages not applied when the connection goes are dropped with it: the next
-    // pull starts from the upstream head, which only applied pages moved.
+    // drainIncoming() applies them from a posted call (see drainTimer), a page (or a few small
+    // ones merged) at a time, for at most applyBudget ms per turn, then yields to the event loop
+    // and goes on in the next turn. Pages not applied when the connection goes are dropped with
+    // it: the next pull starts from the upstream head, which only applied pages moved.
     struct Incoming
     {
         QString requestId;
@@ -131,7 +131,14 @@ public:
     };
     std::deque<Incoming> incoming;
     qsizetype queuedPages = 0;
+    // drainIncoming() runs from a posted call when frames arrive (soon: a live page is someone
+    // waiting), and from a zero-interval timer when it yielded with its budget spent. With GLib's
+    // event loop (Qt's default on Linux) a call posted from a posted call runs in the next
+    // iteration before the timers that fell due meanwhile, so slices posted one after another
+    // ran back to back, twice the budget without a timer (or a frame) between them; a timer due
+    // now runs after those due earlier.
     bool drainPosted = false;
+    QTimer drainTimer;
     // Bumped by dropSocket(): a drain that finds it changed stops (its queue is gone).
     quint64 connectionGeneration = 0;
     // Acks of chunks, held back while many pages wait: the server sends the next catch-up page
@@ -139,6 +146,8 @@ public:
     // per chunk, as always, only later.
     int acksOwed = 0;
     static constexpr qsizetype MaxQueuedPages = 16;
+    // The least a merge's first slice gets when decoding its pages used up the turn's budget.
+    static constexpr qint64 MinSliceNs = 1'000'000;
     // With local events pending, a catch-up page of others' events rebases all of them, however
     // few events it brings (about 50 µs per pending event here: 1,000 of them make a page take
     // 50-70 ms). So a step then takes in about as many pulled events as are pending (see
@@ -166,6 +175,19 @@ public:
     QTimer standbyTimer;
     static constexpr int StandbyRetryMs = 500;
     int applying = 0; // inside engine.applyUpstream(): its eventlogChanged() is ours
+
+    // Pulled events whose merge runs in slices (SyncEngine::applyUpstream() with a budget):
+    // what comes after the merge waits here for its last slice. `applying` stays raised
+    // meanwhile: whatever completes the merge early (the app using the store), its
+    // eventlogChanged() is still ours.
+    struct MergeInFlight
+    {
+        QList<EventRecord> records;
+        qint64 received = 0;
+        Wire::PageInfo pageInfo;
+        qint64 headBefore = 0;
+    };
+    std::optional<MergeInFlight> merging;
 
     void setLeader(bool value)
     {
@@ -394,6 +416,13 @@ public:
     // Forgets the connection and everything in flight on it.
     void dropSocket()
     {
+        if (merging) {
+            // Rolled back (unless the app's use of the store completed it already): the upstream
+            // head did not move, so the next pull brings these events again.
+            engine.cancelMerge();
+            merging.reset();
+            --applying;
+        }
         rebasedPending.reset();
         // Not applied: the next pull brings these again, from the upstream head.
         incoming.clear();
@@ -558,28 +587,32 @@ public:
             onPullExit(exit);
     }
 
-    void scheduleDrain()
+    enum class Drain { Soon, AfterWhatIsDue };
+    void scheduleDrain(Drain when = Drain::Soon)
     {
         if (applyBudgetMs <= 0) {
             drainIncoming(); // every page as it arrives, in the frame's turn
             return;
         }
-        if (drainPosted)
+        if (drainPosted || drainTimer.isActive())
             return;
+        if (when == Drain::AfterWhatIsDue) {
+            drainTimer.start(); // after the timers, input and painting that fell due meanwhile
+            return;
+        }
         drainPosted = true;
-        // A posted call runs in the next turn of the event loop, after whatever else is due
-        // (timers, input, painting): Qt delivers calls posted while it delivers posted events
-        // only in its next round.
         QMetaObject::invokeMethod(q, [this] { drainIncoming(); }, Qt::QueuedConnection);
     }
 
-    // Applies queued frames in order for at most applyBudgetMs (at least one batch), then posts
-    // itself for the rest. Each batch is whole pages, in one transaction with one refresh of the
-    // live queries, so a model never shows part of a page.
+    // Applies queued frames in order for at most applyBudgetMs (at least one batch), then
+    // schedules itself for the rest. Each batch is whole pages, in one transaction with one
+    // refresh of the live queries, so a model never shows part of a page; a batch whose merge
+    // takes longer than the budget goes on in the next turns (`merging`).
     void drainIncoming()
     {
         drainPosted = false;
-        if (incoming.empty())
+        drainTimer.stop();
+        if (incoming.empty() && !merging)
             return;
         if (!store || !store->isOpen()) {
             // Closed or destroyed under us: nothing to apply to. The pages stay on the server.
@@ -592,10 +625,30 @@ public:
         QElapsedTimer turn;
         turn.start();
         bool appliedAny = false;
+        if (merging) {
+            // The merge begun in an earlier turn: its next slice, or its end.
+            QElapsedTimer batch;
+            batch.start();
+            const SyncEngine::Result result = engine.continueUpstream(budgetNs);
+            if (!alive || generation != connectionGeneration)
+                return;
+            lastApplyNs = batch.nsecsElapsed();
+            if (result.kind == SyncEngine::Result::InProgress) {
+                scheduleDrain(Drain::AfterWhatIsDue);
+                return;
+            }
+            MergeInFlight merged = std::move(*merging);
+            merging.reset();
+            --applying;
+            if (!afterMerge(result, std::move(merged)) || !alive || generation != connectionGeneration)
+                return;
+            appliedAny = true;
+            sendOwedAcks();
+        }
         while (!incoming.empty()) {
             if (budgetNs > 0 && appliedAny && incoming.front().isPage
                 && turn.nsecsElapsed() + lastApplyNs > budgetNs) {
-                scheduleDrain(); // the rest in the next turn
+                scheduleDrain(Drain::AfterWhatIsDue); // the rest in the next turn
                 return;
             }
             if (!incoming.front().isPage) {
@@ -615,18 +668,47 @@ public:
             gatherExpired = false;
             QElapsedTimer batch;
             batch.start();
-            const bool ok = applyQueuedPages();
+            const bool ok = applyQueuedPages(turn, budgetNs);
             if (!alive)
                 return;
             lastApplyNs = batch.nsecsElapsed();
             appliedAny = true;
             if (!ok || generation != connectionGeneration)
                 return;
-            for (; acksOwed > 0 && queuedPages <= MaxQueuedPages / 2; --acksOwed)
-                send(Wire::encodeAck(pullId));
+            sendOwedAcks();
+            if (merging) {
+                scheduleDrain(Drain::AfterWhatIsDue); // its next slice in the next turn
+                return;
+            }
         }
         // Held back while pages were queued (see tryPush).
         tryPush();
+    }
+
+    // The app used the store while a merge was in flight, which completed it (upstreammerge_p.h):
+    // what follows the merge, now, so that the counts agree with the store and the models.
+    void onMergeCompletedEarly()
+    {
+        if (!merging)
+            return;
+        const QPointer<SyncClient> alive(q);
+        const quint64 generation = connectionGeneration;
+        const SyncEngine::Result result = engine.continueUpstream(0); // its result
+        MergeInFlight merged = std::move(*merging);
+        merging.reset();
+        --applying;
+        if (!afterMerge(result, std::move(merged)) || !alive || generation != connectionGeneration)
+            return;
+        sendOwedAcks();
+        if (!incoming.empty())
+            scheduleDrain();
+    }
+
+    // The Acks held back while many pages waited (see MaxQueuedPages).
+    void sendOwedAcks()
+    {
+        for (; acksOwed > 0 && queuedPages <= MaxQueuedPages / 2; --acksOwed)
+            send(Wire::encodeAck(pullId));
     }
 
     // Whether to wait for more catch-up pages before applying (see gatherTimer): local events are
@@ -655,7 +737,7 @@ public:
     // Takes the pages at the front of the queue, up to batchEvents() (several small live pages
     // merge; a catch-up page of 100 events goes alone unless many local events are pending), and
     // applies them in one step. False when the connection was dropped.
-    bool applyQueuedPages()
+    bool applyQueuedPages(const QElapsedTimer &turn, qint64 budgetNs)
     {
         const qsizetype maxEvents = batchEvents();
         QList<EventRecord> records;
@@ -680,7 +762,10 @@ public:
             received += response->batch.size();
             pageInfo = response->pageInfo;
         }
-        return onPulledEvents(std::move(records), received, pageInfo);
+        // What is left of the turn's budget, after decoding, for the merge's first slice (0: no
+        // slices).
+        const qint64 sliceNs = budgetNs > 0 ? std::max(budgetNs - turn.nsecsElapsed(), MinSliceNs) : 0;
+        return onPulledEvents(std::move(records), received, pageInfo, sliceNs);
     }
 
     // Decodes a page and appends its events to `records`; nullopt when the connection was
@@ -717,8 +802,10 @@ public:
     }
 
     // Applies the events of one or more pages (`received` events in all, the last page's
-    // `pageInfo`). False when the connection was dropped or this client deleted.
-    bool onPulledEvents(QList<EventRecord> records, qint64 received, const Wire::PageInfo &pageInfo)
+    // `pageInfo`), in slices of `sliceNs` (0: at once). False when the connection was dropped or
+    // this client deleted. With slices, the merge may go on in later turns (`merging`).
+    bool onPulledEvents(QList<EventRecord> records, qint64 received, const Wire::PageInfo &pageInfo,
+                        qint64 sliceNs)
     {
         const qint64 headBefore = engine.upstreamHead();
         // Applying runs the store's subscribers, and every emit below runs the app's slots: any
@@ -727,10 +814,26 @@ public:
         const QPointer<SyncClient> alive(q);
         rebasedPending.reset();
         ++applying;
-        SyncEngine::Result result = engine.applyUpstream(records);
+        SyncEngine::Result result = engine.applyUpstream(records, sliceNs);
         if (!alive)
             return false;
+        if (result.kind == SyncEngine::Result::InProgress) {
+            merging = MergeInFlight{std::move(records), received, pageInfo, headBefore};
+            return true;
+        }
         --applying;
+        return afterMerge(result, {std::move(records), received, pageInfo, headBefore});
+    }
+
+    // What follows a merge of pulled events: counts, signals, the next push. False when the
+    // connection was dropped or this client deleted.
+    bool afterMerge(SyncEngine::Result result, MergeInFlight merged)
+    {
+        const QPointer<SyncClient> alive(q);
+        QList<EventRecord> &records = merged.records;
+        const qint64 received = merged.received;
+        const Wire::PageInfo &pageInfo = merged.pageInfo;
+        const qint64 headBefore = merged.headBefore;
         rebasedPending = std::move(result.pending);
         rebasedPendingHead = result.upstreamHead;
         if (rebasedPending) {
@@ -920,8 +1023,9 @@ public:
             || pushRetryTimer.isActive() || halted || !store || !store->isOpen())
             return;
         // Pulled pages still to apply: the server is ahead of the upstream head, and a push from
-        // it would be refused. drainIncoming() pushes once they are in.
-        if (queuedPages > 0)
+        // it would be refused. drainIncoming() pushes once they are in. Nor while they merge:
+        // our pending events are about to be renumbered.
+        if (queuedPages > 0 || merging)
             return;
         const qint64 up = engine.upstreamHead();
         if (up < awaitHead)
@@ -993,6 +1097,15 @@ public:
 SyncClient::SyncClient(Store *store, QObject *parent)
     : QObject(parent), d(std::make_unique<SyncClientPrivate>(this, store))
 {
+    // Called by the engine from inside whatever used the store (and completed the merge); this
+    // client may be gone by then, deleted by what the merge's live queries set off.
+    d->engine.setMergeCompletedHandler([alive = QPointer<SyncClient>(this)] {
+        if (alive)
+            alive->d->onMergeCompletedEarly();
+    });
+    d->drainTimer.setSingleShot(true);
+    d->drainTimer.setInterval(0);
+    connect(&d->drainTimer, &QTimer::timeout, this, [this] { d->drainIncoming(); });
     d->reconnectTimer.setSingleShot(true);
     d->pushRetryTimer.setSingleShot(true);
     connect(&d->reconnectTimer, &QTimer::timeout, this, [this] { d->connectNow(); });

@@ -491,31 +491,80 @@ private Q_SLOTS:
         QCOMPARE(b.engine->upstreamHead(), 2);
     }
 
+    // With `sliced`, every merge runs a step at a time (SyncEngine::applyUpstream() with a
+    // budget of 1 ns), and between the steps the client may do nothing, read its store (which
+    // completes the merge) or commit (which completes it, then lands on top).
     void manyClientsConverge_data()
     {
         QTest::addColumn<int>("clients");
         QTest::addColumn<int>("events");
-        QTest::newRow("2 clients, 40 events") << 2 << 40;
-        QTest::newRow("5 clients, 200 events") << 5 << 200;
-        QTest::newRow("10 clients, 400 events") << 10 << 400;
+        QTest::addColumn<bool>("sliced");
+        QTest::newRow("2 clients, 40 events") << 2 << 40 << false;
+        QTest::newRow("5 clients, 200 events") << 5 << 200 << false;
+        QTest::newRow("10 clients, 400 events") << 10 << 400 << false;
+        QTest::newRow("5 clients, 200 events, merges in slices") << 5 << 200 << true;
+        QTest::newRow("10 clients, 400 events, merges in slices") << 10 << 400 << true;
     }
     void manyClientsConverge()
     {
         QFETCH(int, clients);
         QFETCH(int, events);
+        QFETCH(bool, sliced);
         FakeServer server;
         std::vector<std::unique_ptr<Client>> cs;
         for (int i = 0; i < clients; ++i)
             cs.push_back(std::make_unique<Client>(u"C%1"_s.arg(i)));
         QRandomGenerator rng(clients * 1000 + events);
         int rebases = 0;
+        int suspended = 0;       // slices that ended with the merge still open
+        int completedByRead = 0; // merges a read of the store completed
+        int completedByCommit = 0;
+        int step = 0;
+        bool quiet = false; // the end: no more commits
+        auto pull = [&](Client &c) {
+            if (!sliced)
+                return c.pull(server);
+            SyncEngine::Result r = c.engine->applyUpstream(server.pullAfter(c.engine->upstreamHead()), 1);
+            while (r.kind == SyncEngine::Result::InProgress) {
+                ++suspended;
+                if (!c.engine->isMerging()) {
+                    qWarning("InProgress, but no merge in flight");
+                    return SyncEngine::Result{SyncEngine::Result::Failed};
+                }
+                switch (rng.bounded(8)) {
+                case 0:
+                    c.texts(); // a read: the merge completes first
+                    ++completedByRead;
+                    break;
+                case 1:
+                    if (quiet)
+                        break;
+                    if (!c.create(u"m%1-%2"_s.arg(completedByCommit).arg(c.store.clientId()), u"m%1"_s.arg(step))) {
+                        qWarning("commit: %s", qPrintable(c.store.errorString()));
+                        return SyncEngine::Result{SyncEngine::Result::Failed};
+                    }
+                    ++completedByCommit;
+                    break;
+                default:
+                    break;
+                }
+                r = c.engine->continueUpstream(1);
+            }
+            if (c.engine->isMerging()) {
+                qWarning("done, but a merge still in flight");
+                return SyncEngine::Result{SyncEngine::Result::Failed};
+            }
+            return r;
+        };
         auto sync = [&](Client &c) {
             c.push(server); // may be refused: someone else extended the head first
-            const SyncEngine::Result r = c.pull(server);
+            const SyncEngine::Result r = pull(c);
             rebases += r.kind == SyncEngine::Result::Rebased ? 1 : 0;
+            if (r.kind == SyncEngine::Result::Failed)
+                qWarning("%s: %s", qPrintable(c.store.clientId()), qPrintable(c.engine->errorString()));
             return r.kind != SyncEngine::Result::Failed;
         };
-        for (int step = 0; step < events; ++step) {
+        for (step = 0; step < events; ++step) {
             Client &c = *cs.at(rng.bounded(clients));
             switch (rng.bounded(4)) {
             case 0:
@@ -534,6 +583,7 @@ private Q_SLOTS:
             }
         }
         // Until quiet: everyone pushes and pulls.
+        quiet = true;
         for (int round = 0; round < clients * 4; ++round) {
             for (auto &c : cs)
                 QVERIFY(sync(*c));
@@ -546,7 +596,189 @@ private Q_SLOTS:
         }
         QCOMPARE(cs.front()->engine->upstreamHead(), server.head());
         QVERIFY2(rebases > 0, "the history should have made some client rebase");
-        qInfo("%d clients, %lld events on the server, %d rebases", clients, server.head(), rebases);
+        if (sliced) {
+            QVERIFY(suspended > 0);
+            QVERIFY(completedByRead > 0);
+            QVERIFY(completedByCommit > 0);
+        }
+        qInfo("%d clients, %lld events on the server, %d rebases, %d slices suspended", clients,
+              server.head(), rebases, suspended);
+    }
+
+    // A merge in slices: until its last slice commits, the store and its live queries show the
+    // state before it (no model signal at all), and then the models move in one step to what a
+    // merge in one go gives.
+    void slicedMergeShowsOnlyWhenItCommits()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s), whole(u"W"_s);
+        for (int i = 0; i < 40; ++i)
+            QVERIFY(a.create(u"a%1"_s.arg(i, 2, 10, QChar(u'0')), u"A%1"_s.arg(i)));
+        QVERIFY(a.push(server));
+        for (Client *c : {&b, &whole}) {
+            for (int i = 0; i < 30; ++i)
+                QVERIFY(c->create(u"b%1"_s.arg(i, 2, 10, QChar(u'0')), u"B%1"_s.arg(i)));
+            QVERIFY(c->edit(u"b00"_s, u"edited"_s));
+        }
+        LiveQueryModel model(&b.store, Query::sql(u"SELECT * FROM todos ORDER BY id"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 30);
+        int signals = 0;
+        const auto count = [&] { ++signals; };
+        connect(&model, &QAbstractItemModel::rowsInserted, this, count);
+        connect(&model, &QAbstractItemModel::rowsRemoved, this, count);
+        connect(&model, &QAbstractItemModel::rowsMoved, this, count);
+        connect(&model, &QAbstractItemModel::dataChanged, this, count);
+        connect(&model, &QAbstractItemModel::modelReset, this, count);
+        int eventlogChanges = 0;
+        connect(&b.store, &Store::eventlogChanged, this, [&] { ++eventlogChanges; });
+
+        SyncEngine::Result r = b.engine->applyUpstream(server.log, 1);
+        int slices = 1;
+        while (r.kind == SyncEngine::Result::InProgress) {
+            QVERIFY(b.engine->isMerging());
+            QCOMPARE(signals, 0);
+            QCOMPARE(eventlogChanges, 0);
+            QCOMPARE(model.rowCount(), 30);
+            if (slices == 1) // one merge at a time
+                QCOMPARE(b.engine->applyUpstream(server.log).kind, SyncEngine::Result::Failed);
+            r = b.engine->continueUpstream(1);
+            ++slices;
+        }
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QVERIFY2(slices > 70, qPrintable(QString::number(slices))); // 31 undone, 40 applied, 31 re-applied
+        QVERIFY(!b.engine->isMerging());
+        QCOMPARE(r.applied, 40);
+        QCOMPARE(r.rebased, 31);
+        QCOMPARE(eventlogChanges, 1);
+        QVERIFY(signals > 0);
+        QCOMPARE(model.rowCount(), 70);
+
+        const SyncEngine::Result inOneGo = whole.pull(server);
+        QCOMPARE(inOneGo.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(b.texts(), whole.texts());
+        QCOMPARE(b.store.stateDigest(), whole.store.stateDigest());
+        QCOMPARE(b.engine->pendingEvents(false).size(), 31);
+        for (int row = 0; row < model.rowCount(); ++row)
+            QCOMPARE(model.data(model.index(row, 0)).toString(),
+                     whole.store.query(u"SELECT id FROM todos ORDER BY id"_s).value(row, 0).toString());
+        QVERIFY2(b.store.verify(), qPrintable(b.store.errorString()));
+    }
+
+    // Anything that uses the store while a merge is in flight completes it first: a query sees
+    // the merged state, and the live queries have heard of it before the query returns; a commit
+    // lands on top of it. The engine's caller then gets the merge's result.
+    void useOfTheStoreCompletesTheMergeInFlight_data()
+    {
+        QTest::addColumn<QString>("use");
+        QTest::newRow("query") << u"query"_s;
+        QTest::newRow("commit") << u"commit"_s;
+        QTest::newRow("eventlog read") << u"events"_s;
+    }
+
+    void useOfTheStoreCompletesTheMergeInFlight()
+    {
+        QFETCH(QString, use);
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(a.create(u"a%1"_s.arg(i, 2, 10, QChar(u'0')), u"A"_s));
+        QVERIFY(a.push(server));
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(b.create(u"b%1"_s.arg(i, 2, 10, QChar(u'0')), u"B"_s));
+        LiveQueryModel model(&b.store, Query::sql(u"SELECT * FROM todos ORDER BY id"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // A live query's last result is not a use of the store: it shows the state before.
+        const LiveQuery count = b.store.liveQuery(Query::sql(u"SELECT count(*) FROM todos"_s));
+        QCOMPARE(count.result().scalar().toInt(), 20);
+        int completed = 0;
+        b.engine->setMergeCompletedHandler([&] { ++completed; });
+
+        const SyncEngine::Result first = b.engine->applyUpstream(server.log, 1);
+        QCOMPARE(first.kind, SyncEngine::Result::InProgress);
+        QCOMPARE(model.rowCount(), 20);
+        QCOMPARE(count.result().scalar().toInt(), 20);
+        QCOMPARE(completed, 0);
+        if (use == u"query") {
+            QCOMPARE(b.store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt(), 40);
+        } else if (use == u"commit") {
+            QVERIFY(b.create(u"c"_s, u"after"_s));
+            QCOMPARE(b.store.head().global, 41); // on top of the server's 20 and our 20 rebased
+        } else {
+            QCOMPARE(b.store.events().size(), 40);
+        }
+        QCOMPARE(completed, 1);
+        QCOMPARE(count.result().scalar().toInt(), use == u"commit" ? 41 : 40);
+        QCOMPARE(model.rowCount(), use == u"commit" ? 41 : 40);
+        QVERIFY(b.engine->isMerging()); // its result not yet taken
+        const SyncEngine::Result r = b.engine->continueUpstream(1);
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(r.applied, 20);
+        QCOMPARE(r.rebased, 20);
+        QVERIFY(!b.engine->isMerging());
+        QCOMPARE(b.engine->continueUpstream(1).kind, SyncEngine::Result::Failed); // none in flight
+        QCOMPARE(b.engine->upstreamHead(), 20);
+        QCOMPARE(b.engine->pendingEvents(true).size(), use == u"commit" ? 21 : 20);
+        QVERIFY2(b.store.verify(), qPrintable(b.store.errorString()));
+    }
+
+    // Closing the store (or the engine going away) in the middle of a merge rolls it back whole:
+    // the pulled events are not there, ours are pending as before, and the next pull merges.
+    void mergeInFlightRollsBackWhenTheStoreCloses_data()
+    {
+        QTest::addColumn<bool>("closeStore"); // else: the engine is deleted
+        QTest::newRow("store closed") << true;
+        QTest::newRow("engine deleted") << false;
+    }
+
+    void mergeInFlightRollsBackWhenTheStoreCloses()
+    {
+        QFETCH(bool, closeStore);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        StoreOptions o;
+        o.storeId = u"shared"_s;
+        o.schema = syncSchema();
+        o.directory = dir.path();
+        o.recordChangesets = true;
+        o.clientId = u"B"_s;
+        FakeServer server;
+        Client a(u"A"_s);
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(a.create(u"a%1"_s.arg(i), u"A"_s));
+        QVERIFY(a.push(server));
+        QByteArray before;
+        {
+            Store store;
+            QVERIFY2(store.open(o), qPrintable(store.errorString()));
+            for (int i = 0; i < 20; ++i)
+                QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"b%1"_s.arg(i)}, {u"text"_s, u"B"_s}}));
+            before = store.stateDigest();
+            auto engine = std::make_unique<SyncEngine>(&store);
+            QCOMPARE(engine->applyUpstream(server.log, 1).kind, SyncEngine::Result::InProgress);
+            QCOMPARE(engine->continueUpstream(1).kind, SyncEngine::Result::InProgress);
+            if (closeStore) {
+                store.close();
+                QVERIFY(engine->isMerging());
+                const SyncEngine::Result r = engine->continueUpstream(1);
+                QCOMPARE(r.kind, SyncEngine::Result::Failed);
+                QCOMPARE(engine->errorString(), u"the merge of pulled events was rolled back: the store was closed"_s);
+            } else {
+                engine.reset();
+                QCOMPARE(store.stateDigest(), before);
+                QCOMPARE(store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt(), 20);
+            }
+        }
+        Store store;
+        QVERIFY2(store.open(o), qPrintable(store.errorString()));
+        QCOMPARE(store.stateDigest(), before);
+        SyncEngine engine(&store);
+        QCOMPARE(engine.upstreamHead(), 0);
+        QCOMPARE(engine.pendingEvents(true).size(), 20);
+        const SyncEngine::Result r = engine.applyUpstream(server.log);
+        QCOMPARE(r.kind, SyncEngine::Result::Rebased);
+        QCOMPARE(store.query(u"SELECT count(*) FROM todos"_s).scalar().toInt(), 40);
+        QVERIFY2(store.verify(), qPrintable(store.errorString()));
     }
 
     // Live queries of the shapes that follow rows (one table, ORDER BY, WHERE, LIMIT, count)
