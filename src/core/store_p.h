@@ -37,7 +37,7 @@ inline constexpr char EventColumns[] =
         "seqNumGlobal, seqNumClient, seqNumRebaseGeneration, parentSeqNumGlobal, parentSeqNumClient, "
         "parentSeqNumRebaseGeneration, name, argsJson, clientId, sessionId, schemaHash";
 
-// Real arguments given as integers become doubles, as JSON has them (store.cpp).
+// Real arguments given as integers become doubles, as JSON has them (storereplay.cpp).
 void normalizeArgs(EventRecord &r, const EventDef &def);
 
 // What StorePrivate::readEventRow() keeps from row to row when it reads many (a replay): event
@@ -51,7 +51,7 @@ struct EventRowReader
 };
 
 // What opening a store reads before it decides anything, read in one SQLite read transaction
-// (store.cpp, readOpenSnapshot()): each statement run on its own takes and drops the WAL's read
+// (storeopen.cpp, readOpenSnapshot()): each statement run on its own takes and drops the WAL's read
 // lock with system calls of its own, and opening a current store used to run a dozen of them.
 struct OpenSnapshot
 {
