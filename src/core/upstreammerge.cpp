@@ -66,8 +66,16 @@ SyncEngine::Result UpstreamMerge::start(const QList<EventRecord> &events, qint64
     m_slice.start();
     m_budgetNs = budgetNs;
     m_progressed = false;
-    if (!prepare(events) || m_phase == Phase::Finished)
+    if (!prepare(events))
         return m_result;
+    if (m_phase == Phase::Finished) {
+        // Nothing new (re-deliveries only): other processes' changes noticed on the way are
+        // announced, and what that sets off may delete the engine and this merge.
+        const SyncEngine::Result result = m_result;
+        StorePrivate *p = m_store;
+        p->announceOthersChanges();
+        return result;
+    }
     m_progressed = true;
     return runSlice();
 }
@@ -182,8 +190,7 @@ bool UpstreamMerge::prepare(const QList<EventRecord> &events)
     if (m_incoming.isEmpty()) {
         db.execCached(u"ROLLBACK"_s);
         m_inTransaction = false;
-        p->announceOthersChanges();
-        finishWith(std::move(m_result));
+        finishWith(std::move(m_result)); // start() announces what other processes changed
         return true;
     }
     m_newUpstreamHead = m_incoming.constLast().seqNum.global;
