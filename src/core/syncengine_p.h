@@ -69,7 +69,8 @@ public:
     // Merges events pulled from the server (global numbers, ascending, as the server sent them).
     // With a budget (ns), in slices: when it runs out the result is InProgress, the merge's
     // transaction stays open, and continueUpstream() goes on in a later turn of the event loop.
-    // Meanwhile any use of the store completes the merge (upstreammerge_p.h); so does 0.
+    // Meanwhile any use of the store completes the merge (upstreammerge_p.h). Without a budget
+    // (0) the merge runs to its end in this call.
     Result applyUpstream(const QList<EventRecord> &events, qint64 budgetNs = 0);
     // The next slice of the merge applyUpstream() began, or its result if it is done (also when
     // something else that used the store completed it). Failed when no merge was begun.
