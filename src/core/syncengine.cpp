@@ -2,7 +2,6 @@
 #include "syncengine_p.h"
 
 #include "logging_p.h"
-#include "sqlutil_p.h"
 #include "store_p.h"
 #include "upstreammerge_p.h"
 
