@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "changesetrun_p.h"
 
-#include "rowchanges_p.h"
+#include "database_p.h"
 
 #include <QtCore/qendian.h>
-
-#include <sqlite3.h>
 
 #include <cstring>
 
@@ -15,11 +13,6 @@ namespace {
 
 constexpr char Magic[4] = {'L', 'S', 'R', '1'};
 constexpr qsizetype HeaderSize = sizeof(Magic) + 3 * sizeof(qint64);
-
-int stateTablesOnly(void *, const char *table)
-{
-    return std::strncmp(table, "__livestore_", 12) != 0;
-}
 
 } // namespace
 
@@ -47,30 +40,15 @@ bool readRunChangesetBlob(QByteArrayView blob, SequenceNumber *runFirst, QByteAr
     return true;
 }
 
-RunSession::~RunSession()
+bool RunSession::start(Database &db)
 {
-    if (m_session)
-        sqlite3session_delete(m_session);
-}
-
-bool RunSession::start(sqlite3 *db)
-{
-    if (sqlite3session_create(db, "main", &m_session) != SQLITE_OK) {
-        m_session = nullptr;
-        return false;
-    }
-    sqlite3session_table_filter(m_session, stateTablesOnly, nullptr);
-    if (sqlite3session_attach(m_session, nullptr) != SQLITE_OK) {
-        sqlite3session_delete(m_session);
-        m_session = nullptr;
-        return false;
-    }
-    return true;
+    CaptureHub *hub = db.captureHub();
+    return hub && m_capture.start(hub, {}, true);
 }
 
 bool RunSession::finish(QByteArray *changeset)
 {
-    return m_session && takeChangeset(&m_session, changeset);
+    return m_capture.finish(changeset);
 }
 
 } // namespace LiveStore::detail

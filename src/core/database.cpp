@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "database_p.h"
+#include "changecapture_p.h"
 
 #include "jsonwriter_p.h"
 #include "logging_p.h"
@@ -109,6 +110,7 @@ void Database::close()
     if (m_suspended)
         std::exchange(m_suspended, nullptr)->cancel();
     clearStatementCache();
+    m_captureHub.reset(); // it holds statements of its own
     m_damaged = false;
     // Before the connection: closing the last one checkpoints the log and removes it.
     m_checkpointer.reset();
@@ -116,6 +118,13 @@ void Database::close()
         sqlite3_close_v2(m_db);
         m_db = nullptr;
     }
+}
+
+detail::CaptureHub *Database::captureHub()
+{
+    if (!m_captureHub && m_db)
+        m_captureHub = std::make_unique<detail::CaptureHub>(m_db);
+    return m_captureHub.get();
 }
 
 void Database::clearStatementCache()

@@ -23,6 +23,9 @@ namespace LiveStore {
 
 class Schema;
 class WalCheckpointer;
+namespace detail {
+class CaptureHub;
+}
 
 class Database
 {
@@ -149,6 +152,10 @@ public:
             std::exchange(m_suspended, nullptr)->complete();
     }
 
+    // What the change captures on this connection share (changecapture_p.h); made on first
+    // use, gone when the connection closes. Null while it is not open.
+    detail::CaptureHub *captureHub();
+
     QString lastError() const { return m_error; }
     void setError(const QString &error) { m_error = error; }
     QString sqliteError() const;
@@ -162,6 +169,7 @@ private:
     sqlite3 *m_db = nullptr;
     SuspendedWork *m_suspended = nullptr;
     std::unique_ptr<WalCheckpointer> m_checkpointer;
+    std::unique_ptr<detail::CaptureHub> m_captureHub;
     const Schema *m_schema = nullptr;
     QHash<QString, Statement *> m_cache;
     QString m_error;

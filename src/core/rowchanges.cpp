@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "rowchanges_p.h"
 
+#include "database_p.h"
 #include "logging_p.h"
 
 #include <sqlite3.h>
@@ -25,48 +26,27 @@ QVariant storageValue(sqlite3_value *value)
     }
 }
 
-RowChangeRecorder::~RowChangeRecorder()
+bool RowChangeRecorder::start(Database &db, const QSet<QString> &tables)
 {
-    if (m_session)
-        sqlite3session_delete(m_session);
-}
-
-bool RowChangeRecorder::start(sqlite3 *db, const QSet<QString> &tables)
-{
-    if (m_session || tables.isEmpty())
+    if (m_capture.isActive() || tables.isEmpty())
         return false;
-    if (sqlite3session_create(db, "main", &m_session) != SQLITE_OK) {
-        m_session = nullptr;
+    CaptureHub *hub = db.captureHub();
+    if (!hub)
         return false;
-    }
-    for (const QString &table : tables) {
-        if (sqlite3session_attach(m_session, table.toUtf8().constData()) != SQLITE_OK) {
-            sqlite3session_delete(m_session);
-            m_session = nullptr;
-            return false;
-        }
-    }
+    QSet<QByteArray> names;
+    names.reserve(tables.size());
+    for (const QString &table : tables)
+        names.insert(table.toUtf8());
+    if (!m_capture.start(hub, names, false))
+        return false;
     m_tables = tables;
     return true;
-}
-
-bool takeChangeset(sqlite3_session **session, QByteArray *changeset)
-{
-    int size = 0;
-    void *bytes = nullptr;
-    const int rc = sqlite3session_changeset(*session, &size, &bytes);
-    sqlite3session_delete(*session);
-    *session = nullptr;
-    if (rc == SQLITE_OK)
-        *changeset = QByteArray(static_cast<const char *>(bytes), size);
-    sqlite3_free(bytes);
-    return rc == SQLITE_OK;
 }
 
 bool RowChangeRecorder::finish(RowChanges *changes)
 {
     QByteArray bytes;
-    if (!m_session || !takeChangeset(&m_session, &bytes))
+    if (!m_capture.finish(&bytes))
         return false;
     changes->watched = m_tables;
     changes->byTable.clear();

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Internal: which rows a commit changed, for the live queries that follow changes row by row
-// (incrementalplan_p.h). A commit opens a SQLite session on the tables those queries read; the
-// session's changeset is the net change of the whole transaction, one record per primary key.
+// (incrementalplan_p.h). A commit captures the changes to the tables those queries read
+// (changecapture_p.h): the net change of the whole transaction, one record per primary key.
 #ifndef LIVESTORE_ROWCHANGES_P_H
 #define LIVESTORE_ROWCHANGES_P_H
+
+#include "changecapture_p.h"
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qhash.h>
@@ -11,11 +13,13 @@
 #include <QtCore/qset.h>
 #include <QtCore/qvariant.h>
 
-struct sqlite3;
-struct sqlite3_session;
 struct sqlite3_value;
 
-namespace LiveStore::detail {
+namespace LiveStore {
+
+class Database;
+
+namespace detail {
 
 // A value as SQLite stores it: qlonglong, double, QString, QByteArray or null. For a column of
 // a stepped statement: storageValue(sqlite3_column_value(stmt, c)).
@@ -42,31 +46,23 @@ struct RowChanges
     bool covers(const QString &lowerTable) const { return watched.contains(lowerTable); }
 };
 
-// Takes the changeset of `*session` and ends the session (deleted, *session null). False (and
-// `changeset` untouched) when SQLite cannot produce it; the session ends all the same.
-bool takeChangeset(sqlite3_session **session, QByteArray *changeset);
-
-// A session over some tables for the length of one transaction.
+// A capture of some tables for the length of one transaction.
 class RowChangeRecorder
 {
 public:
-    RowChangeRecorder() = default;
-    ~RowChangeRecorder();
-    RowChangeRecorder(const RowChangeRecorder &) = delete;
-    RowChangeRecorder &operator=(const RowChangeRecorder &) = delete;
-
     // Starts watching `tables` (lowercase names) on the main database. False (and nothing
-    // recorded) if SQLite cannot: the live queries then re-run instead.
-    bool start(sqlite3 *db, const QSet<QString> &tables);
-    bool isActive() const { return m_session != nullptr; }
-    // The changes so far. False if the changeset could not be read.
+    // recorded) if it cannot: the live queries then re-run instead.
+    bool start(Database &db, const QSet<QString> &tables);
+    bool isActive() const { return m_capture.isActive(); }
+    // The changes so far; the capture ends. False if they could not be read.
     bool finish(RowChanges *changes);
 
 private:
-    sqlite3_session *m_session = nullptr;
+    ChangeCapture m_capture;
     QSet<QString> m_tables;
 };
 
-} // namespace LiveStore::detail
+} // namespace detail
+} // namespace LiveStore
 
 #endif // LIVESTORE_ROWCHANGES_P_H

@@ -161,13 +161,13 @@ bool StorePrivate::commit(const QList<Event> &events)
         numberEvents(*records, defs);
         detail::RowChangeRecorder recorder;
         if (graph)
-            recorder.start(db.handle(), graph->trackedTables());
+            recorder.start(db, graph->trackedTables());
         // The changes of several events are kept as one run (changesetrun_p.h): one session
         // instead of one per event, which costs SQLite two statement compilations each.
         detail::RunSession run;
         const bool asRun = options.recordChangesets && records->size() > 1;
-        if (asRun && !run.start(db.handle()))
-            return fail(u"cannot record the changes of the commit: "_s + db.sqliteError());
+        if (asRun && !run.start(db))
+            return fail(u"cannot record the changes of the commit: "_s + run.errorString());
         const SequenceNumber runFirst = records->constFirst().seqNum;
         for (qsizetype i = 0; i < records->size(); ++i) {
             const EventRecord &r = records->at(i);
@@ -182,7 +182,7 @@ bool StorePrivate::commit(const QList<Event> &events)
         if (asRun) {
             QByteArray changeset;
             if (!run.finish(&changeset))
-                return fail(u"cannot record the changes of the commit: "_s + db.sqliteError());
+                return fail(u"cannot record the changes of the commit: "_s + run.errorString());
             if (!insertChangeset(records->constLast().seqNum, detail::runChangesetBlob(runFirst, changeset)))
                 return false;
         }
@@ -299,11 +299,11 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
         return false;
     }
 
-    // A run of one event (changesetrun_p.h): the session covers the state tables it may write.
-    detail::RunSession session;
-    if (changeset && !session.start(target.handle()))
+    // A run of one event (changesetrun_p.h): the capture covers the state tables it may write.
+    detail::RunSession capture;
+    if (changeset && !capture.start(target))
         return fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
-                                                                     target.sqliteError()));
+                                                                     capture.errorString()));
     bool ok;
     if (def.materializer) {
         try {
@@ -320,8 +320,9 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
     } else {
         ok = runSqlMaterializer(target, event, def, touched);
     }
-    if (ok && changeset && !session.finish(changeset))
-        ok = fail(u"cannot record the changes of event %1"_s.arg(event.seqNum.toString()));
+    if (ok && changeset && !capture.finish(changeset))
+        ok = fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
+                                                                   capture.errorString()));
     return ok;
 }
 

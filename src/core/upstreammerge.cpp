@@ -273,10 +273,10 @@ bool UpstreamMerge::prepare(const QList<EventRecord> &events)
     // The rows this merge changes, net, in the tables of live queries that follow rows (as a
     // commit records them): a catch-up page that changes nothing a model shows costs the model
     // next to nothing, instead of a re-run of its query. Not with a replay, which rebuilds the
-    // tables (a session does not see DROP TABLE): the live queries re-run then.
+    // tables (a capture does not see DROP TABLE): the live queries re-run then.
     if (p->graph && !m_replay) {
         m_recorder = std::make_unique<detail::RowChangeRecorder>();
-        m_recorder->start(db.handle(), p->graph->trackedTables());
+        m_recorder->start(db, p->graph->trackedTables());
     }
 
     // Undo their writes, newest first, with our own statements; should anything not be as the
@@ -510,16 +510,17 @@ bool UpstreamMerge::reapplyOursStep()
         m_asRun = m_rollback.size() > 1;
         if (m_asRun)
             m_run = std::make_unique<detail::RunSession>();
-        if (m_asRun && !m_run->start(m_db.handle()))
-            return abort(u"cannot record the changes of the rebased events: "_s + m_db.sqliteError());
+        if (m_asRun && !m_run->start(m_db))
+            return abort(u"cannot record the changes of the rebased events: "_s + m_run->errorString());
     }
     if (m_index >= m_rollback.size()) {
         if (m_asRun) {
             QByteArray changeset;
             const bool finished = m_run->finish(&changeset);
+            const QString why = finished ? QString() : m_run->errorString();
             m_run.reset();
             if (!finished)
-                return abort(u"cannot record the changes of the rebased events: "_s + m_db.sqliteError());
+                return abort(u"cannot record the changes of the rebased events: "_s + why);
             if (!m_store->insertChangeset(m_rebased.constLast().seqNum, detail::runChangesetBlob(m_runFirst, changeset)))
                 return abort(m_store->error);
         }
