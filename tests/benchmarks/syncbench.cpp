@@ -82,21 +82,29 @@ double ownCpuSeconds()
     return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
-// CPU time (user + system) of another process, in seconds, from /proc/PID/stat; -1 when unknown.
-double processCpuSeconds(qint64 pid)
+// CPU time of another process in user space and in the kernel, in seconds, from /proc/PID/stat;
+// -1 when unknown.
+struct CpuSeconds
+{
+    double user = -1;
+    double system = -1;
+    bool isValid() const { return user >= 0 && system >= 0; }
+};
+
+CpuSeconds processCpuSeconds(qint64 pid)
 {
     if (pid <= 0)
-        return -1;
+        return {};
     QFile stat(u"/proc/%1/stat"_s.arg(pid));
     if (!stat.open(QIODevice::ReadOnly))
-        return -1;
+        return {};
     const QByteArray text = stat.readAll();
     // After "pid (comm) ", which may itself hold spaces and parentheses: fields 3.. from the last ')'.
     const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
     if (fields.size() < 13)
-        return -1;
+        return {};
     const double ticks = double(sysconf(_SC_CLK_TCK));
-    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks; // utime, stime
+    return {fields.at(11).toDouble() / ticks, fields.at(12).toDouble() / ticks}; // utime, stime
 }
 
 // Runs the event loop until `done()` or the timeout; false on timeout.
@@ -303,7 +311,7 @@ QJsonObject pushThroughput(const Server &server, const SyncSizes &sizes)
     }
     const int timeoutMs = qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") > 0
             ? qEnvironmentVariableIntValue("LIVESTORE_BENCH_TIMEOUT_S") * 1000 : 600'000;
-    const double serverCpuStart = processCpuSeconds(server.processId());
+    const CpuSeconds serverCpuStart = processCpuSeconds(server.processId());
     const double clientCpuStart = ownCpuSeconds();
     const Clock::time_point start = Clock::now();
     for (size_t c = 0; c < clients.size(); ++c)
@@ -317,7 +325,7 @@ QJsonObject pushThroughput(const Server &server, const SyncSizes &sizes)
     }, timeoutMs);
     const double seconds = secondsSince(start);
     const double clientCpu = ownCpuSeconds() - clientCpuStart;
-    const double serverCpuEnd = processCpuSeconds(server.processId());
+    const CpuSeconds serverCpuEnd = processCpuSeconds(server.processId());
     if (!done) {
         QStringList states;
         for (size_t c = 0; c < clients.size(); ++c) {
@@ -334,9 +342,14 @@ QJsonObject pushThroughput(const Server &server, const SyncSizes &sizes)
     out.insert(u"events"_s, total);
     // All clients together, in this one process (and one thread): the bench's side of the figure.
     out.insert(u"client_cpu_ms_per_event"_s, clientCpu * 1000.0 / double(total));
-    // clock ticks (10 ms) of the server process: runs shorter than a second are coarse.
-    if (serverCpuStart >= 0 && serverCpuEnd >= 0)
-        out.insert(u"server_cpu_ms_per_event"_s, (serverCpuEnd - serverCpuStart) * 1000.0 / double(total));
+    // clock ticks (10 ms) of the server process: runs shorter than a second are coarse. The
+    // kernel's part apart: sockets, and on loopback the receiving side's TCP work too.
+    if (serverCpuStart.isValid() && serverCpuEnd.isValid()) {
+        const double user = serverCpuEnd.user - serverCpuStart.user;
+        const double system = serverCpuEnd.system - serverCpuStart.system;
+        out.insert(u"server_cpu_ms_per_event"_s, (user + system) * 1000.0 / double(total));
+        out.insert(u"server_kernel_ms_per_event"_s, system * 1000.0 / double(total));
+    }
     return out;
 }
 
