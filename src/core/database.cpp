@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "database_p.h"
-#include "changecapture_p.h"
 
+#include "changecapture_p.h"
 #include "jsonwriter_p.h"
 #include "logging_p.h"
 #include "schema.h"
