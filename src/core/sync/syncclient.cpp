@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "syncclient.h"
 
+#include "importlines_p.h"
+#include "pullframereader_p.h"
 #include "schema.h"
 #include "store.h"
 #include "storelock_p.h"
@@ -126,10 +128,12 @@ public:
         QString requestId;
         bool isPage = true;
         QByteArray pageJson;   // a page: its JSON text, and
-        QJsonValue page;       // as parsed with its frame
+        QJsonValue page;       // as parsed with its frame,
+        std::optional<Wire::PullResponse> decoded; // or decoded by the one-pass reader instead
         Wire::Exit exit;       // an Exit of the push or the pull
     };
     std::deque<Incoming> incoming;
+    EventLineParser argsReader; // pulled events' args; it shares their keys from page to page
     qsizetype queuedPages = 0;
     // drainIncoming() runs from a posted call when frames arrive (soon: a live page is someone
     // waiting), and from a zero-interval timer when it yielded with its budget spent. With GLib's
@@ -527,6 +531,18 @@ public:
     void onFrame(const QByteArray &text)
     {
         frameSinceTick = true;
+        // A pulled page in its usual spelling, decoded in one pass (pullframereader_p.h); any
+        // other frame, and a page in another spelling, goes the general way.
+        if (std::optional<Wire::PullChunkFrame> chunk = Wire::readPullChunkFrame(text)) {
+            if (chunk->requestId != pullId)
+                return; // as below: a finished pull's broadcast
+            for (Wire::PullResponse &page : chunk->pages) {
+                incoming.push_back({chunk->requestId, true, {}, {}, std::move(page), {}});
+                ++queuedPages;
+            }
+            acknowledgePage(chunk->requestId);
+            return;
+        }
         QString error;
         const std::optional<Wire::ServerFrame> frame = Wire::parseServerFrame(text, &error);
         if (!frame && isOfUnknownKind(text)) {
@@ -556,14 +572,10 @@ public:
             if (frame->requestId != pullId)
                 return;
             for (qsizetype i = 0; i < frame->valuesJson.size(); ++i) {
-                incoming.push_back({frame->requestId, true, frame->valuesJson.at(i), frame->values.at(i), {}});
+                incoming.push_back({frame->requestId, true, frame->valuesJson.at(i), frame->values.at(i), {}, {}});
                 ++queuedPages;
             }
-            if (queuedPages <= MaxQueuedPages)
-                send(Wire::encodeAck(frame->requestId));
-            else
-                ++acksOwed;
-            scheduleDrain();
+            acknowledgePage(frame->requestId);
             return;
         case Wire::ServerFrame::Type::Exit:
             if (frame->requestId != pushId && frame->requestId != pullId)
@@ -571,12 +583,23 @@ public:
             // After the pages that came before it: a push's answer or the pull's end acted on
             // before them would see an upstream head the server has left behind.
             if (!incoming.empty()) {
-                incoming.push_back({frame->requestId, false, {}, {}, frame->exit});
+                incoming.push_back({frame->requestId, false, {}, {}, {}, frame->exit});
                 return;
             }
             onExit(frame->requestId, frame->exit);
             return;
         }
+    }
+
+    // The pull's pages just queued: the server sends the next one once it has the Ack, which
+    // waits while too many are queued (the drain sends what it owes).
+    void acknowledgePage(const QString &requestId)
+    {
+        if (queuedPages <= MaxQueuedPages)
+            send(Wire::encodeAck(requestId));
+        else
+            ++acksOwed;
+        scheduleDrain();
     }
 
     void onExit(const QString &requestId, const Wire::Exit &exit)
@@ -749,14 +772,15 @@ public:
                 // The last page of the catch-up goes last: caughtUp changes after it.
                 if (!caughtUp && pageInfo.kind == Wire::PageInfo::Kind::NoMore)
                     break;
-                const qsizetype size = next.page.toObject().value("batch"_L1).toArray().size();
+                const qsizetype size = next.decoded ? next.decoded->batch.size()
+                                                    : next.page.toObject().value("batch"_L1).toArray().size();
                 if (records.size() + size > maxEvents)
                     break;
             }
-            const Incoming page = std::move(incoming.front());
+            Incoming page = std::move(incoming.front());
             incoming.pop_front();
             --queuedPages;
-            std::optional<Wire::PullResponse> response = decodePage(page.pageJson, page.page, &records);
+            std::optional<Wire::PullResponse> response = decodePage(page, &records);
             if (!response)
                 return false;
             received += response->batch.size();
@@ -769,16 +793,18 @@ public:
     }
 
     // Decodes a page and appends its events to `records`; nullopt when the connection was
-    // dropped (a malformed page, a backend reset). `parsed` is `value` as parsed with its frame:
-    // decoding the page and its events' args does not parse it again.
-    std::optional<Wire::PullResponse> decodePage(const QByteArray &value, const QJsonValue &parsed,
-                                                 QList<EventRecord> *records)
+    // dropped (a malformed page, a backend reset). A page parsed with its frame is not parsed
+    // again, nor are its events' args; one the one-pass reader decoded only needs its args.
+    std::optional<Wire::PullResponse> decodePage(Incoming &incomingPage, QList<EventRecord> *records)
     {
         QString error;
-        const QJsonObject page = parsed.toObject();
-        std::optional<Wire::PullResponse> response = parsed.isObject()
-                ? Wire::decodePullResponse(value, page, &error)
-                : Wire::decodePullResponse(value, &error);
+        const bool decoded = incomingPage.decoded.has_value();
+        const QJsonObject page = incomingPage.page.toObject();
+        std::optional<Wire::PullResponse> response = decoded
+                ? std::move(incomingPage.decoded)
+                : incomingPage.page.isObject()
+                        ? Wire::decodePullResponse(incomingPage.pageJson, page, &error)
+                        : Wire::decodePullResponse(incomingPage.pageJson, &error);
         if (!response) {
             setError(u"malformed pull response: "_s + error);
             qCWarning(lcSync, "%s", qUtf8Printable(lastError));
@@ -793,12 +819,32 @@ public:
                 return std::nullopt;
         }
         records->reserve(records->size() + response->batch.size());
+        if (decoded) {
+            for (const Wire::PulledEvent &pulled : std::as_const(response->batch)) {
+                EventRecord record = pulled.event.toRecord(QJsonValue::Undefined);
+                record.args = argsOf(pulled.event);
+                records->append(std::move(record));
+            }
+            return response;
+        }
         const QJsonArray items = page.value("batch"_L1).toArray();
         for (qsizetype i = 0; i < response->batch.size(); ++i) {
             records->append(response->batch.at(i).event.toRecord(
                     items.at(i).toObject().value("eventEncoded"_L1).toObject().value("args"_L1)));
         }
         return response;
+    }
+
+    // An event's args as Event::toRecord() makes them (an object's members; nothing for any
+    // other value), read with the import's strict reader where it can.
+    QVariantMap argsOf(const Wire::Event &event)
+    {
+        if (!event.hasArgs())
+            return {};
+        if (std::optional<QVariantMap> args = argsReader.parseArgs(event.argsJson))
+            return std::move(*args);
+        const QJsonValue args = event.args();
+        return args.isObject() ? args.toObject().toVariantMap() : QVariantMap();
     }
 
     // Applies the events of one or more pages (`received` events in all, the last page's
