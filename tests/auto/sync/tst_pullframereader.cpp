@@ -6,13 +6,14 @@
 // captured), which the reader must take, and variants of them (escapes, whitespace, reordered and
 // unknown keys, numbers of every form, every byte in a string, truncations, random mutations).
 
+#include "onepassreadercheck.h"
+
 #include <importlines_p.h>
 #include <sync/pullframereader_p.h>
 #include <sync/wireprotocol.h>
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsonobject.h>
-#include <QtCore/qrandom.h>
 #include <QtTest/qtest.h>
 
 using namespace LiveStore;
@@ -118,21 +119,10 @@ QString difference(const QByteArray &frame, bool *taken = nullptr)
 // Checks one frame; returns whether the reader took it.
 bool check(const QByteArray &frame)
 {
-    bool taken = false;
-    const QString diff = difference(frame, &taken);
-    if (!diff.isEmpty())
-        qWarning("frame: %s", frame.left(2000).constData());
-    [&] { QVERIFY2(diff.isEmpty(), qPrintable(diff)); }();
-    return taken;
+    return OnePassReaderCheck::check(difference, frame);
 }
 
-QByteArray replaced(QByteArray frame, const QByteArray &from, const QByteArray &to)
-{
-    const qsizetype at = frame.indexOf(from);
-    if (at < 0)
-        qFatal("no %s in the frame", from.constData());
-    return frame.replace(at, from.size(), to);
-}
+using OnePassReaderCheck::replaced;
 
 } // namespace
 
@@ -250,56 +240,27 @@ void tst_PullFrameReader::truncatedAndCut()
                                                  pulledEvent(2, QByteArray(), false)},
                                                 Wire::PageInfo::moreKnown(12))})};
     for (const QByteArray &frame : frames) {
-        for (qsizetype n = 0; n < frame.size(); ++n) {
-            QVERIFY(!Wire::readPullChunkFrame(frame.left(n)));
-            check(frame.left(n));
-            check(QByteArray(frame).remove(n, 1));
-            check(QByteArray(frame).insert(n, frame.at(n)));
-            if (QTest::currentTestFailed())
-                return;
-        }
+        OnePassReaderCheck::checkCuts(difference, frame);
+        if (QTest::currentTestFailed())
+            return;
     }
 }
 
 void tst_PullFrameReader::randomMutations()
 {
-    // Bit flips, cuts and inserted JSON tokens, from a fixed seed, over frames the reader takes.
-    static const QByteArray tokens[] = {"{", "}", "[", "]", "\"", ",", ":", " ", "null", "true",
-                                        "-1", "1e308", "0.5", "\\", "\\u0000", "\\ud800", "\\n",
-                                        "\xff", "\xc3", "\xc3\xa9", "\xe2\x82\xac", "9007199254740993",
-                                        R"("args":)", R"("seqNum":)", R"({"_tag":"None"})",
-                                        R"({"_tag":"NoMore"})", R"(,"metadata":)"};
+    // As the fuzz smoke tests mutate, from a fixed seed, over frames the reader takes.
+    const QList<QByteArray> tokens = {"{", "}", "[", "]", "\"", ",", ":", " ", "null", "true",
+                                      "-1", "1e308", "0.5", "\\", "\\u0000", "\\ud800", "\\n",
+                                      "\xff", "\xc3", "\xc3\xa9", "\xe2\x82\xac", "9007199254740993",
+                                      R"("args":)", R"("seqNum":)", R"({"_tag":"None"})",
+                                      R"({"_tag":"NoMore"})", R"(,"metadata":)"};
     const QList<QByteArray> corpus = {
             QByteArray(RealPage), QByteArray(RealEmptyPage), chunkWithArgs(R"({"a":[1,{"b":"c"}],"d":-1.5e-3})"),
             ourChunk({page({pulledEvent(1, "[]"), pulledEvent(2, QByteArray(), false)}, Wire::PageInfo::moreKnown(3)),
                       page({}, Wire::PageInfo::moreUnknown())})};
-    QRandomGenerator random(20261207);
-    int taken = 0;
-    for (int run = 0; run < 30000; ++run) {
-        QByteArray input = corpus.at(random.bounded(int(corpus.size())));
-        const int steps = random.bounded(1, 4);
-        for (int s = 0; s < steps; ++s) {
-            const auto size = int(input.size());
-            switch (random.bounded(3)) {
-            case 0:
-                if (size > 0)
-                    input[random.bounded(size)] ^= char(1 << random.bounded(8));
-                break;
-            case 1:
-                if (size > 0) {
-                    const int at = random.bounded(size);
-                    input.remove(at, random.bounded(1, std::min(size - at, 8) + 1));
-                }
-                break;
-            default:
-                input.insert(random.bounded(size + 1), tokens[random.bounded(int(std::size(tokens)))]);
-                break;
-            }
-        }
-        taken += check(input);
-        if (QTest::currentTestFailed())
-            return;
-    }
+    const int taken = OnePassReaderCheck::checkMutations(difference, corpus, tokens, 30000);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(taken > 1000);
 }
 

@@ -5,10 +5,11 @@
 // reader must take, and variants of them (escapes, unicode, every byte in a string, nested args,
 // numbers of every form, whitespace, reordered and unknown keys, truncations, random mutations).
 
+#include "onepassreadercheck.h"
+
 #include <sync/pushframereader_p.h>
 #include <sync/wireprotocol.h>
 
-#include <QtCore/qrandom.h>
 #include <QtTest/qtest.h>
 
 using namespace LiveStore;
@@ -104,21 +105,10 @@ QString difference(const QByteArray &frame, bool *taken = nullptr)
 // Checks one frame; returns whether the reader took it.
 bool check(const QByteArray &frame)
 {
-    bool taken = false;
-    const QString diff = difference(frame, &taken);
-    if (!diff.isEmpty())
-        qWarning("frame: %s", frame.left(2000).constData());
-    [&] { QVERIFY2(diff.isEmpty(), qPrintable(diff)); }();
-    return taken;
+    return OnePassReaderCheck::check(difference, frame);
 }
 
-QByteArray replaced(QByteArray frame, const QByteArray &from, const QByteArray &to)
-{
-    const qsizetype at = frame.indexOf(from);
-    if (at < 0)
-        qFatal("no %s in the frame", from.constData());
-    return frame.replace(at, from.size(), to);
-}
+using OnePassReaderCheck::replaced;
 
 } // namespace
 
@@ -381,14 +371,9 @@ void tst_PushFrameReader::truncatedAndCut()
     const QByteArray frames[] = {QByteArray(RealClientPush),
                                  pushWithArgs(R"({"a":[1.5,-2e3,"x\"é",{"b":null}],"c":true})")};
     for (const QByteArray &frame : frames) {
-        for (qsizetype n = 0; n < frame.size(); ++n) {
-            QVERIFY(!Wire::readPushFrame(frame.left(n)));
-            check(frame.left(n));
-            check(QByteArray(frame).remove(n, 1));
-            check(QByteArray(frame).insert(n, frame.at(n)));
-            if (QTest::currentTestFailed())
-                return;
-        }
+        OnePassReaderCheck::checkCuts(difference, frame);
+        if (QTest::currentTestFailed())
+            return;
     }
 }
 
@@ -396,50 +381,17 @@ void tst_PushFrameReader::randomMutations()
 {
     // As the fuzz smoke tests mutate: bit flips, cuts, splices and inserted JSON tokens, from a
     // fixed seed, over frames the reader takes.
-    static const QByteArray tokens[] = {"{", "}", "[", "]", "\"", ",", ":", " ", "null", "true",
-                                        "-1", "1e308", "0.5", "\\", "\\u0000", "\\ud800", "\\n",
-                                        "\xff", "\xc3", "\xc3\xa9", "\xe2\x82\xac", "9007199254740993",
-                                        R"("args":)", R"("seqNum":)", R"({"_tag":"None"})"};
+    const QList<QByteArray> tokens = {"{", "}", "[", "]", "\"", ",", ":", " ", "null", "true",
+                                      "-1", "1e308", "0.5", "\\", "\\u0000", "\\ud800", "\\n",
+                                      "\xff", "\xc3", "\xc3\xa9", "\xe2\x82\xac", "9007199254740993",
+                                      R"("args":)", R"("seqNum":)", R"({"_tag":"None"})"};
     const QList<QByteArray> corpus = {
             QByteArray(RealClientPush), pushWithArgs(R"({"a":[1,{"b":"c"}],"d":-1.5e-3})"),
             ourPush({pushedEvent(1, "[]"), pushedEvent(2, QByteArray())}, u"b"_s),
             pushWithArgs(R"("é\u00e9")")};
-    QRandomGenerator random(20261207);
-    int taken = 0;
-    for (int run = 0; run < 30000; ++run) {
-        QByteArray input = corpus.at(random.bounded(int(corpus.size())));
-        const int steps = random.bounded(1, 4);
-        for (int s = 0; s < steps; ++s) {
-            const auto size = int(input.size());
-            switch (random.bounded(4)) {
-            case 0:
-                if (size > 0)
-                    input[random.bounded(size)] ^= char(1 << random.bounded(8));
-                break;
-            case 1:
-                if (size > 0) {
-                    const int at = random.bounded(size);
-                    input.remove(at, random.bounded(1, std::min(size - at, 8) + 1));
-                }
-                break;
-            case 2: {
-                const QByteArray &token = tokens[random.bounded(int(std::size(tokens)))];
-                input.insert(random.bounded(size + 1), token);
-                break;
-            }
-            case 3:
-                if (size > 0) {
-                    const int at = random.bounded(size);
-                    const QByteArray &token = tokens[random.bounded(int(std::size(tokens)))];
-                    input.replace(at, std::min<qsizetype>(token.size(), size - at), token);
-                }
-                break;
-            }
-        }
-        taken += check(input);
-        if (QTest::currentTestFailed())
-            return;
-    }
+    const int taken = OnePassReaderCheck::checkMutations(difference, corpus, tokens, 30000);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(taken > 1000);
 }
 
