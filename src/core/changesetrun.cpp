@@ -40,13 +40,13 @@ bool readRunChangesetBlob(QByteArrayView blob, SequenceNumber *runFirst, QByteAr
     return true;
 }
 
-bool RunSession::start(Database &db)
+bool RunCapture::start(Database &db)
 {
     CaptureHub *hub = db.captureHub();
     return hub && m_capture.start(hub, {}, true);
 }
 
-bool RunSession::finish(QByteArray *changeset)
+bool RunCapture::finish(QByteArray *changeset)
 {
     return m_capture.finish(changeset);
 }

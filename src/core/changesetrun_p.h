@@ -37,7 +37,7 @@ bool readRunChangesetBlob(QByteArrayView blob, SequenceNumber *runFirst, QByteAr
 // A capture of the state tables (every table but the store's own __livestore_* ones, whose
 // rows a commit or a rebase writes and deletes itself) for the length of one event's
 // materialization or of a run.
-class RunSession
+class RunCapture
 {
 public:
     bool start(Database &db);

@@ -179,8 +179,8 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
             plan->m_primaryKeyColumns.append(int(i));
     }
     if (plan->m_primaryKeyColumns.isEmpty())
-        return nullptr; // sessions ignore tables without a declared primary key
-    // A session does not record rows whose key holds a NULL: the key's columns must not be
+        return nullptr; // captures ignore tables without a declared primary key
+    // A capture does not record rows whose key holds a NULL: the key's columns must not be
     // nullable, unless the key is a lone INTEGER PRIMARY KEY (the rowid, never NULL).
     const bool rowidKey = plan->m_primaryKeyColumns.size() == 1
             && columns.at(plan->m_primaryKeyColumns.constFirst()).type == u"INTEGER"_s;

@@ -39,7 +39,7 @@ struct RowChange
 
 struct RowChanges
 {
-    // The (lowercase) tables the session watched: a watched table without records did not change.
+    // The (lowercase) tables the capture watched: a watched table without records did not change.
     QSet<QString> watched;
     QHash<QString, QList<RowChange>> byTable; // lowercase table name
 

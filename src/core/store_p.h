@@ -94,7 +94,7 @@ public:
     bool commit(const QList<Event> &events);
 
     // Applies one event's materializer to `db` and adds the written tables to `touched`.
-    // With `changeset`, also records the SQLite session changeset of its writes.
+    // With `changeset`, also records the changeset of its writes (changecapture_p.h).
     bool materialize(Database &db, const EventRecord &event, const EventDef &def,
                      QSet<QString> *touched, QByteArray *changeset = nullptr);
     bool runWrites(Database &db, const EventRecord &event, const Writes &writes,

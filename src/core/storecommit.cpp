@@ -162,9 +162,9 @@ bool StorePrivate::commit(const QList<Event> &events)
         detail::RowChangeRecorder recorder;
         if (graph)
             recorder.start(db, graph->trackedTables());
-        // The changes of several events are kept as one run (changesetrun_p.h): one session
-        // instead of one per event, which costs SQLite two statement compilations each.
-        detail::RunSession run;
+        // The changes of several events are kept as one run (changesetrun_p.h): one capture and
+        // one changeset instead of one per event.
+        detail::RunCapture run;
         const bool asRun = options.recordChangesets && records->size() > 1;
         if (asRun && !run.start(db))
             return fail(u"cannot record the changes of the commit: "_s + run.errorString());
@@ -300,7 +300,7 @@ bool StorePrivate::materialize(Database &target, const EventRecord &event, const
     }
 
     // A run of one event (changesetrun_p.h): the capture covers the state tables it may write.
-    detail::RunSession capture;
+    detail::RunCapture capture;
     if (changeset && !capture.start(target))
         return fail(u"cannot record the changes of event %1: %2"_s.arg(event.seqNum.toString(),
                                                                      capture.errorString()));

@@ -506,10 +506,10 @@ bool UpstreamMerge::applyPulledStep()
 bool UpstreamMerge::reapplyOursStep()
 {
     if (m_index == 0 && !m_rollback.isEmpty()) {
-        // More than one: one session for the run instead of one per event (changesetrun_p.h).
+        // More than one: one capture for the run instead of one per event (changesetrun_p.h).
         m_asRun = m_rollback.size() > 1;
         if (m_asRun)
-            m_run = std::make_unique<detail::RunSession>();
+            m_run = std::make_unique<detail::RunCapture>();
         if (m_asRun && !m_run->start(m_db))
             return abort(u"cannot record the changes of the rebased events: "_s + m_run->errorString());
     }

@@ -114,7 +114,7 @@ private:
     ChangesetUndo m_undo;
     bool m_undoing = false; // m_changesets[m_index] begun
     static constexpr int UndoChangesPerStep = 32;
-    std::unique_ptr<detail::RunSession> m_run;
+    std::unique_ptr<detail::RunCapture> m_run;
     bool m_asRun = false;
     SequenceNumber m_runFirst;
     SequenceNumber m_at;
