@@ -393,7 +393,7 @@ void ChangeCapture::note(TableRows *rows, bool old)
             return; // not recorded, as a session does not record it
         appendValue(key, value);
     }
-    if (rows->index.contains(key))
+    if (rows->seen.contains(key))
         return; // the row as first seen is what counts
     Row row;
     row.existed = old;
@@ -407,7 +407,7 @@ void ChangeCapture::note(TableRows *rows, bool old)
             appendValue(row.initial, value);
         }
     }
-    rows->index.insert(key, rows->keys.size());
+    rows->seen.insert(key);
     rows->keys.append(std::move(key));
     rows->rows.append(std::move(row));
 }

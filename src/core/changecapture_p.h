@@ -124,8 +124,8 @@ private:
     {
         QByteArray name; // as SQLite passes it to the hook
         std::shared_ptr<CaptureHub::Table> table; // null: not followed
-        QHash<QByteArray, qsizetype> index; // serialized primary key -> keys, rows
-        QList<QByteArray> keys;
+        QSet<QByteArray> seen;  // the serialized primary keys in `keys`
+        QList<QByteArray> keys; // in the order first changed, as `rows`
         QList<Row> rows;
     };
 
