@@ -86,11 +86,11 @@ public:
     bool checkWritable();
     void setBootStatus(BootStatus::Stage stage, qint64 done = 0, qint64 total = 0);
 
-    // Encodes events (no I/O); numberEvents() numbers them on top of `head`, once the commit's
-    // transaction has seen the commits of other processes.
-    std::optional<QList<EventRecord>> prepareEvents(const QList<Event> &events,
-                                                    QList<const EventDef *> *defs);
-    void numberEvents(QList<EventRecord> &records, const QList<const EventDef *> &defs) const;
+    struct EventRuntime; // below
+    // Checks and encodes one event into `record` (no I/O; numbered by commit()). Null, with the
+    // error set, for an unknown event or wrong arguments. With `reuseBuffers`, the record's own
+    // args text buffer is written over (the record is dropped before the next event).
+    const EventRuntime *prepareEvent(const Event &event, EventRecord *record, bool reuseBuffers);
     bool commit(const QList<Event> &events);
 
     // Applies one event's materializer to `db` and adds the written tables to `touched`.
@@ -102,7 +102,8 @@ public:
     bool runSqlMaterializer(Database &db, const EventRecord &event, const EventDef &def,
                             QSet<QString> *touched);
     bool checkDeterminism(Database &db, const EventRecord &event, const EventDef &def);
-    bool insertEventRecord(const EventRecord &event);
+    // `runtime` is the event's, when the caller has it at hand; else it is looked up.
+    bool insertEventRecord(const EventRecord &event, const EventRuntime *runtime = nullptr);
     bool insertChangeset(const SequenceNumber &seqNum, const QByteArray &changeset);
     bool ensureChangesetTable();
     // Applies an event of the shared history (pulled, re-applied by a rebase, replayed): unlike

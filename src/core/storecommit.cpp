@@ -12,6 +12,7 @@
 
 #include <QtCore/qcryptographichash.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qmutex.h>
 #include <QtCore/qvarlengtharray.h>
 
@@ -58,16 +59,16 @@ void StorePrivate::buildEventRuntime()
 namespace {
 
 // def.argsJson(args) for arguments that are all scalars (the common case), written with the keys
-// made at open into `scratch`, then copied out at its exact size: one allocation per event. The
-// bytes are the ones argsJson() writes: declared arguments in declared order, each value through
-// json::appendValue(). Nested values (maps, lists), which argsJson() orders by the definition
-// and the given text, and arguments the definition does not declare, return false.
+// made at open into `out`, whose capacity is reused. The bytes are the ones argsJson() writes:
+// declared arguments in declared order, each value through json::appendValue(). Nested values
+// (maps, lists), which argsJson() orders by the definition and the given text, and arguments the
+// definition does not declare, return false.
 bool writeScalarArgsJson(const StorePrivate::EventRuntime &runtime, const QVariantMap &args,
-                         QByteArray &scratch, QByteArray *out)
+                         QByteArray *out)
 {
     const QList<ArgDef> &declared = runtime.def->args;
-    scratch.truncate(0);
-    scratch += '{';
+    out->truncate(0);
+    *out += '{';
     qsizetype written = 0;
     for (qsizetype i = 0; i < declared.size(); ++i) {
         const auto it = args.constFind(declared.at(i).name);
@@ -77,62 +78,51 @@ bool writeScalarArgsJson(const StorePrivate::EventRuntime &runtime, const QVaria
         if (type == QMetaType::QVariantMap || type == QMetaType::QVariantList)
             return false;
         if (written++)
-            scratch += ',';
-        scratch += runtime.argKeys.at(i);
-        json::appendValue(scratch, *it);
+            *out += ',';
+        *out += runtime.argKeys.at(i);
+        json::appendValue(*out, *it);
     }
     if (written != args.size())
         return false;
-    scratch += '}';
-    *out = QByteArray(scratch.constData(), scratch.size());
+    *out += '}';
     return true;
 }
 
 } // namespace
 
-std::optional<QList<EventRecord>> StorePrivate::prepareEvents(const QList<Event> &events,
-                                                             QList<const EventDef *> *defs)
+const StorePrivate::EventRuntime *StorePrivate::prepareEvent(const Event &event, EventRecord *record,
+                                                             bool reuseBuffers)
 {
-    QList<EventRecord> records;
-    records.reserve(events.size());
-    defs->reserve(events.size());
-    for (const Event &e : events) {
-        const EventRuntime *runtime = findEvent(e.name);
-        if (!runtime) {
-            fail(u"unknown event \"%1\": it is not defined in the schema"_s.arg(e.name));
-            return std::nullopt;
-        }
-        const EventDef *def = runtime->def;
-        QString argError;
-        auto args = def->encodeArgs(e.args, &argError);
-        if (!args) {
-            fail(argError);
-            return std::nullopt;
-        }
-        EventRecord r;
-        r.name = e.name;
-        r.args = std::move(*args);
-        if (!writeScalarArgsJson(*runtime, r.args, jsonScratch, &r.argsJson))
-            r.argsJson = def->argsJson(r.args, e.argsJson);
-        r.clientId = clientId;
-        r.sessionId = sessionId;
-        r.schemaHash = runtime->hash;
-        records.append(std::move(r));
-        defs->append(def);
+    const EventRuntime *runtime = findEvent(event.name);
+    if (!runtime) {
+        fail(u"unknown event \"%1\": it is not defined in the schema"_s.arg(event.name));
+        return nullptr;
     }
-    return records;
-}
-
-void StorePrivate::numberEvents(QList<EventRecord> &records, const QList<const EventDef *> &defs) const
-{
-    SequenceNumber at = head;
-    for (qsizetype i = 0; i < records.size(); ++i) {
-        const bool clientOnly = defs.at(i)->isClientOnly;
-        EventRecord &r = records[i];
-        r.seqNum = at.next(clientOnly);
-        r.parentSeqNum = at.parentForNext(clientOnly);
-        at = r.seqNum;
+    const EventDef *def = runtime->def;
+    QString argError;
+    auto args = def->encodeArgs(event.args, &argError);
+    if (!args) {
+        fail(argError);
+        return nullptr;
     }
+    EventRecord &r = *record;
+    r.name = event.name;
+    r.args = std::move(*args);
+    if (reuseBuffers) {
+        // The record is written and dropped before the next event reuses it: its own buffer
+        // serves, with no allocation once it has grown.
+        if (!writeScalarArgsJson(*runtime, r.args, &r.argsJson))
+            r.argsJson = def->argsJson(r.args, event.argsJson);
+    } else if (writeScalarArgsJson(*runtime, r.args, &jsonScratch)) {
+        // The record outlives the commit: its text is allocated at its exact size, once.
+        r.argsJson = QByteArray(jsonScratch.constData(), jsonScratch.size());
+    } else {
+        r.argsJson = def->argsJson(r.args, event.argsJson);
+    }
+    r.clientId = clientId;
+    r.sessionId = sessionId;
+    r.schemaHash = runtime->hash;
+    return runtime;
 }
 
 bool StorePrivate::commit(const QList<Event> &events)
@@ -141,15 +131,21 @@ bool StorePrivate::commit(const QList<Event> &events)
         return false;
     if (events.isEmpty())
         return true;
-    QList<const EventDef *> defs;
-    auto records = prepareEvents(events, &defs);
-    if (!records)
-        return false;
+    // The records are kept for committed()'s slots (a sync client, an eventlog model). With none
+    // connected, every event's record is built in the same place and dropped once written, so a
+    // commit of any size needs memory for one event only. A slot connected while this commit
+    // notifies its live queries gets the next commit's records, not this one's.
+    const bool keepRecords = q->isSignalConnected(QMetaMethod::fromSignal(&Store::committed));
+    QList<EventRecord> records;
+    if (keepRecords)
+        records.reserve(events.size());
+    EventRecord reused;
 
     QSet<QString> touched;
     // The rows this commit changes in the tables of live queries that follow rows.
     detail::RowChanges rowChanges;
     bool haveRowChanges = false;
+    SequenceNumber at = head;
     {
         Transaction tx(db);
         if (!tx.isActive())
@@ -158,23 +154,33 @@ bool StorePrivate::commit(const QList<Event> &events)
         // transaction began, and no other can commit until it ends.
         if (!noticeOtherProcesses())
             return false;
-        numberEvents(*records, defs);
+        at = head;
         detail::RowChangeRecorder recorder;
         if (graph)
             recorder.start(db, graph->trackedTables());
         // The changes of several events are kept as one run (changesetrun_p.h): one capture and
         // one changeset instead of one per event.
         detail::RunCapture run;
-        const bool asRun = options.recordChangesets && records->size() > 1;
+        const bool asRun = options.recordChangesets && events.size() > 1;
         if (asRun && !run.start(db))
             return fail(u"cannot record the changes of the commit: "_s + run.errorString());
-        const SequenceNumber runFirst = records->constFirst().seqNum;
-        for (qsizetype i = 0; i < records->size(); ++i) {
-            const EventRecord &r = records->at(i);
+        SequenceNumber runFirst;
+        for (qsizetype i = 0; i < events.size(); ++i) {
+            // An event that is unknown or has wrong arguments fails the commit here, and the
+            // transaction's end rolls back the events before it.
+            EventRecord &r = keepRecords ? records.emplaceBack() : reused;
+            const EventRuntime *runtime = prepareEvent(events.at(i), &r, !keepRecords);
+            if (!runtime)
+                return false;
+            const EventDef &def = *runtime->def;
+            r.seqNum = at.next(def.isClientOnly);
+            r.parentSeqNum = at.parentForNext(def.isClientOnly);
+            at = r.seqNum;
+            if (i == 0)
+                runFirst = r.seqNum;
             QByteArray changeset;
-            if (!materialize(db, r, *defs.at(i), &touched,
-                             options.recordChangesets && !asRun ? &changeset : nullptr)
-                || !insertEventRecord(r)
+            if (!materialize(db, r, def, &touched, options.recordChangesets && !asRun ? &changeset : nullptr)
+                || !insertEventRecord(r, runtime)
                 || (options.recordChangesets
                     && !insertChangeset(r.seqNum, asRun ? detail::runChangesetBlob(runFirst, {}) : changeset)))
                 return false; // rolled back by tx
@@ -183,14 +189,14 @@ bool StorePrivate::commit(const QList<Event> &events)
             QByteArray changeset;
             if (!run.finish(&changeset))
                 return fail(u"cannot record the changes of the commit: "_s + run.errorString());
-            if (!insertChangeset(records->constLast().seqNum, detail::runChangesetBlob(runFirst, changeset)))
+            if (!insertChangeset(at, detail::runChangesetBlob(runFirst, changeset)))
                 return false;
         }
         haveRowChanges = recorder.isActive() && recorder.finish(&rowChanges);
         if (!tx.commit())
             return fail(u"commit failed: "_s + db.lastError());
     }
-    head = records->constLast().seqNum;
+    head = at;
     // The eventlog itself is readable by live queries (devtools-like views).
     touched.insert(QString::fromLatin1(EventlogTable));
     // Commits of other processes seen by this one: every table re-read, since their rows are not
@@ -201,7 +207,8 @@ bool StorePrivate::commit(const QList<Event> &events)
         graph->tablesChanged(touched, haveRowChanges && !others.tables ? &rowChanges : nullptr);
     if (others.any)
         Q_EMIT q->eventlogChanged(others.rewrote);
-    Q_EMIT q->committed(*records);
+    if (keepRecords)
+        Q_EMIT q->committed(records);
     return true;
 }
 
@@ -226,7 +233,7 @@ bool StorePrivate::insertChangeset(const SequenceNumber &seqNum, const QByteArra
     return true;
 }
 
-bool StorePrivate::insertEventRecord(const EventRecord &r)
+bool StorePrivate::insertEventRecord(const EventRecord &r, const EventRuntime *runtime)
 {
     if (!insertEventStatement) {
         static constexpr char insertSql[] =
@@ -245,10 +252,13 @@ bool StorePrivate::insertEventRecord(const EventRecord &r)
     // UTF-8 binds: the eventlog stores UTF-8, and our own names and ids are converted once, at
     // open. Every text outlives the step below, so SQLite need not copy it (SQLITE_STATIC); all
     // eleven parameters are bound anew for each row, so none ever points at bytes gone since.
-    const EventRuntime *runtime = findEvent(r.name);
-    const QByteArray name = runtime ? runtime->nameUtf8 : r.name.toUtf8();
-    const QByteArray client = r.clientId == clientId ? clientIdUtf8 : r.clientId.toUtf8();
-    const QByteArray session = r.sessionId == sessionId ? sessionIdUtf8 : r.sessionId.toUtf8();
+    if (!runtime)
+        runtime = findEvent(r.name);
+    // Converted here only for a name or an id this store does not know (a pulled event).
+    QByteArray converted[3];
+    const QByteArray &name = runtime ? runtime->nameUtf8 : (converted[0] = r.name.toUtf8());
+    const QByteArray &client = r.clientId == clientId ? clientIdUtf8 : (converted[1] = r.clientId.toUtf8());
+    const QByteArray &session = r.sessionId == sessionId ? sessionIdUtf8 : (converted[2] = r.sessionId.toUtf8());
     sqlite3_bind_text(st, 7, name.constData(), int(name.size()), SQLITE_STATIC);
     sqlite3_bind_text(st, 8, r.argsJson.constData(), int(r.argsJson.size()), SQLITE_STATIC);
     sqlite3_bind_text(st, 9, client.constData(), int(client.size()), SQLITE_STATIC);

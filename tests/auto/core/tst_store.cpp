@@ -134,6 +134,95 @@ private Q_SLOTS:
         QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
     }
 
+    // A commit keeps its records only for committed()'s slots; without any it reuses one record
+    // for every event. Both ways must write the same eventlog and state, and a bad event in the
+    // middle of a batch must leave nothing behind either way.
+    void batchWithAndWithoutCommittedSlots_data()
+    {
+        QTest::addColumn<bool>("listening");
+        QTest::newRow("committed() connected") << true;
+        QTest::newRow("nobody listening") << false;
+    }
+    void batchWithAndWithoutCommittedSlots()
+    {
+        QFETCH(bool, listening);
+        QTemporaryDir dir;
+        Store store;
+        QVERIFY(store.open(options(dir.path())));
+        QList<QList<EventRecord>> delivered;
+        if (listening)
+            connect(&store, &Store::committed, this, [&](const QList<EventRecord> &r) { delivered.append(r); });
+
+        // Scalars of every kind the fast path writes, a text that needs escaping, a nested value
+        // (the client document's struct, written by the general path) and a client-only event
+        // between synced ones.
+        const QList<Event> batch{
+                {u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"quote \" tab \t \u00e9 \U0001F600"_s}}, {}},
+                {u"uiStateSet"_s, {{u"id"_s, store.sessionId()},
+                                   {u"value"_s, QVariantMap{{u"newTodoText"_s, u"x"_s}, {u"filter"_s, u"active"_s}}}}, {}},
+                {u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, QString(300, u'y')}}, {}},
+                {u"v1.TodoDeleted"_s, {{u"id"_s, u"a"_s}, {u"deletedAt"_s, Q_INT64_C(1700000000123)}}, {}},
+                {u"v1.TodoCompleted"_s, {{u"id"_s, u"b"_s}}, {}},
+        };
+        QVERIFY2(store.commit(batch), qPrintable(store.errorString()));
+        QCOMPARE(store.head(), (SequenceNumber{4, 0, 0}));
+        const QList<EventRecord> written = store.events();
+        QCOMPARE(written.size(), batch.size());
+        const QList<QByteArray> expectedArgs{
+                "{\"id\":\"a\",\"text\":\"quote \\\" tab \\t \u00e9 \U0001F600\"}", // escaped as json::appendValue does
+                "{\"id\":\"" + store.sessionId().toUtf8() + "\",\"value\":{\"filter\":\"active\",\"newTodoText\":\"x\"}}",
+                "{\"id\":\"b\",\"text\":\"" + QByteArray(300, 'y') + "\"}",
+                "{\"id\":\"a\",\"deletedAt\":1700000000123}",
+                "{\"id\":\"b\"}",
+        };
+        const QList<SequenceNumber> expectedNumbers{{1, 0, 0}, {1, 1, 0}, {2, 0, 0}, {3, 0, 0}, {4, 0, 0}};
+        // A synced event's parent is the last synced one, past the client-only event between.
+        const QList<SequenceNumber> expectedParents{SequenceNumber::root(), {1, 0, 0}, {1, 0, 0}, {2, 0, 0}, {3, 0, 0}};
+        for (qsizetype i = 0; i < written.size(); ++i) {
+            QCOMPARE(written.at(i).name, batch.at(i).name);
+            QCOMPARE(written.at(i).argsJson, expectedArgs.at(i));
+            QCOMPARE(written.at(i).seqNum, expectedNumbers.at(i));
+            QCOMPARE(written.at(i).parentSeqNum, expectedParents.at(i));
+        }
+        QCOMPARE(store.query(u"SELECT id, completed, deletedAt IS NOT NULL AS deleted FROM todos ORDER BY id"_s)
+                         .toMaps(),
+                 (QVariantList{QVariantMap{{u"id"_s, u"a"_s}, {u"completed"_s, 0}, {u"deleted"_s, 1}},
+                               QVariantMap{{u"id"_s, u"b"_s}, {u"completed"_s, 1}, {u"deleted"_s, 0}}}));
+        QCOMPARE(store.clientDocument(u"uiState"_s, store.sessionId()).value(u"filter"_s).toString(), u"active"_s);
+        if (listening) {
+            QCOMPARE(delivered.size(), 1);
+            QCOMPARE(delivered.at(0).size(), written.size());
+            for (qsizetype i = 0; i < written.size(); ++i) {
+                QCOMPARE(delivered.at(0).at(i).seqNum, written.at(i).seqNum);
+                QCOMPARE(delivered.at(0).at(i).argsJson, written.at(i).argsJson);
+                QCOMPARE(delivered.at(0).at(i).args, written.at(i).args);
+            }
+        }
+
+        // The fourth event of the next batch is bad: the three before it are rolled back.
+        const QList<Event> bad{
+                {u"v1.TodoCreated"_s, {{u"id"_s, u"c"_s}, {u"text"_s, u"c"_s}}, {}},
+                {u"v1.TodoUncompleted"_s, {{u"id"_s, u"b"_s}}, {}},
+                {u"v1.TodoCreated"_s, {{u"id"_s, u"d"_s}, {u"text"_s, u"d"_s}}, {}},
+                {u"v1.TodoCreated"_s, {{u"id"_s, 5}, {u"text"_s, u"e"_s}}, {}},
+                {u"v1.TodoCreated"_s, {{u"id"_s, u"f"_s}, {u"text"_s, u"f"_s}}, {}},
+        };
+        QVERIFY(!store.commit(bad));
+        QCOMPARE(store.errorString(), u"event \"v1.TodoCreated\": argument \"id\" must be a string, got an integer"_s);
+        QCOMPARE(store.eventCount(), written.size());
+        QCOMPARE(store.head(), (SequenceNumber{4, 0, 0}));
+        QCOMPARE(todoCount(store), 2);
+        QCOMPARE(store.query(u"SELECT completed FROM todos WHERE id = 'b'"_s).scalar().toInt(), 1);
+        QCOMPARE(delivered.size(), listening ? 1 : 0);
+
+        // And the store goes on numbering from where it was.
+        QVERIFY(store.commit(bad.mid(0, 3)));
+        QCOMPARE(store.head(), (SequenceNumber{7, 0, 0}));
+        QCOMPARE(store.events().constLast().parentSeqNum, (SequenceNumber{6, 0, 0}));
+        QCOMPARE(todoCount(store), 4);
+        QVERIFY(store.verify());
+    }
+
     void persistsAcrossReopen()
     {
         QTemporaryDir dir;
