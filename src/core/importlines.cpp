@@ -614,9 +614,10 @@ struct FastLineReader
                 if (!readString(&key, &parser.m_keys, &plainKey) || !take(':') || !readValue(&value, 2, &simple))
                     return false;
                 const qsizetype before = args->size();
-                args->insert(key, value);
+                QVariant &slot = (*args)[key];
                 if (args->size() == before)
                     return false;
+                slot = std::move(value);
                 canonical = canonical && plainKey && simple;
                 parser.m_argKeys.append(std::move(key));
             } while (take(','));

@@ -273,7 +273,6 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
                                                 .arg(QLatin1StringView(EventColumns)));
     if (!s)
         return fail(db.lastError());
-    QSet<QString> touched;
     const QSet<QString> skips = recordedSkips();
     EventRowReader reader;
     qint64 done = 0;
@@ -304,7 +303,8 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
         if (cancelled())
             return fail(u"opening was cancelled"_s);
         for (EventRecord &event : batch) {
-            if (applyHistoryEvent(target, event, &touched, nullptr, replayAppliesPolicy ? nullptr : &skips)
+            // No set of written tables: a rebuild's readers re-read every table afterwards.
+            if (applyHistoryEvent(target, event, nullptr, nullptr, replayAppliesPolicy ? nullptr : &skips)
                 == HistoryResult::Failed)
                 return false;
             ++done;
