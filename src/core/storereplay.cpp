@@ -143,6 +143,11 @@ void normalizeArgs(EventRecord &r, const EventDef &def)
 
 namespace {
 
+// Events read from the eventlog at a time. The read is finished (its statement reset) before the
+// batch is applied, so that no materializer runs while it is open; a few hundred keep its seeks
+// rare and the batch small.
+constexpr int ReplayBatchSize = 256;
+
 // Failures that say nothing about the event: the next try may succeed, or the file is broken.
 // Skipping the event for them would make this client's state differ from the others'.
 bool isEnvironmentFailure(int rc)
@@ -269,8 +274,9 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
     if (reportProgress)
         setBootStatus(BootStatus::Rematerializing, 0, total);
     Database::Statement *s = db.prepare(u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, ?) "
-                                         "ORDER BY seqNumGlobal, seqNumClient LIMIT 256"_s
-                                                .arg(QLatin1StringView(EventColumns)));
+                                         "ORDER BY seqNumGlobal, seqNumClient LIMIT %2"_s
+                                                .arg(QLatin1StringView(EventColumns))
+                                                .arg(ReplayBatchSize));
     if (!s)
         return fail(db.lastError());
     const QSet<QString> skips = recordedSkips();
@@ -278,8 +284,11 @@ bool StorePrivate::replayEventlog(Database &target, bool reportProgress)
     qint64 done = 0;
     const qint64 step = std::max<qint64>(1000, total / 100);
     SequenceNumber after = SequenceNumber::root();
+    // One list for every batch: cleared, it keeps its capacity.
+    QList<EventRecord> batch;
+    batch.reserve(ReplayBatchSize);
     for (;;) {
-        QList<EventRecord> batch;
+        batch.clear();
         sqlite3_reset(s->stmt);
         sqlite3_bind_int64(s->stmt, 1, after.global);
         sqlite3_bind_int64(s->stmt, 2, after.client);
