@@ -265,9 +265,10 @@ Q_SIGNALS:
     // After openAsync(): the store is open (true), or could not open (false, errorString()).
     void openFinished(bool success);
     void bootStatusChanged(const LiveStore::BootStatus &status);
-    // After every successful commit or import, with the events it appended. An import emits it
-    // once it has committed, with its events read back from the eventlog in pages of up to
-    // 10,000 (so several times for a large one), and only when something is connected.
+    // After every successful commit or import, with the events it appended, when something is
+    // connected: checked as a commit begins (without, it keeps no records) and as an import ends.
+    // An import emits it once it has committed, with its events read back from the eventlog in
+    // pages of up to 10,000 (so several times for a large one).
     void committed(const QList<LiveStore::EventRecord> &events);
     // After events reached the eventlog other than through this Store's commit() or import: pulled
     // by a sync client, or committed, pulled or confirmed by another process of the same store. With

@@ -145,7 +145,7 @@ bool StorePrivate::commit(const QList<Event> &events)
     // The rows this commit changes in the tables of live queries that follow rows.
     detail::RowChanges rowChanges;
     bool haveRowChanges = false;
-    SequenceNumber at = head;
+    SequenceNumber at; // the last event numbered; from the head, once other processes are seen
     {
         Transaction tx(db);
         if (!tx.isActive())

@@ -140,15 +140,25 @@ private Q_SLOTS:
     void batchWithAndWithoutCommittedSlots_data()
     {
         QTest::addColumn<bool>("listening");
-        QTest::newRow("committed() connected") << true;
-        QTest::newRow("nobody listening") << false;
+        QTest::addColumn<bool>("cpp");        // C++ materializers instead of SQL ones
+        QTest::addColumn<bool>("changesets"); // the commit recorded as one run of changes
+        for (const bool listening : {true, false}) {
+            const char *who = listening ? "committed() connected" : "nobody listening";
+            QTest::addRow("%s, SQL", who) << listening << false << false;
+            QTest::addRow("%s, C++", who) << listening << true << false;
+            QTest::addRow("%s, SQL, changesets", who) << listening << false << true;
+        }
     }
     void batchWithAndWithoutCommittedSlots()
     {
         QFETCH(bool, listening);
+        QFETCH(bool, cpp);
+        QFETCH(bool, changesets);
         QTemporaryDir dir;
         Store store;
-        QVERIFY(store.open(options(dir.path())));
+        StoreOptions o = options(dir.path(), cpp);
+        o.recordChangesets = changesets;
+        QVERIFY(store.open(o));
         QList<QList<EventRecord>> delivered;
         if (listening)
             connect(&store, &Store::committed, this, [&](const QList<EventRecord> &r) { delivered.append(r); });
@@ -189,6 +199,19 @@ private Q_SLOTS:
                  (QVariantList{QVariantMap{{u"id"_s, u"a"_s}, {u"completed"_s, 0}, {u"deleted"_s, 1}},
                                QVariantMap{{u"id"_s, u"b"_s}, {u"completed"_s, 1}, {u"deleted"_s, 0}}}));
         QCOMPARE(store.clientDocument(u"uiState"_s, store.sessionId()).value(u"filter"_s).toString(), u"active"_s);
+        if (changesets) {
+            // A row per event; the batch's changes are one run, kept under its last event, the
+            // others name the run's first event.
+            const QueryResult runs = store.query(u"SELECT seqNumGlobal, seqNumClient, length(changeset) "
+                                                 "FROM __livestore_session_changeset ORDER BY 1, 2"_s);
+            QCOMPARE(runs.rowCount(), written.size());
+            for (qsizetype i = 0; i < runs.rowCount(); ++i) {
+                QCOMPARE(runs.value(i, 0).toLongLong(), expectedNumbers.at(i).global);
+                QCOMPARE(runs.value(i, 1).toLongLong(), expectedNumbers.at(i).client);
+                if (i + 1 < runs.rowCount())
+                    QVERIFY(runs.value(i, 2).toLongLong() < runs.value(runs.rowCount() - 1, 2).toLongLong());
+            }
+        }
         if (listening) {
             QCOMPARE(delivered.size(), 1);
             QCOMPARE(delivered.at(0).size(), written.size());
@@ -220,6 +243,8 @@ private Q_SLOTS:
         QCOMPARE(store.head(), (SequenceNumber{7, 0, 0}));
         QCOMPARE(store.events().constLast().parentSeqNum, (SequenceNumber{6, 0, 0}));
         QCOMPARE(todoCount(store), 4);
+        if (changesets)
+            QCOMPARE(store.query(u"SELECT count(*) FROM __livestore_session_changeset"_s).scalar().toInt(), 8);
         QVERIFY(store.verify());
     }
 
