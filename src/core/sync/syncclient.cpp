@@ -7,6 +7,7 @@
 #include "store.h"
 #include "storelock_p.h"
 #include "syncengine_p.h"
+#include "wirejson_p.h"
 #include "wireprotocol.h"
 
 #include <QtCore/qelapsedtimer.h>
@@ -1112,13 +1113,17 @@ public:
         if (!backendId.isEmpty())
             push.backendId = backendId;
         // The frame without events, plus the request envelope, bounds what the events may take.
-        const qsizetype overhead = Wire::encodePushRequestPayload(push).size() + 128;
+        // Each event is encoded once: to size it, and then as it goes into the frame.
+        const qsizetype overhead = Wire::detail::encodePushRequestPayload(push, {}).size() + 128;
         qsizetype bytes = overhead;
+        QList<QByteArray> encoded;
+        encoded.reserve(std::min<qsizetype>(pending.size(), Wire::MaxEventsPerMessage));
         for (const EventRecord &r : pending) {
             if (push.batch.size() >= Wire::MaxEventsPerMessage)
                 break;
             Wire::Event e = Wire::Event::fromRecord(r);
-            const qsizetype size = Wire::encodeEvent(e).size() + 1;
+            QByteArray text = Wire::encodeEvent(e);
+            const qsizetype size = text.size() + 1;
             if (bytes + size > Wire::MaxMessageBytes) {
                 if (push.batch.isEmpty()) {
                     // As LiveStore's OversizeChunkItemError: the event can never be sent.
@@ -1130,12 +1135,13 @@ public:
             }
             bytes += size;
             push.batch.append(std::move(e));
+            encoded.append(std::move(text));
         }
         pushParent = push.batch.constFirst().parentSeqNum;
         pushLastSeq = push.batch.constLast().seqNum;
         pushSize = int(push.batch.size());
         qCDebug(lcSync, "pushing e%lld..e%lld", push.batch.constFirst().seqNum, pushLastSeq);
-        pushId = sendRequest(Wire::WsPushTag, Wire::encodePushRequestPayload(push));
+        pushId = sendRequest(Wire::WsPushTag, Wire::detail::encodePushRequestPayload(push, encoded));
         watchForStall();
     }
 };

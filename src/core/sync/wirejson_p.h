@@ -6,6 +6,7 @@
 
 #include "../jsonwriter_p.h"
 #include "../sqlutil_p.h"
+#include "wireprotocol.h"
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qjsonobject.h>
@@ -54,6 +55,11 @@ inline QByteArray toBytes(QByteArrayView view)
 {
     return view.toByteArray();
 }
+
+// encodePushRequestPayload() with the batch's events already written by encodeEvent(), in the
+// batch's order (request.batch itself is not read): a client that sized each event to fill a
+// frame need not encode it again.
+QByteArray encodePushRequestPayload(const PushRequest &request, const QList<QByteArray> &encodedEvents);
 
 std::optional<QJsonObject> parseObject(QByteArrayView json, QString *errorString, const QString &what);
 // Integers arrive as JSON numbers; only whole numbers that fit qint64 count.

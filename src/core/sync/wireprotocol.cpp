@@ -420,7 +420,11 @@ QByteArray encodePullRequestPayload(const PullRequest &request)
     return out;
 }
 
-QByteArray encodePushRequestPayload(const PushRequest &request)
+namespace {
+
+// The push payload around its events, which `appendEvents(out)` writes in order, comma-separated.
+template<typename AppendEvents>
+QByteArray pushRequestPayload(const PushRequest &request, AppendEvents &&appendEvents)
 {
     QByteArray out = R"({"storeId":)";
     appendString(out, request.storeId);
@@ -430,11 +434,7 @@ QByteArray encodePushRequestPayload(const PushRequest &request)
     }
     appendKey(out, "batch");
     out += '[';
-    for (qsizetype i = 0; i < request.batch.size(); ++i) {
-        if (i)
-            out += ',';
-        out += encodeEvent(request.batch.at(i));
-    }
+    appendEvents(out);
     out += ']';
     appendKey(out, "backendId");
     if (request.backendId) {
@@ -446,6 +446,30 @@ QByteArray encodePushRequestPayload(const PushRequest &request)
     }
     out += '}';
     return out;
+}
+
+} // namespace
+
+QByteArray encodePushRequestPayload(const PushRequest &request)
+{
+    return pushRequestPayload(request, [&request](QByteArray &out) {
+        for (qsizetype i = 0; i < request.batch.size(); ++i) {
+            if (i)
+                out += ',';
+            out += encodeEvent(request.batch.at(i));
+        }
+    });
+}
+
+QByteArray detail::encodePushRequestPayload(const PushRequest &request, const QList<QByteArray> &encodedEvents)
+{
+    return pushRequestPayload(request, [&encodedEvents](QByteArray &out) {
+        for (qsizetype i = 0; i < encodedEvents.size(); ++i) {
+            if (i)
+                out += ',';
+            out += encodedEvents.at(i);
+        }
+    });
 }
 
 std::optional<PullRequest> decodePullRequest(const Request &request, QString *errorString)
