@@ -9,6 +9,7 @@
 #ifndef LIVESTORE_ONEPASSJSON_P_H
 #define LIVESTORE_ONEPASSJSON_P_H
 
+#include "wirejson_p.h"
 #include "wireprotocol.h"
 
 #include <QtCore/qbytearrayview.h>
@@ -65,6 +66,21 @@ public:
         if (!plainString(&text))
             return false;
         *out = QString::fromUtf8(text);
+        return true;
+    }
+
+    // A request id: a string of decimal digits (isValidRequestId()), normalized as the general
+    // path's readRequestId() normalizes it.
+    bool requestId(QString *out)
+    {
+        QByteArrayView id;
+        if (!plainString(&id))
+            return false;
+        // Bytes outside ASCII are not digits either: Latin-1 is enough to see that.
+        const QString text = QString::fromLatin1(id);
+        if (!isValidRequestId(text))
+            return false;
+        *out = detail::normalizedRequestId(text);
         return true;
     }
 

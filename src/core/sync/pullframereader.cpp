@@ -65,18 +65,10 @@ bool readPage(Reader &r, PullResponse *page)
 std::optional<PullChunkFrame> readPullChunkFrame(QByteArrayView json)
 {
     Reader r(json);
-    QByteArrayView id;
-    if (!r.literal(R"({"_tag":"Chunk","requestId":)") || !r.plainString(&id))
-        return std::nullopt;
-    // Bytes outside ASCII are not digits either: Latin-1 is enough to see that.
-    const QString idText = QString::fromLatin1(id);
-    if (!isValidRequestId(idText) || !r.literal(R"(,"values":[)"))
-        return std::nullopt;
     PullChunkFrame frame;
-    qsizetype zeros = 0;
-    while (zeros + 1 < idText.size() && idText[zeros] == u'0')
-        ++zeros;
-    frame.requestId = idText.mid(zeros);
+    if (!r.literal(R"({"_tag":"Chunk","requestId":)") || !r.requestId(&frame.requestId)
+        || !r.literal(R"(,"values":[)"))
+        return std::nullopt;
     do {
         PullResponse page;
         if (!readPage(r, &page))

@@ -65,17 +65,9 @@ std::optional<PushFrame> readPushFrame(QByteArrayView json)
     Reader r(json);
     PushFrame frame;
     Request &request = frame.request;
-    QByteArrayView id;
-    if (!r.literal(R"({"_tag":"Request","id":)") || !r.plainString(&id))
+    if (!r.literal(R"({"_tag":"Request","id":)") || !r.requestId(&request.id)
+        || !r.literal(R"(,"tag":"SyncWsRpc.Push")"))
         return std::nullopt;
-    // Bytes outside ASCII are not digits either: Latin-1 is enough to see that.
-    const QString idText = QString::fromLatin1(id);
-    if (!isValidRequestId(idText) || !r.literal(R"(,"tag":"SyncWsRpc.Push")"))
-        return std::nullopt;
-    qsizetype zeros = 0;
-    while (zeros + 1 < idText.size() && idText[zeros] == u'0')
-        ++zeros;
-    request.id = idText.mid(zeros);
     request.tag = WsPushTag.toString();
 
     // The request's own members come in either order clients use (ours: payload first; LiveStore's
