@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "pullframereader_p.h"
 
+#include "importlines_p.h"
 #include "onepassjson_p.h"
+
+#include <QtCore/qjsonobject.h>
 
 namespace LiveStore::Wire {
 
@@ -78,6 +81,16 @@ std::optional<PullChunkFrame> readPullChunkFrame(QByteArrayView json)
     if (!r.literal("]}") || !r.atEnd())
         return std::nullopt;
     return frame;
+}
+
+QVariantMap pulledArgs(const Event &event, EventLineParser &parser)
+{
+    if (!event.hasArgs())
+        return {};
+    if (std::optional<QVariantMap> args = parser.parseArgs(event.argsJson))
+        return std::move(*args);
+    const QJsonValue args = event.args();
+    return args.isObject() ? args.toObject().toVariantMap() : QVariantMap();
 }
 
 } // namespace LiveStore::Wire

@@ -20,6 +20,10 @@
 
 #include <optional>
 
+namespace LiveStore {
+class EventLineParser;
+}
+
 namespace LiveStore::Wire {
 
 // A `Chunk` whose values are pull responses, as parseServerFrame() and decodePullResponse() give
@@ -33,6 +37,11 @@ struct LIVESTORE_EXPORT PullChunkFrame
 // The pages in `json`, or nullopt when `json` is not a chunk of pull responses in the usual
 // spelling (then the general path must read it; nullopt says nothing about whether it is valid).
 LIVESTORE_EXPORT std::optional<PullChunkFrame> readPullChunkFrame(QByteArrayView json);
+
+// A pulled event's args as Event::toRecord() makes them (an object's members; nothing for any
+// other value), read with the import's strict reader where it can (`parser` shares their keys
+// from event to event), else with Qt. What the client uses for the pages read above.
+LIVESTORE_EXPORT QVariantMap pulledArgs(const Event &event, EventLineParser &parser);
 
 } // namespace LiveStore::Wire
 

@@ -823,7 +823,7 @@ public:
         if (decoded) {
             for (const Wire::PulledEvent &pulled : std::as_const(response->batch)) {
                 EventRecord record = pulled.event.toRecord(QJsonValue::Undefined);
-                record.args = argsOf(pulled.event);
+                record.args = Wire::pulledArgs(pulled.event, argsReader);
                 records->append(std::move(record));
             }
             return response;
@@ -834,18 +834,6 @@ public:
                     items.at(i).toObject().value("eventEncoded"_L1).toObject().value("args"_L1)));
         }
         return response;
-    }
-
-    // An event's args as Event::toRecord() makes them (an object's members; nothing for any
-    // other value), read with the import's strict reader where it can.
-    QVariantMap argsOf(const Wire::Event &event)
-    {
-        if (!event.hasArgs())
-            return {};
-        if (std::optional<QVariantMap> args = argsReader.parseArgs(event.argsJson))
-            return std::move(*args);
-        const QJsonValue args = event.args();
-        return args.isObject() ? args.toObject().toVariantMap() : QVariantMap();
     }
 
     // Applies the events of one or more pages (`received` events in all, the last page's

@@ -61,17 +61,6 @@ QByteArray chunkWithArgs(const QByteArray &args)
     return ourChunk({page({pulledEvent(1, args)})});
 }
 
-// What the client makes of an event's args on the fast path: the import's strict reader, else Qt.
-QVariantMap fastArgs(EventLineParser &parser, const Wire::Event &event)
-{
-    if (!event.hasArgs())
-        return {};
-    if (std::optional<QVariantMap> args = parser.parseArgs(event.argsJson))
-        return *args;
-    const QJsonValue args = event.args();
-    return args.isObject() ? args.toObject().toVariantMap() : QVariantMap();
-}
-
 // Why the reader's result differs from the general path's, or an empty string when it does not
 // (also when the reader declines). `*taken` tells whether the reader took the frame.
 QString difference(const QByteArray &frame, bool *taken = nullptr)
@@ -109,7 +98,7 @@ QString difference(const QByteArray &frame, bool *taken = nullptr)
                 return u"page %1, event %2: args present on one side only"_s.arg(p).arg(i);
             const EventRecord record = general->batch.at(i).event.toRecord(
                     items.at(i).toObject().value("eventEncoded"_L1).toObject().value("args"_L1));
-            if (fastArgs(parser, e) != record.args)
+            if (Wire::pulledArgs(e, parser) != record.args)
                 return u"page %1, event %2: the args' values differ"_s.arg(p).arg(i);
         }
     }
