@@ -121,6 +121,8 @@ bool StorePrivate::checkWritable()
         return fail(u"the store is open read-only"_s);
     if (db.isDamaged())
         return fail(u"writes are refused"_s);
+    if (asyncImport)
+        return fail(u"an import is running (importFileAsync()): writes wait for importFinished()"_s);
     return true;
 }
 
@@ -215,6 +217,7 @@ Store::Store(QObject *parent) : QObject(parent), d(std::make_unique<StorePrivate
 
 Store::~Store()
 {
+    StorePrivate::cancelAsyncImport(this, false);
     StorePrivate::cancelAsyncOpen(this, false);
     d->close();
 }
@@ -223,6 +226,7 @@ bool Store::open(const StoreOptions &options)
 {
     // An openAsync() in flight is replaced; its openFinished() tells how this open ended.
     const bool replacesAsync = isOpening();
+    StorePrivate::cancelAsyncImport(this, true);
     StorePrivate::cancelAsyncOpen(this, false);
     const bool opened = openNow(options);
     if (replacesAsync)
@@ -246,6 +250,7 @@ bool Store::openNow(const StoreOptions &options)
 
 void Store::close()
 {
+    StorePrivate::cancelAsyncImport(this, true);
     StorePrivate::cancelAsyncOpen(this, true);
     d->close();
 }

@@ -241,6 +241,24 @@ public:
     // (Not an importEvents() overload: importEvents({}) must stay the empty list.)
     bool importJsonLines(QIODevice *jsonLines, const ImportOptions &options = {},
                          ImportStatus *status = nullptr);
+    // importJsonLines() of the file at `path` on a worker thread, for a GUI thread: the worker
+    // reads, checks and applies the lines in one transaction on a SQLite connection of its own,
+    // while this thread keeps running and its queries read the state as it was. Returns false at
+    // once, with errorString(), when it cannot start (no store open for writing, an in-memory
+    // store, an import already running, `options.onProgress` set: use importProgress()).
+    // Otherwise true; importProgress() follows every `options.progressInterval` events, and
+    // importFinished() at the end, on this thread. Meanwhile isImporting() is true and every
+    // write fails ("an import is running"). When the events are committed the live queries
+    // refresh in one step, and committed() delivers them in pages of 1,000, one page per turn of
+    // the event loop, before importFinished(true). cancelImport(), close(), open() and destroying
+    // the store stop it: it rolls back and the store is as it was.
+    bool importFileAsync(const QString &path, const ImportOptions &options = {});
+    bool isImporting() const;
+    // Stops an importFileAsync() in flight: importFinished(false), "the import was cancelled".
+    // After its commit (while committed() pages go out) it is too late: the import completes.
+    void cancelImport();
+    // How far the running (or the last) importFileAsync() got, as importProgress() told.
+    ImportStatus importStatus() const;
 
     // Rebuilds the state by replaying the eventlog, with bootStatus progress.
     bool rematerialize();
@@ -265,6 +283,10 @@ Q_SIGNALS:
     // After openAsync(): the store is open (true), or could not open (false, errorString()).
     void openFinished(bool success);
     void bootStatusChanged(const LiveStore::BootStatus &status);
+    // After importFileAsync(): how far it got (every ImportOptions::progressInterval events), and
+    // how it ended (false: errorString(), and importStatus() says where).
+    void importProgress(const LiveStore::ImportStatus &status);
+    void importFinished(bool success);
     // After every successful commit or import, with the events it appended, when something is
     // connected: checked as a commit begins (without, it keeps no records) and as an import ends.
     // An import emits it once it has committed, with its events read back from the eventlog in

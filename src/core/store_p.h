@@ -18,6 +18,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <thread>
 
 struct sqlite3_stmt;
 
@@ -181,6 +182,21 @@ public:
     // Stops a job in flight (waits for its worker to notice); with `announce`, openFinished(false).
     static void cancelAsyncOpen(Store *q, bool announce);
 
+    // Store::importFileAsync() (storeimport.cpp): a worker thread imports through a second
+    // StorePrivate opened beside this one (openBeside()); this side refuses writes meanwhile,
+    // takes in the commit as another connection's, and hands committed() out in pages.
+    struct AsyncImport;
+    std::unique_ptr<AsyncImport> asyncImport; // the store's side: the job in flight
+    ImportStatus importStatus;                // as last posted by the worker
+    // The worker's side, with options, schema, ids and head copied from the open store: a
+    // second connection to its file. No lock (the store holds it), no checks, nothing written.
+    bool openBeside();
+    static void deliverImportProgress(Store *q, quint64 job, const ImportStatus &status);
+    static void finishAsyncImport(Store *q, quint64 job);
+    static void emitImportedPage(Store *q, quint64 job);
+    // Stops a job in flight and waits for its worker; with `announce`, importFinished(false).
+    static void cancelAsyncImport(Store *q, bool announce);
+
     StorePrivate(const StorePrivate &) = delete;
     StorePrivate &operator=(const StorePrivate &) = delete;
     ~StorePrivate();
@@ -257,6 +273,24 @@ public:
         const auto it = eventRuntime.constFind(name);
         return it == eventRuntime.cend() ? nullptr : &*it;
     }
+};
+
+// Store::importFileAsync()'s job (storeimport.cpp).
+struct StorePrivate::AsyncImport
+{
+    quint64 id = 0;
+    std::atomic<bool> cancel{false};
+    std::unique_ptr<StorePrivate> worker; // used only by the thread until it is joined
+    std::thread thread;
+    // Written by the thread before it posts its end.
+    bool succeeded = false;
+    QString error;
+    ImportStatus status;
+    SequenceNumber last; // the last imported event; root when the input had none
+    // The store's side: the worker's end taken in (a committed import's committed() pages may
+    // still be going out).
+    bool takenIn = false;
+    SequenceNumber pageAfter = SequenceNumber::root();
 };
 
 } // namespace LiveStore

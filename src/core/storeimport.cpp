@@ -12,10 +12,17 @@
 #include "jsonwriter_p.h"
 #include "store_p.h"
 
+#include "logging_p.h"
+
+#include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qiodevice.h>
 #include <QtCore/qmetaobject.h>
 
 #include <sqlite3.h>
+
+#include <thread>
 
 using namespace Qt::StringLiterals;
 
@@ -231,16 +238,13 @@ bool Store::importEvents(const QList<EventRecord> &events)
     return true;
 }
 
-bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, ImportStatus *status)
+namespace {
+
+// importJsonLines()'s work up to its commit, on the store's thread or on importFileAsync()'s
+// worker: `import` is left holding the committed import, or empty when the input had no events.
+bool readAndApply(StorePrivate *d, QIODevice *jsonLines, const ImportOptions &options,
+                  ImportStatus &st, std::optional<StoreImport> &import)
 {
-    ImportStatus local;
-    ImportStatus &st = status ? *status : local;
-    st = ImportStatus();
-    if (!d->checkWritable())
-        return false;
-    if (!jsonLines || !jsonLines->isReadable())
-        return d->fail(u"cannot read %1: the device is not open for reading"_s.arg(
-                options.sourceName.isEmpty() ? u"the import"_s : options.sourceName));
     if (!jsonLines->isSequential())
         st.bytesTotal = jsonLines->size() - jsonLines->pos();
     const qint64 interval = std::max<qint64>(1, options.progressInterval);
@@ -248,11 +252,11 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
         return (options.sourceName.isEmpty() ? u"line "_s : options.sourceName + u':')
                 + QString::number(line) + u": "_s;
     };
+    const auto cancelled = [d] { return d->fail(u"the import was cancelled"_s); };
 
     JsonLinesReader reader(jsonLines);
     EventLineParser parser;
     EventChain chain;
-    std::optional<StoreImport> import; // begun with the first event
     QByteArrayView line;
     qint64 lineNumber = 0;
     while (reader.next(&line, &lineNumber)) {
@@ -265,7 +269,7 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
             return d->fail(where(lineNumber) + error);
         }
         if (!import) {
-            import.emplace(d.get());
+            import.emplace(d);
             if (!import->begin())
                 return false;
         }
@@ -273,8 +277,10 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
         if (!import->apply(*record, runtime, runtime && parser.argsJsonIsCanonical(*runtime->def)))
             return false;
         ++st.events;
+        if (d->cancelled())
+            return cancelled(); // an importFileAsync() told to stop: looked at every event
         if (options.onProgress && st.events % interval == 0 && !options.onProgress(st))
-            return d->fail(u"the import was cancelled"_s);
+            return cancelled();
     }
     st.bytesRead = reader.bytesRead();
     if (!reader.errorString().isEmpty())
@@ -282,14 +288,272 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
                 options.sourceName.isEmpty() ? u"the import"_s : options.sourceName, reader.errorString()));
     if (!import)
         return true; // no events: nothing changes
-    if (options.onProgress && !options.onProgress(st))
-        return d->fail(u"the import was cancelled"_s);
-    if (!import->commit())
+    if (d->cancelled() || (options.onProgress && !options.onProgress(st)))
+        return cancelled();
+    return import->commit();
+}
+
+} // namespace
+
+bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, ImportStatus *status)
+{
+    ImportStatus local;
+    ImportStatus &st = status ? *status : local;
+    st = ImportStatus();
+    if (!d->checkWritable())
         return false;
+    if (!jsonLines || !jsonLines->isReadable())
+        return d->fail(u"cannot read %1: the device is not open for reading"_s.arg(
+                options.sourceName.isEmpty() ? u"the import"_s : options.sourceName));
+    std::optional<StoreImport> import;
+    if (!readAndApply(d.get(), jsonLines, options, st, import))
+        return false;
+    if (!import)
+        return true;
     import->finish();
     if (isSignalConnected(QMetaMethod::fromSignal(&Store::committed)))
         emitImported(this, import->head());
     return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// importFileAsync()
+// ---------------------------------------------------------------------------------------------
+
+bool StorePrivate::openBeside()
+{
+    const QString path = QDir(options.directory).filePath(u"store.db"_s);
+    if (!db.open(path, false, false))
+        return fail(db.lastError());
+    if (!db.exec(options.durability == Durability::PowerLoss ? "PRAGMA synchronous = FULL"
+                                                             : "PRAGMA synchronous = NORMAL")
+        || !db.exec("PRAGMA cache_size = -8000") || !db.exec("PRAGMA foreign_keys = OFF"))
+        return fail(db.lastError());
+    db.setSchema(&schema);
+    buildEventRuntime();
+    isOpen = true;
+    return true;
+}
+
+bool Store::importFileAsync(const QString &path, const ImportOptions &options)
+{
+    if (!d->checkWritable())
+        return false;
+    if (d->options.inMemory)
+        return d->fail(u"an in-memory store has no file a second connection could import into: "
+                        "use importJsonLines()"_s);
+    if (options.onProgress)
+        return d->fail(u"importFileAsync() reports through importProgress(); "
+                        "ImportOptions::onProgress is for importJsonLines()"_s);
+    if (!QFileInfo(path).isFile())
+        return d->fail(u"cannot read %1: %2"_s.arg(
+                path, QFileInfo::exists(path) ? u"not a file"_s : u"no such file"_s));
+    // The worker's write transaction must not wait for one of ours: a merge of pulled events
+    // that holds its transaction between slices ends now.
+    d->db.completeSuspendedWork();
+
+    static std::atomic<quint64> jobs{0};
+    auto job = std::make_unique<StorePrivate::AsyncImport>();
+    job->id = ++jobs;
+    job->worker = std::make_unique<StorePrivate>(this);
+    StorePrivate *worker = job->worker.get();
+    // Copied here, on the store's thread; the worker opens its connection on its own.
+    worker->options = d->options;
+    worker->options.watchInterval = 0;
+    worker->options.onBootStatus = nullptr;
+    worker->options.migrations = {};
+    worker->schema = d->schema;
+    worker->clientId = d->clientId;
+    worker->sessionId = d->sessionId;
+    worker->clientIdUtf8 = d->clientIdUtf8;
+    worker->sessionIdUtf8 = d->sessionIdUtf8;
+    worker->head = d->head;
+    worker->cancelRequested = &job->cancel;
+
+    ImportOptions workerOptions = options;
+    if (workerOptions.sourceName.isEmpty())
+        workerOptions.sourceName = QFileInfo(path).fileName();
+    const quint64 id = job->id;
+    // Posting to this object from the worker is safe: the Store joins the worker before it dies,
+    // and calls still queued for a dead Store are dropped with it.
+    workerOptions.onProgress = [this, id](const ImportStatus &status) {
+        QMetaObject::invokeMethod(
+                this, [this, id, status] { StorePrivate::deliverImportProgress(this, id, status); },
+                Qt::QueuedConnection);
+        return true;
+    };
+    StorePrivate::AsyncImport *running = job.get();
+    d->asyncImport = std::move(job);
+    d->importStatus = {};
+    d->error.clear();
+    // Its commit is taken in by finishAsyncImport(), not announced as another process's.
+    if (d->watchTimer)
+        d->watchTimer->stop();
+    running->thread = std::thread([this, running, worker, workerOptions, path, id] {
+        ImportStatus status;
+        bool ok = worker->openBeside();
+        if (ok) {
+            QFile in(path);
+            if (!in.open(QIODevice::ReadOnly)) {
+                ok = worker->fail(u"cannot read %1: %2"_s.arg(path, in.errorString()));
+            } else {
+                std::optional<StoreImport> import;
+                ok = readAndApply(worker, &in, workerOptions, status, import);
+                if (ok && import)
+                    running->last = import->head();
+            } // a failed import rolls back here, before its connection closes
+        }
+        worker->close();
+        running->succeeded = ok;
+        running->error = worker->error;
+        running->status = status;
+        QMetaObject::invokeMethod(
+                this, [this, id] { StorePrivate::finishAsyncImport(this, id); }, Qt::QueuedConnection);
+    });
+    return true;
+}
+
+bool Store::isImporting() const
+{
+    return d->asyncImport != nullptr;
+}
+
+void Store::cancelImport()
+{
+    if (!d->asyncImport || d->asyncImport->takenIn)
+        return; // none, or committed already and its committed() pages going out
+    d->asyncImport->cancel.store(true, std::memory_order_relaxed);
+    // The worker looks at the flag after every event: this waits for one event, or for the
+    // commit when it has begun. A commit that made it is taken in; the import then succeeds.
+    StorePrivate::finishAsyncImport(this, d->asyncImport->id);
+}
+
+ImportStatus Store::importStatus() const
+{
+    return d->importStatus;
+}
+
+void StorePrivate::deliverImportProgress(Store *q, quint64 job, const ImportStatus &status)
+{
+    StorePrivate *d = q->d.get();
+    if (!d->asyncImport || d->asyncImport->id != job || d->asyncImport->takenIn)
+        return; // cancelled meanwhile, or already finished
+    d->importStatus = status;
+    Q_EMIT q->importProgress(status);
+}
+
+namespace {
+
+// committed() after importFileAsync(): a page per turn of the event loop, each a few
+// milliseconds to read.
+constexpr qint64 AsyncCommittedPageSize = 1'000;
+
+void endAsyncImport(Store *q, StorePrivate *d, bool success)
+{
+    d->asyncImport.reset();
+    if (d->watchTimer && d->isOpen)
+        d->watchTimer->start();
+    Q_EMIT q->importFinished(success);
+}
+
+} // namespace
+
+void StorePrivate::finishAsyncImport(Store *q, quint64 job)
+{
+    StorePrivate *d = q->d.get();
+    if (!d->asyncImport || d->asyncImport->id != job)
+        return;
+    AsyncImport &finished = *d->asyncImport;
+    if (finished.takenIn)
+        return; // cancelImport() took it in before the worker's own call arrived
+    finished.takenIn = true;
+    // From the worker: it posted this as its last act, so the join does not wait.
+    if (finished.thread.joinable())
+        finished.thread.join();
+    finished.worker.reset();
+    d->importStatus = finished.status;
+    if (!finished.succeeded) {
+        d->error = finished.error;
+        qCDebug(lcStore, "import into store \"%s\" failed: %s", qUtf8Printable(d->options.storeId),
+                qUtf8Printable(finished.error));
+        endAsyncImport(q, d, false);
+        return;
+    }
+    if (finished.last == SequenceNumber::root()) {
+        endAsyncImport(q, d, true); // no events: nothing changed
+        return;
+    }
+    // The worker's commit is another connection's: the new head, and every table may have
+    // changed. The live queries refresh now, in one step.
+    if (!d->noticeOtherProcesses())
+        qCWarning(lcStore, "store %s: %s", qUtf8Printable(d->options.storeId), qUtf8Printable(d->error));
+    QSet<QString> tables{u"__livestore_eventlog"_s};
+    for (const TableDef &t : d->schema.tables())
+        tables.insert(t.name);
+    const OthersChanges others = d->takeOthersChanges(&tables);
+    if (d->graph)
+        d->graph->tablesChanged(tables);
+    // Another process committed after the import, or rewrote the log: its change is announced.
+    if (others.rewrote || d->head != finished.last)
+        Q_EMIT q->eventlogChanged(others.rewrote);
+    emitImportedPage(q, job);
+}
+
+void StorePrivate::emitImportedPage(Store *q, quint64 job)
+{
+    StorePrivate *d = q->d.get();
+    if (!d->asyncImport || d->asyncImport->id != job)
+        return;
+    AsyncImport &running = *d->asyncImport;
+    if (!q->isSignalConnected(QMetaMethod::fromSignal(&Store::committed))) {
+        endAsyncImport(q, d, true);
+        return;
+    }
+    EventFilter page;
+    page.after = running.pageAfter;
+    page.limit = AsyncCommittedPageSize;
+    QList<EventRecord> events = q->events(page);
+    while (!events.isEmpty() && running.last < events.constLast().seqNum)
+        events.removeLast();
+    const SequenceNumber last = running.last;
+    if (!events.isEmpty()) {
+        running.pageAfter = events.constLast().seqNum;
+        Q_EMIT q->committed(events);
+        d = q->d.get(); // a slot may have closed the store, which ended the job
+        if (!d->asyncImport || d->asyncImport->id != job)
+            return;
+    }
+    if (events.isEmpty() || !(d->asyncImport->pageAfter < last)) {
+        endAsyncImport(q, d, true);
+        return;
+    }
+    QMetaObject::invokeMethod(
+            q, [q, job] { StorePrivate::emitImportedPage(q, job); }, Qt::QueuedConnection);
+}
+
+void StorePrivate::cancelAsyncImport(Store *q, bool announce)
+{
+    StorePrivate *d = q->d.get();
+    if (!d->asyncImport)
+        return;
+    const std::unique_ptr<AsyncImport> job = std::move(d->asyncImport);
+    job->cancel.store(true, std::memory_order_relaxed);
+    // The worker looks at the flag after every event: this waits for one event, or for the
+    // commit when it has begun.
+    if (job->thread.joinable())
+        job->thread.join();
+    job->worker.reset();
+    // Committed already (by the worker just now, or while its committed() pages go out): the
+    // events are in the store, and the import succeeded.
+    const bool committed = job->succeeded && job->last != SequenceNumber::root();
+    if (!committed) {
+        d->error = u"the import was cancelled"_s;
+        d->importStatus = job->status;
+    }
+    if (d->watchTimer && d->isOpen)
+        d->watchTimer->start();
+    if (announce)
+        Q_EMIT q->importFinished(committed);
 }
 
 } // namespace LiveStore

@@ -358,6 +358,8 @@ bool StorePrivate::open(const StoreOptions &opts)
 
 void StorePrivate::close()
 {
+    if (asyncImport)
+        cancelAsyncImport(q, false); // its worker writes to the file this closes
     watchTimer.reset();
     graph.reset();
     sqlite3_finalize(insertEventStatement);
@@ -675,6 +677,7 @@ void StorePrivate::cancelAsyncOpen(Store *q, bool announce)
 
 bool Store::openAsync(const StoreOptions &options)
 {
+    StorePrivate::cancelAsyncImport(this, true);
     StorePrivate::cancelAsyncOpen(this, true);
     d->close();
     d->error.clear();
