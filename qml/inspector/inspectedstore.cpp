@@ -219,8 +219,14 @@ void InspectedStore::attach(Store *store)
         QObject::disconnect(c);
     m_storeConnections.clear();
     abandonExport(u"the store was closed"_s); // it was reading the store that goes
+    if (m_importing) {
+        m_importing = false; // closing the store that goes stops its import
+        setTransfer(true, u"Import from %1 stopped: the store was closed."_s.arg(m_importPath));
+    }
     m_store = store;
     if (store) {
+        m_storeConnections.append(connect(store, &Store::importProgress, this, &InspectedStore::importProgressed));
+        m_storeConnections.append(connect(store, &Store::importFinished, this, &InspectedStore::importEnded));
         m_storeConnections.append(connect(store, &Store::committed, this, [this] {
             scheduleRefresh();
             Q_EMIT eventlogChanged(false);
@@ -363,22 +369,63 @@ void InspectedStore::abandonExport(const QString &why)
 
 bool InspectedStore::importEventlog(const QUrl &file)
 {
+    if (m_importing)
+        return setTransfer(true, u"Import: one is running already."_s);
     if (!canImport())
         return setTransfer(true, u"Import: %1"_s.arg(importRefusal()));
     const QString path = localPath(file);
     if (path.isEmpty())
         return setTransfer(true, u"Import: no file given."_s);
+    ImportOptions options;
+    options.sourceName = QFileInfo(path).fileName();
+    options.progressInterval = ImportProgressInterval;
+    if (!m_store->directory().isEmpty()) {
+        // A store on disk imports on a worker thread: the window keeps painting, and
+        // importProgress() moves the message (see Store::importFileAsync()).
+        if (!m_store->importFileAsync(path, options))
+            return setTransfer(true, u"Import: %1"_s.arg(m_store->errorString()));
+        m_importing = true;
+        m_importPath = path;
+        return setTransfer(false, u"Importing…"_s);
+    }
+    // An in-memory store has no file a second connection could write to: it imports here.
     QFile in(path);
     if (!in.open(QIODevice::ReadOnly))
         return setTransfer(true, u"Import: cannot read %1: %2"_s.arg(path, in.errorString()));
-    ImportOptions options;
-    options.sourceName = QFileInfo(path).fileName();
     ImportStatus status;
     if (!m_store->importJsonLines(&in, options, &status))
         return setTransfer(true, u"Import: %1"_s.arg(m_store->errorString()));
     refresh(); // now, not at the next turn of the event loop: the caller reads the new head
-    return setTransfer(false, (status.events == 1 ? u"Imported 1 event from %1."_s : u"Imported %L1 events from %2."_s.arg(status.events)).arg(path),
-                       int(status.events));
+    return setTransfer(false, importedMessage(status.events, path), int(status.events));
+}
+
+QString InspectedStore::importedMessage(qint64 events, const QString &path)
+{
+    return (events == 1 ? u"Imported 1 event from %1."_s : u"Imported %L1 events from %2."_s.arg(events)).arg(path);
+}
+
+void InspectedStore::importProgressed(const ImportStatus &status)
+{
+    if (!m_importing)
+        return;
+    const QString done = status.bytesTotal > 0
+            ? u"Importing… %L1 events (%2 %)"_s.arg(status.events).arg(int(100 * status.bytesRead / status.bytesTotal))
+            : u"Importing… %L1 events"_s.arg(status.events);
+    setTransfer(false, done, int(status.events));
+}
+
+void InspectedStore::importEnded(bool success)
+{
+    if (!m_importing)
+        return;
+    m_importing = false;
+    if (!success) {
+        setTransfer(true, u"Import: %1"_s.arg(m_store->errorString()));
+        return;
+    }
+    refresh();
+    const qint64 events = m_store->importStatus().events;
+    setTransfer(false, importedMessage(events, m_importPath), int(events));
 }
 
 } // namespace LiveStore

@@ -62,8 +62,9 @@ class InspectedStore : public QObject, public QQmlParserStatus
     Q_PROPERTY(QString transferMessage READ transferMessage NOTIFY transferChanged FINAL)
     Q_PROPERTY(bool transferFailed READ transferFailed NOTIFY transferChanged FINAL)
     Q_PROPERTY(int transferredCount READ transferredCount NOTIFY transferChanged FINAL)
-    // An export in progress: it writes a few pages per turn of the event loop, so that a window
-    // keeps painting through a long log; transferMessage counts the events written so far.
+    // An export or import in progress. An export writes a few pages per turn of the event loop;
+    // an import into a store on disk runs on a worker thread (Store::importFileAsync()). Either
+    // way the window keeps painting, and transferMessage counts the events so far.
     Q_PROPERTY(bool transferring READ isTransferring NOTIFY transferChanged FINAL)
     // Whether importEventlog() can work here, and if not why (for a disabled button's tooltip). An
     // import into a store that holds events is still tried: the store says why it refuses.
@@ -107,7 +108,7 @@ public:
     QString transferMessage() const { return m_transferMessage; }
     bool transferFailed() const { return m_transferFailed; }
     int transferredCount() const { return m_transferredCount; }
-    bool isTransferring() const { return m_export != nullptr; }
+    bool isTransferring() const { return m_export != nullptr || m_importing; }
     bool canImport() const { return importRefusal().isEmpty(); }
     QString importRefusal() const;
 
@@ -120,8 +121,11 @@ public:
     // what can be told at once (no store, a file that cannot be created); otherwise true, and
     // transferChanged() with `transferring` false tells how it ended.
     Q_INVOKABLE bool exportEventlog(const QUrl &file);
-    // Appends an export to a store that holds no events yet (Store::importJsonLines()); needs a
-    // writable store (see canImport). Both report in transferMessage.
+    // Appends an export to a store that holds no events yet; needs a writable store (see
+    // canImport). A store on disk imports on a worker thread (Store::importFileAsync(),
+    // `transferring` meanwhile, and transferChanged() with `transferring` false tells how it
+    // ended); an in-memory one at once (Store::importJsonLines()). Both report in
+    // transferMessage.
     Q_INVOKABLE bool importEventlog(const QUrl &file);
     // Reads the head and the sync bookkeeping again.
     Q_INVOKABLE void refresh();
@@ -173,6 +177,13 @@ private:
     int m_transferredCount = 0;
     struct ExportJob;
     std::unique_ptr<ExportJob> m_export;
+    // importEventlog() into a store on disk, while its worker runs.
+    static constexpr qint64 ImportProgressInterval = 5'000;
+    bool m_importing = false;
+    QString m_importPath;
+    void importProgressed(const ImportStatus &status);
+    void importEnded(bool success);
+    static QString importedMessage(qint64 events, const QString &path);
     bool m_complete = false;
     QTimer m_refreshTimer; // one refresh per burst of commits
 };

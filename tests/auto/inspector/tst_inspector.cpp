@@ -334,6 +334,13 @@ private Q_SLOTS:
         auto writable = inspect(target, true);
         QVERIFY(writable->canImport());
         QVERIFY2(writable->importEventlog(QUrl::fromLocalFile(file)), qPrintable(writable->transferMessage()));
+        // A store on disk: on a worker thread, this one turning meanwhile.
+        QVERIFY(writable->isTransferring());
+        QCOMPARE(writable->transferMessage(), u"Importing…"_s);
+        QVERIFY(!writable->importEventlog(QUrl::fromLocalFile(file)));
+        QTRY_VERIFY(!writable->isTransferring());
+        QVERIFY(!writable->transferFailed());
+        QCOMPARE(writable->transferMessage(), u"Imported 30 events from %1."_s.arg(file));
         QCOMPARE(writable->transferredCount(), 30);
         QCOMPARE(writable->head(), u"e30"_s);
         QCOMPARE(writable->store()->stateDigest(), inspected->store()->stateDigest());

@@ -71,6 +71,8 @@ Item {
             const result = findChild(inspector, "transferResult")
             compare(result.text, "Importing…") // while it waits for a frame to show this
             transferSpy.wait(3000)
+            // A store on disk imports on a worker thread: done when `transferring` drops.
+            tryVerify(() => !inspector.inspected.transferring, 10000, result.text)
             return result
         }
 
