@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// gui-stall-open and gui-stall-catchup: how long the GUI thread goes without running its event
-// loop while a store rebuilds its state, or while a sync client catches up with a long backlog,
-// measured by a 1 ms timer on that thread.
+// gui-stall-open, gui-stall-catchup and gui-stall-import: how long the GUI thread goes without
+// running its event loop while a store rebuilds its state, while a sync client catches up with a
+// long backlog, or while an export is imported, measured by a 1 ms timer on that thread.
 #ifndef LIVESTORE_BENCH_GUISTALLBENCH_H
 #define LIVESTORE_BENCH_GUISTALLBENCH_H
 
@@ -22,11 +22,16 @@ QJsonObject guiStallCatchUpUnsliced(const Context &context);
 // every pulled page of others' events rebases.
 QJsonObject guiStallCatchUpPending(const Context &context);
 QJsonObject guiStallCatchUpPendingUnsliced(const Context &context);
+// Store::importFileAsync() of an export of Sizes::stallOpenEvents events into an empty store
+// with a bound model.
+QJsonObject guiStallImport(const Context &context);
 }
 namespace Raw {
 // Bare SQLite doing the same rebuild where the timer runs (what an app that opens its database
 // on the GUI thread gets).
 QJsonObject guiStallOpen(const Context &context);
+// The same import on that thread.
+QJsonObject guiStallImport(const Context &context);
 }
 } // namespace Bench
 

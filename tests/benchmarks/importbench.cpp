@@ -25,14 +25,6 @@ using namespace LiveStore;
 
 namespace Bench {
 
-namespace {
-
-// The sizes are the full run's; --quick divides them by ten like every other size.
-int scaled(const Context &context, int events)
-{
-    return int(qint64(events) * context.sizes.bigStoreEvents / Sizes::full().bigStoreEvents);
-}
-
 // Writes the export of Workload::historyEvents(count) ("create, create, complete the first of the
 // two") line by line, as `livestore export` lays it out, without holding the events. Returns its
 // size in bytes.
@@ -61,6 +53,14 @@ qint64 writeExport(const QString &path, int count)
     if (std::fclose(out) != 0 || size < 0)
         throw Error(u"cannot write "_s + path);
     return size;
+}
+
+namespace {
+
+// The sizes are the full run's; --quick divides them by ten like every other size.
+int scaled(const Context &context, int events)
+{
+    return int(qint64(events) * context.sizes.bigStoreEvents / Sizes::full().bigStoreEvents);
 }
 
 QJsonObject figures(qint64 events, double seconds, qint64 inputBytes)
@@ -119,6 +119,8 @@ sqlite3_int64 number(std::string_view text)
     std::from_chars(text.data(), text.data() + text.size(), value);
     return value;
 }
+
+} // namespace
 
 QJsonObject importRaw(const Context &context, int fullSize)
 {
@@ -186,8 +188,6 @@ QJsonObject importRaw(const Context &context, int fullSize)
         throw Error(u"imported %1 events of %2"_s.arg(events).arg(count));
     return figures(count, seconds, bytes);
 }
-
-} // namespace
 
 QJsonObject Ours::import10k(const Context &context) { return importOurs(context, 10'000); }
 QJsonObject Ours::import100k(const Context &context) { return importOurs(context, 100'000); }

@@ -9,6 +9,11 @@
 #include "benchutil.h"
 
 namespace Bench {
+// The export of Workload::historyEvents(count), as `livestore export` lays it out; its size in
+// bytes. (Also gui-stall-import's input.)
+qint64 writeExport(const QString &path, int count);
+// Bare SQLite's import of an export of `fullSize` events (scaled for --quick).
+QJsonObject importRaw(const Context &context, int fullSize);
 namespace Ours {
 QJsonObject import10k(const Context &context);
 QJsonObject import100k(const Context &context);

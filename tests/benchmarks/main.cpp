@@ -101,6 +101,11 @@ const QList<Scenario> &scenarios()
          u"the same with 1,000 local events committed before the client connects: every pulled "
           "page of the server's events rebases them"_s,
          Ours::guiStallCatchUpPending, Ours::guiStallCatchUpPendingUnsliced, false, u"unsliced"_s},
+        {u"gui-stall-import"_s, u"max_gap_ms"_s,
+         u"import an export of 1,000,000 events (Store::importFileAsync()) into an empty store "
+          "with a bound model while a 1 ms timer runs: the longest gap between its ticks (bare "
+          "SQLite: the import on that thread)"_s,
+         Ours::guiStallImport, Raw::guiStallImport},
         {u"model-qml"_s, u"median_us"_s,
          u"model-100's edits through QML (Store, LiveQuery, a handler and a binding): commit "
           "to the binding's notify signal"_s,
