@@ -141,6 +141,10 @@ bool Store::refresh()
 {
     if (!d->isOpen)
         return d->fail(d->notOpenMessage());
+    // The worker of importFileAsync() is the only writer meanwhile; its commit is taken in by
+    // the import's end (not announced as another process's), and the timer waits for it too.
+    if (d->asyncImport)
+        return true;
     if (!d->noticeOtherProcesses())
         return false;
     d->announceOthersChanges();

@@ -251,7 +251,8 @@ public:
     // write fails ("an import is running"). When the events are committed the live queries
     // refresh in one step, and committed() delivers them in pages of 1,000, one page per turn of
     // the event loop, before importFinished(true). cancelImport(), close(), open() and destroying
-    // the store stop it: it rolls back and the store is as it was.
+    // the store stop it: it rolls back and the store is as it was (unless the worker has
+    // committed: then the import completes). refresh() waits for it.
     bool importFileAsync(const QString &path, const ImportOptions &options = {});
     bool isImporting() const;
     // Stops an importFileAsync() in flight: importFinished(false), "the import was cancelled".

@@ -337,6 +337,10 @@ bool StorePrivate::openBeside()
 
 bool Store::importFileAsync(const QString &path, const ImportOptions &options)
 {
+    // First: the worker's write transaction must not wait for one of ours, so a merge of pulled
+    // events that holds its transaction between slices ends now. Its live-query slots run here,
+    // and may close the store or start an import: the checks below see what they left.
+    d->db.completeSuspendedWork();
     if (!d->checkWritable())
         return false;
     if (d->options.inMemory)
@@ -348,9 +352,6 @@ bool Store::importFileAsync(const QString &path, const ImportOptions &options)
     if (!QFileInfo(path).isFile())
         return d->fail(u"cannot read %1: %2"_s.arg(
                 path, QFileInfo::exists(path) ? u"not a file"_s : u"no such file"_s));
-    // The worker's write transaction must not wait for one of ours: a merge of pulled events
-    // that holds its transaction between slices ends now.
-    d->db.completeSuspendedWork();
 
     static std::atomic<quint64> jobs{0};
     auto job = std::make_unique<StorePrivate::AsyncImport>();
@@ -491,10 +492,14 @@ void StorePrivate::finishAsyncImport(Store *q, quint64 job)
     for (const TableDef &t : d->schema.tables())
         tables.insert(t.name);
     const OthersChanges others = d->takeOthersChanges(&tables);
+    const SequenceNumber last = finished.last; // a slot below may end the job, and `finished` with it
     if (d->graph)
         d->graph->tablesChanged(tables);
+    d = q->d.get();
+    if (!d->asyncImport || d->asyncImport->id != job)
+        return; // a live query's slot closed or reopened the store
     // Another process committed after the import, or rewrote the log: its change is announced.
-    if (others.rewrote || d->head != finished.last)
+    if (others.rewrote || d->head != last)
         Q_EMIT q->eventlogChanged(others.rewrote);
     emitImportedPage(q, job);
 }

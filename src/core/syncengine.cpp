@@ -182,6 +182,12 @@ void SyncEngine::cancelMerge()
 bool SyncEngine::resetLocalData()
 {
     StorePrivate *p = d();
+    // Refused like every write: read-only, damaged, or an import (importFileAsync()) holding the
+    // write lock, which BEGIN IMMEDIATE would wait for on this thread.
+    if (!p->checkWritable()) {
+        m_error = p->error;
+        return false;
+    }
     Database &db = p->db;
     if (!db.execCached(u"BEGIN IMMEDIATE"_s)) {
         m_error = db.lastError();
