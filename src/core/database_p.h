@@ -127,6 +127,8 @@ public:
     // SQLite said SQLITE_CORRUPT or SQLITE_NOTADB at some point, or an integrity check failed:
     // the file is damaged and must not be written to.
     bool isDamaged() const { return m_damaged; }
+    // Another connection to the same file found the damage (an import's worker, storeimport.cpp).
+    void markDamaged() { m_damaged = true; }
     // PRAGMA quick_check (or integrity_check with `full`): empty when the file is sound, else
     // SQLite's first `maxProblems` findings.
     QStringList checkIntegrity(bool full, int maxProblems = 10);

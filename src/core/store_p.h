@@ -284,6 +284,7 @@ struct StorePrivate::AsyncImport
     std::thread thread;
     // Written by the thread before it posts its end.
     bool succeeded = false;
+    bool damaged = false; // its connection found the file damaged: so is the store's
     QString error;
     ImportStatus status;
     SequenceNumber last; // the last imported event; root when the input had none

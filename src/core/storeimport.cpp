@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Store::importEvents() and importJsonLines(): events taken from elsewhere (an export) appended with their numbers, in
-// one transaction, from a list or streamed from JSON lines in bounded memory.
+// Store::importEvents(), importJsonLines() and importFileAsync(): events taken from elsewhere (an
+// export) appended with their numbers, in one transaction, from a list or streamed from JSON lines
+// in bounded memory, on the caller's thread or on a worker with a connection of its own.
 //
 // One transaction holds the whole import, however large: SQLite spills the pages it cannot keep
 // in its cache to the WAL as the transaction grows, so memory stays bounded while the import
@@ -10,9 +11,8 @@
 #include "eventchain.h"
 #include "importlines_p.h"
 #include "jsonwriter_p.h"
-#include "store_p.h"
-
 #include "logging_p.h"
+#include "store_p.h"
 
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
@@ -21,8 +21,6 @@
 #include <QtCore/qmetaobject.h>
 
 #include <sqlite3.h>
-
-#include <thread>
 
 using namespace Qt::StringLiterals;
 
@@ -404,6 +402,7 @@ bool Store::importFileAsync(const QString &path, const ImportOptions &options)
                     running->last = import->head();
             } // a failed import rolls back here, before its connection closes
         }
+        running->damaged = worker->db.isDamaged(); // close() forgets it
         worker->close();
         running->succeeded = ok;
         running->error = worker->error;
@@ -473,6 +472,8 @@ void StorePrivate::finishAsyncImport(Store *q, quint64 job)
         finished.thread.join();
     finished.worker.reset();
     d->importStatus = finished.status;
+    if (finished.damaged)
+        d->db.markDamaged(); // the worker's error says nothing more is written: so it must be
     if (!finished.succeeded) {
         d->error = finished.error;
         qCDebug(lcStore, "import into store \"%s\" failed: %s", qUtf8Printable(d->options.storeId),
@@ -551,6 +552,8 @@ void StorePrivate::cancelAsyncImport(Store *q, bool announce)
     // Committed already (by the worker just now, or while its committed() pages go out): the
     // events are in the store, and the import succeeded.
     const bool committed = job->succeeded && job->last != SequenceNumber::root();
+    if (job->damaged)
+        d->db.markDamaged();
     if (!committed) {
         d->error = u"the import was cancelled"_s;
         d->importStatus = job->status;

@@ -643,6 +643,9 @@ public:
             fatal(u"the store is not open"_s);
             return;
         }
+        if (store->isImporting())
+            return; // its writes are refused until importFinished(), which drains again
+
         const QPointer<SyncClient> alive(q); // slots of what we emit may delete us
         const quint64 generation = connectionGeneration;
         const qint64 budgetNs = qint64(applyBudgetMs) * 1'000'000;
@@ -1176,6 +1179,8 @@ SyncClient::SyncClient(Store *store, QObject *parent)
             d->updateCounts(false);
             d->tryPush();
         });
+        // Pulled pages wait while an import (Store::importFileAsync()) holds the store's writes.
+        connect(store, &Store::importFinished, this, [this] { d->scheduleDrain(); });
         if (store->isOpen())
             d->updateCounts(false);
     }
@@ -1294,7 +1299,9 @@ void SyncClient::start()
         Q_EMIT activeChanged();
     }
     ++d->applying;
-    const bool cannotRebase = d->store && d->store->isOpen()
+    // (Not while an import runs: the question is a write, refused meanwhile. A store that keeps
+    // no changesets then fails at its first pulled page instead.)
+    const bool cannotRebase = d->store && d->store->isOpen() && !d->store->isImporting()
             && d->engine.applyUpstream({}).kind == SyncEngine::Result::Failed;
     --d->applying;
     if (cannotRebase) {

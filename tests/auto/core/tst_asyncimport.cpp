@@ -2,8 +2,8 @@
 // Store::importFileAsync(): an export imported on a worker thread while the store's thread keeps
 // running. What the store's thread sees meanwhile (the old state, writes refused, progress), what
 // it sees after (the same events and state as importJsonLines(), live queries and a model updated
-// in one step, committed() in pages), and the ways it stops (a bad line, cancelImport(), close(),
-// destroying the store) leaving the store as it was.
+// in one step, committed() in pages), and the ways it stops (a bad line, damage, cancelImport(),
+// close(), destroying the store) leaving the store as it was.
 #include "todoschema.h"
 
 #include <livequerymodel.h>
@@ -16,6 +16,8 @@
 #include <QtTest/qabstractitemmodeltester.h>
 #include <QtTest/qsignalspy.h>
 #include <QtTest/qtest.h>
+
+#include <sqlite3.h>
 
 using namespace LiveStore;
 using namespace LiveStoreTest;
@@ -253,6 +255,51 @@ private Q_SLOTS:
         QVERIFY(emptyFinished.wait(120'000));
         QCOMPARE(emptyFinished.at(0).at(0).toBool(), true);
         QCOMPARE(empty.eventCount(), 0);
+    }
+
+    // Damage the worker's connection finds is the store's too: its writes are refused after.
+    void damageFoundByTheWorker()
+    {
+        QTemporaryDir files, dir;
+        const QString path = writeFile(files, u"todos.jsonl"_s, todoLines(100));
+        {
+            Store store;
+            QVERIFY(store.open(fileOptions(dir.path()))); // creates the tables
+        } // closed: the WAL is checkpointed into store.db
+        // The todos table's root page made unreadable (not a b-tree page any more). Opening
+        // does not read it; the import's first insert does.
+        const QString file = dir.filePath(u"store.db"_s);
+        qint64 rootPage = 0, pageSize = 0;
+        {
+            sqlite3 *db = nullptr;
+            QCOMPARE(sqlite3_open_v2(QFile::encodeName(file).constData(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+            sqlite3_stmt *stmt = nullptr;
+            QCOMPARE(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM pragma_page_size) "
+                                            "FROM sqlite_schema WHERE name = 'todos'", -1, &stmt, nullptr), SQLITE_OK);
+            QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+            rootPage = sqlite3_column_int64(stmt, 0);
+            pageSize = sqlite3_column_int64(stmt, 1);
+            sqlite3_finalize(stmt);
+            sqlite3_close(db);
+        }
+        QVERIFY(rootPage > 1 && pageSize > 0);
+        {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.seek((rootPage - 1) * pageSize));
+            QCOMPARE(f.write(QByteArray(16, '\xff')), 16);
+        }
+        Store store;
+        QVERIFY2(store.open(fileOptions(dir.path())), qPrintable(store.errorString()));
+        QSignalSpy finished(&store, &Store::importFinished);
+        QVERIFY(store.importFileAsync(path));
+        QVERIFY(finished.wait(120'000));
+        QCOMPARE(finished.at(0).at(0).toBool(), false);
+        QVERIFY2(store.errorString().startsWith(file + u" is damaged"_s), qPrintable(store.errorString()));
+        // Also a write that would not touch the damaged table: the client document's.
+        QVERIFY(!store.setClientDocument(u"uiState"_s, {{u"filter"_s, u"completed"_s}}));
+        QVERIFY2(store.errorString().contains(u"is damaged"_s), qPrintable(store.errorString()));
+        QCOMPARE(store.eventCount(), 0);
     }
 
     // cancelImport(), close() and destroying the store stop the worker: it rolls back.

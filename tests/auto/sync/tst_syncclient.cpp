@@ -30,6 +30,7 @@
 #include <QtTest/qtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -352,6 +353,102 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(converged(clients, 4), Timeout);
         checkIdentical(clients);
         QCOMPARE(server.serverEventCount(), 4);
+    }
+
+    // A client started while its store imports (Store::importFileAsync()) does not give up on
+    // the refused writes: the pulled pages wait for the import, then the imported events are
+    // rebased on top of them and pushed. (Its schema materializes TodoCreated in C++ rather than
+    // SQL: the same rows, so the state matches the other client's.)
+    void syncWaitsForAnImport()
+    {
+        ServerFixture server;
+        QVERIFY(server.start());
+        Clients others = makeClients(1, server.url());
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(others[0]->create(u"o%1"_s.arg(i), u"other %1"_s.arg(i)));
+        others[0]->sync->start();
+        QTRY_COMPARE_WITH_TIMEOUT(server.serverEventCount(), 5, Timeout);
+
+        constexpr int Imported = 2'000;
+        QTemporaryDir dir;
+        QByteArray lines;
+        for (int i = 1; i <= Imported; ++i) {
+            lines += "{\"args\":{\"id\":\"i" + QByteArray::number(i) + "\",\"text\":\"imported\"},"
+                     "\"clientId\":\"reader\",\"name\":\"v1.TodoCreated\",\"parentSeqNum\":"
+                    + QByteArray::number(i - 1) + ",\"seqNum\":" + QByteArray::number(i)
+                    + ",\"sessionId\":\"reader-session\"}\n";
+        }
+        const QString file = dir.filePath(u"export.jsonl"_s);
+        {
+            QFile out(file);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            QCOMPARE(out.write(lines), lines.size());
+        }
+        // The import's worker waits at its 1,000th event until the live pull has brought the
+        // others' next event: the page certainly arrives while the store refuses writes.
+        static std::atomic<bool> gateOpen;
+        gateOpen = false;
+        const Schema base = todoSchema();
+        Schema gated;
+        gated.addTable(*base.table(u"todos"));
+        for (const ClientDocumentDef &document : base.clientDocuments())
+            gated.addClientDocument(document);
+        for (const EventDef &e : base.events()) {
+            if (e.isDerived)
+                continue;
+            if (e.name != u"v1.TodoCreated"_s) {
+                gated.addEvent(e);
+                continue;
+            }
+            gated.addEvent(EventDef::synced(e.name)
+                                   .arg(u"id"_s, ArgType::String)
+                                   .arg(u"text"_s, ArgType::String)
+                                   .materialize([](const EventRecord &r, MaterializerContext &) -> Writes {
+                                       if (r.arg(u"id"_s) == u"i1000"_s) {
+                                           for (int waited = 0; !gateOpen && waited < Timeout; ++waited)
+                                               QThread::msleep(1);
+                                       }
+                                       return {Query::insert(u"todos"_s, {{u"id"_s, r.arg(u"id"_s)},
+                                                                          {u"text"_s, r.arg(u"text"_s)}})};
+                                   }));
+        }
+        StoreOptions options = diskStoreOptions(dir.filePath(u"store"_s));
+        options.schema = gated;
+        Store store;
+        QVERIFY2(store.open(options), qPrintable(store.errorString()));
+        SyncClient sync(&store);
+        sync.setUrl(server.url());
+        // Once connected it stays so: no error, not even for a moment, and no reconnect.
+        bool connectedOnce = false;
+        QStringList leftConnected;
+        connect(&sync, &SyncClient::statusChanged, this, [&] {
+            if (sync.status() == SyncClient::Connected)
+                connectedOnce = true;
+            else if (connectedOnce || sync.status() == SyncClient::Error)
+                leftConnected.append(u"status %1: %2"_s.arg(int(sync.status())).arg(sync.lastError()));
+        });
+        QSignalSpy finished(&store, &Store::importFinished);
+        QVERIFY2(store.importFileAsync(file), qPrintable(store.errorString()));
+        sync.start(); // while the import runs: the store refuses writes
+        QVERIFY(store.isImporting());
+        QVERIFY2(sync.status() != SyncClient::Error, qPrintable(sync.lastError()));
+        QTRY_COMPARE_WITH_TIMEOUT(sync.status(), SyncClient::Connected, Timeout);
+        QVERIFY(others[0]->create(u"o5"_s, u"while importing"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(server.serverEventCount(), 6, Timeout);
+        QTest::qWait(200); // the server's live page reaches the importing store
+        QVERIFY(store.isImporting());
+        QVERIFY2(sync.status() != SyncClient::Error, qPrintable(sync.lastError()));
+        gateOpen = true;
+        QVERIFY(finished.wait(Timeout));
+        QCOMPARE(finished.at(0).at(0).toBool(), true);
+        QTRY_COMPARE_WITH_TIMEOUT(server.serverEventCount(), 6 + Imported, Timeout);
+        QTRY_VERIFY_WITH_TIMEOUT(sync.pendingCount() == 0 && sync.upstreamHead() == 6 + Imported, Timeout);
+        QVERIFY2(sync.status() != SyncClient::Error, qPrintable(sync.lastError()));
+        QCOMPARE(todoCount(store), 6 + Imported);
+        QTRY_COMPARE_WITH_TIMEOUT(todoCount(others[0]->store), 6 + Imported, Timeout);
+        QCOMPARE(store.stateDigest(), others[0]->store.stateDigest());
+        QVERIFY2(store.verify(), qPrintable(store.errorString()));
+        QCOMPARE(leftConnected, QStringList());
     }
 
     void backendReset()
