@@ -194,7 +194,8 @@ public:
     static void deliverImportProgress(Store *q, quint64 job, const ImportStatus &status);
     static void finishAsyncImport(Store *q, quint64 job);
     static void emitImportedPage(Store *q, quint64 job);
-    // Stops a job in flight and waits for its worker; with `announce`, importFinished(false).
+    // Stops a job in flight and waits for its worker; with `announce`, importFinished() (true
+    // only when the worker had committed).
     static void cancelAsyncImport(Store *q, bool announce);
 
     StorePrivate(const StorePrivate &) = delete;

@@ -190,21 +190,32 @@ void StoreImport::finish()
 
 namespace {
 
-// committed() for an import that ended at `last`: the events read back in pages, so that a
-// large import never holds them all. A slot may commit meanwhile: only the imported ones go out.
-void emitImported(Store *q, const SequenceNumber &last)
+// Up to `limit` imported events after `after`, read back from the eventlog for committed(): none
+// past `last`, the import's last event (a slot of an earlier page may have committed since).
+QList<EventRecord> importedPage(Store *q, const SequenceNumber &after, const SequenceNumber &last,
+                                qint64 limit)
 {
     EventFilter page;
-    page.limit = CommittedPageSize;
+    page.after = after;
+    page.limit = limit;
+    QList<EventRecord> events = q->events(page);
+    while (!events.isEmpty() && last < events.constLast().seqNum)
+        events.removeLast();
+    return events;
+}
+
+// committed() for an import that ended at `last`: the events read back in pages, so that a
+// large import never holds them all.
+void emitImported(Store *q, const SequenceNumber &last)
+{
+    SequenceNumber after = SequenceNumber::root();
     for (;;) {
-        QList<EventRecord> events = q->events(page);
-        while (!events.isEmpty() && events.constLast().seqNum > last)
-            events.removeLast();
+        const QList<EventRecord> events = importedPage(q, after, last, CommittedPageSize);
         if (events.isEmpty())
             return;
-        page.after = events.constLast().seqNum;
+        after = events.constLast().seqNum;
         Q_EMIT q->committed(events);
-        if (!(page.after < last))
+        if (!(after < last))
             return;
     }
 }
@@ -448,12 +459,14 @@ namespace {
 // milliseconds to read.
 constexpr qint64 AsyncCommittedPageSize = 1'000;
 
-void endAsyncImport(Store *q, StorePrivate *d, bool success)
+// The job is over (ended here, or taken out by the caller): writes and the watch timer resume.
+void endAsyncImport(Store *q, StorePrivate *d, bool success, bool announce = true)
 {
     d->asyncImport.reset();
     if (d->watchTimer && d->isOpen)
         d->watchTimer->start();
-    Q_EMIT q->importFinished(success);
+    if (announce)
+        Q_EMIT q->importFinished(success);
 }
 
 } // namespace
@@ -515,13 +528,8 @@ void StorePrivate::emitImportedPage(Store *q, quint64 job)
         endAsyncImport(q, d, true);
         return;
     }
-    EventFilter page;
-    page.after = running.pageAfter;
-    page.limit = AsyncCommittedPageSize;
-    QList<EventRecord> events = q->events(page);
-    while (!events.isEmpty() && running.last < events.constLast().seqNum)
-        events.removeLast();
     const SequenceNumber last = running.last;
+    const QList<EventRecord> events = importedPage(q, running.pageAfter, last, AsyncCommittedPageSize);
     if (!events.isEmpty()) {
         running.pageAfter = events.constLast().seqNum;
         Q_EMIT q->committed(events);
@@ -558,10 +566,7 @@ void StorePrivate::cancelAsyncImport(Store *q, bool announce)
         d->error = u"the import was cancelled"_s;
         d->importStatus = job->status;
     }
-    if (d->watchTimer && d->isOpen)
-        d->watchTimer->start();
-    if (announce)
-        Q_EMIT q->importFinished(committed);
+    endAsyncImport(q, d, committed, announce);
 }
 
 } // namespace LiveStore

@@ -358,8 +358,6 @@ bool StorePrivate::open(const StoreOptions &opts)
 
 void StorePrivate::close()
 {
-    if (asyncImport)
-        cancelAsyncImport(q, false); // its worker writes to the file this closes
     watchTimer.reset();
     graph.reset();
     sqlite3_finalize(insertEventStatement);

@@ -645,7 +645,6 @@ public:
         }
         if (store->isImporting())
             return; // its writes are refused until importFinished(), which drains again
-
         const QPointer<SyncClient> alive(q); // slots of what we emit may delete us
         const quint64 generation = connectionGeneration;
         const qint64 budgetNs = qint64(applyBudgetMs) * 1'000'000;
