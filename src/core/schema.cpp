@@ -9,6 +9,7 @@
 
 #include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qvarlengtharray.h>
 
 #include <algorithm>
 
@@ -141,6 +142,106 @@ QJsonValue defaultJson(const ColumnDef &c)
     return QJsonValue::Undefined;
 }
 
+// sql::javaStringHash() of the compact JSON that QJsonDocument writes, computed as the text goes
+// by: no QJsonObject, no document, no string. Opening a store hashes every table and every event
+// definition (docs/performance.md, boot). Only text that JSON writes as it is (printable ASCII
+// other than '"' and '\\') is hashed here; anything else marks the hash not plain, and the caller
+// takes the QJsonDocument path, whose bytes these match (tst_schema hashesMatchTheirDocuments).
+class JsonHash
+{
+public:
+    JsonHash &raw(const char *ascii)
+    {
+        for (; *ascii; ++ascii)
+            m_hash = m_hash * 31u + uchar(*ascii);
+        return *this;
+    }
+    JsonHash &string(QStringView text)
+    {
+        raw("\"");
+        for (const QChar c : text) {
+            const char16_t unit = c.unicode();
+            if (unit < 0x20 || unit > 0x7e || unit == u'"' || unit == u'\\')
+                m_plain = false;
+            m_hash = m_hash * 31u + unit;
+        }
+        return raw("\"");
+    }
+    JsonHash &boolean(bool value) { return raw(value ? "true" : "false"); }
+    JsonHash &integer(qint64 value) { return raw(QByteArray::number(value).constData()); }
+    void markNotPlain() { m_plain = false; }
+    bool isPlain() const { return m_plain; }
+    qint32 value() const { return qint32(m_hash); }
+
+private:
+    quint32 m_hash = 0;
+    bool m_plain = true;
+};
+
+// The "default" member of a column's JSON, as defaultJson() makes it, for the plain values.
+void hashDefault(const ColumnDef &c, JsonHash &h)
+{
+    switch (c.defaultKind) {
+    case ColumnDef::DefaultKind::None:
+        return;
+    case ColumnDef::DefaultKind::Sql:
+        h.raw(",\"default\":{\"sql\":").string(c.defaultSql).raw("}");
+        return;
+    case ColumnDef::DefaultKind::Value:
+        break;
+    }
+    h.raw(",\"default\":");
+    if (c.type == ColumnType::Json && !c.defaultValue.isNull()) {
+        h.string(sql::jsonText(c.defaultValue));
+        return;
+    }
+    const QVariant v = Query::encodeValue(c.defaultValue, c.type);
+    switch (v.typeId()) {
+    case QMetaType::UnknownType:
+    case QMetaType::Nullptr:
+        h.raw("null");
+        return;
+    case QMetaType::QString:
+        h.string(v.toString());
+        return;
+    case QMetaType::Bool:
+        h.boolean(v.toBool());
+        return;
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+        h.integer(v.toLongLong());
+        return;
+    default: // numbers with a fraction, ...: QJsonDocument's own formatting
+        h.markNotPlain();
+        return;
+    }
+}
+
+// TableDef::toJson()'s document; QJsonObject orders the keys by name.
+void hashTable(const TableDef &t, JsonHash &h)
+{
+    h.raw("{\"columns\":[");
+    for (qsizetype i = 0; i < t.columns.size(); ++i) {
+        const ColumnDef &c = t.columns.at(i);
+        h.raw(i ? ",{\"autoIncrement\":" : "{\"autoIncrement\":").boolean(c.isAutoIncrement);
+        hashDefault(c, h);
+        h.raw(",\"name\":").string(c.name);
+        h.raw(",\"nullable\":").boolean(c.isNullable);
+        h.raw(",\"primaryKey\":").boolean(c.isPrimaryKey);
+        h.raw(",\"type\":").string(columnTypeName(c.type)).raw("}");
+    }
+    h.raw("],\"indexes\":[");
+    for (qsizetype i = 0; i < t.indexes.size(); ++i) {
+        const IndexDef &index = t.indexes.at(i);
+        h.raw(i ? ",{\"columns\":[" : "{\"columns\":[");
+        for (qsizetype k = 0; k < index.columns.size(); ++k)
+            h.raw(k ? "," : "").string(index.columns.at(k));
+        h.raw("],\"name\":").string(index.name);
+        h.raw(",\"unique\":").boolean(index.isUnique).raw("}");
+    }
+    h.raw("],\"name\":").string(t.name).raw("}");
+}
+
 } // namespace
 
 const ColumnDef *TableDef::findColumn(QStringView columnName) const
@@ -226,6 +327,10 @@ QJsonObject TableDef::toJson() const
 
 qint32 TableDef::hash() const
 {
+    JsonHash plain;
+    hashTable(*this, plain);
+    if (plain.isPlain())
+        return plain.value();
     return sql::javaStringHash(
             QString::fromUtf8(QJsonDocument(toJson()).toJson(QJsonDocument::Compact)));
 }
@@ -253,6 +358,30 @@ QJsonObject EventDef::argsSchemaJson() const
 
 qint32 EventDef::hash() const
 {
+    // argsSchemaJson()'s document, for arguments of the simple types with distinct names.
+    QVarLengthArray<const ArgDef *, 16> sorted;
+    bool simple = true;
+    for (const ArgDef &a : args) {
+        simple = simple && a.type != ArgType::Literal && a.type != ArgType::Struct
+                && a.type != ArgType::Array && a.type != ArgType::Record;
+        sorted.append(&a);
+    }
+    std::sort(sorted.begin(), sorted.end(),
+              [](const ArgDef *a, const ArgDef *b) { return a->name < b->name; });
+    JsonHash plain;
+    plain.raw("{");
+    for (qsizetype i = 0; simple && i < sorted.size(); ++i) {
+        const ArgDef &a = *sorted.at(i);
+        if (i && a.name == sorted.at(i - 1)->name)
+            simple = false; // QJsonObject keeps the last one
+        plain.raw(i ? "," : "").string(a.name);
+        plain.raw(":{\"nullable\":").boolean(a.isNullable);
+        plain.raw(",\"optional\":").boolean(a.isOptional);
+        plain.raw(",\"type\":").string(argTypeName(a.type)).raw("}");
+    }
+    plain.raw("}");
+    if (simple && plain.isPlain())
+        return plain.value();
     return sql::javaStringHash(
             QString::fromUtf8(QJsonDocument(argsSchemaJson()).toJson(QJsonDocument::Compact)));
 }
@@ -461,6 +590,13 @@ qint32 Schema::stateHash() const
         sorted.append(&t);
     std::sort(sorted.begin(), sorted.end(),
               [](const TableDef *a, const TableDef *b) { return a->name < b->name; });
+    JsonHash plain;
+    plain.raw("[");
+    for (qsizetype i = 0; i < sorted.size(); ++i)
+        hashTable(*sorted.at(i), plain.raw(i ? "," : ""));
+    plain.raw("]");
+    if (plain.isPlain())
+        return plain.value();
     QJsonArray all;
     for (const TableDef *t : sorted)
         all.append(t->toJson());

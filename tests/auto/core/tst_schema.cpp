@@ -816,6 +816,89 @@ private Q_SLOTS:
         QVERIFY(noDoc.stateHash() != one.stateHash());
     }
 
+    // The hashes are computed as their JSON text goes by, for names and values that JSON writes as
+    // they are; the others take the QJsonDocument path. Either way: the documented definition.
+    void hashesMatchTheirDocuments_data()
+    {
+        QTest::addColumn<TableDef>("table");
+        QTest::addColumn<EventDef>("event");
+        const auto column = [](const ColumnDef &c) {
+            return TableDef{u"t"_s}.column(ColumnDef::text(u"id"_s).primaryKey()).column(c);
+        };
+        const auto event = [](const QList<ArgDef> &args) {
+            EventDef e = EventDef::synced(u"v1.E"_s);
+            for (const ArgDef &a : args)
+                e.arg(a);
+            return e;
+        };
+        const EventDef simple = event({{u"b"_s, ArgType::Integer}, {u"a"_s, ArgType::String}});
+        QTest::newRow("plain") << baseTable() << simple;
+        QTest::newRow("no columns, no args") << TableDef{u"empty"_s} << EventDef::synced(u"v1.E"_s);
+        QTest::newRow("all printable ASCII")
+                << column(ColumnDef::text(u" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~"_s))
+                << event({{u" !#$%&'()*+,-./:;<=>?@[]^_`{|}~"_s, ArgType::Real}});
+        QTest::newRow("quote") << column(ColumnDef::text(u"a\"b"_s)) << event({{u"a\"b"_s, ArgType::String}});
+        QTest::newRow("backslash") << column(ColumnDef::text(u"a\\b"_s)) << event({{u"a\\b"_s, ArgType::String}});
+        QTest::newRow("control") << column(ColumnDef::text(u"a\tb\u0001"_s)) << event({{u"a\nb"_s, ArgType::String}});
+        QTest::newRow("DEL") << column(ColumnDef::text(u"a\u007fb"_s)) << event({{u"a\u007f"_s, ArgType::String}});
+        QTest::newRow("non-ASCII") << column(ColumnDef::text(u"größe"_s)) << event({{u"größe"_s, ArgType::String}});
+        QTest::newRow("astral") << column(ColumnDef::text(u"a\U0001F600"_s)) << event({{u"\U0001F600"_s, ArgType::String}});
+        QTest::newRow("flags") << column(ColumnDef::integer(u"n"_s).nullable().autoIncrement())
+                               << event({ArgDef{u"x"_s, ArgType::Boolean}.optional(),
+                                         ArgDef{u"y"_s, ArgType::DateTime}.nullable(),
+                                         ArgDef{u"z"_s, ArgType::Json}});
+        QTest::newRow("duplicate arg names")
+                << baseTable() << event({{u"a"_s, ArgType::String}, {u"a"_s, ArgType::Integer}});
+        QTest::newRow("literal") << baseTable()
+                                 << event({ArgDef::literal(u"k"_s, {u"x"_s, 2})});
+        QTest::newRow("array") << baseTable()
+                               << event({ArgDef::arrayOf(u"k"_s, ArgDef{{}, ArgType::String})});
+        QTest::newRow("default sql") << column(ColumnDef::dateTime(u"d"_s).withDefaultSql(u"CURRENT_TIMESTAMP"_s)) << simple;
+        QTest::newRow("default sql, quoted") << column(ColumnDef::text(u"d"_s).withDefaultSql(u"'a\"b'"_s)) << simple;
+        QTest::newRow("default null") << column(ColumnDef::text(u"d"_s).nullable().withDefault(QVariant())) << simple;
+        QTest::newRow("default text") << column(ColumnDef::text(u"d"_s).withDefault(u"Untitled"_s)) << simple;
+        QTest::newRow("default empty text") << column(ColumnDef::text(u"d"_s).withDefault(QString())) << simple;
+        QTest::newRow("default text, newline") << column(ColumnDef::text(u"d"_s).withDefault(u"a\nb"_s)) << simple;
+        QTest::newRow("default integer") << column(ColumnDef::integer(u"d"_s).withDefault(-42)) << simple;
+        QTest::newRow("default big integer")
+                << column(ColumnDef::integer(u"d"_s).withDefault(Q_INT64_C(9007199254740993))) << simple;
+        QTest::newRow("default boolean") << column(ColumnDef::boolean(u"d"_s).withDefault(true)) << simple;
+        QTest::newRow("default real") << column(ColumnDef::real(u"d"_s).withDefault(0.1)) << simple;
+        QTest::newRow("default integral real") << column(ColumnDef::real(u"d"_s).withDefault(2.0)) << simple;
+        QTest::newRow("default json object")
+                << column(ColumnDef::json(u"d"_s).withDefault(QVariantMap{{u"b"_s, 1}, {u"a"_s, u"x"_s}})) << simple;
+        QTest::newRow("default json true") << column(ColumnDef::json(u"d"_s).withDefault(true)) << simple;
+        QTest::newRow("default datetime integer")
+                << column(ColumnDef::dateTimeInteger(u"d"_s).withDefault(QDateTime(QDate(1969, 12, 31), QTime(23, 0), Qt::UTC)))
+                << simple;
+        QTest::newRow("default datetime")
+                << column(ColumnDef::dateTime(u"d"_s).withDefault(QDateTime(QDate(2024, 5, 1), QTime(12, 0), Qt::UTC)))
+                << simple;
+        QTest::newRow("indexes") << [] {
+            TableDef t = baseTable();
+            t.index(u"byText"_s, {u"text"_s, u"completed"_s});
+            t.index(u"u\"q"_s, {u"id"_s}, true);
+            return t;
+        }() << simple;
+    }
+    void hashesMatchTheirDocuments()
+    {
+        QFETCH(TableDef, table);
+        QFETCH(EventDef, event);
+        QCOMPARE(table.hash(), javaHash(compactJson(table.toJson())));
+        QCOMPARE(event.hash(), javaHash(compactJson(event.argsSchemaJson())));
+        Schema schema;
+        schema.addTable(TableDef{u"b"_s}.column(ColumnDef::text(u"x"_s))).addTable(table).addTable(baseTable());
+        QList<TableDef> sorted = schema.tables();
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const TableDef &a, const TableDef &b) { return a.name < b.name; });
+        QJsonArray tables;
+        for (const TableDef &t : sorted)
+            tables.append(t.toJson());
+        QCOMPARE(schema.stateHash(),
+                 javaHash(QString::fromUtf8(QJsonDocument(tables).toJson(QJsonDocument::Compact))));
+    }
+
     void hashChanges_data()
     {
         QTest::addColumn<TableDef>("base");
