@@ -666,7 +666,8 @@ QVariantList Database::decodeRow(const Statement *s) const
     return row;
 }
 
-QueryResult Database::run(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds)
+QueryResult Database::run(Statement *s, const QVariantList &binds, const QVariantMap &namedBinds,
+                          RowReuse rowReuse)
 {
     QueryResult result;
     if (!bind(s, binds, namedBinds))
@@ -677,7 +678,10 @@ QueryResult Database::run(Statement *s, const QVariantList &binds, const QVarian
     sqlite3_stmt *stmt = s->stmt;
     // Big results are not kept for reuse: a live query of that size follows its rows instead of
     // re-running (incrementalplan_p.h), and a copy of a million rows' bytes would double its memory.
-    bool reuse = s->isReadOnly && s->lastRowCount <= MaxReusedRows;
+    // Nor is a statement's first run, unless a live query's (RowReuse).
+    bool reuse = s->isReadOnly && s->lastRowCount <= MaxReusedRows
+            && (s->hasRun || rowReuse == RowReuse::Always);
+    s->hasRun = true;
     QList<QByteArray> signatures;
     if (reuse)
         signatures.reserve(s->lastRowCount);

@@ -44,10 +44,11 @@ public:
         QList<ColumnDecoder> decoders;
         bool isReadOnly = true;
         qsizetype lastRowCount = 0; // a good guess for the next run of the same query
+        bool hasRun = false;
         // The previous run's rows and, per row, its raw SQLite bytes. A live query re-runs the same
         // statement after every commit; rows whose bytes did not change are handed out again
         // (shared) instead of being decoded into new strings: for a 10,000-row list that changed
-        // in one row, decoding was most of the cost.
+        // in one row, decoding was most of the cost. See RowReuse for which runs keep them.
         QList<QVariantList> previousRows;
         QList<QByteArray> previousSignatures;
         // BEGIN/COMMIT/SAVEPOINT/ATTACH...: never from user queries or materializers, since the
@@ -101,10 +102,17 @@ public:
     // there is no row, nullopt on an error (lastError()).
     std::optional<qint64> readInteger(const QString &sql, std::initializer_list<qint64> binds = {});
 
+    // Which runs of a statement keep their rows (up to MaxReusedRows) for the next run to reuse.
+    // Keeping them costs a copy of every row's bytes and holds the rows until the statement runs
+    // again or leaves the cache: worth it for a statement that does run again.
+    enum class RowReuse {
+        WhenRepeated, // from the statement's second run on: a query made once keeps nothing
+        Always,       // from the first run: a live query, which re-runs after commits
+    };
     // Binds, steps to the end, and collects the rows. A null statement (a failed prepare()) fails
     // with the reason prepare() left in lastError().
     QueryResult run(Statement *statement, const QVariantList &binds = {},
-                    const QVariantMap &namedBinds = {});
+                    const QVariantMap &namedBinds = {}, RowReuse reuse = RowReuse::WhenRepeated);
     // The same for writes whose rows nobody reads: returns false with lastError() set.
     bool execute(Statement *statement, const QVariantList &binds = {},
                  const QVariantMap &namedBinds = {});

@@ -162,7 +162,8 @@ bool StorePrivate::loadHead()
 // Reading
 // ---------------------------------------------------------------------------------------------
 
-QueryResult StorePrivate::read(Database &target, const Query &query, QStringList *tables)
+QueryResult StorePrivate::read(Database &target, const Query &query, QStringList *tables,
+                               Database::RowReuse reuse)
 {
     const Query::Compiled c = query.compile(&schema);
     if (!c.error.isEmpty())
@@ -174,7 +175,7 @@ QueryResult StorePrivate::read(Database &target, const Query &query, QStringList
         return QueryResult::failure(u"queries only read; change the state by committing events"_s);
     if (tables)
         *tables = s->readTables;
-    return target.run(s, c.binds, c.namedBinds);
+    return target.run(s, c.binds, c.namedBinds, reuse);
 }
 
 QByteArray StorePrivate::digest(Database &target)

@@ -129,7 +129,8 @@ public:
     bool handleUnknownEvent(const EventRecord &event, const QString &reason);
     void warnDeprecations(const EventRecord &event, const EventDef &def);
 
-    QueryResult read(Database &db, const Query &query, QStringList *tables);
+    QueryResult read(Database &db, const Query &query, QStringList *tables,
+                     Database::RowReuse reuse = Database::RowReuse::WhenRepeated);
 
     // State (re)building.
     bool createSystemTables();

@@ -344,7 +344,9 @@ bool StorePrivate::open(const StoreOptions &opts)
         upstreamHead = openSnapshot->upstreamHead;
     }
     graph = std::make_unique<detail::Graph>(
-            [this](const Query &query, QStringList *tables) { return read(db, query, tables); },
+            [this](const Query &query, QStringList *tables) {
+                return read(db, query, tables, Database::RowReuse::Always); // live queries re-run
+            },
             [this](const Query &query, int window) {
                 return detail::IncrementalPlan::make(db, schema, query, window);
             },
