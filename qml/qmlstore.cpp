@@ -10,6 +10,7 @@
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qjsondocument.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qstandardpaths.h>
 #include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlengine.h>
@@ -44,6 +45,7 @@ QmlStore::QmlStore(QObject *parent) : QObject(parent)
 
 QmlStore::~QmlStore()
 {
+    QObject::disconnect(m_headConnection);
     QObject::disconnect(m_committedConnection);
     // The sync client may outlive us (a registry keeps its store): no more calls into this.
     if (m_sync)
@@ -372,10 +374,29 @@ void QmlStore::becomeReady(std::shared_ptr<Store> store)
 
 void QmlStore::attach(std::shared_ptr<Store> store)
 {
+    QObject::disconnect(m_headConnection);
     QObject::disconnect(m_committedConnection);
+    m_committedConnection = {};
     m_store = std::move(store);
     if (!m_store)
         return;
+    m_headConnection = connect(m_store.get(), &Store::eventsCommitted, this, &QmlStore::headChanged);
+    forwardCommitted();
+}
+
+// Store::committed() is followed only while something listens to this element's committed():
+// a connection to it makes every commit of the store keep its events' records, and each would
+// be turned into JavaScript values here for nobody.
+void QmlStore::forwardCommitted()
+{
+    const bool wanted = m_store && isSignalConnected(QMetaMethod::fromSignal(&QmlStore::committed));
+    if (wanted == bool(m_committedConnection))
+        return;
+    if (!wanted) {
+        QObject::disconnect(m_committedConnection);
+        m_committedConnection = {};
+        return;
+    }
     m_committedConnection = connect(m_store.get(), &Store::committed, this,
                                     [this](const QList<EventRecord> &events) {
                                         QVariantList list;
@@ -384,9 +405,21 @@ void QmlStore::attach(std::shared_ptr<Store> store)
                                                                     {u"args"_s, e.args},
                                                                     {u"seqNum"_s, e.seqNum.toString()}});
                                         }
-                                        Q_EMIT headChanged();
                                         Q_EMIT committed(list);
                                     });
+}
+
+void QmlStore::connectNotify(const QMetaMethod &signal)
+{
+    if (signal == QMetaMethod::fromSignal(&QmlStore::committed))
+        forwardCommitted();
+}
+
+void QmlStore::disconnectNotify(const QMetaMethod &signal)
+{
+    // An invalid method: everything was disconnected at once.
+    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&QmlStore::committed))
+        forwardCommitted();
 }
 
 void QmlStore::reopen()

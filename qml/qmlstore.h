@@ -156,6 +156,11 @@ Q_SIGNALS:
     // After each commit, with [{name, args, seqNum}, ...].
     void committed(const QVariantList &events);
 
+protected:
+    // committed() is followed from the store only while it has a receiver (forwardCommitted()).
+    void connectNotify(const QMetaMethod &signal) override;
+    void disconnectNotify(const QMetaMethod &signal) override;
+
 private:
     void reopen();
     // Why commit()/query() cannot run now: opening, or not open (and why).
@@ -172,6 +177,7 @@ private:
     void waitForInitialSync(std::shared_ptr<Store> store);
     void finishInitialSync(const QString &why);
     void becomeReady(std::shared_ptr<Store> store);
+    void forwardCommitted();
 
     QString m_storeId;
     QUrl m_schema;
@@ -195,7 +201,8 @@ private:
     std::shared_ptr<Store> m_syncingStore;
     QTimer m_initialSyncTimer;
     QList<QMetaObject::Connection> m_initialSyncConnections;
-    QMetaObject::Connection m_committedConnection;
+    QMetaObject::Connection m_headConnection;
+    QMetaObject::Connection m_committedConnection; // only while committed() has a receiver
     // While the store opens on a worker thread (Store::openAsync).
     std::shared_ptr<Store> m_openingStore;
     QMetaObject::Connection m_openConnection;

@@ -227,7 +227,7 @@ void InspectedStore::attach(Store *store)
     if (store) {
         m_storeConnections.append(connect(store, &Store::importProgress, this, &InspectedStore::importProgressed));
         m_storeConnections.append(connect(store, &Store::importFinished, this, &InspectedStore::importEnded));
-        m_storeConnections.append(connect(store, &Store::committed, this, [this] {
+        m_storeConnections.append(connect(store, &Store::eventsCommitted, this, [this] {
             scheduleRefresh();
             Q_EMIT eventlogChanged(false);
         }));

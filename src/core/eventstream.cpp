@@ -104,7 +104,7 @@ void EventStream::connectStore()
     if (!m_store)
         return;
     Store *store = m_store;
-    m_storeConnections.append(connect(store, &Store::committed, this, [this] {
+    m_storeConnections.append(connect(store, &Store::eventsCommitted, this, [this] {
         // A local commit is pending: it never confirms anything.
         if (!m_confirmedOnly)
             markDirty();

@@ -293,6 +293,12 @@ Q_SIGNALS:
     // An import emits it once it has committed, with its events read back from the eventlog in
     // pages of up to 10,000 (so several times for a large one).
     void committed(const QList<LiveStore::EventRecord> &events);
+    // After every successful commit or import through this Store, once, with how many events it
+    // appended; after committed() (for an import, after its last committed() page and before
+    // importFinished()). Unlike a slot on committed(), a slot here does not make commits keep
+    // their records: for code that only needs to know, such as a sync client pushing or a view
+    // that reads the log again.
+    void eventsCommitted(qint64 count);
     // After events reached the eventlog other than through this Store's commit() or import: pulled
     // by a sync client, or committed, pulled or confirmed by another process of the same store. With
     // `rebased`, history was rewritten too: pending events renumbered on top of pulled ones, or

@@ -14,6 +14,7 @@
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qmutex.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qvarlengtharray.h>
 
 #include <sqlite3.h>
@@ -207,8 +208,11 @@ bool StorePrivate::commit(const QList<Event> &events)
         graph->tablesChanged(touched, haveRowChanges && !others.tables ? &rowChanges : nullptr);
     if (others.any)
         Q_EMIT q->eventlogChanged(others.rewrote);
+    const QPointer<Store> store(q); // a slot may delete the Store, and this with it
     if (keepRecords)
         Q_EMIT q->committed(records);
+    if (store)
+        Q_EMIT store->eventsCommitted(events.size());
     return true;
 }
 

@@ -19,6 +19,7 @@
 #include <QtCore/qfileinfo.h>
 #include <QtCore/qiodevice.h>
 #include <QtCore/qmetaobject.h>
+#include <QtCore/qpointer.h>
 
 #include <sqlite3.h>
 
@@ -242,8 +243,11 @@ bool Store::importEvents(const QList<EventRecord> &events)
     if (!import.commit())
         return false;
     import.finish();
+    const QPointer<Store> alive(this); // a slot may delete the Store
     if (isSignalConnected(QMetaMethod::fromSignal(&Store::committed)))
         emitImported(this, import.head());
+    if (alive)
+        Q_EMIT eventsCommitted(events.size());
     return true;
 }
 
@@ -320,8 +324,11 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
     if (!import)
         return true;
     import->finish();
+    const QPointer<Store> alive(this); // a slot may delete the Store
     if (isSignalConnected(QMetaMethod::fromSignal(&Store::committed)))
         emitImported(this, import->head());
+    if (alive)
+        Q_EMIT eventsCommitted(st.events);
     return true;
 }
 
@@ -460,12 +467,19 @@ namespace {
 constexpr qint64 AsyncCommittedPageSize = 1'000;
 
 // The job is over (ended here, or taken out by the caller): writes and the watch timer resume.
-void endAsyncImport(Store *q, StorePrivate *d, bool success, bool announce = true)
+// `committedEvents`: how many events a successful import appended.
+void endAsyncImport(Store *q, StorePrivate *d, bool success, bool announce = true,
+                    qint64 committedEvents = 0)
 {
     d->asyncImport.reset();
     if (d->watchTimer && d->isOpen)
         d->watchTimer->start();
-    if (announce)
+    if (!announce)
+        return;
+    const QPointer<Store> alive(q); // a slot may delete the Store
+    if (success && committedEvents > 0)
+        Q_EMIT q->eventsCommitted(committedEvents);
+    if (alive)
         Q_EMIT q->importFinished(success);
 }
 
@@ -524,8 +538,9 @@ void StorePrivate::emitImportedPage(Store *q, quint64 job)
     if (!d->asyncImport || d->asyncImport->id != job)
         return;
     AsyncImport &running = *d->asyncImport;
+    const qint64 imported = running.status.events;
     if (!q->isSignalConnected(QMetaMethod::fromSignal(&Store::committed))) {
-        endAsyncImport(q, d, true);
+        endAsyncImport(q, d, true, true, imported);
         return;
     }
     const SequenceNumber last = running.last;
@@ -538,7 +553,7 @@ void StorePrivate::emitImportedPage(Store *q, quint64 job)
             return;
     }
     if (events.isEmpty() || !(d->asyncImport->pageAfter < last)) {
-        endAsyncImport(q, d, true);
+        endAsyncImport(q, d, true, true, imported);
         return;
     }
     QMetaObject::invokeMethod(
@@ -566,7 +581,7 @@ void StorePrivate::cancelAsyncImport(Store *q, bool announce)
         d->error = u"the import was cancelled"_s;
         d->importStatus = job->status;
     }
-    endAsyncImport(q, d, committed, announce);
+    endAsyncImport(q, d, committed, announce, committed ? job->status.events : 0);
 }
 
 } // namespace LiveStore

@@ -1163,8 +1163,9 @@ SyncClient::SyncClient(Store *store, QObject *parent)
     d->standbyTimer.setSingleShot(true);
     connect(&d->standbyTimer, &QTimer::timeout, this, [this] { d->connectNow(); });
     if (store) {
-        // Offline commits just accumulate; connected ones go out right away.
-        connect(store, &Store::committed, this, [this] {
+        // Offline commits just accumulate; connected ones go out right away. (Not committed():
+        // the events are read from the log, and a slot there would make every commit keep them.)
+        connect(store, &Store::eventsCommitted, this, [this] {
             d->rebasedPending.reset();
             d->updateCounts(false);
             d->tryPush();

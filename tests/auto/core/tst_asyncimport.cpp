@@ -104,6 +104,12 @@ private Q_SLOTS:
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         QStringList delivered;
         int pages = 0;
+        // eventsCommitted(): once, after the last committed() page, before importFinished().
+        QStringList order;
+        connect(&store, &Store::eventsCommitted, this, [&](qint64 n) {
+            order.append(u"eventsCommitted %1 after %2 pages"_s.arg(n).arg(pages));
+        });
+        connect(&store, &Store::importFinished, this, [&] { order.append(u"importFinished"_s); });
         QString commitInSlot;
         connect(&store, &Store::committed, this, [&](const QList<EventRecord> &events) {
             ++pages;
@@ -156,6 +162,8 @@ private Q_SLOTS:
 
         // committed(): every event once, in order, in pages of 1,000.
         QCOMPARE(pages, Count / 1'000);
+        QCOMPARE(order, (QStringList{u"eventsCommitted %1 after %2 pages"_s.arg(Count).arg(Count / 1'000),
+                                     u"importFinished"_s}));
         QCOMPARE(delivered.size(), Count);
         QCOMPARE(delivered.constFirst(), u"e1"_s);
         QCOMPARE(delivered.constLast(), u"e30000"_s);

@@ -3,9 +3,11 @@
 
 #include <store.h>
 
+#include <QtCore/qbuffer.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qfileinfo.h>
+#include <QtCore/qjsondocument.h>
 #include <QtCore/qlockfile.h>
 #include <QtCore/qprocess.h>
 #include <QtCore/qsysinfo.h>
@@ -132,6 +134,50 @@ private Q_SLOTS:
         QCOMPARE(todoCount(store), 0);
         QCOMPARE(committed.size(), 0);
         QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+    }
+
+    // eventsCommitted(): once per successful commit or import, with its number of events, after
+    // committed().
+    void eventsCommittedOncePerCommitOrImport()
+    {
+        QTemporaryDir dir;
+        Store store;
+        QVERIFY(store.open(options(dir.path())));
+        QList<qint64> counts;
+        connect(&store, &Store::eventsCommitted, this, [&](qint64 n) { counts.append(n); });
+        QVERIFY(store.commit(u"v1.TodoCreated"_s, {{u"id"_s, u"a"_s}, {u"text"_s, u"x"_s}}));
+        QVERIFY(store.commit(QList<Event>{{u"v1.TodoCreated"_s, {{u"id"_s, u"b"_s}, {u"text"_s, u"y"_s}}},
+                                          {u"v1.TodoCompleted"_s, {{u"id"_s, u"b"_s}}}}));
+        QVERIFY(!store.commit(u"v1.TodoCompleted"_s, {{u"id"_s, 1}})); // refused: not announced
+        QVERIFY(store.commit(QList<Event>{})); // nothing committed: not announced
+        QCOMPARE(counts, (QList<qint64>{1, 2}));
+
+        // Imports (into empty stores): after their committed(), once each.
+        const QList<EventRecord> log = store.events();
+        QByteArray lines; // an export
+        for (const EventRecord &e : log)
+            lines += QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact) + '\n';
+        for (const bool fromLines : {false, true}) {
+            QTemporaryDir otherDir;
+            Store other;
+            QVERIFY(other.open(options(otherDir.path())));
+            QStringList order;
+            connect(&other, &Store::committed, this, [&] { order.append(u"committed"_s); });
+            connect(&other, &Store::eventsCommitted, this, [&](qint64 n) {
+                order.append(u"eventsCommitted %1"_s.arg(n));
+            });
+            if (fromLines) {
+                QBuffer in(&lines);
+                QVERIFY(in.open(QIODevice::ReadOnly));
+                QVERIFY2(other.importJsonLines(&in), qPrintable(other.errorString()));
+            } else {
+                QVERIFY2(other.importEvents(log), qPrintable(other.errorString()));
+            }
+            QCOMPARE(order, (QStringList{u"committed"_s, u"eventsCommitted 3"_s}));
+            QCOMPARE(other.eventCount(), 3);
+            QVERIFY(!other.importEvents(log)); // refused (not empty): not announced
+            QCOMPARE(order.size(), 2);
+        }
     }
 
     // A commit keeps its records only for committed()'s slots; without any it reuses one record

@@ -63,6 +63,51 @@ TestCase {
         compare(store.head, "e2")
     }
 
+    SignalSpy { id: headSpy; target: store; signalName: "headChanged" }
+    Component {
+        id: committedSpy
+        SignalSpy { target: store; signalName: "committed" }
+    }
+    Component {
+        id: committedHandler
+        Connections {
+            target: store
+            property var received: []
+            function onCommitted(events) { received.push(events) }
+        }
+    }
+
+    // The element follows the store's committed() only while something listens to its own (a
+    // connection there makes every commit keep its records); headChanged comes either way.
+    function test_committedReachesItsListeners() {
+        const heads = headSpy.count
+        verify(store.commit("v1.TodoCreated", { id: "c1", text: "one" }))
+        compare(headSpy.count, heads + 1)
+
+        const spy = createTemporaryObject(committedSpy, test)
+        const handler = createTemporaryObject(committedHandler, test)
+        verify(store.commitAll([
+            { name: "v1.TodoCreated", args: { id: "c2", text: "two" } },
+            { name: "v1.TodoCompleted", args: { id: "c2" } }
+        ]))
+        compare(headSpy.count, heads + 2)
+        compare(spy.count, 1)
+        const events = spy.signalArguments[0][0]
+        compare(events.length, 2)
+        compare(events[0].name, "v1.TodoCreated")
+        compare(events[0].args.text, "two")
+        compare(events[1].name, "v1.TodoCompleted")
+        compare(events[1].seqNum, store.head)
+        compare(handler.received.length, 1)
+        compare(handler.received[0].length, 2)
+
+        spy.target = null // disconnects it
+        verify(store.commit("v1.TodoCreated", { id: "c3", text: "three" }))
+        compare(handler.received.length, 2) // the handler alone still gets them
+        compare(handler.received[1][0].args.id, "c3")
+        compare(headSpy.count, heads + 3)
+    }
+
     function test_commitAllIsAtomic() {
         const before = store.query("SELECT count(*) AS n FROM todos")[0].n
         ignoreWarning(/UNIQUE constraint failed: todos\.id/)
