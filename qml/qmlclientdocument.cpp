@@ -172,6 +172,7 @@ bool QmlClientDocument::set(const QVariantMap &fields)
         return false;
     }
     Store *store = m_store->store();
+    m_store->forwardCommitted(); // as QmlStore::commit() does
     if (!store->setClientDocument(m_document, QJsonObject::fromVariantMap(fields), m_documentId)) {
         setError(store->errorString());
         return false;

@@ -380,16 +380,22 @@ void QmlStore::attach(std::shared_ptr<Store> store)
     m_store = std::move(store);
     if (!m_store)
         return;
-    m_headConnection = connect(m_store.get(), &Store::eventsCommitted, this, &QmlStore::headChanged);
+    m_headConnection = connect(m_store.get(), &Store::eventsCommitted, this, [this] {
+        Q_EMIT headChanged();
+        forwardCommitted(); // stops following committed() once nothing listens any more
+    });
     forwardCommitted();
 }
 
 // Store::committed() is followed only while something listens to this element's committed():
 // a connection to it makes every commit of the store keep its events' records, and each would
-// be turned into JavaScript values here for nobody.
+// be turned into JavaScript values here for nobody. Checked when the store is attached, before
+// each commit through this element or a ClientDocument, after every commit of the store, and on
+// the turn after something connects to committed(). receivers() counts QML handlers that are
+// still there (isSignalConnected() keeps answering true for one that has gone).
 void QmlStore::forwardCommitted()
 {
-    const bool wanted = m_store && isSignalConnected(QMetaMethod::fromSignal(&QmlStore::committed));
+    const bool wanted = m_store && receivers(SIGNAL(committed(QVariantList))) > 0;
     if (wanted == bool(m_committedConnection))
         return;
     if (!wanted) {
@@ -411,15 +417,10 @@ void QmlStore::forwardCommitted()
 
 void QmlStore::connectNotify(const QMetaMethod &signal)
 {
+    // Qt may call this with its own locks held, from any thread: nothing of QObject may be
+    // called here, so the check is posted to this element's thread.
     if (signal == QMetaMethod::fromSignal(&QmlStore::committed))
-        forwardCommitted();
-}
-
-void QmlStore::disconnectNotify(const QMetaMethod &signal)
-{
-    // An invalid method: everything was disconnected at once.
-    if (!signal.isValid() || signal == QMetaMethod::fromSignal(&QmlStore::committed))
-        forwardCommitted();
+        QMetaObject::invokeMethod(this, &QmlStore::forwardCommitted, Qt::QueuedConnection);
 }
 
 void QmlStore::reopen()
@@ -549,6 +550,7 @@ bool QmlStore::commit(const QString &name, const QJSValue &args)
         return false;
     }
     const QList<Event> list{eventFromJs(qmlEngine(this), name, args)};
+    forwardCommitted(); // a handler connected this very turn hears this commit too
     if (!m_store->commit(list)) {
         setError(m_store->errorString());
         qmlWarning(this) << m_error;
@@ -576,6 +578,7 @@ bool QmlStore::commitAll(const QJSValue &events)
         }
         list.append(eventFromJs(qmlEngine(this), name.toString(), e.property(u"args"_s)));
     }
+    forwardCommitted();
     if (!m_store->commit(list)) {
         setError(m_store->errorString());
         qmlWarning(this) << m_error;

@@ -117,6 +117,9 @@ public:
 
     // The C++ store, for C++ code next to the QML (null until Ready).
     Store *store() const { return m_store.get(); }
+    // Follows the store's committed() while this element's committed() has a receiver, and
+    // only then (see qmlstore.cpp). Called before commits through this element and ClientDocument.
+    void forwardCommitted();
     // A client document's definition, from the open store or, before it opens, from the schema
     // as declared so far: ClientDocument elements use it to create their fields early, while
     // bindings are still being set up.
@@ -157,9 +160,7 @@ Q_SIGNALS:
     void committed(const QVariantList &events);
 
 protected:
-    // committed() is followed from the store only while it has a receiver (forwardCommitted()).
     void connectNotify(const QMetaMethod &signal) override;
-    void disconnectNotify(const QMetaMethod &signal) override;
 
 private:
     void reopen();
@@ -177,7 +178,6 @@ private:
     void waitForInitialSync(std::shared_ptr<Store> store);
     void finishInitialSync(const QString &why);
     void becomeReady(std::shared_ptr<Store> store);
-    void forwardCommitted();
 
     QString m_storeId;
     QUrl m_schema;

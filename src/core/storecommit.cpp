@@ -206,11 +206,11 @@ bool StorePrivate::commit(const QList<Event> &events)
     // Live queries first, so that slots connected to committed() see them current.
     if (graph)
         graph->tablesChanged(touched, haveRowChanges && !others.tables ? &rowChanges : nullptr);
+    const QPointer<Store> store(q); // a slot below may delete the Store, and this with it
     if (others.any)
         Q_EMIT q->eventlogChanged(others.rewrote);
-    const QPointer<Store> store(q); // a slot may delete the Store, and this with it
-    if (keepRecords)
-        Q_EMIT q->committed(records);
+    if (store && keepRecords)
+        Q_EMIT store->committed(records);
     if (store)
         Q_EMIT store->eventsCommitted(events.size());
     return true;

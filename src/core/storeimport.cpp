@@ -581,7 +581,9 @@ void StorePrivate::cancelAsyncImport(Store *q, bool announce)
         d->error = u"the import was cancelled"_s;
         d->importStatus = job->status;
     }
-    endAsyncImport(q, d, committed, announce, committed ? job->status.events : 0);
+    // No eventsCommitted() here: the store is closing or reopening, and neither its head nor its
+    // live queries took the worker's commit in.
+    endAsyncImport(q, d, committed, announce);
 }
 
 } // namespace LiveStore
