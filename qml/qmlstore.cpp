@@ -392,10 +392,12 @@ void QmlStore::attach(std::shared_ptr<Store> store)
 // be turned into JavaScript values here for nobody. Checked when the store is attached, before
 // each commit through this element or a ClientDocument, after every commit of the store, and on
 // the turn after something connects to committed(). receivers() counts QML handlers that are
-// still there (isSignalConnected() keeps answering true for one that has gone).
+// still there (isSignalConnected() keeps answering true for one that has gone, but its false is
+// sure, and cheap: the usual case, an element nobody listens to, asks nothing more).
 void QmlStore::forwardCommitted()
 {
-    const bool wanted = m_store && receivers(SIGNAL(committed(QVariantList))) > 0;
+    const bool wanted = m_store && isSignalConnected(QMetaMethod::fromSignal(&QmlStore::committed))
+            && receivers(SIGNAL(committed(QVariantList))) > 0;
     if (wanted == bool(m_committedConnection))
         return;
     if (!wanted) {

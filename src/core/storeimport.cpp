@@ -205,20 +205,26 @@ QList<EventRecord> importedPage(Store *q, const SequenceNumber &after, const Seq
     return events;
 }
 
-// committed() for an import that ended at `last`: the events read back in pages, so that a
-// large import never holds them all.
-void emitImported(Store *q, const SequenceNumber &last)
+// The end of a synchronous import of `count` events that ended at `last`: committed() with the
+// events read back in pages (so that a large import never holds them all) when something is
+// connected to it (`listened`), then eventsCommitted().
+void announceImported(Store *q, const SequenceNumber &last, qint64 count, bool listened)
 {
-    SequenceNumber after = SequenceNumber::root();
-    for (;;) {
-        const QList<EventRecord> events = importedPage(q, after, last, CommittedPageSize);
-        if (events.isEmpty())
-            return;
-        after = events.constLast().seqNum;
-        Q_EMIT q->committed(events);
-        if (!(after < last))
-            return;
+    const QPointer<Store> alive(q); // a slot may delete the Store
+    if (listened) {
+        SequenceNumber after = SequenceNumber::root();
+        for (;;) {
+            const QList<EventRecord> events = importedPage(q, after, last, CommittedPageSize);
+            if (events.isEmpty())
+                break;
+            after = events.constLast().seqNum;
+            Q_EMIT q->committed(events);
+            if (!alive || !(after < last))
+                break;
+        }
     }
+    if (alive)
+        Q_EMIT q->eventsCommitted(count);
 }
 
 } // namespace
@@ -243,11 +249,8 @@ bool Store::importEvents(const QList<EventRecord> &events)
     if (!import.commit())
         return false;
     import.finish();
-    const QPointer<Store> alive(this); // a slot may delete the Store
-    if (isSignalConnected(QMetaMethod::fromSignal(&Store::committed)))
-        emitImported(this, import.head());
-    if (alive)
-        Q_EMIT eventsCommitted(events.size());
+    announceImported(this, import.head(), events.size(),
+                     isSignalConnected(QMetaMethod::fromSignal(&Store::committed)));
     return true;
 }
 
@@ -324,11 +327,8 @@ bool Store::importJsonLines(QIODevice *jsonLines, const ImportOptions &options, 
     if (!import)
         return true;
     import->finish();
-    const QPointer<Store> alive(this); // a slot may delete the Store
-    if (isSignalConnected(QMetaMethod::fromSignal(&Store::committed)))
-        emitImported(this, import->head());
-    if (alive)
-        Q_EMIT eventsCommitted(st.events);
+    announceImported(this, import->head(), st.events,
+                     isSignalConnected(QMetaMethod::fromSignal(&Store::committed)));
     return true;
 }
 
