@@ -168,7 +168,7 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
         return nullptr;
     auto tableIndex = [&](const QString &name) -> int {
         for (qsizetype i = 0; i < columns.size(); ++i) {
-            if (columns.at(i).name.compare(name, Qt::CaseInsensitive) == 0)
+            if (sql::sameName(columns.at(i).name, name))
                 return int(i);
         }
         return -1;
@@ -214,10 +214,12 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
             return nullptr;
         const QStringList resultColumns = statement->columnNames;
         auto resultIndex = [&](const QString &name) -> int {
-            if (!shape->allColumns && !shape->columns.contains(name, Qt::CaseInsensitive))
+            if (!shape->allColumns
+                && std::none_of(shape->columns.cbegin(), shape->columns.cend(),
+                                [&name](const QString &c) { return sql::sameName(c, name); }))
                 return -1;
             for (qsizetype i = 0; i < resultColumns.size(); ++i) {
-                if (resultColumns.at(i).compare(name, Qt::CaseInsensitive) == 0)
+                if (sql::sameName(resultColumns.at(i), name))
                     return int(i);
             }
             return -1;

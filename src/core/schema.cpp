@@ -630,58 +630,64 @@ QString Schema::validate() const
     QSet<QString> indexNames;
     QHash<QString, QString> foldedTableNames; // SQLite's names ignore case: "todos" is "TODOS"
     for (const TableDef &t : d->tables) {
-        const QString where = u"table \"%1\""_s.arg(t.name);
+        // Messages are built only for a problem: QString::arg() reads Qt's Unicode tables (see
+        // sql::foldedName()).
+        const auto problem = [&problems, &t](const QString &text) {
+            problems.append(u"table \"%1\": "_s.arg(t.name) + text);
+        };
         if (t.name.isEmpty())
             problems.append(u"a table has no name"_s);
-        const QString folded = t.name.toCaseFolded();
+        const QString folded = sql::foldedName(t.name);
         if (const QString other = foldedTableNames.value(folded); !other.isEmpty() && other != t.name)
-            problems.append(where + u": the same table as \"%1\" for SQLite, which ignores case in names"_s.arg(other));
+            problem(u"the same table as \"%1\" for SQLite, which ignores case in names"_s.arg(other));
         foldedTableNames.insert(folded, t.name);
         // SQLite compares identifiers case-insensitively.
-        if (t.name.startsWith(u"__livestore"_s, Qt::CaseInsensitive)
-            || t.name.startsWith(u"sqlite_"_s, Qt::CaseInsensitive))
-            problems.append(where + u": the name is reserved"_s);
+        if (folded.startsWith(u"__livestore"_s) || folded.startsWith(u"sqlite_"_s))
+            problem(u"the name is reserved"_s);
         if (t.columns.isEmpty())
-            problems.append(where + u": no columns"_s);
+            problem(u"no columns"_s);
         QSet<QString> names;
         const QStringList keys = t.primaryKey();
         for (const ColumnDef &c : t.columns) {
             if (c.name.isEmpty())
-                problems.append(where + u": a column has no name"_s);
-            if (names.contains(c.name.toCaseFolded()))
-                problems.append(where + u": duplicate column \"%1\""_s.arg(c.name));
-            names.insert(c.name.toCaseFolded());
+                problem(u"a column has no name"_s);
+            const QString foldedColumn = sql::foldedName(c.name);
+            if (names.contains(foldedColumn))
+                problem(u"duplicate column \"%1\""_s.arg(c.name));
+            names.insert(foldedColumn);
             if (c.isPrimaryKey && c.isNullable)
-                problems.append(where + u": primary key column \"%1\" cannot be nullable"_s.arg(c.name));
+                problem(u"primary key column \"%1\" cannot be nullable"_s.arg(c.name));
             if (c.isAutoIncrement && (keys.size() != 1 || !c.isPrimaryKey || c.type != ColumnType::Integer))
-                problems.append(where + u": autoIncrement needs a single integer primary key column (\"%1\")"_s.arg(c.name));
+                problem(u"autoIncrement needs a single integer primary key column (\"%1\")"_s.arg(c.name));
             if (c.defaultKind == ColumnDef::DefaultKind::Value && c.defaultValue.isNull() && !c.isNullable)
-                problems.append(where + u": column \"%1\" defaults to null but is not nullable"_s.arg(c.name));
+                problem(u"column \"%1\" defaults to null but is not nullable"_s.arg(c.name));
             if (c.defaultKind == ColumnDef::DefaultKind::Sql && c.defaultSql.trimmed().isEmpty())
-                problems.append(where + u": column \"%1\" has an empty SQL default"_s.arg(c.name));
+                problem(u"column \"%1\" has an empty SQL default"_s.arg(c.name));
         }
         for (const IndexDef &i : t.indexes) {
             if (i.name.isEmpty())
-                problems.append(where + u": an index has no name"_s);
+                problem(u"an index has no name"_s);
             if (indexNames.contains(i.name))
-                problems.append(where + u": duplicate index name \"%1\""_s.arg(i.name));
+                problem(u"duplicate index name \"%1\""_s.arg(i.name));
             indexNames.insert(i.name);
             if (i.columns.isEmpty())
-                problems.append(where + u": index \"%1\" has no columns"_s.arg(i.name));
+                problem(u"index \"%1\" has no columns"_s.arg(i.name));
             for (const QString &c : i.columns) {
                 if (!t.findColumn(c))
-                    problems.append(where + u": index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
+                    problem(u"index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
             }
         }
     }
     for (const ClientDocumentDef &doc : d->documents) {
         if (!doc.valueSchema)
             continue;
-        const QString where = u"client document \"%1\""_s.arg(doc.name);
+        const auto problem = [&problems, &doc](const QString &text) {
+            problems.append(u"client document \"%1\": "_s.arg(doc.name) + text);
+        };
         if (doc.valueSchema->type != ArgType::Struct && doc.valueSchema->type != ArgType::Record
             && doc.valueSchema->type != ArgType::Json)
-            problems.append(where + u": the value schema must be a struct, a record or json (a document is an object), not "_s
-                            + doc.valueSchema->typeDescription());
+            problem(u"the value schema must be a struct, a record or json (a document is an object), not "_s
+                    + doc.valueSchema->typeDescription());
         // The default is what a document holds before its first set: it must fit in full.
         EventDef check = EventDef::clientOnly(doc.setEventName());
         ArgDef value = *doc.valueSchema;
@@ -690,20 +696,22 @@ QString Schema::validate() const
         check.arg(value);
         QString error;
         if (!check.validateEncodedArgs({{u"value"_s, doc.defaultValue.toVariantMap()}}, &error))
-            problems.append(where + u": the default value does not fit the value schema: "_s + error);
+            problem(u"the default value does not fit the value schema: "_s + error);
     }
     for (const EventDef &e : d->events) {
-        const QString where = u"event \"%1\""_s.arg(e.name);
+        const auto problem = [&problems, &e](const QString &text) {
+            problems.append(u"event \"%1\": "_s.arg(e.name) + text);
+        };
         if (e.name.isEmpty())
             problems.append(u"an event has no name"_s);
         if (!e.hasMaterializer())
-            problems.append(where + u": no materializer"_s);
+            problem(u"no materializer"_s);
         QSet<QString> names;
         for (const ArgDef &a : e.args) {
             if (a.name.isEmpty())
-                problems.append(where + u": an argument has no name"_s);
+                problem(u"an argument has no name"_s);
             if (names.contains(a.name))
-                problems.append(where + u": duplicate argument \"%1\""_s.arg(a.name));
+                problem(u"duplicate argument \"%1\""_s.arg(a.name));
             names.insert(a.name);
         }
     }

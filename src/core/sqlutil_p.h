@@ -23,6 +23,30 @@ inline QString quoteIdentifier(const QString &name)
     return QLatin1Char('"') + escaped + QLatin1Char('"');
 }
 
+// A name as SQLite compares names (of tables, columns, indexes): it ignores the case of ASCII
+// letters, and of no others ("Ärger" and "ärger" are two tables). Not QString::toCaseFolded() or
+// Qt::CaseInsensitive, which fold the others too, looking every character up in Qt's Unicode
+// tables (pages a process first touches when it opens a store: a page fault each).
+inline char16_t foldedNameChar(char16_t c)
+{
+    return c >= u'A' && c <= u'Z' ? char16_t(c + (u'a' - u'A')) : c;
+}
+
+inline QString foldedName(const QString &name)
+{
+    QString folded = name;
+    for (QChar &c : folded)
+        c = QChar(foldedNameChar(c.unicode()));
+    return folded;
+}
+
+inline bool sameName(QStringView a, QStringView b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](QChar x, QChar y) {
+        return foldedNameChar(x.unicode()) == foldedNameChar(y.unicode());
+    });
+}
+
 inline QString quoteLiteral(const QString &text)
 {
     QString escaped = text;
