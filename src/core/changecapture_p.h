@@ -85,7 +85,7 @@ private:
     sqlite3_stmt *m_schemaVersion = nullptr;
     sqlite3_stmt *m_tableInfo = nullptr;
     long long m_tablesSchemaVersion = -1;
-    QHash<QByteArray, std::shared_ptr<Table>> m_tables; // lowercase name; null: no primary key
+    QHash<QByteArray, std::shared_ptr<Table>> m_tables; // folded name (ASCII); null: no primary key
     QList<ChangeCapture *> m_captures;
 };
 
@@ -98,8 +98,9 @@ public:
     ChangeCapture(const ChangeCapture &) = delete;
     ChangeCapture &operator=(const ChangeCapture &) = delete;
 
-    // Records changes to the tables `lowerTables` names (lowercase), or, when it is empty and
-    // `stateTables` is set, to every table but the store's own (__livestore_*).
+    // Records changes to the tables `lowerTables` names (folded as SQLite folds names: ASCII
+    // letters only), or, when it is empty and `stateTables` is set, to every table but the
+    // store's own (__livestore_*).
     bool start(CaptureHub *hub, const QSet<QByteArray> &lowerTables, bool stateTables);
     bool isActive() const { return m_hub != nullptr; }
     // Writes the changeset (empty when nothing changed in net) and ends the capture. False,

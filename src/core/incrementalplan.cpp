@@ -118,7 +118,7 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
     plan->m_db = &db;
     plan->m_binds = compiled.binds;
     plan->m_namedBinds = compiled.namedBinds;
-    plan->m_table = shape->table.toLower();
+    plan->m_table = sql::foldedName(shape->table);
     sqlite3 *handle = db.handle();
 
     // The table's columns, primary key and strictness, from SQLite itself (a view or a table
@@ -200,10 +200,16 @@ std::unique_ptr<IncrementalPlan> IncrementalPlan::make(Database &db, const Schem
             + pkCondition;
     plan->m_storedSql = u"SELECT * FROM "_s + sql::quoteIdentifier(shape->table) + u" WHERE "_s + pkCondition;
 
-    const TableDef *tableDef = schema.table(shape->table);
+    // The schema's types of the columns, under the names SQLite takes for them.
+    const QList<TableDef> tableDefs = schema.tables();
+    const auto tableDef = std::find_if(tableDefs.cbegin(), tableDefs.cend(),
+                                       [&](const TableDef &t) { return sql::sameName(t.name, shape->table); });
     auto columnType = [&](const QString &name) {
-        const ColumnDef *c = tableDef ? tableDef->findColumn(name) : nullptr;
-        return c ? c->type : ColumnType::Text;
+        if (tableDef == tableDefs.cend())
+            return ColumnType::Text;
+        const auto c = std::find_if(tableDef->columns.cbegin(), tableDef->columns.cend(),
+                                    [&](const ColumnDef &c) { return sql::sameName(c.name, name); });
+        return c != tableDef->columns.cend() ? c->type : ColumnType::Text;
     };
 
     QString executedSql = compiled.sql;
@@ -400,7 +406,7 @@ IncrementalPlan::Outcome IncrementalPlan::fetchMore(int rows, QueryResult &resul
 
 bool IncrementalPlan::readsOnly(const QStringList &tables) const
 {
-    return tables.size() == 1 && tables.constFirst().toLower() == m_table;
+    return tables.size() == 1 && sql::foldedName(tables.constFirst()) == m_table;
 }
 
 void IncrementalPlan::reset(const QueryResult &result)
@@ -459,7 +465,7 @@ int IncrementalPlan::probe(const QVariantList &values)
 bool IncrementalPlan::whereReads(const RowChange &change) const
 {
     for (qsizetype c = 0; c < change.changed.size(); ++c) {
-        if (change.changed.at(c) && m_shape.whereIdentifiers.contains(m_tableColumns.value(c).toLower()))
+        if (change.changed.at(c) && m_shape.whereIdentifiers.contains(sql::foldedName(m_tableColumns.value(c))))
             return true;
     }
     return false;

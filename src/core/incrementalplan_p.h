@@ -59,7 +59,7 @@ public:
     bool isWindowed() const { return m_windowed; }
     // A window that may not hold the query's last rows yet.
     bool canFetchMore() const { return m_windowed && m_mayHaveMore; }
-    const QString &table() const { return m_table; } // lowercase
+    const QString &table() const { return m_table; } // folded: sql::foldedName()
     // The tables a run of executedQuery() read must be just this one for the plan to hold.
     bool readsOnly(const QStringList &tables) const;
 

@@ -3,6 +3,7 @@
 
 #include "database_p.h"
 #include "logging_p.h"
+#include "sqlutil_p.h"
 
 #include <sqlite3.h>
 
@@ -99,7 +100,7 @@ bool RowChangeRecorder::finish(RowChanges *changes)
         }
         if (!ok)
             break;
-        changes->byTable[QString::fromUtf8(table).toLower()].append(std::move(change));
+        changes->byTable[sql::foldedName(QString::fromUtf8(table))].append(std::move(change));
     }
     if (sqlite3changeset_finalize(it) != SQLITE_OK)
         ok = false;

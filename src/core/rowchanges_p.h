@@ -39,9 +39,10 @@ struct RowChange
 
 struct RowChanges
 {
-    // The (lowercase) tables the capture watched: a watched table without records did not change.
+    // Table names here are folded as SQLite folds them (sql::foldedName(): ASCII letters only).
+    // The tables the capture watched: a watched table without records did not change.
     QSet<QString> watched;
-    QHash<QString, QList<RowChange>> byTable; // lowercase table name
+    QHash<QString, QList<RowChange>> byTable;
 
     bool covers(const QString &lowerTable) const { return watched.contains(lowerTable); }
 };
@@ -50,7 +51,7 @@ struct RowChanges
 class RowChangeRecorder
 {
 public:
-    // Starts watching `tables` (lowercase names) on the main database. False (and nothing
+    // Starts watching `tables` (folded names) on the main database. False (and nothing
     // recorded) if it cannot: the live queries then re-run instead.
     bool start(Database &db, const QSet<QString> &tables);
     bool isActive() const { return m_capture.isActive(); }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "selectshape_p.h"
 
+#include "sqlutil_p.h"
+
 using namespace Qt::StringLiterals;
 
 namespace LiveStore::detail {
@@ -275,7 +277,7 @@ std::optional<SelectShape> Parser::parse()
                 where += QStringView(m_sql).mid(copiedTo, t.start - copiedTo) + *rewritten;
                 copiedTo = t.end;
             } else if (t.kind == Token::Word || t.kind == Token::QuotedName) {
-                shape.whereIdentifiers.append(t.text.toLower());
+                shape.whereIdentifiers.append(sql::foldedName(t.text));
             }
             ++m_at;
         }

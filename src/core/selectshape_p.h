@@ -41,7 +41,7 @@ struct LIVESTORE_EXPORT SelectShape
     // the statement's positional parameters, from 1), so that it can be spliced into other
     // statements and bound with the same bind list. Empty without WHERE.
     QString where;
-    // Lowercase identifiers in the WHERE: a change to no other column cannot change whether a
+    // The identifiers in the WHERE, folded (sql::foldedName()): a change to no other column cannot change whether a
     // row matches.
     QStringList whereIdentifiers;
     QList<OrderTerm> orderBy;

@@ -73,6 +73,8 @@ private Q_SLOTS:
     void oracle();
     void oneRowEditIsOneSignal();
     void namesDifferingInCaseBeyondAscii();
+    void tablesDifferingInCaseBeyondAscii();
+    void namesInAnotherCase();
     void nestedCommitFallsBack();
     void bulkChangesRerun();
 
@@ -413,6 +415,89 @@ void tst_IncrementalModel::namesDifferingInCaseBeyondAscii()
         QVERIFY2(fresh.isValid(), qPrintable(fresh.errorString()));
         QCOMPARE(modelRows(model), fresh.rows());
     }
+}
+
+void tst_IncrementalModel::tablesDifferingInCaseBeyondAscii()
+{
+    // Two tables for SQLite: a commit to one must not reach a model of the other.
+    const QString upper = u"\u00C4"_s;
+    const QString lower = u"\u00E4"_s;
+    Schema schema;
+    for (const QString &table : {upper, lower}) {
+        schema.addTable(TableDef{table}.column(ColumnDef::text(u"id"_s).primaryKey()).column(ColumnDef::integer(u"n"_s)));
+        schema.addEvent(EventDef::synced(u"set "_s + table)
+                                .arg(u"id"_s, ArgType::String)
+                                .arg(u"n"_s, ArgType::Integer)
+                                .materializeSql({u"INSERT OR REPLACE INTO \"%1\" (id, n) VALUES ($id, $n)"_s.arg(table)}));
+    }
+    Store store;
+    QVERIFY(store.open({.storeId = u"tables"_s, .schema = schema, .inMemory = true}));
+    // A model of each, so that both tables' changes are recorded.
+    const QString lowerSql = u"SELECT * FROM \"%1\" ORDER BY n"_s.arg(lower);
+    const QString upperSql = u"SELECT * FROM \"%1\" ORDER BY n"_s.arg(upper);
+    LiveQueryModel lowerModel(&store, Query::sql(lowerSql));
+    LiveQueryModel upperModel(&store, Query::sql(upperSql));
+    QAbstractItemModelTester lowerTester(&lowerModel, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester upperTester(&upperModel, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(store.liveQuery(Query::sql(lowerSql)).isIncremental());
+    QVERIFY(store.liveQuery(Query::sql(upperSql)).isIncremental());
+    QRandomGenerator random(11);
+    for (int i = 0; i < 200; ++i) {
+        const QString table = random.bounded(2) ? upper : lower;
+        QVERIFY(store.commit(u"set "_s + table, {{u"id"_s, u"r%1"_s.arg(random.bounded(20))}, {u"n"_s, random.bounded(50)}}));
+        for (const auto &[model, sql] : {std::pair{&lowerModel, lowerSql}, std::pair{&upperModel, upperSql}}) {
+            const QueryResult fresh = store.query(sql + u", id"_s);
+            QVERIFY2(fresh.isValid(), qPrintable(fresh.errorString()));
+            QCOMPARE(modelRows(*model), fresh.rows());
+        }
+    }
+}
+
+void tst_IncrementalModel::namesInAnotherCase()
+{
+    // SQLite takes ITEMS for items and DONE for done. The plan must too, and find the columns'
+    // types: a boolean key is compared as SQLite stores it (0 and 1).
+    Store store;
+    QVERIFY(store.open({.storeId = u"case"_s, .schema = itemSchema(), .inMemory = true}));
+    const QString sql = u"SELECT ID, Title, DONE FROM ITEMS ORDER BY DONE DESC, Title"_s;
+    LiveQueryModel model(&store, Query::sql(sql));
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(store.liveQuery(Query::sql(sql)).isIncremental());
+    QRandomGenerator random(5);
+    for (int i = 0; i < 300; ++i) {
+        const QString id = u"i%1"_s.arg(random.bounded(25));
+        switch (random.bounded(4)) {
+        case 0:
+            QVERIFY(store.commit(u"replaced"_s, {{u"id"_s, id}, {u"title"_s, u"t%1"_s.arg(random.bounded(10))},
+                                                  {u"rank"_s, 0}}));
+            break;
+        case 1:
+            QVERIFY(store.commit(u"toggled"_s, {{u"id"_s, id}}));
+            break;
+        case 2:
+            QVERIFY(store.commit(u"retitled"_s, {{u"id"_s, id}, {u"title"_s, u"t%1"_s.arg(random.bounded(10))}}));
+            break;
+        default:
+            QVERIFY(store.commit(u"deleted"_s, {{u"id"_s, id}}));
+            break;
+        }
+        const QueryResult fresh = store.query(sql + u", id"_s);
+        QVERIFY2(fresh.isValid(), qPrintable(fresh.errorString()));
+        QCOMPARE(modelRows(model), fresh.rows());
+    }
+
+    // A date-time column (ISO text, read back as QDateTime) is no key: the query re-runs, however
+    // its name is spelled.
+    Schema schema;
+    schema.addTable(TableDef{u"log"_s}.column(ColumnDef::text(u"id"_s).primaryKey()).column(ColumnDef::dateTime(u"at"_s)));
+    schema.addEvent(EventDef::synced(u"logged"_s)
+                            .arg(u"id"_s, ArgType::String)
+                            .arg(u"at"_s, ArgType::DateTime)
+                            .materializeSql({u"INSERT INTO log (id, at) VALUES ($id, $at)"_s}));
+    Store logStore;
+    QVERIFY(logStore.open({.storeId = u"log"_s, .schema = schema, .inMemory = true}));
+    QVERIFY(!logStore.liveQuery(Query::sql(u"SELECT * FROM log ORDER BY at"_s)).isIncremental());
+    QVERIFY(!logStore.liveQuery(Query::sql(u"SELECT * FROM LOG ORDER BY AT"_s)).isIncremental());
 }
 
 void tst_IncrementalModel::nestedCommitFallsBack()
