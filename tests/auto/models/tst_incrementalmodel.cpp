@@ -160,8 +160,24 @@ GeneratedQuery tst_IncrementalModel::generate(QRandomGenerator &random)
             g.oracleSql = u"SELECT * FROM items"_s + builderWhere + u" ORDER BY "_s + oracleTerms.join(u", "_s) + tail;
             binds.clear();
         } else {
-            g.query = Query::sql(u"SELECT "_s + columns + u" FROM items"_s + where + u" ORDER BY "_s
-                                         + terms.join(u", "_s) + tail, binds);
+            // SQLite ignores the case of names: so must the plan (the oracle spells them plainly).
+            const auto spelled = [&random](const QString &name) -> QString {
+                switch (random.bounded(4)) {
+                case 0:
+                    return name.toUpper();
+                case 1:
+                    return name.left(1).toUpper() + name.mid(1);
+                default:
+                    return name;
+                }
+            };
+            QStringList spelledTerms;
+            for (const QString &term : std::as_const(terms)) {
+                const QStringList words = term.split(u' ');
+                spelledTerms.append(spelled(words.first()) + (words.size() > 1 ? u" DESC"_s : QString()));
+            }
+            g.query = Query::sql(u"SELECT "_s + columns + u" FROM "_s + spelled(u"items"_s) + where + u" ORDER BY "_s
+                                         + spelledTerms.join(u", "_s) + tail, binds);
         }
         g.expectIncremental = true;
         if (!limited && random.bounded(2))
