@@ -195,6 +195,7 @@ private Q_SLOTS:
         auto store = openStore(5000); // 5,500 events; needles at 42, 142, ...
         QVERIFY(store);
         EventLogModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setScanLimit(300);
         model.setText(u"needle 4942"_s);
         model.setStore(store.get());
@@ -213,6 +214,7 @@ private Q_SLOTS:
     {
         Store store;
         EventLogModel model(&store);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model.rowCount(), 0);
         QVERIFY(!model.canFetchMore({}));
         StoreOptions options;

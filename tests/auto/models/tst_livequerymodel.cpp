@@ -282,6 +282,7 @@ private Q_SLOTS:
     void badQueryReportsAndKeepsRows()
     {
         LiveQueryModel model(store.get(), Query::from(u"todos"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy errors(&model, &LiveQueryModel::errorOccurred);
         QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"live query failed: .*no such column"_s));
         model.setQuery(Query::sql(u"SELECT nope FROM todos"_s));
