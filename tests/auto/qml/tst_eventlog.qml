@@ -22,8 +22,13 @@ Item {
                           sql: "DELETE FROM notes WHERE id = $id" }
     }
 
-    EventLog { id: all; store: store; pageSize: 50 }
-    EventLog { id: removals; store: store; names: ["v1.NoteRemoved"] }
+    EventLog { id: all; store: store; pageSize: 50; Component.onCompleted: modelTester.watch(this) }
+    EventLog {
+        id: removals
+        store: store
+        names: ["v1.NoteRemoved"]
+        Component.onCompleted: modelTester.watch(this)
+    }
 
     ListView {
         id: view
@@ -47,7 +52,7 @@ Item {
     }
     Component {
         id: logOf
-        EventLog { }
+        EventLog { Component.onCompleted: modelTester.watch(this) }
     }
 
     TestCase {

@@ -31,7 +31,12 @@ TestCase {
         ClientDocument { id: ui; document: "ui" }
     }
 
-    LiveQuery { id: notes; store: store; sql: "SELECT id FROM notes ORDER BY id" }
+    LiveQuery {
+        id: notes
+        store: store
+        sql: "SELECT id FROM notes ORDER BY id"
+        Component.onCompleted: modelTester.watch(this)
+    }
 
     Connections {
         target: ui

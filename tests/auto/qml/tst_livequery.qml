@@ -30,6 +30,7 @@ TestCase {
         store: store
         sql: "SELECT id, text, completed FROM todos WHERE completed = ? ORDER BY text"
         binds: [test.showCompleted]
+        Component.onCompleted: modelTester.watch(this)
     }
 
     LiveQuery {
@@ -39,6 +40,7 @@ TestCase {
         filter: ({ completed: false })
         orderBy: "id desc"
         limit: 2
+        Component.onCompleted: modelTester.watch(this)
     }
 
     ListView {
@@ -99,6 +101,7 @@ TestCase {
     function test_5_badSql() {
         ignoreWarning(/no such column: nope/)
         const q = Qt.createQmlObject('import LiveStore; LiveQuery { sql: "SELECT nope FROM todos" }', test)
+        verify(modelTester.watch(q))
         q.store = store
         verify(q.errorString.indexOf("no such column: nope") >= 0)
         compare(q.count, 0)

@@ -24,7 +24,7 @@ TestCase {
 
     Component {
         id: queryComponent
-        LiveQuery { sql: "SELECT * FROM notes ORDER BY id" }
+        LiveQuery { sql: "SELECT * FROM notes ORDER BY id"; Component.onCompleted: modelTester.watch(this) }
     }
 
     function test_statusFirstAndStore() {

@@ -2,7 +2,8 @@
 // Runs the tst_*.qml files of this folder (QtQuickTest), with `import LiveStore` from the build.
 // A sync server runs in-process for the whole run; QML reads its address as `syncServerUrl`, and
 // `unreachableSyncUrl` is a port where nothing listens. `otherProcess` plays another process of a
-// store: it holds the store's sync.lock, as the process that syncs it would.
+// store: it holds the store's sync.lock, as the process that syncs it would. `modelTester` puts
+// a model made in QML under QAbstractItemModelTester.
 #include <sqlitesyncstorage.h>
 #include <syncserver.h>
 
@@ -13,6 +14,7 @@
 #include <QtQml/qqmlcontext.h>
 #include <QtQml/qqmlengine.h>
 #include <QtQuickTest/quicktest.h>
+#include <QtTest/qabstractitemmodeltester.h>
 
 using namespace Qt::StringLiterals;
 
@@ -34,6 +36,22 @@ private:
     std::unique_ptr<QLockFile> m_lock;
 };
 
+// As in every C++ model test: the tester checks each change a model announces against what it
+// then holds, for as long as the model lives, and a violation fails the running test function.
+class ModelTester : public QObject
+{
+    Q_OBJECT
+public:
+    Q_INVOKABLE bool watch(QObject *object)
+    {
+        auto *model = qobject_cast<QAbstractItemModel *>(object);
+        if (!model)
+            return false;
+        new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest, model);
+        return true;
+    }
+};
+
 class Setup : public QObject
 {
     Q_OBJECT
@@ -47,6 +65,7 @@ public Q_SLOTS:
         // A folder for stores on disk, empty at the start of the run.
         engine->rootContext()->setContextProperty(u"storesDirectory"_s, m_stores.path());
         engine->rootContext()->setContextProperty(u"otherProcess"_s, &m_otherProcess);
+        engine->rootContext()->setContextProperty(u"modelTester"_s, &m_modelTester);
     }
 
 private:
@@ -72,6 +91,7 @@ private:
     std::unique_ptr<LiveStore::SyncServer> m_server;
     QUrl m_unreachable;
     OtherProcess m_otherProcess;
+    ModelTester m_modelTester;
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(livestore_qml, Setup)

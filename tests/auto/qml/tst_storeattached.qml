@@ -29,6 +29,7 @@ Item {
         id: notes
         store: store
         sql: "SELECT id, done FROM notes ORDER BY id"
+        Component.onCompleted: modelTester.watch(this)
     }
 
     ListView {

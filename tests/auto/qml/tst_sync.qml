@@ -23,7 +23,7 @@ TestCase {
     }
     Component {
         id: notesQuery
-        LiveQuery { sql: "SELECT id FROM notes ORDER BY id" }
+        LiveQuery { sql: "SELECT id FROM notes ORDER BY id"; Component.onCompleted: modelTester.watch(this) }
     }
     Component {
         id: progressLog

@@ -31,6 +31,7 @@ TestCase {
         store: store
         sql: "SELECT * FROM items ORDER BY rank"
         batchSize: 50
+        Component.onCompleted: modelTester.watch(this)
     }
 
     ListView {
