@@ -292,6 +292,13 @@ Database::Statement *Database::prepare(const QString &sql)
             }
         }
     }
+    // SQLite ends the text at a NUL and would run what comes before it, silently: a query whose
+    // ORDER BY or WHERE came after one would run without it (and a live query's plan, which
+    // reads the whole text, would follow rows by a clause SQLite never saw).
+    if (const qsizetype nul = sql.indexOf(QChar(0)); nul >= 0) {
+        m_error = u"the SQL text has a NUL character (U+0000) at %1, where SQLite would end it"_s.arg(nul);
+        return nullptr;
+    }
     AuthorizerCollector collector;
     collector.schema = m_schema;
     sqlite3_set_authorizer(m_db, collectTables, &collector);

@@ -853,6 +853,10 @@ private Q_SLOTS:
                                                   << readOnly << true;
         QTest::newRow("two statements") << Query::sql(u"SELECT 1; DELETE FROM items"_s)
                                         << u"only one SQL statement is allowed here"_s << false;
+        // SQLite would run "SELECT id FROM items" and drop the rest.
+        QTest::newRow("NUL in the text")
+                << Query::sql(u"SELECT id FROM items "_s + QChar(0) + u" WHERE qty = 12 ORDER BY id"_s)
+                << u"the SQL text has a NUL character (U+0000) at 21, where SQLite would end it"_s << true;
         QTest::newRow("empty query") << Query() << u"empty query"_s << true;
         QTest::newRow("update without values") << Query::update(u"items"_s, {})
                                                << u"update of \"items\" sets no column"_s << true;

@@ -1,0 +1,1 @@
+select * from "Items" order by "TITLE", Id
