@@ -667,13 +667,15 @@ QString Schema::validate() const
         for (const IndexDef &i : t.indexes) {
             if (i.name.isEmpty())
                 problem(u"an index has no name"_s);
-            if (indexNames.contains(i.name))
+            const QString foldedIndex = sql::foldedName(i.name);
+            if (indexNames.contains(foldedIndex))
                 problem(u"duplicate index name \"%1\""_s.arg(i.name));
-            indexNames.insert(i.name);
+            indexNames.insert(foldedIndex);
             if (i.columns.isEmpty())
                 problem(u"index \"%1\" has no columns"_s.arg(i.name));
             for (const QString &c : i.columns) {
-                if (!t.findColumn(c))
+                if (std::none_of(t.columns.cbegin(), t.columns.cend(),
+                                 [&c](const ColumnDef &column) { return sql::sameName(column.name, c); }))
                     problem(u"index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
             }
         }

@@ -1141,6 +1141,13 @@ private Q_SLOTS:
             s.addTable(TableDef{u"u"_s}.column(ColumnDef::text(u"a"_s)).index(u"ix"_s, {u"a"_s}));
             return s;
         }() << u"table \"u\": duplicate index name \"ix\""_s;
+        QTest::newRow("index names differing in case") << [&] {
+            Schema s = table(TableDef{t}.index(u"ix"_s, {u"id"_s}));
+            s.addTable(TableDef{u"u"_s}.column(ColumnDef::text(u"a"_s)).index(u"IX"_s, {u"a"_s}));
+            return s;
+        }() << u"table \"u\": duplicate index name \"IX\""_s;
+        QTest::newRow("index naming its column in another case")
+                << table(TableDef{t}.index(u"t_id"_s, {u"ID"_s})) << QString();
         QTest::newRow("null default, not nullable")
                 << table(TableDef{t}.column(ColumnDef::text(u"a"_s).withDefault(QVariant())))
                 << u"table \"t\": column \"a\" defaults to null but is not nullable"_s;
