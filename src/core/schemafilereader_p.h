@@ -21,7 +21,8 @@ namespace LiveStore::detail {
 
 using Keys = std::initializer_list<QLatin1StringView>;
 
-inline constexpr QLatin1StringView ColumnTypeList("text, integer, real, blob, boolean, json, datetime, datetimeInteger");
+inline constexpr QLatin1StringView ColumnTypeList(
+        "text, integer, real, blob, boolean, json, datetime, datetimeInteger");
 inline constexpr QLatin1StringView ArgTypeList(
         "string, integer, real (or number), boolean, datetime, json, literal, struct, array, record");
 
@@ -71,6 +72,7 @@ private:
                         ClientDocumentDef *out);
     // The keys of an object in the order the file writes them (sorted, without the file's text).
     static QStringList keyOrder(const QJsonObject &object, QByteArrayView rawObject);
+
     // schemafileevents.cpp
     bool event(const QJsonObject &object, const QString &where, QByteArrayView rawEvent, EventDef *out);
     bool arg(const QString &name, const QJsonValue &value, const QString &where, QByteArrayView rawValue,
