@@ -34,6 +34,11 @@ inline char16_t foldedNameChar(char16_t c)
 
 inline QString foldedName(const QString &name)
 {
+    // Most names have no capital letter: those are shared, not copied (a live query's plan folds
+    // the columns of every row a commit changes).
+    const auto isCapital = [](QChar c) { return foldedNameChar(c.unicode()) != c.unicode(); };
+    if (std::none_of(name.cbegin(), name.cend(), isCapital))
+        return name;
     QString folded = name;
     for (QChar &c : folded)
         c = QChar(foldedNameChar(c.unicode()));
