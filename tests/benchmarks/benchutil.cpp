@@ -59,4 +59,11 @@ double peakRssMb()
     return double(usage.ru_maxrss) / 1024.0; // kilobytes on Linux
 }
 
+long minorFaults()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt;
+}
+
 } // namespace Bench

@@ -88,6 +88,11 @@ QJsonObject throughput(qint64 events, double seconds);
 // process-wide high-water mark, which is why every scenario side runs in a process of its own.
 double peakRssMb();
 
+// The page faults the process has taken so far that needed no disk read (getrusage's
+// ru_minflt). The boot scenario reports those of its window: on a virtual machine each costs tens
+// of microseconds, and a process's first open is mostly code, data and heap touched the first time.
+long minorFaults();
+
 } // namespace Bench
 
 #endif // LIVESTORE_BENCH_BENCHUTIL_H

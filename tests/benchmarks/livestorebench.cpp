@@ -405,14 +405,16 @@ QJsonObject model1m(const Context &context)
 QJsonObject boot(const Context &context)
 {
     const QString directory = copyHistory(context);
+    const long faultsBefore = minorFaults();
     const auto start = Clock::now();
     Store store;
     open(store, storeOptions(directory));
     const qsizetype rows = query(store, QString::fromLatin1(Workload::LatestOpenSql)).rowCount();
     const double seconds = secondsSince(start);
+    const long faults = minorFaults() - faultsBefore;
     if (!store.migrationReport().isEmpty())
         throw Error(u"boot rebuilt the state; the fixture does not match the schema"_s);
-    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}};
+    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}, {u"faults"_s, qint64(faults)}};
 }
 
 QJsonObject rematerialize(const Context &context)

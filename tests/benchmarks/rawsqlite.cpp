@@ -384,12 +384,14 @@ QJsonObject modelQml(const Context &context)
 QJsonObject boot(const Context &context)
 {
     const QString path = copyHistory(context);
+    const long faultsBefore = minorFaults();
     const auto start = Clock::now();
     Connection db(path);
     Statement list(db.get(), Workload::LatestOpenSql);
     const qsizetype rows = readAll(list);
     const double seconds = secondsSince(start);
-    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}};
+    const long faults = minorFaults() - faultsBefore;
+    return {{u"ms"_s, seconds * 1000.0}, {u"rows"_s, rows}, {u"faults"_s, qint64(faults)}};
 }
 
 QJsonObject rematerialize(const Context &context)
