@@ -628,6 +628,8 @@ QString Schema::validate() const
         return d->loadError;
     QStringList problems = d->duplicates;
     QSet<QString> indexNames;
+    // SQLite keeps tables and indexes in one namespace: checked once every table is known.
+    QList<std::pair<const TableDef *, const IndexDef *>> indexes;
     QHash<QString, QString> foldedTableNames; // SQLite's names ignore case: "todos" is "TODOS"
     for (const TableDef &t : d->tables) {
         // Messages are built only for a problem: QString::arg() reads Qt's Unicode tables (see
@@ -671,6 +673,9 @@ QString Schema::validate() const
             if (indexNames.contains(foldedIndex))
                 problem(u"duplicate index name \"%1\""_s.arg(i.name));
             indexNames.insert(foldedIndex);
+            indexes.append({&t, &i});
+            if (foldedIndex.startsWith(u"__livestore"_s) || foldedIndex.startsWith(u"sqlite_"_s))
+                problem(u"index \"%1\": the name is reserved"_s.arg(i.name));
             if (i.columns.isEmpty())
                 problem(u"index \"%1\" has no columns"_s.arg(i.name));
             for (const QString &c : i.columns) {
@@ -678,6 +683,12 @@ QString Schema::validate() const
                                  [&c](const ColumnDef &column) { return sql::sameName(column.name, c); }))
                     problem(u"index \"%1\" names unknown column \"%2\""_s.arg(i.name, c));
             }
+        }
+    }
+    for (const auto &[table, index] : std::as_const(indexes)) {
+        if (const QString other = foldedTableNames.value(sql::foldedName(index->name)); !other.isEmpty()) {
+            problems.append(u"table \"%1\": index \"%2\" has the name of the table \"%3\" (SQLite "
+                            "keeps tables and indexes in one namespace)"_s.arg(table->name, index->name, other));
         }
     }
     for (const ClientDocumentDef &doc : d->documents) {

@@ -1148,6 +1148,24 @@ private Q_SLOTS:
         }() << u"table \"u\": duplicate index name \"IX\""_s;
         QTest::newRow("index naming its column in another case")
                 << table(TableDef{t}.index(u"t_id"_s, {u"ID"_s})) << QString();
+        QTest::newRow("index with a table's name") << [&] {
+            Schema s = table(TableDef{t}.index(u"U"_s, {u"id"_s}));
+            s.addTable(TableDef{u"u"_s}.column(ColumnDef::text(u"a"_s)));
+            return s;
+        }() << u"table \"t\": index \"U\" has the name of the table \"u\" (SQLite keeps tables and "
+               u"indexes in one namespace)"_s;
+        QTest::newRow("index with its own table's name")
+                << table(TableDef{t}.index(u"t"_s, {u"id"_s}))
+                << u"table \"t\": index \"t\" has the name of the table \"t\" (SQLite keeps tables and "
+                   u"indexes in one namespace)"_s;
+        QTest::newRow("reserved index name")
+                << table(TableDef{t}.index(u"SQLite_t"_s, {u"id"_s}))
+                << u"table \"t\": index \"SQLite_t\": the name is reserved"_s;
+        QTest::newRow("index named after a table beyond ASCII case") << [&] {
+            Schema s = table(TableDef{t}.index(u"Ärger"_s, {u"id"_s}));
+            s.addTable(TableDef{u"ärger"_s}.column(ColumnDef::text(u"a"_s)));
+            return s;
+        }() << QString();
         QTest::newRow("null default, not nullable")
                 << table(TableDef{t}.column(ColumnDef::text(u"a"_s).withDefault(QVariant())))
                 << u"table \"t\": column \"a\" defaults to null but is not nullable"_s;
