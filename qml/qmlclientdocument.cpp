@@ -2,11 +2,13 @@
 #include "qmlclientdocument.h"
 
 #include "qmlstore.h"
+#include "qmlvalues_p.h"
 
 #include <store.h>
 
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qmetaobject.h>
+#include <QtCore/qscopedvaluerollback.h>
 #include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlinfo.h>
 
@@ -21,6 +23,7 @@ QmlClientDocument::QmlClientDocument(QObject *parent) : QObject(parent) { }
 QmlClientDocument::~QmlClientDocument()
 {
     QObject::disconnect(m_statusConnection);
+    QObject::disconnect(m_destroyedConnection);
 }
 
 void QmlClientDocument::setStore(QmlStore *store)
@@ -28,9 +31,16 @@ void QmlClientDocument::setStore(QmlStore *store)
     if (m_store == store)
         return;
     QObject::disconnect(m_statusConnection);
+    QObject::disconnect(m_destroyedConnection);
     m_store = store;
-    if (store)
+    if (store) {
         m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlClientDocument::restart);
+        // The element destroyed (the QPointer is null by now): `store` is null.
+        m_destroyedConnection = connect(store, &QObject::destroyed, this, [this] {
+            Q_EMIT storeChanged();
+            restart();
+        });
+    }
     Q_EMIT storeChanged();
     restart();
 }
@@ -97,18 +107,18 @@ void QmlClientDocument::fieldWritten()
         return;
     // A field assigned from QML becomes a committed event; the field then shows the
     // materialized value (at once: local commits materialize synchronously).
-    if (!set({{name, v}}))
-        applyValue(std::exchange(m_value, {})); // refused: put the stored value back
+    if (!setFields({{name, v}}))
+        writeFields(); // refused: the field shows the stored value again, which did not change
 }
 
 void QmlClientDocument::setError(const QString &error)
 {
+    if (!error.isEmpty())
+        qmlWarning(this) << error; // every failure, also one like the last
     if (m_error == error)
         return;
     m_error = error;
     Q_EMIT errorStringChanged();
-    if (!error.isEmpty())
-        qmlWarning(this) << error;
 }
 
 void QmlClientDocument::restart()
@@ -153,19 +163,33 @@ void QmlClientDocument::applyValue(const QVariantMap &value)
     if (value == m_value)
         return;
     m_value = value;
-    // Declared fields take the document's values; a field the document lacks keeps its own.
-    m_applying = true;
-    for (auto it = m_fieldBySignal.cbegin(); it != m_fieldBySignal.cend(); ++it) {
-        const QMetaProperty field = metaObject()->property(it.value());
-        const QString name = QString::fromLatin1(field.name());
-        if (value.contains(name) && field.read(this) != value.value(name))
-            field.write(this, value.value(name));
-    }
-    m_applying = false;
+    writeFields();
     Q_EMIT contentChanged();
 }
 
-bool QmlClientDocument::set(const QVariantMap &fields)
+void QmlClientDocument::writeFields()
+{
+    // Declared fields take the document's values; a field the document lacks keeps its own.
+    const QScopedValueRollback applying(m_applying, true);
+    for (auto it = m_fieldBySignal.cbegin(); it != m_fieldBySignal.cend(); ++it) {
+        const QMetaProperty field = metaObject()->property(it.value());
+        const QString name = QString::fromLatin1(field.name());
+        if (m_value.contains(name) && field.read(this) != m_value.value(name))
+            field.write(this, m_value.value(name));
+    }
+}
+
+bool QmlClientDocument::set(const QJSValue &fields)
+{
+    if (fields.isUndefined() || fields.isNull() || !isArgsObject(fields)) {
+        setError(u"set: takes an object of the fields to change, as {filter: \"all\"}, not %1"_s.arg(
+                jsKind(fields)));
+        return false;
+    }
+    return setFields(fields.toVariant().toMap());
+}
+
+bool QmlClientDocument::setFields(const QVariantMap &fields)
 {
     if (!m_store || !m_store->store()) {
         setError(u"set: the store is not ready"_s);

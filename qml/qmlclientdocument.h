@@ -5,6 +5,7 @@
 #include <reactive.h>
 
 #include <QtCore/qpointer.h>
+#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlparserstatus.h>
 #include <QtCore/qhash.h>
 #include <QtCore/qobject.h>
@@ -51,8 +52,9 @@ public:
     QVariantMap value() const { return m_value; }
     QString errorString() const { return m_error; }
 
-    // Commits a partial update: only the given fields change.
-    Q_INVOKABLE bool set(const QVariantMap &fields);
+    // Commits a partial update: only the given fields change. `fields` is a JavaScript object;
+    // anything else is refused with errorString().
+    Q_INVOKABLE bool set(const QJSValue &fields);
 
     void classBegin() override;
     void componentComplete() override;
@@ -70,6 +72,8 @@ private Q_SLOTS:
 private:
     void restart();
     void applyValue(const QVariantMap &value);
+    void writeFields();
+    bool setFields(const QVariantMap &fields);
     void setError(const QString &error);
     void watchFields();
 
@@ -84,6 +88,7 @@ private:
     LiveQuery m_live;
     Subscription m_subscription;
     QMetaObject::Connection m_statusConnection;
+    QMetaObject::Connection m_destroyedConnection;
 };
 
 } // namespace LiveStore

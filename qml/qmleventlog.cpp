@@ -14,9 +14,17 @@ void QmlEventLog::setQmlStore(QmlStore *store)
     if (m_qmlStore == store)
         return;
     QObject::disconnect(m_statusConnection);
+    QObject::disconnect(m_destroyedConnection);
     m_qmlStore = store;
-    if (store)
+    if (store) {
         m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlEventLog::storeStatusChanged);
+        // The element destroyed (the QPointer is null by now): `store` is null, and the events
+        // of a store the registry keeps are no longer this log's.
+        m_destroyedConnection = connect(store, &QObject::destroyed, this, [this] {
+            storeStatusChanged();
+            Q_EMIT storeChanged();
+        });
+    }
     storeStatusChanged();
     Q_EMIT storeChanged();
 }

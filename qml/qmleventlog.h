@@ -44,6 +44,7 @@ private:
 
     QPointer<QmlStore> m_qmlStore;
     QMetaObject::Connection m_statusConnection;
+    QMetaObject::Connection m_destroyedConnection;
     QMetaObject::Connection m_confirmedConnection;
     bool m_complete = false;
 };

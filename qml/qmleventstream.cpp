@@ -49,6 +49,11 @@ void QmlEventStream::setQmlStore(QmlStore *store)
     if (store) {
         m_storeConnections.append(connect(store, &QmlStore::statusChanged, this, &QmlEventStream::update));
         m_storeConnections.append(connect(store, &QmlStore::syncChanged, this, &QmlEventStream::update));
+        // The element destroyed (the QPointer is null by now): `store` is null.
+        m_storeConnections.append(connect(store, &QObject::destroyed, this, [this] {
+            update();
+            Q_EMIT storeChanged();
+        }));
     }
     update();
     Q_EMIT storeChanged();

@@ -19,9 +19,17 @@ void QmlLiveQuery::setQmlStore(QmlStore *store)
     if (m_qmlStore == store)
         return;
     QObject::disconnect(m_statusConnection);
+    QObject::disconnect(m_destroyedConnection);
     m_qmlStore = store;
-    if (store)
+    if (store) {
         m_statusConnection = connect(store, &QmlStore::statusChanged, this, &QmlLiveQuery::storeStatusChanged);
+        // The element destroyed (the QPointer is null by now): `store` is null, and the rows of
+        // a store the registry keeps are no longer this query's.
+        m_destroyedConnection = connect(store, &QObject::destroyed, this, [this] {
+            storeStatusChanged();
+            Q_EMIT storeChanged();
+        });
+    }
     // One storeChanged() per change: the model sends it itself when the C++ store changes too.
     Store *before = LiveQueryModel::store();
     storeStatusChanged();

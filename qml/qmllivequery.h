@@ -48,6 +48,7 @@ private:
     void storeStatusChanged();
     QPointer<QmlStore> m_qmlStore;
     QMetaObject::Connection m_statusConnection;
+    QMetaObject::Connection m_destroyedConnection;
 };
 
 } // namespace LiveStore

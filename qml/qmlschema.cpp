@@ -191,7 +191,7 @@ QByteArray QmlTable::toJsonText(QString *error) const
 {
     QByteArrayList columns;
     QJsonArray indexes;
-    for (QObject *child : m_data) {
+    for (QObject *child : m_data.objects()) {
         if (auto *c = qobject_cast<QmlColumn *>(child)) {
             columns.append(c->toJsonText(m_name, error));
             if (!error->isEmpty())

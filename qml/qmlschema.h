@@ -19,6 +19,8 @@
 
 #include <schema.h>
 
+#include "qmlobjectlist_p.h"
+
 #include <QtCore/qjsonobject.h>
 #include <QtCore/qobject.h>
 #include <QtCore/qvariant.h>
@@ -94,14 +96,14 @@ class QmlTable : public QObject
     Q_CLASSINFO("DefaultProperty", "data")
 public:
     using QObject::QObject;
-    QQmlListProperty<QObject> data() { return {this, &m_data}; }
+    QQmlListProperty<QObject> data() { return m_data.property(); }
     QByteArray toJsonText(QString *error) const;
 Q_SIGNALS:
     void changed();
 
 private:
     QString m_name;
-    QList<QObject *> m_data;
+    QmlObjectList m_data{this};
 };
 
 class QmlEventDefinition : public QObject

@@ -35,7 +35,15 @@ QJsonValue toJsonValue(const QVariant &value)
 
 } // namespace
 
-QmlStore::QmlStore(QObject *parent) : QObject(parent)
+QmlStore::QmlStore(QObject *parent)
+    : QObject(parent),
+      // A ClientDocument declared inside the Store belongs to it from its creation on, before
+      // any binding runs: its fields exist when the first binding reads them.
+      m_data(this,
+             [this](QObject *object) {
+                 if (auto *document = qobject_cast<QmlClientDocument *>(object); document && !document->store())
+                     document->setStore(this);
+             })
 {
     m_initialSyncTimer.setSingleShot(true);
     connect(&m_initialSyncTimer, &QTimer::timeout, this, [this] {
@@ -122,7 +130,8 @@ void QmlStore::setSyncUrl(const QUrl &url)
 
 void QmlStore::setSyncPayload(const QVariant &payload)
 {
-    if (m_syncPayload == payload)
+    // A JavaScript object arrives as a QJSValue, and no two of those compare equal.
+    if (plainValue(m_syncPayload) == plainValue(payload) && m_syncPayload.isValid() == payload.isValid())
         return;
     m_syncPayload = payload;
     Q_EMIT syncPayloadChanged();
@@ -148,21 +157,7 @@ void QmlStore::setInitialSyncTimeout(int msecs)
 
 QQmlListProperty<QObject> QmlStore::data()
 {
-    // A ClientDocument declared inside the Store belongs to it from its creation on, before any
-    // binding runs: its fields exist when the first binding reads them.
-    return QQmlListProperty<QObject>(
-            this, &m_data,
-            [](QQmlListProperty<QObject> *list, QObject *object) {
-                auto *self = static_cast<QmlStore *>(list->object);
-                self->m_data.append(object);
-                if (auto *document = qobject_cast<QmlClientDocument *>(object)) {
-                    if (!document->store())
-                        document->setStore(self);
-                }
-            },
-            [](QQmlListProperty<QObject> *list) { return static_cast<QmlStore *>(list->object)->m_data.size(); },
-            [](QQmlListProperty<QObject> *list, qsizetype i) { return static_cast<QmlStore *>(list->object)->m_data.at(i); },
-            [](QQmlListProperty<QObject> *list) { static_cast<QmlStore *>(list->object)->m_data.clear(); });
+    return m_data.property();
 }
 
 QString QmlStore::head() const
@@ -229,7 +224,7 @@ bool QmlStore::loadSchema(Schema *schema)
     }
     QByteArray inlineJson;
     bool anyInline = false;
-    if (!inlineSchemaJson(m_data, &inlineJson, &anyInline, &error)) {
+    if (!inlineSchemaJson(m_data.objects(), &inlineJson, &anyInline, &error)) {
         setError(error);
         return false;
     }
@@ -434,6 +429,13 @@ void QmlStore::reopen()
     m_openingStore.reset();
     m_syncingStore.reset(); // a wait that was running is moot: the old store never becomes Ready
     finishInitialSync(QString());
+    // A store another element still opens through the registry keeps reporting to the callback
+    // of this open: from now on, only the next open's reports count.
+    ++m_openGeneration;
+    // The old store lives until the elements that use it (LiveQuery, EventLog, ClientDocument,
+    // EventStream) have seen the status change and let go of it: they empty their models and
+    // stop their streams while it still exists.
+    const std::shared_ptr<Store> previous = m_store;
     attach(nullptr);
     if (m_sync) {
         QObject::disconnect(m_sync, nullptr, this, nullptr);
@@ -441,11 +443,13 @@ void QmlStore::reopen()
         Q_EMIT syncChanged();
     }
     setError(QString());
-    if (m_storeId.isEmpty()) {
-        setStatus(Null);
+    // Each open reports its own progress from the start.
+    setBootStage(m_storeId.isEmpty() ? BootIdle : BootLoading, 0);
+    setStatus(m_storeId.isEmpty() ? Null : Loading);
+    if (previous)
+        Q_EMIT headChanged(); // no store: no head
+    if (m_storeId.isEmpty())
         return;
-    }
-    setStatus(Loading);
     StoreOptions options;
     options.storeId = m_storeId;
     if (!loadSchema(&options.schema)) {
@@ -456,8 +460,8 @@ void QmlStore::reopen()
     options.inMemory = m_inMemory;
     options.recordChangesets = !m_syncUrl.isEmpty();
     // The store may outlive this element (a registry keeps it): never call back into a dead one.
-    options.onBootStatus = [self = QPointer<QmlStore>(this)](const BootStatus &s) {
-        if (self)
+    options.onBootStatus = [self = QPointer<QmlStore>(this), generation = m_openGeneration](const BootStatus &s) {
+        if (self && self->m_openGeneration == generation)
             self->onBootStatus(s);
     };
     std::shared_ptr<Store> store;
@@ -551,6 +555,12 @@ bool QmlStore::commit(const QString &name, const QJSValue &args)
         qmlWarning(this) << notReady("commit");
         return false;
     }
+    if (!isArgsObject(args)) {
+        setError(u"commit: the arguments of \"%1\" must be an object, as {id: \"a\"}, not %2"_s.arg(
+                name, jsKind(args)));
+        qmlWarning(this) << m_error;
+        return false;
+    }
     const QList<Event> list{eventFromJs(qmlEngine(this), name, args)};
     forwardCommitted(); // a handler connected this very turn hears this commit too
     if (!m_store->commit(list)) {
@@ -568,17 +578,29 @@ bool QmlStore::commitAll(const QJSValue &events)
         qmlWarning(this) << notReady("commit");
         return false;
     }
+    const auto refuse = [this](const QString &error) {
+        setError(error);
+        qmlWarning(this) << m_error;
+        return false;
+    };
+    // One event instead of a list of one would otherwise be an empty batch, committed as nothing.
+    if (!events.isArray()) {
+        return refuse(u"commitAll: takes an array of events, as [{name: \"v1.Event\", args: {...}}], "
+                       "not %1"_s.arg(jsKind(events)));
+    }
     QList<Event> list;
-    const int count = events.isArray() ? events.property(u"length"_s).toInt() : 0;
+    const int count = events.property(u"length"_s).toInt();
     for (int i = 0; i < count; ++i) {
         const QJSValue e = events.property(quint32(i));
         const QJSValue name = e.property(u"name"_s);
-        if (!name.isString() || name.toString().isEmpty()) {
-            setError(u"commitAll: each event needs a name, as {name: \"v1.Event\", args: {...}}"_s);
-            qmlWarning(this) << m_error;
-            return false;
+        if (!e.isObject() || !name.isString() || name.toString().isEmpty())
+            return refuse(u"commitAll: each event needs a name, as {name: \"v1.Event\", args: {...}}"_s);
+        const QJSValue args = e.property(u"args"_s);
+        if (!isArgsObject(args)) {
+            return refuse(u"commitAll: the arguments of \"%1\" (event %2) must be an object, as "
+                           "{id: \"a\"}, not %3"_s.arg(name.toString(), QString::number(i), jsKind(args)));
         }
-        list.append(eventFromJs(qmlEngine(this), name.toString(), e.property(u"args"_s)));
+        list.append(eventFromJs(qmlEngine(this), name.toString(), args));
     }
     forwardCommitted();
     if (!m_store->commit(list)) {
@@ -596,16 +618,43 @@ QVariantList QmlStore::query(const QString &sql, const QVariant &jsBinds)
         qmlWarning(this) << notReady("query");
         return {};
     }
-    const Query q = binds.typeId() == QMetaType::QVariantMap ? Query::sql(sql, binds.toMap())
-            : binds.isValid()                                 ? Query::sql(sql, binds.toList())
-                                                              : Query::sql(sql);
+    // As LiveQuery reads its binds: an object names them, an array numbers them, and a single
+    // value is the one bind.
+    Query q;
+    switch (binds.typeId()) {
+    case QMetaType::UnknownType:
+        q = Query::sql(sql);
+        break;
+    case QMetaType::QVariantMap:
+        q = Query::sql(sql, binds.toMap());
+        break;
+    case QMetaType::QVariantList:
+    case QMetaType::QStringList:
+        q = Query::sql(sql, binds.toList());
+        break;
+    default:
+        q = Query::sql(sql, QVariantList{binds});
+        break;
+    }
     const QueryResult r = m_store->query(q);
     if (!r.isValid()) {
         setError(r.errorString());
         qmlWarning(this) << "query failed: " << r.errorString();
         return {};
     }
-    return r.toMaps();
+    // SQL NULL as JavaScript null, as LiveQuery gives it (an invalid QVariant would be undefined).
+    const QStringList &columns = r.columns();
+    QVariantList rows;
+    rows.reserve(r.rowCount());
+    for (const QVariantList &values : r.rows()) {
+        QVariantMap row;
+        for (qsizetype c = 0; c < columns.size(); ++c) {
+            const QVariant value = values.value(c);
+            row.insert(columns.at(c), value.isValid() ? value : QVariant::fromValue(nullptr));
+        }
+        rows.append(row);
+    }
+    return rows;
 }
 
 } // namespace LiveStore

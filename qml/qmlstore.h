@@ -9,6 +9,7 @@
 #include <QtCore/qpointer.h>
 #include <QtCore/qtimer.h>
 
+#include "qmlobjectlist_p.h"
 #include "qmlstoreattached.h"
 #include "qmlstoreregistry.h"
 #include <QtCore/qurl.h>
@@ -189,7 +190,8 @@ private:
     BootStage m_bootStage = BootIdle;
     qreal m_progress = 0;
     QString m_error;
-    QList<QObject *> m_data;
+    quint64 m_openGeneration = 0; // counts reopen()s: a callback of an earlier open is ignored
+    QmlObjectList m_data; // the default property: schema elements, documents, anything
     bool m_complete = false;
     std::shared_ptr<Store> m_store;
     QUrl m_syncUrl;

@@ -36,8 +36,11 @@ ApplicationWindow {
         schema: "qrc:/user.json"
         // The store opens on a worker thread; with --demo, the sample data goes in once it is up.
         onStatusChanged: {
-            if (status === Store.Ready && window.demo
-                    && userStore.query("SELECT count(*) AS n FROM workspaces")[0].n === 0)
+            if (status !== Store.Ready || !window.demo)
+                return
+            // query() gives [] when it fails (with a warning): no rows, no seeding.
+            const counted = userStore.query("SELECT count(*) AS n FROM workspaces")
+            if (counted.length === 1 && counted[0].n === 0)
                 window.seedDemo()
         }
         // Inside its Store, the store property is set for it.

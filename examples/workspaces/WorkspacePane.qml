@@ -51,6 +51,13 @@ Rectangle {
     }
     Label {
         anchors.centerIn: parent
+        visible: pane.store.status === Store.Loading
+        color: "#868e96"
+        font.pixelSize: 16
+        text: qsTr("Opening the workspace…")
+    }
+    Label {
+        anchors.centerIn: parent
         width: parent.width - 48
         visible: pane.store.status === Store.Error
         wrapMode: Text.Wrap

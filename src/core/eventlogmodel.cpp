@@ -39,6 +39,7 @@ void EventLogModel::setStore(Store *store)
     QObject::disconnect(m_committed);
     QObject::disconnect(m_pulled);
     QObject::disconnect(m_opened);
+    QObject::disconnect(m_destroyed);
     m_store = store;
     if (store) {
         m_committed = connect(store, &Store::committed, this, &EventLogModel::onCommitted);
@@ -55,6 +56,13 @@ void EventLogModel::setStore(Store *store)
         m_opened = connect(store, &Store::openFinished, this, [this](bool ok) {
             if (ok)
                 restart();
+        });
+        // A store deleted under the model: its rows are gone, as with setStore(nullptr).
+        m_destroyed = connect(store, &QObject::destroyed, this, [this] {
+            QObject::disconnect(m_committed);
+            QObject::disconnect(m_pulled);
+            QObject::disconnect(m_opened);
+            restart();
         });
     }
     restart();

@@ -131,6 +131,7 @@ private:
     QMetaObject::Connection m_committed;
     QMetaObject::Connection m_pulled;
     QMetaObject::Connection m_opened;
+    QMetaObject::Connection m_destroyed;
     QStringList m_names;
     QString m_clientId;
     QString m_sessionId;

@@ -50,12 +50,20 @@ void LiveQueryModel::setStore(Store *store)
     if (m_store == store)
         return;
     QObject::disconnect(m_openFinished);
+    QObject::disconnect(m_storeDestroyed);
     m_store = store;
     // A store still opening (Store::openAsync) gets its query once it is open.
     if (store) {
         m_openFinished = connect(store, &Store::openFinished, this, [this](bool success) {
             if (success)
                 restart();
+        });
+        // A store deleted under the model: its rows are gone, as with setStore(nullptr). (The
+        // QPointer is null by now; the live query's node outlived the store's graph safely.)
+        m_storeDestroyed = connect(store, &QObject::destroyed, this, [this] {
+            QObject::disconnect(m_openFinished);
+            Q_EMIT storeChanged();
+            restart();
         });
     }
     Q_EMIT storeChanged();
@@ -88,7 +96,16 @@ void LiveQueryModel::setQuery(const Query &query)
 QString LiveQueryModel::sql() const { return m_sql; }
 LIVESTORE_MODEL_SETTER(const QString &, m_sql, setSql, sqlChanged)
 QVariant LiveQueryModel::binds() const { return m_binds; }
-LIVESTORE_MODEL_SETTER(const QVariant &, m_binds, setBinds, bindsChanged)
+void LiveQueryModel::setBinds(const QVariant &binds)
+{
+    // A JavaScript array or object arrives as a QJSValue, and no two of those compare equal: a
+    // binding that evaluates to the same values again must not re-run the query.
+    if (plainBinds(m_binds) == plainBinds(binds) && m_binds.isValid() == binds.isValid())
+        return;
+    m_binds = binds;
+    Q_EMIT bindsChanged();
+    restart();
+}
 QString LiveQueryModel::table() const { return m_table; }
 LIVESTORE_MODEL_SETTER(const QString &, m_table, setTable, tableChanged)
 QVariantMap LiveQueryModel::filter() const { return m_filter; }

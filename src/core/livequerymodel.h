@@ -163,6 +163,7 @@ private:
 
     QPointer<Store> m_store;
     QMetaObject::Connection m_openFinished;
+    QMetaObject::Connection m_storeDestroyed;
     Query m_query;
     QString m_sql;
     QVariant m_binds;

@@ -54,6 +54,22 @@ class tst_EventLogModel : public QObject
     }
 
 private Q_SLOTS:
+    // A store deleted under its model: the rows go, with rowsRemoved.
+    void storeDeletedUnderTheModel()
+    {
+        auto store = openStore(10);
+        QVERIFY(store);
+        EventLogModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 11);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        store.reset();
+        QCOMPARE(model.store(), nullptr);
+        QCOMPARE(model.rowCount(), 0);
+        QCOMPARE(removed.size(), 1);
+        QVERIFY(!model.canFetchMore({}));
+    }
+
     void pagesAsViewsAsk()
     {
         auto store = openStore(10'000); // 11,000 events

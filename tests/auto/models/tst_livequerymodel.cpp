@@ -130,6 +130,22 @@ private Q_SLOTS:
         QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), u"Todo"_s);
     }
 
+    // A store deleted under its model: the rows go, with rowsRemoved, and storeChanged() says so.
+    void storeDeletedUnderTheModel()
+    {
+        LiveQueryModel model(store.get(), Query::from(u"todos"_s).orderBy(u"id"_s));
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.count(), 3);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy storeChanged(&model, &LiveQueryModel::storeChanged);
+        store.reset();
+        QCOMPARE(model.store(), nullptr);
+        QCOMPARE(model.count(), 0);
+        QCOMPARE(model.status(), LiveQueryModel::Null);
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(storeChanged.size(), 1);
+    }
+
     void toggleIsOneDataChangedWithOnlyChangedRoles()
     {
         LiveQueryModel model(store.get(), Query::from(u"todos"_s).orderBy(u"id"_s));

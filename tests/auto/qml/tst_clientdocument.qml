@@ -64,6 +64,58 @@ TestCase {
         d.destroy()
     }
 
+    Store {
+        id: typedStore
+        storeId: "qml-document-typed"
+        inMemory: true
+        Table { name: "t"; TableColumn { name: "id"; type: "text"; primaryKey: true } }
+        ClientDocumentDefinition {
+            name: "prefs"
+            schema: ({ type: "struct", fields: { filter: ["all", "active"] } })
+            defaultValue: ({ filter: "all" })
+        }
+        ClientDocument { id: prefs; document: "prefs"; property string filter }
+    }
+    SignalSpy { id: prefsContent; target: prefs; signalName: "contentChanged" }
+
+    // A refused assignment puts the stored value back into the field without a change of
+    // `value`, and says why each time.
+    function test_6_refusedAssignment() {
+        prefsContent.clear()
+        const refused = /argument "value.filter" must be one of "all", "active", got "bogus"/
+        ignoreWarning(refused)
+        prefs.filter = "bogus"
+        compare(prefs.filter, "all")
+        compare(prefs.value.filter, "all")
+        compare(prefsContent.count, 0)
+        verify(refused.test(prefs.errorString))
+        ignoreWarning(refused) // the same failure again: warned again
+        prefs.filter = "bogus"
+        compare(prefs.filter, "all")
+        compare(prefsContent.count, 0)
+        prefs.filter = "active"
+        compare(prefs.value.filter, "active")
+        compare(prefsContent.count, 1)
+    }
+
+    function test_7_setTakesAnObject_data() {
+        return [
+            { tag: "null", fields: null, kind: "null" },
+            { tag: "undefined", fields: undefined, kind: "undefined" },
+            { tag: "string", fields: "active", kind: "a string" },
+            { tag: "array", fields: ["active"], kind: "an array" },
+            { tag: "number", fields: 1, kind: "a number" },
+        ]
+    }
+    function test_7_setTakesAnObject(data) {
+        const message = "set: takes an object of the fields to change, as {filter: \"all\"}, not " + data.kind
+        ignoreWarning(new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        verify(!prefs.set(data.fields))
+        compare(prefs.errorString, message)
+        verify(prefs.set({ filter: "all" }))
+        compare(prefs.filter, "all")
+    }
+
     function test_5_unknownDocument() {
         ignoreWarning(/unknown client document "nope"/)
         const d = Qt.createQmlObject('import LiveStore; ClientDocument { document: "nope" }', test)

@@ -92,6 +92,28 @@ TestCase {
         compare(visible.count, 2)
     }
 
+    // The same values again (a binding that re-evaluates to an equal array) change nothing: no
+    // bindsChanged, no re-run. Two QJSValues never compare equal, so what they hold is compared.
+    function test_3b_equalBindsChangeNothing() {
+        const q = Qt.createQmlObject('import LiveStore; LiveQuery { sql: "SELECT id FROM todos WHERE completed = ?"; binds: [true] }', test)
+        let changes = 0
+        q.bindsChanged.connect(() => ++changes)
+        q.store = store
+        compare(q.count, store.query("SELECT count(*) AS n FROM todos WHERE completed = 1")[0].n)
+        q.binds = [true]
+        q.binds = [1 === 1]
+        compare(changes, 0)
+        q.binds = [false]
+        compare(changes, 1)
+        compare(q.count, store.query("SELECT count(*) AS n FROM todos WHERE completed = 0")[0].n)
+        q.binds = ({ a: 1 })
+        q.binds = ({ a: 1 })
+        compare(changes, 2)
+        q.binds = undefined
+        compare(changes, 3)
+        q.destroy()
+    }
+
     function test_4_builderProperties() {
         compare(byTable.count, 2)
         compare(byTable.get(0).id, "c")

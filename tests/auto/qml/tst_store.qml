@@ -128,6 +128,10 @@ TestCase {
             { tag: "unknown event", name: "v1.Nope", args: {}, error: "unknown event \"v1.Nope\": it is not defined in the schema" },
             { tag: "missing arg", name: "v1.TodoCreated", args: { id: "q" }, error: "event \"v1.TodoCreated\": missing argument \"text\" (string)" },
             { tag: "wrong type", name: "v1.TodoCreated", args: { id: 5, text: "t" }, error: "event \"v1.TodoCreated\": argument \"id\" must be a string, got an integer" },
+            { tag: "args a string", name: "v1.TodoCreated", args: "hello", error: "commit: the arguments of \"v1.TodoCreated\" must be an object, as {id: \"a\"}, not a string" },
+            { tag: "args an array", name: "v1.TodoCreated", args: ["q", "t"], error: "commit: the arguments of \"v1.TodoCreated\" must be an object, as {id: \"a\"}, not an array" },
+            { tag: "args a number", name: "v1.TodoCompleted", args: 5, error: "commit: the arguments of \"v1.TodoCompleted\" must be an object, as {id: \"a\"}, not a number" },
+            { tag: "args a Date", name: "v1.TodoCompleted", args: new Date(0), error: "commit: the arguments of \"v1.TodoCompleted\" must be an object, as {id: \"a\"}, not a Date" },
         ]
     }
     function test_badInput(data) {
@@ -135,6 +139,58 @@ TestCase {
         verify(!store.commit(data.name, data.args))
         compare(store.errorString, data.error)
         verify(store.commit("v1.TodoCreated", { id: "ok-" + data.tag, text: "still works" }))
+    }
+
+    // One event instead of a list of events, or anything else: refused, not an empty batch.
+    function test_commitAllTakesAList_data() {
+        const list = "commitAll: takes an array of events, as [{name: \"v1.Event\", args: {...}}], not "
+        return [
+            { tag: "one event", events: { name: "v1.TodoCreated", args: { id: "l1", text: "one" } }, error: list + "an object" },
+            { tag: "a name", events: "v1.TodoCreated", error: list + "a string" },
+            { tag: "undefined", events: undefined, error: list + "undefined" },
+            { tag: "null", events: null, error: list + "null" },
+            { tag: "args a string", events: [{ name: "v1.TodoCreated", args: { id: "l2", text: "two" } }, { name: "v1.TodoCompleted", args: "l2" }],
+              error: "commitAll: the arguments of \"v1.TodoCompleted\" (event 1) must be an object, as {id: \"a\"}, not a string" },
+            { tag: "an entry not an object", events: ["v1.TodoCreated"], error: "commitAll: each event needs a name, as {name: \"v1.Event\", args: {...}}" },
+        ]
+    }
+    function test_commitAllTakesAList(data) {
+        const before = store.head
+        ignoreWarning(new RegExp(data.error.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        verify(!store.commitAll(data.events))
+        compare(store.errorString, data.error)
+        compare(store.head, before)
+        verify(store.commitAll([])) // an empty list is an empty batch
+        compare(store.head, before)
+    }
+
+    function test_queryBinds() {
+        compare(store.query("SELECT ? AS x", 5)[0].x, 5)
+        compare(store.query("SELECT ? AS x", true)[0].x, 1)
+        compare(store.query("SELECT ? AS x", "a")[0].x, "a")
+        compare(store.query("SELECT ? AS x, ? AS y", [1, "b"])[0].y, "b")
+        compare(store.query("SELECT $v AS x", { v: 7 })[0].x, 7)
+    }
+
+    // SQL NULL is null, as in LiveQuery (and LiveStore's JavaScript), not undefined.
+    function test_queryNull() {
+        const row = store.query("SELECT NULL AS absent, 1 AS one")[0]
+        verify(row.absent === null)
+        verify("absent" in row)
+        compare(JSON.stringify(row), "{\"absent\":null,\"one\":1}")
+    }
+
+    // Equal JavaScript values assigned again change nothing (two QJSValues never compare equal).
+    SignalSpy { id: payloadSpy; target: store; signalName: "syncPayloadChanged" }
+    function test_equalPayloadChangesNothing() {
+        payloadSpy.clear()
+        store.syncPayload = { token: "a", n: 1 }
+        store.syncPayload = { token: "a", n: 1 }
+        compare(payloadSpy.count, 1)
+        store.syncPayload = { token: "b", n: 1 }
+        compare(payloadSpy.count, 2)
+        store.syncPayload = undefined
+        compare(payloadSpy.count, 3)
     }
 
     function test_badQuery() {
