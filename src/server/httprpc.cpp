@@ -155,18 +155,25 @@ HttpRpcResponse handleHttpRpc(QByteArrayView body, const RequestInfo &info,
     } else {
         frames.append(trimmed);
     }
-    Batch out;
+    // Every frame is read before any runs: a request refused for a bad frame has done nothing
+    // (a push that ran before it would be stored, its answer lost with the 400).
+    QList<Wire::ClientFrame> parsed;
+    parsed.reserve(frames.size());
     for (QByteArrayView frameJson : frames) {
         QString error;
-        const auto frame = Wire::parseClientFrame(frameJson, &error);
+        auto frame = Wire::parseClientFrame(frameJson, &error);
         if (!frame) {
             qCInfo(lcWire).noquote() << "bad HTTP RPC frame:" << u"store="_s + logId(info.storeId)
                                      << u"error="_s + logRedacted(error);
             return {400, "[" + Wire::encodeDefect(error) + "]"};
         }
-        if (frame->type == Wire::ClientFrame::Type::Request)
-            runRequest(frame->request, info, registry, limits, &out);
-        else if (frame->type == Wire::ClientFrame::Type::Ping)
+        parsed.append(std::move(*frame));
+    }
+    Batch out;
+    for (const Wire::ClientFrame &frame : std::as_const(parsed)) {
+        if (frame.type == Wire::ClientFrame::Type::Request)
+            runRequest(frame.request, info, registry, limits, &out);
+        else if (frame.type == Wire::ClientFrame::Type::Ping)
             out.add(Wire::encodePong());
         // Ack, Interrupt and Eof mean nothing without a stream to apply them to.
     }

@@ -132,24 +132,22 @@ std::optional<QList<PullPager::Page>> PullPager::livePages(SyncStorage *storage,
                                                            QString *errorString)
 {
     QList<Page> pages;
-    while (after < upTo) {
-        const auto events = storage->read(storeId, after, upTo, ReadBatch);
-        if (!events) {
-            *errorString = storage->errorString();
-            return std::nullopt;
-        }
-        if (events->isEmpty())
-            break;
-        const Encoded encoded = encode(*events);
-        const QList<qsizetype> sizes = Wire::splitPages(encoded.items, jsonStringSize(backendId));
-        qsizetype from = 0;
-        for (const qsizetype n : sizes) {
-            pages.append({Wire::encodePullResponse(encoded.items, from, n, Wire::PageInfo::noMore(),
-                                                   backendId),
-                          encoded.seqNums.at(from + n - 1), n, true});
-            from += n;
-        }
-        after = encoded.seqNums.constLast();
+    if (after >= upTo)
+        return pages;
+    const auto events = storage->read(storeId, after, upTo, ReadBatch);
+    if (!events) {
+        *errorString = storage->errorString();
+        return std::nullopt;
+    }
+    if (events->isEmpty())
+        return pages;
+    const Encoded encoded = encode(*events);
+    const QList<qsizetype> sizes = Wire::splitPages(encoded.items, jsonStringSize(backendId));
+    qsizetype from = 0;
+    for (const qsizetype n : sizes) {
+        pages.append({Wire::encodePullResponse(encoded.items, from, n, Wire::PageInfo::noMore(), backendId),
+                      encoded.seqNums.at(from + n - 1), n, true});
+        from += n;
     }
     return pages;
 }

@@ -37,8 +37,10 @@ public:
     std::optional<Page> next(QString *errorString);
     bool atEnd() const { return m_done; }
 
-    // Reads the events after < seqNum <= upTo and encodes them as NoMore pages, as live updates
-    // are sent. Used to fill the gap between what a live pull has sent and the store's head.
+    // Reads the next events after < seqNum <= upTo, one storage read (at most 256 events), and
+    // encodes them as NoMore pages, as live updates are sent; empty when there are none. A live
+    // pull fills the gap between what it has sent and the store's head with these, a read at a
+    // time, so that a long gap is never held in memory whole.
     static std::optional<QList<Page>> livePages(SyncStorage *storage, const QString &storeId,
                                                 const QString &backendId, qint64 after,
                                                 qint64 upTo, QString *errorString);

@@ -45,10 +45,13 @@ void PullStream::ack()
 
 void PullStream::resume()
 {
-    if (!m_parked || m_phase != Phase::CatchUp)
+    if (!m_parked || m_phase == Phase::Ended)
         return;
     m_parked = false;
-    sendNextCatchUpPage();
+    if (m_phase == Phase::CatchUp)
+        sendNextCatchUpPage();
+    else
+        sendLiveGap();
 }
 
 void PullStream::interrupt()
@@ -62,6 +65,7 @@ void PullStream::cancel()
 {
     m_phase = Phase::Ended;
     m_pager.reset();
+    m_gapPages.clear();
     m_hub->unsubscribe(this);
 }
 
@@ -99,6 +103,13 @@ void PullStream::advance(qint64 head, const LiveUpdate *update)
 {
     if (m_phase != Phase::Live || head <= m_lastSent)
         return;
+    // Sending a gap from the storage: this update comes after it, from the storage too.
+    if (m_liveTarget > m_lastSent) {
+        m_liveTarget = qMax(m_liveTarget, head);
+        if (!m_parked)
+            sendLiveGap();
+        return;
+    }
     if (update && update->firstParent == m_lastSent && update->lastSeqNum == head
         && !update->pages.isEmpty()) {
         m_lastSent = update->lastSeqNum;
@@ -116,18 +127,36 @@ void PullStream::advance(qint64 head, const LiveUpdate *update)
                                 << u"store="_s + logId(m_hub->storeId()) << u"request="_s + logId(m_requestId)
                                 << u"after="_s + QString::number(m_lastSent)
                                 << u"head="_s + QString::number(head);
-    QString error;
-    const auto pages = PullPager::livePages(m_hub->storage(), m_hub->storeId(),
-                                            m_hub->backendId(), m_lastSent, head, &error);
-    if (!pages) {
-        fail(error);
-        return;
-    }
-    for (const PullPager::Page &page : *pages) {
+    m_liveTarget = head;
+    sendLiveGap();
+}
+
+void PullStream::sendLiveGap()
+{
+    while (m_phase == Phase::Live && m_lastSent < m_liveTarget) {
+        if (!m_sink->readyForCatchUp()) {
+            m_parked = true; // resume() goes on once the client has read
+            return;
+        }
+        if (m_gapPages.isEmpty()) {
+            QString error;
+            auto pages = PullPager::livePages(m_hub->storage(), m_hub->storeId(), m_hub->backendId(),
+                                              m_lastSent, m_liveTarget, &error);
+            if (!pages) {
+                fail(error);
+                return;
+            }
+            if (pages->isEmpty()) {
+                // The storage holds nothing more up to the target (it cannot be behind the
+                // head it announced; should it be, the next update reads again).
+                m_liveTarget = m_lastSent;
+                return;
+            }
+            m_gapPages = std::move(*pages);
+        }
+        const PullPager::Page page = m_gapPages.takeFirst();
         sendPage(page.json);
         m_lastSent = page.lastSeqNum;
-        if (m_phase == Phase::Ended)
-            return;
     }
 }
 
@@ -155,6 +184,7 @@ void PullStream::end(const QByteArray &exitFrame)
 {
     m_phase = Phase::Ended;
     m_pager.reset();
+    m_gapPages.clear();
     m_hub->unsubscribe(this);
     m_sink->sendFrame(exitFrame);
     m_sink->streamEnded(m_requestId);

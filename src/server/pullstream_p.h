@@ -23,6 +23,10 @@ struct LiveUpdate;
 //
 // Live: new events as the store advances, as NoMore pages, without waiting for Acks (as the real
 // server broadcasts). A live pull never ends on its own; Interrupt ends it with an interrupt Exit.
+// Events the stream must read from the storage (those pushed during the catch-up, those another
+// server stored, a gap after a database outage) go out a storage read at a time, paced like
+// catch-up pages (Sink::readyForCatchUp()): a long gap is neither held in memory whole nor
+// written faster than the client reads it.
 //
 // No event is sent twice or skipped: the stream subscribes to its hub before it reads the head for
 // the catch-up, ignores updates while catching up, remembers the last seqNum it sent, and on every
@@ -53,7 +57,7 @@ public:
 
     void start();
     void ack();
-    // Sends the catch-up page that waited for the connection to drain (see Sink).
+    // Sends the catch-up page (or live gap) that waited for the connection to drain (see Sink).
     void resume();
     bool isParked() const { return m_parked; }
     void interrupt();
@@ -73,6 +77,7 @@ private:
     enum class Phase { CatchUp, Live, Ended };
 
     void sendNextCatchUpPage();
+    void sendLiveGap();
     void sendPage(const QByteArray &pullResponse);
     void fail(const QString &message);
     void end(const QByteArray &exitFrame);
@@ -84,8 +89,10 @@ private:
     bool m_live;
     Phase m_phase = Phase::CatchUp;
     bool m_awaitingAck = false;
-    bool m_parked = false; // a catch-up page waits for Sink::readyForCatchUp()
+    bool m_parked = false; // a catch-up page or the live gap waits for Sink::readyForCatchUp()
     std::optional<PullPager> m_pager;
+    qint64 m_liveTarget = 0;               // live: the head to send up to from the storage
+    QList<PullPager::Page> m_gapPages;     // live: read from the storage, not sent yet
 };
 
 } // namespace LiveStore

@@ -4,9 +4,13 @@
 
 #include "serverlogging_p.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfileinfo.h>
 #include <QtCore/qlockfile.h>
+#include <QtCore/qmutex.h>
+#include <QtCore/qset.h>
+#include <QtCore/qsysinfo.h>
 #include <QtSql/qsqldatabase.h>
 #include <QtSql/qsqlerror.h>
 #include <QtSql/qsqlquery.h>
@@ -18,6 +22,36 @@ using namespace Qt::StringLiterals;
 namespace LiveStore {
 
 namespace {
+
+// The sync.lock files this process holds. QLockFile takes a lock file that names this process's
+// pid (and host and program) for one held by a live process; but a server killed in a container
+// left it, with the pid every server there has: 1. Only one this process does not hold is stale.
+QMutex heldLocksMutex;
+QSet<QString> heldLockPaths;
+
+void rememberLock(const QString &path)
+{
+    const QMutexLocker locker(&heldLocksMutex);
+    heldLockPaths.insert(path);
+}
+
+void forgetLock(const QString &path)
+{
+    const QMutexLocker locker(&heldLocksMutex);
+    heldLockPaths.remove(path);
+}
+
+bool lockLeftByEarlierSelf(QLockFile &lock, const QString &path)
+{
+    qint64 pid = 0;
+    QString host, app;
+    if (lock.error() != QLockFile::LockFailedError || !lock.getLockInfo(&pid, &host, &app))
+        return false;
+    if (pid != QCoreApplication::applicationPid() || host != QSysInfo::machineHostName())
+        return false;
+    const QMutexLocker locker(&heldLocksMutex);
+    return !heldLockPaths.contains(path);
+}
 
 // "LSSY" in the SQLite header marks a sync-server database; user_version is its format.
 constexpr qint64 ApplicationId = 0x4C535359;
@@ -187,9 +221,18 @@ bool SqliteSyncStorage::open(const QString &directory)
 
     // Two processes on one database would each keep their own live pulls and never hear of the
     // other's pushes; refuse the second one.
-    d->lock = std::make_unique<QLockFile>(QDir(dir).filePath(u"sync.lock"_s));
+    const QString lockPath = QDir(dir).filePath(u"sync.lock"_s);
+    d->lock = std::make_unique<QLockFile>(lockPath);
     d->lock->setStaleLockTime(0); // a live server's lock never goes stale by age
-    if (!d->lock->tryLock(0)) {
+    bool locked = d->lock->tryLock(0);
+    if (!locked && lockLeftByEarlierSelf(*d->lock, lockPath)) {
+        // A server killed in a container (always pid 1) left its lock, and QLockFile takes this
+        // very process for its holder.
+        qCInfo(lcServer).noquote() << "taking over the lock a killed server left:" << lockPath;
+        d->lock->removeStaleLockFile();
+        locked = d->lock->tryLock(0);
+    }
+    if (!locked) {
         qint64 pid = 0;
         QString host, app;
         d->lock->getLockInfo(&pid, &host, &app);
@@ -197,6 +240,7 @@ bool SqliteSyncStorage::open(const QString &directory)
         return fail(u"the data directory %1 is in use by another process (pid %2, %3)"_s.arg(
                 dir, QString::number(pid), app.isEmpty() ? u"unknown"_s : app));
     }
+    rememberLock(lockPath);
 
     static std::atomic<int> counter{0};
     d->connectionName = u"livestore-sync-%1"_s.arg(++counter);
@@ -292,8 +336,10 @@ void SqliteSyncStorage::close()
         d->db = QSqlDatabase();
         QSqlDatabase::removeDatabase(d->connectionName);
     }
-    if (d->lock)
+    if (d->lock) {
         d->lock->unlock();
+        forgetLock(QDir(d->directory).filePath(u"sync.lock"_s));
+    }
     d->lock.reset();
 }
 

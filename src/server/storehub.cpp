@@ -246,6 +246,30 @@ std::optional<Wire::SyncError> StoreHub::admitPull(const Wire::PullRequest &requ
         if (!m_exists)
             return Wire::BackendIdMismatchError{m_backendId, request.cursor->backendId};
     }
+    if (request.cursor && request.cursor->eventSequenceNumber > m_head) {
+        // The client holds events this store does not: a restore went back in time, or a
+        // database failed over to a replica that had not seen the last commits. Served from
+        // here on, it would be sent the new events above its cursor without those below, and
+        // its history would fork from everyone else's. The head is read again first: another
+        // server may have stored those events a moment ago.
+        QString error;
+        if (!refreshExistence(&error))
+            return Wire::UnknownError{u"StorageError"_s, error, {}};
+        if (request.cursor->eventSequenceNumber > m_head) {
+            qCWarning(lcServer).noquote() << "pull refused, cursor ahead of the store:"
+                                          << u"store="_s + logId(m_storeId)
+                                          << u"conn=#"_s + QString::number(info.connectionId)
+                                          << u"cursor="_s + QString::number(request.cursor->eventSequenceNumber)
+                                          << u"head="_s + QString::number(m_head);
+            return Wire::UnknownError{
+                    u"CursorAheadOfStore"_s,
+                    u"the client has events up to %1, the store only up to %2: the server lost "
+                    "events (restored from an older backup?); reset the store (docs/sync-server.md)"_s
+                            .arg(request.cursor->eventSequenceNumber)
+                            .arg(m_head),
+                    {}};
+        }
+    }
     return std::nullopt;
 }
 
@@ -268,6 +292,7 @@ void StoreHub::advancedElsewhere(qint64 head)
 
 void StoreHub::backendReplaced(const QString &newBackendId)
 {
+    m_replaced = true;
     const QList<PullStream *> subscribers = m_subscribers;
     for (PullStream *stream : subscribers) {
         if (m_subscribers.contains(stream))

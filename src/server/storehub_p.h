@@ -68,6 +68,8 @@ public:
     // Whether the store exists in the storage (as far as this hub knows): pulls do not create
     // stores, the first push that extends the empty log does.
     bool exists() const { return m_exists; }
+    // backendReplaced() was called: connections that kept this hub fetch the store's new one.
+    bool isReplaced() const { return m_replaced; }
     SyncStorage *storage() const { return m_storage; }
 
     // The push rules, in sync-cf's order: empty batch, onPush hook, backend id, then (ours) the
@@ -104,6 +106,7 @@ private:
     QString m_backendId;
     qint64 m_head = 0;
     bool m_exists = true;
+    bool m_replaced = false;
     QList<PullStream *> m_subscribers;
 };
 

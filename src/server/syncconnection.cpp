@@ -21,6 +21,10 @@ QString peerOf(const RequestInfo &info)
     return info.peerAddress.toString() + u':' + QString::number(info.peerPort);
 }
 
+// A closing connection (idle timeout, shutdown of one store) whose peer does not take the close
+// frame and what is queued before it is aborted after this long.
+constexpr int CloseDeadlineMs = 3000;
+
 // Catch-up pages go out while the client has less than this unread. Enough to keep a fast
 // reader busy (a page is at most ~900 KB), little enough that sixty-four pulls on a client that
 // does not read hold about two pages, not sixty-four.
@@ -42,8 +46,28 @@ SyncConnection::SyncConnection(QWebSocket *socket, QTcpSocket *transport,
     // Children are deleted in the order they were added: the WebSocket (which closes its
     // transport on the way out) before the transport.
     m_socket->setParent(this);
-    if (transport)
+    if (transport) {
         transport->setParent(this);
+        // After QWebSocket's own reading (connected first): it may have queued pongs.
+        connect(transport, &QIODevice::readyRead, this, [this] {
+            if (m_socket->bytesToWrite() == 0)
+                return;
+            if (!m_closing) {
+                accountOutput();
+            } else if (m_limits.maxPendingBytes > 0 && m_socket->bytesToWrite() > m_limits.maxPendingBytes) {
+                // Closing, and still pinged without reading: the close deadline is too late.
+                QMetaObject::invokeMethod(this, [this] { m_socket->abort(); }, Qt::QueuedConnection);
+            }
+        });
+    }
+    m_closeDeadline.setSingleShot(true);
+    connect(&m_closeDeadline, &QTimer::timeout, this, [this] {
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            return;
+        qCInfo(lcServer).noquote() << "close not taken, aborted:" << u"conn=#"_s + QString::number(id())
+                                   << u"pending="_s + QString::number(m_socket->bytesToWrite());
+        m_socket->abort();
+    });
     connect(m_socket, &QWebSocket::textMessageReceived, this, &SyncConnection::onTextMessage);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, &SyncConnection::onBinaryMessage);
     connect(m_socket, &QWebSocket::disconnected, this, &SyncConnection::onDisconnected);
@@ -84,6 +108,9 @@ void SyncConnection::close(QWebSocketProtocol::CloseCode code, const QString &re
     m_closing = true;
     m_idleTimer.stop();
     m_socket->close(code, reason);
+    // close() waits for the queued output to be written, as long as that takes.
+    if (m_socket->state() != QAbstractSocket::UnconnectedState)
+        m_closeDeadline.start(CloseDeadlineMs);
 }
 
 void SyncConnection::abort()
@@ -95,6 +122,7 @@ void SyncConnection::abort()
 void SyncConnection::onDisconnected()
 {
     m_idleTimer.stop();
+    m_closeDeadline.stop();
     qCInfo(lcServer).noquote() << "disconnected:" << u"conn=#"_s + QString::number(id())
                                << u"store="_s + logId(m_info.storeId)
                                << u"code="_s + QString::number(int(m_socket->closeCode()))
@@ -184,6 +212,10 @@ void SyncConnection::handleFrame(QByteArrayView frame)
 
 bool SyncConnection::ensureHub(const QString &requestId)
 {
+    // A hub whose store's data was replaced (a wiped or restored database) serves no more
+    // requests: the registry has the store's new one.
+    if (m_hub && m_hub->isReplaced())
+        m_hub.reset();
     if (m_hub)
         return true;
     QString error;
@@ -225,7 +257,7 @@ void SyncConnection::handlePull(const Wire::Request &request)
         sendDefect(u"request id %1 is already in use by a running pull"_s.arg(request.id));
         return;
     }
-    if (int(m_streams.size()) >= m_limits.maxPulls) {
+    if (m_limits.maxPulls > 0 && int(m_streams.size()) >= m_limits.maxPulls) {
         sendFrame(Wire::encodeExitFailure(
                 request.id, Wire::Cause::fail(Wire::UnknownError{
                                     u"TooManyPulls"_s,
@@ -309,12 +341,17 @@ void SyncConnection::sendTextFrame(const QString &frame)
     if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     m_socket->sendTextMessage(frame);
+    accountOutput();
+}
+
+bool SyncConnection::accountOutput()
+{
     const qint64 pending = m_socket->bytesToWrite();
     // Live updates are pushed without waiting for the client. One that never reads would make the
     // server buffer without bound: cut it off instead; it reconnects and resumes from its cursor.
-    if (pending > m_limits.maxPendingBytes) {
+    if (m_limits.maxPendingBytes > 0 && pending > m_limits.maxPendingBytes) {
         cutOff(u"client too slow"_s);
-        return;
+        return false;
     }
     if (BufferBudget *budget = m_shared->budget) {
         budget->set(this, pending, [this] {
@@ -323,6 +360,7 @@ void SyncConnection::sendTextFrame(const QString &frame)
         // May cut off this very connection (or another); its streams stop on the next turn.
         budget->enforce();
     }
+    return !m_closing;
 }
 
 bool SyncConnection::readyForCatchUp()

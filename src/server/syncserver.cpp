@@ -20,6 +20,8 @@
 #include <QtWebSockets/qwebsocket.h>
 #include <QtWebSockets/qwebsocketserver.h>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace LiveStore {
@@ -34,6 +36,11 @@ constexpr QByteArrayView InfoText = "Info: Sync backend endpoint for @livestore/
 // a log line. A little below Qt's limit, which counts differently for non-ASCII text.
 constexpr qsizetype MaxHandshakeLineBytes = 8000;
 constexpr qsizetype MaxHandshakeHeaders = 90;
+
+// The smallest limits listen() accepts. A pull page may be as large as a message a client keeps
+// under Wire::MaxMessageBytes, and a pull sends one only while the buffer budget has room for it.
+constexpr qint64 MinMessageBytes = 1024;
+constexpr qint64 MinBufferedBytes = 2 * Wire::MaxMessageBytes;
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -191,6 +198,23 @@ void SyncServerPrivate::onRequest(QTcpSocket *socket, const HttpRequest &request
         }
         if (request.headers.size() > MaxHandshakeHeaders) {
             refuse(431, u"A WebSocket handshake may have at most %1 header lines"_s.arg(MaxHandshakeHeaders));
+            return;
+        }
+        // What else QWebSocketServer requires of a handshake; it drops one without it silently.
+        if (request.method != "GET") {
+            refuse(400, u"Invalid WebSocket handshake: it must be a GET request"_s);
+            return;
+        }
+        const QList<QByteArray> connection = request.header("connection").toLower().split(',');
+        if (std::none_of(connection.cbegin(), connection.cend(),
+                         [](const QByteArray &token) { return token.trimmed() == "upgrade"; })) {
+            // The usual cause: a reverse proxy that passes Upgrade on but not Connection.
+            refuse(400, u"Invalid WebSocket handshake: the Connection header must name Upgrade (behind "
+                        "a reverse proxy, pass it on: nginx needs proxy_set_header Connection \"upgrade\")"_s);
+            return;
+        }
+        if (request.header("host").isEmpty()) {
+            refuse(400, u"Invalid WebSocket handshake: a Host header is required"_s);
             return;
         }
         if (request.header("sec-websocket-key").isEmpty()
@@ -354,6 +378,20 @@ bool SyncServer::listen()
 {
     if (d->front->isListening())
         return true;
+    // Limits with which nothing could work: refused here, not found out by the first client.
+    if (d->options.maxMessageBytes < MinMessageBytes) {
+        d->errorString = u"the message limit (--max-frame-bytes, maxMessageBytes) is %1: below %2 "
+                          "bytes it would refuse ordinary requests"_s.arg(
+                                 QString::number(d->options.maxMessageBytes), QString::number(MinMessageBytes));
+        return false;
+    }
+    if (d->options.maxBufferedBytes != 0 && d->options.maxBufferedBytes < MinBufferedBytes) {
+        d->errorString = u"the buffer limit (--max-buffered-bytes, maxBufferedBytes) is %1: below %2 "
+                          "bytes (two pages of a pull) no pull could send its first page; 0 is no "
+                          "limit"_s.arg(
+                                 QString::number(d->options.maxBufferedBytes), QString::number(MinBufferedBytes));
+        return false;
+    }
     installCloseReasonTranslator();
     HttpFront::Limits limits;
     limits.maxConnections = d->options.maxConnections;

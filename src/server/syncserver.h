@@ -27,7 +27,7 @@ struct LIVESTORESYNCSERVER_EXPORT SyncServerOptions
     quint16 port = 8787; // wrangler dev's port, so clients set up for a local sync-cf work as is; 0: any
     // Largest WebSocket message (and HTTP RPC body) accepted. Larger ones close the connection
     // with 1009 "Message is too large", as workerd does (its limit is about 1 MiB). LiveStore
-    // clients keep their messages under 900 000 bytes.
+    // clients keep their messages under 900 000 bytes. listen() refuses less than 1024.
     qint64 maxMessageBytes = 1 << 20;
     // Shared-token mode: when set, every client's payload must be {"authToken": "<token>", …}
     // (other keys are allowed), else the upgrade is refused with 400 "Invalid auth token".
@@ -40,9 +40,9 @@ struct LIVESTORESYNCSERVER_EXPORT SyncServerOptions
     bool enableCors = false;
     // Close a WebSocket that sent nothing (not even a Ping) for this long; 0 never does.
     int idleTimeoutMs = 60'000;
-    // Pull RPCs one connection may run at once.
+    // Pull RPCs one connection may run at once; 0: no limit.
     int maxPullsPerConnection = 64;
-    // Output a connection may leave unsent before it is cut off as too slow.
+    // Output a connection may leave unsent before it is cut off as too slow; 0: no limit.
     qint64 maxPendingBytesPerConnection = 16ll << 20;
 
     // Server-wide limits: what any number of peers together can make the server hold. Each is
@@ -61,7 +61,8 @@ struct LIVESTORESYNCSERVER_EXPORT SyncServerOptions
     // Bytes held for peers: WebSocket output and HTTP responses their peers have not read yet,
     // and HTTP request bodies still arriving. When it is full, catch-up pages wait, new HTTP
     // bodies are refused with 503, and the connections holding the most unread output are cut
-    // off (they reconnect and resume from their cursor).
+    // off (they reconnect and resume from their cursor). listen() refuses a limit below
+    // 1,800,000 (two pull pages): no pull could send its first page.
     qint64 maxBufferedBytes = 128ll << 20;
     // Longest store id accepted (LiveStore clients use short ids); longer ones get HTTP 400.
     int maxStoreIdLength = 256;

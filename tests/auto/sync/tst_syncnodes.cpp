@@ -61,9 +61,12 @@ QByteArray eventsJson(qint64 first, int count)
     return out + ']';
 }
 
-QByteArray pushPayload(const QByteArray &batch)
+QByteArray pushPayload(const QByteArray &batch, const QString &backendId = {})
 {
-    return R"({"storeId":")" + StoreId.toUtf8() + R"(","batch":)" + batch + R"(,"backendId":{"_tag":"None"}})";
+    const QByteArray id = backendId.isEmpty()
+            ? QByteArray(R"({"_tag":"None"})")
+            : R"({"_tag":"Some","value":")" + backendId.toUtf8() + R"("})";
+    return R"({"storeId":")" + StoreId.toUtf8() + R"(","batch":)" + batch + R"(,"backendId":)" + id + "}";
 }
 
 QByteArray pullPayload(qint64 cursor = -1, const QString &backendId = {})
@@ -585,6 +588,47 @@ private Q_SLOTS:
             QTRY_COMPARE_WITH_TIMEOUT(pulled(*c).constLast(), head, Timeout);
         QVERIFY(isRange(pulled(slow), 1, head));
         QVERIFY(isRange(pulled(late), 1, head));
+    }
+
+    void replacedStoreOnAnOpenSocket()
+    {
+        // In-process: the store's data is replaced in the database (a new backend id) and the
+        // server reconnects. A WebSocket that was open before does not go on with the old hub:
+        // a pull with the old backend id is refused, a push with the new one is taken.
+        if (!needPostgres())
+            QSKIP(qPrintable(m_skip));
+        const QString url = freshDatabase();
+        QVERIFY(!url.isEmpty());
+        Node a;
+        QVERIFY(a.start(url));
+        WsTestClient c;
+        QVERIFY(c.open(a.url()));
+        c.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(1, 3)));
+        QVERIFY(c.exitOf(u"1"_s));
+        const QString oldId = a.storage.store(StoreId)->backendId;
+        const QString newId = u"replacedreplacedrepla"_s;
+        bool ok = false;
+        m_cluster->psql(u"DELETE FROM events; UPDATE stores SET backendId = '%1', head = 0"_s.arg(newId),
+                        url.section(u'/', -1), &ok);
+        QVERIFY(ok);
+        QSignalSpy resync(&a.storage, &SyncStorage::storesMayHaveAdvanced);
+        m_cluster->psql(u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> "
+                        u"pg_backend_pid() AND application_name = 'livestore-sync-server' AND datname = '%1'"_s
+                                .arg(url.section(u'/', -1)),
+                        u"postgres"_s, &ok);
+        QVERIFY(ok);
+        QTRY_VERIFY_WITH_TIMEOUT(!resync.isEmpty(), Timeout);
+        c.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(3, oldId));
+        const auto refused = c.exitOf(u"2"_s);
+        QVERIFY(refused);
+        const QJsonObject error = refused->value(u"exit").toObject().value(u"cause").toObject()
+                                          .value(u"error").toObject();
+        QCOMPARE(error.value(u"_tag").toString(), u"BackendIdMismatchError"_s);
+        QCOMPARE(error.value(u"expected").toString(), newId);
+        c.request(u"3"_s, u"SyncWsRpc.Push"_s, pushPayload(eventsJson(1, 1), newId));
+        const auto taken = c.exitOf(u"3"_s);
+        QVERIFY(taken);
+        QCOMPARE(taken->value(u"exit").toObject().value(u"_tag").toString(), u"Success"_s);
     }
 
 private:

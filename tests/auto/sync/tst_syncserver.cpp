@@ -10,6 +10,7 @@
 #include <syncserver.h>
 
 #include <QtCore/qfile.h>
+#include <QtCore/qlockfile.h>
 #include <QtCore/qloggingcategory.h>
 #include <QtCore/qprocess.h>
 #include <QtCore/qregularexpression.h>
@@ -347,6 +348,13 @@ private Q_SLOTS:
     void serverWidePullLimit();
     void stalledClientsHoldLittle();
     void bufferBudgetCutsOffNonReaders();
+    void pingFloodIsCutOff();
+    void closeOfNonReaderIsAborted();
+    void liveGapIsPaced();
+    void unusableLimitsRefused();
+    void handshakesQtWouldDropAreAnswered();
+    void cursorAheadOfTheStoreRefused();
+    void lockOfAKilledServerWithOurPid();
     void httpResponseLimits();
     void httpBodiesCountAgainstBudget();
 };
@@ -1104,6 +1112,15 @@ void tst_SyncServer::httpTransport()
     QCOMPARE(seqNumsOf(frames.at(0).toObject()), (QList<qint64>{1, 2}));
     QCOMPARE(frames.at(1).toObject().value(u"exit").toObject().value(u"_tag").toString(), u"Success"_s);
     QVERIFY(post("{oops").startsWith("HTTP/1.1 400"));
+    // An array with a bad frame after a push: refused whole, and the push did not run (its
+    // answer would have been lost with the 400).
+    const QByteArray mixed = post(R"([{"_tag":"Request","id":"4","tag":"SyncHttpRpc.Push","payload":)"
+                                  + pushPayload(u"web"_s, events(3, 1)) + R"(,"headers":[]},{"_tag":"Bogus"}])");
+    QVERIFY2(mixed.startsWith("HTTP/1.1 400"), mixed.constData());
+    QVERIFY(mixed.contains("unknown frame _tag"));
+    const QByteArray after = post(R"({"_tag":"Request","id":"5","tag":"SyncHttpRpc.Pull","payload":{"storeId":"web","cursor":{"_tag":"None"}},"headers":[]})");
+    const QJsonArray afterFrames = QJsonDocument::fromJson(after.mid(after.indexOf("\r\n\r\n") + 4)).array();
+    QCOMPARE(seqNumsOf(afterFrames.at(0).toObject()), (QList<qint64>{1, 2}));
 }
 
 void tst_SyncServer::idleTimeout()
@@ -1486,6 +1503,231 @@ void tst_SyncServer::bufferBudgetCutsOffNonReaders()
     QTRY_COMPARE_WITH_TIMEOUT(f.server->connectionCount(), 2, 10000);
     QVERIFY(!reader.disconnected);
     QVERIFY(reader.ping());
+}
+
+// WebSocket pings are answered with pongs by Qt itself, outside the server's own sends: a peer
+// that pings without reading is held to the same limit of unread output.
+void tst_SyncServer::pingFloodIsCutOff()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxPendingBytesPerConnection = 1 << 20;
+    QVERIFY(f.start(options));
+    StalledWsClient flooder;
+    QVERIFY(flooder.open(f.port(), u"pings"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->connectionCount(), 1, 5000);
+    QByteArray ping;
+    ping += char(0x89);       // FIN, ping
+    ping += char(0x80 | 125); // masked, 125 bytes: the largest control frame
+    ping += QByteArray(4, '\0');
+    ping += QByteArray(125, 'p');
+    const QByteArray burst = ping.repeated(1000); // 131 kB of pings, as many pongs
+    qint64 sent = 0;
+    while (f.server->connectionCount() > 0 && sent < (256 << 20)) {
+        flooder.socket.write(burst);
+        sent += burst.size();
+        QTest::qWait(1);
+    }
+    // Cut off once about a MiB of pongs waited (beyond what the kernel buffers), not after
+    // the 256 MB this would send.
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->connectionCount(), 0, 5000);
+    QVERIFY2(sent < (64 << 20), qPrintable(QString::number(sent)));
+}
+
+// A close (here the idle timeout's) waits for the output queued before it; a peer that reads
+// none of it would hold the connection forever. It is aborted after a deadline.
+void tst_SyncServer::closeOfNonReaderIsAborted()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.idleTimeoutMs = 1000;
+    QVERIFY(f.start(options));
+    StalledWsClient stalled;
+    QVERIFY(stalled.open(f.port(), u"silent"_s));
+    stalled.request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"silent"_s, true));
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->pullCount(), 1, 5000);
+    {
+        // 12 MB of live updates for a peer that reads nothing: more than the kernel buffers,
+        // less than the limit that would cut it off.
+        WsTestClient pusher;
+        QVERIFY(pusher.open(f.url(u"silent"_s)));
+        for (int i = 0; i < 13; ++i) {
+            const QString id = QString::number(100 + i);
+            pusher.request(id, u"SyncWsRpc.Push"_s, pushPayload(u"silent"_s, bulkyEvents(1 + i * 100, 100, 9000)));
+            QCOMPARE(exitTag(*pusher.exitOf(id, 10000)), u"Success"_s);
+        }
+    }
+    QVERIFY(f.server->bufferedBytes() > 0);
+    // The idle timeout (1 s), then the close's deadline (3 s).
+    QTRY_COMPARE_WITH_TIMEOUT(f.server->connectionCount(), 0, 15000);
+    QCOMPARE(f.server->bufferedBytes(), 0);
+}
+
+// A live pull that must send what it missed from the storage (here: pushed while its catch-up
+// waited for an Ack) sends it as the client reads, not all at once: 27 MB of it neither trip
+// the per-connection limit nor are held in memory whole.
+void tst_SyncServer::liveGapIsPaced()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    WsTestClient pusher;
+    QVERIFY(pusher.open(f.url(u"gap"_s)));
+    pusher.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"gap"_s, events(1, 100)));
+    QCOMPARE(exitTag(*pusher.exitOf(u"1"_s)), u"Success"_s);
+    pusher.request(u"2"_s, u"SyncWsRpc.Push"_s, pushPayload(u"gap"_s, events(101, 50)));
+    QCOMPARE(exitTag(*pusher.exitOf(u"2"_s)), u"Success"_s);
+    WsTestClient reader;
+    reader.autoAck = false;
+    QVERIFY(reader.open(f.url(u"gap"_s)));
+    reader.request(u"0"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"gap"_s, true));
+    const auto first = reader.chunkOf(u"0"_s);
+    QVERIFY(first);
+    QCOMPARE(seqNumsOf(*first).size(), 100);
+    constexpr int Batches = 30;
+    for (int i = 0; i < Batches; ++i) {
+        const QString id = QString::number(100 + i);
+        pusher.request(id, u"SyncWsRpc.Push"_s, pushPayload(u"gap"_s, bulkyEvents(151 + i * 100, 100, 9000)));
+        QCOMPARE(exitTag(*pusher.exitOf(id, 10000)), u"Success"_s);
+    }
+    reader.autoAck = true;
+    reader.send(R"({"_tag":"Ack","requestId":"0"})");
+    qint64 next = 101;
+    const qint64 last = 150 + Batches * 100;
+    QVERIFY(QTest::qWaitFor([&] {
+        while (const auto chunk = reader.chunkOf(u"0"_s, 0)) {
+            for (const qint64 seq : seqNumsOf(*chunk)) {
+                if (seq != next)
+                    return true; // out of order: the comparison below says so
+                ++next;
+            }
+        }
+        return next > last || reader.disconnected;
+    }, 60000));
+    QCOMPARE(next, last + 1);
+    QVERIFY(!reader.disconnected);
+    QVERIFY(reader.ping());
+}
+
+// Limits with which nothing could work are refused when the server starts.
+void tst_SyncServer::unusableLimitsRefused()
+{
+    Fixture f;
+    SyncServerOptions options;
+    options.maxBufferedBytes = 500'000;
+    QVERIFY(!f.start(options));
+    QVERIFY2(f.server->errorString().contains(u"--max-buffered-bytes"_s), qPrintable(f.server->errorString()));
+    Fixture g;
+    options = {};
+    options.maxMessageBytes = 100;
+    QVERIFY(!g.start(options));
+    QVERIFY2(g.server->errorString().contains(u"--max-frame-bytes"_s), qPrintable(g.server->errorString()));
+    Fixture h;
+    options = {};
+    options.maxBufferedBytes = 0; // no limit
+    options.maxPullsPerConnection = 0;
+    options.maxPendingBytesPerConnection = 0;
+    QVERIFY(h.start(options));
+    WsTestClient c;
+    QVERIFY(c.open(h.url(u"nolimits"_s)));
+    for (int i = 0; i < 70; ++i) // more than the default 64 pulls of one connection
+        c.request(QString::number(i), u"SyncWsRpc.Pull"_s, pullPayload(u"nolimits"_s, true));
+    QTRY_COMPARE_WITH_TIMEOUT(h.server->pullCount(), 70, 10000);
+    QVERIFY(c.ping());
+}
+
+// Handshakes QWebSocketServer would close without a word get an HTTP answer that says why.
+void tst_SyncServer::handshakesQtWouldDropAreAnswered()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    const QByteArray rest = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const QByteArray noConnection = httpExchange(
+            f.port(), "GET /?storeId=h&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: close\r\n" + rest);
+    QVERIFY2(noConnection.startsWith("HTTP/1.1 400"), noConnection.constData());
+    QVERIFY(noConnection.contains("Connection header must name Upgrade"));
+    const QByteArray post = httpExchange(
+            f.port(), "POST /?storeId=h&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\n" + rest);
+    QVERIFY2(post.startsWith("HTTP/1.1 400"), post.constData());
+    QVERIFY(post.contains("must be a GET request"));
+    const QByteArray noHost = httpExchange(
+            f.port(), "GET /?storeId=h&transport=ws HTTP/1.1\r\nUpgrade: websocket\r\n"
+                      "Connection: keep-alive, Upgrade\r\n" + rest);
+    QVERIFY2(noHost.startsWith("HTTP/1.1 400"), noHost.constData());
+    QVERIFY(noHost.contains("Host header"));
+    // A list that names Upgrade among others is a handshake.
+    const QByteArray listed = httpExchange(
+            f.port(), "GET /?storeId=h&transport=ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                      "Connection: keep-alive, Upgrade\r\n" + rest, 1000);
+    QVERIFY2(listed.startsWith("HTTP/1.1 101"), listed.constData());
+}
+
+// A restore that went back in time: a client whose cursor is beyond the store's head is refused,
+// not served the new events above its cursor without those below (a forked history).
+void tst_SyncServer::cursorAheadOfTheStoreRefused()
+{
+    QTemporaryDir dir;
+    QString backendId;
+    {
+        Fixture f;
+        QVERIFY(f.start({}, {}, dir.path()));
+        WsTestClient c;
+        QVERIFY(c.open(f.url(u"restored"_s)));
+        c.request(u"1"_s, u"SyncWsRpc.Push"_s, pushPayload(u"restored"_s, events(1, 10)));
+        QCOMPARE(exitTag(*c.exitOf(u"1"_s)), u"Success"_s);
+        c.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"restored"_s, false));
+        backendId = firstPage(*c.chunkOf(u"2"_s)).value(u"backendId").toString();
+        f.stop();
+    }
+    // "Restore" the database as it was at event 5.
+    sqlite3 *db = nullptr;
+    QCOMPARE(sqlite3_open(QString(dir.path() + u"/sync.db"_s).toUtf8().constData(), &db), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(db, "DELETE FROM events WHERE storeId = 'restored' AND seqNum > 5; "
+                              "UPDATE stores SET head = 5 WHERE storeId = 'restored'",
+                          nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+
+    Fixture f;
+    LogCapture log;
+    QVERIFY(f.start({}, {}, dir.path()));
+    WsTestClient c;
+    QVERIFY(c.open(f.url(u"restored"_s)));
+    c.request(u"1"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"restored"_s, true, 10, backendId));
+    const auto exit = c.exitOf(u"1"_s);
+    QVERIFY(exit);
+    QCOMPARE(exitTag(*exit), u"Failure"_s);
+    QCOMPARE(failureError(*exit).value(u"cause").toObject().value(u"name").toString(), u"CursorAheadOfStore"_s);
+    QVERIFY(log.text().contains(u"cursor ahead of the store"_s));
+    // A client within the restored history is served as usual.
+    c.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(u"restored"_s, false, 3, backendId));
+    QCOMPARE(seqNumsOf(*c.chunkOf(u"2"_s)), (QList<qint64>{4, 5}));
+}
+
+// A server killed where every server has the same pid (a container's pid 1) left its sync.lock,
+// naming a pid that is this process's: it is stale, as this process does not hold it.
+void tst_SyncServer::lockOfAKilledServerWithOurPid()
+{
+    QTemporaryDir dir;
+    {
+        // A lock file as this very process writes one, left without its holder.
+        QTemporaryDir other;
+        QLockFile own(other.filePath(u"own.lock"_s));
+        QVERIFY(own.tryLock(0));
+        QFile content(other.filePath(u"own.lock"_s));
+        QVERIFY(content.open(QIODevice::ReadOnly));
+        QFile left(dir.filePath(u"sync.lock"_s));
+        QVERIFY(left.open(QIODevice::WriteOnly));
+        left.write(content.readAll());
+    }
+    SqliteSyncStorage storage;
+    QVERIFY2(storage.open(dir.path()), qPrintable(storage.errorString()));
+    // Held now: a second open in this process is refused as before.
+    SqliteSyncStorage second;
+    QVERIFY(!second.open(dir.path()));
+    QVERIFY2(second.errorString().contains(u"in use by another process"_s), qPrintable(second.errorString()));
+    storage.close();
+    QVERIFY2(second.open(dir.path()), qPrintable(second.errorString()));
 }
 
 void tst_SyncServer::httpResponseLimits()
