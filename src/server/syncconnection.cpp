@@ -344,14 +344,14 @@ void SyncConnection::sendTextFrame(const QString &frame)
     accountOutput();
 }
 
-bool SyncConnection::accountOutput()
+void SyncConnection::accountOutput()
 {
     const qint64 pending = m_socket->bytesToWrite();
     // Live updates are pushed without waiting for the client. One that never reads would make the
     // server buffer without bound: cut it off instead; it reconnects and resumes from its cursor.
     if (m_limits.maxPendingBytes > 0 && pending > m_limits.maxPendingBytes) {
         cutOff(u"client too slow"_s);
-        return false;
+        return;
     }
     if (BufferBudget *budget = m_shared->budget) {
         budget->set(this, pending, [this] {
@@ -360,7 +360,6 @@ bool SyncConnection::accountOutput()
         // May cut off this very connection (or another); its streams stop on the next turn.
         budget->enforce();
     }
-    return !m_closing;
 }
 
 bool SyncConnection::readyForCatchUp()

@@ -83,11 +83,11 @@ private:
     void reapEndedStreams();
     // Output was written to the network: update the budget, resume waiting catch-ups.
     void onBytesWritten();
-    // Holds the connection's unread output to its limit and to the server's budget; false when
-    // it cut the connection off. After every frame sent, and after every read from the network:
+    // Holds the connection's unread output to its limit and to the server's budget (cutting it
+    // off when over). After every frame sent, and after every read from the network:
     // QWebSocket answers the peer's pings with pongs by itself, and a peer that pings without
     // reading would otherwise grow that output without bound.
-    bool accountOutput();
+    void accountOutput();
     void resumeParkedStreams();
     // Drops the connection without a word: it holds too much unread output.
     void cutOff(const QString &why);
