@@ -107,8 +107,8 @@ struct LIVESTORE_EXPORT StoreOptions
     // (a tool inspecting a running app's store): no lock is taken and nothing is ever written.
     // Commits and other writes fail. The store must exist, be in the current format and have
     // been built with a schema of the same tables (a read-only open cannot rebuild the state).
-    // Queries read the latest committed state; live queries do not follow the writing process's
-    // commits (they are read once, and re-read only on this Store's own commits: none here).
+    // Queries read the latest committed state, and live queries and eventlogChanged() follow the
+    // other processes' commits (watchInterval, refresh()), as for a store open for writing.
     bool readOnly = false;
     // How often, in milliseconds, the Store looks for commits of other processes that have the
     // same store open (PRAGMA data_version: a few microseconds), on the Store's thread; their
