@@ -169,21 +169,27 @@ QString quoteIdentifier(const QString &name)
 }
 
 // Walks the eventlog in pages, in order, calling `visit` for each event; `limit` < 0 for all.
+// False, with the store's errorString(), when the log cannot be read to its end (the events
+// before that point have been visited).
 template<typename Visit>
-void forEachEvent(Store &store, EventFilter filter, qint64 limit, Visit visit)
+bool forEachEvent(Store &store, EventFilter filter, qint64 limit, Visit visit)
 {
     qint64 remaining = limit;
     while (remaining != 0) {
         filter.limit = remaining < 0 ? PageSize : std::min(PageSize, remaining);
-        const QList<EventRecord> page = store.events(filter);
+        bool ok = true;
+        const QList<EventRecord> page = store.events(filter, &ok);
         for (const EventRecord &e : page)
             visit(e);
+        if (!ok)
+            return false;
         if (remaining > 0)
             remaining -= page.size();
         if (page.size() < filter.limit)
             break;
         filter.after = page.constLast().seqNum;
     }
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,9 +228,10 @@ int runEvents(Context &context)
         return ExitFailed;
     const qsizetype nameWidth = longestEventName(store->schema());
     QTextStream &out = Output::out();
-    forEachEvent(*store, filter, limit, [&](const EventRecord &e) {
-        out << (json ? Output::eventJson(e) : Output::eventLine(e, nameWidth)) << '\n';
-    });
+    if (!forEachEvent(*store, filter, limit, [&](const EventRecord &e) {
+            out << (json ? Output::eventJson(e) : Output::eventLine(e, nameWidth)) << '\n';
+        }))
+        return context.fail(u"events: "_s + store->errorString());
     return ExitOk;
 }
 
@@ -295,8 +302,9 @@ int runExport(Context &context)
 
     if (path == u"-") {
         QTextStream &out = Output::out();
-        forEachEvent(*store, {}, -1, [&](const EventRecord &e) { out << Output::eventJson(e) << '\n'; });
-        return ExitOk;
+        if (!forEachEvent(*store, {}, -1, [&](const EventRecord &e) { out << Output::eventJson(e) << '\n'; }))
+            return context.fail(u"export: "_s + store->errorString());
+        return ExitOk; // main() fails the command if standard output could not be written
     }
     // Written in full or not at all: a failed export must not leave a truncated file that looks
     // like a complete one.
@@ -305,11 +313,22 @@ int runExport(Context &context)
         return context.fail(u"export: cannot write %1: %2"_s.arg(path, file.errorString()));
     QTextStream stream(&file);
     qint64 count = 0;
-    forEachEvent(*store, {}, -1, [&](const EventRecord &e) {
+    const bool read = forEachEvent(*store, {}, -1, [&](const EventRecord &e) {
         stream << Output::eventJson(e) << '\n';
         ++count;
     });
+    if (!read) {
+        file.cancelWriting();
+        return context.fail(u"export: "_s + store->errorString() + u"; %1 not written"_s.arg(path));
+    }
     stream.flush();
+    // QSaveFile does not hear of a write the stream saw fail (Qt 6.4: a full disk left a
+    // truncated file that commit() accepted).
+    if (stream.status() != QTextStream::Ok) {
+        const QString why = file.errorString();
+        file.cancelWriting();
+        return context.fail(u"export: cannot write %1: %2"_s.arg(path, why.isEmpty() ? u"write failed"_s : why));
+    }
     if (!file.commit())
         return context.fail(u"export: cannot write %1: %2"_s.arg(path, file.errorString()));
     Output::out() << "exported " << count << (count == 1 ? " event to " : " events to ") << path << '\n';

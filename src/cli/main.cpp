@@ -296,8 +296,14 @@ int main(int argc, char *argv[])
         }
     }
 
-    const int code = run(QCoreApplication::arguments());
+    int code = run(QCoreApplication::arguments());
     Output::out().flush();
+    // An export to standard output on a full disk must not look like a complete one.
+    if (Output::out().status() != QTextStream::Ok) {
+        Output::err() << "livestore: cannot write to standard output (is the disk full?): the output is incomplete\n";
+        if (code == ExitOk)
+            code = ExitFailed;
+    }
     Output::err().flush();
     return code;
 }

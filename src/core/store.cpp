@@ -360,12 +360,19 @@ qint64 Store::eventCount() const
 {
     if (!d->isOpen)
         return 0;
-    return d->db.run(d->db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s)).scalar().toLongLong();
+    const QueryResult count = d->db.run(d->db.prepare(u"SELECT count(*) FROM __livestore_eventlog"_s));
+    if (!count.isValid()) {
+        d->fail(u"cannot count the events: "_s + count.errorString());
+        return -1;
+    }
+    return count.scalar().toLongLong();
 }
 
-QList<EventRecord> Store::events(const EventFilter &filter) const
+QList<EventRecord> Store::events(const EventFilter &filter, bool *ok) const
 {
     QList<EventRecord> out;
+    if (ok)
+        *ok = d->isOpen;
     if (!d->isOpen)
         return out;
     QString text = u"SELECT %1 FROM __livestore_eventlog WHERE (seqNumGlobal, seqNumClient) > (?, ?)"_s.arg(
@@ -381,21 +388,31 @@ QList<EventRecord> Store::events(const EventFilter &filter) const
     text += u" ORDER BY seqNumGlobal, seqNumClient"_s;
     if (filter.limit >= 0)
         text += u" LIMIT "_s + QString::number(filter.limit);
+    const auto failed = [this, ok](const QString &error) {
+        d->fail(error);
+        if (ok)
+            *ok = false;
+    };
     Database::Statement *s = d->db.prepare(text);
     if (!s) {
-        d->fail(d->db.lastError());
+        failed(d->db.lastError());
         return out;
     }
     sqlite3_reset(s->stmt);
     sqlite3_bind_int64(s->stmt, 1, filter.after.global);
     sqlite3_bind_int64(s->stmt, 2, filter.after.client);
-    while (sqlite3_step(s->stmt) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(s->stmt)) == SQLITE_ROW) {
         QString rowError;
-        if (auto r = StorePrivate::readEventRow(s->stmt, &rowError))
-            out.append(std::move(*r));
-        else
-            qCWarning(lcStore, "%s", qUtf8Printable(rowError));
+        auto r = StorePrivate::readEventRow(s->stmt, &rowError);
+        if (!r) {
+            failed(rowError);
+            break;
+        }
+        out.append(std::move(*r));
     }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        failed(u"cannot read the eventlog: "_s + d->db.sqliteError());
     sqlite3_reset(s->stmt);
     return out;
 }

@@ -225,8 +225,14 @@ public:
 
     // The eventlog.
     SequenceNumber head() const;
+    // The number of events in the log; -1 when it cannot be read (a damaged file), with
+    // errorString().
     qint64 eventCount() const;
-    QList<EventRecord> events(const EventFilter &filter = {}) const;
+    // The events the filter selects, in log order. When the log cannot be read to the end (a
+    // damaged file, a row whose arguments are not JSON any more), it returns the events before
+    // that point, sets errorString() naming the event or the damage, and `*ok` (if given) to
+    // false: a shorter list alone would look like the end of the log.
+    QList<EventRecord> events(const EventFilter &filter = {}, bool *ok = nullptr) const;
 
     // Appends events taken from elsewhere (an export), keeping their numbers; the store must hold
     // no events yet, and the events must form a chain from the root (EventChain). All or nothing:

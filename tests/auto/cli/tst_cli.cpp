@@ -551,6 +551,42 @@ private Q_SLOTS:
         }
     }
 
+    // An event whose stored arguments are no longer JSON (bit rot SQLite's checks do not see):
+    // export and events fail and name it, and a file export leaves no file. They used to skip it
+    // with a warning, take the short page for the end of the log, and exit 0.
+    void unreadableEventFailsExport()
+    {
+        QTemporaryDir dir;
+        const QString store = dir.filePath(u"rot"_s);
+        for (int i = 1; i <= 5; ++i) {
+            QCOMPARE_EXIT(runCli(on(store, {u"commit"_s, u"v1.TodoCreated"_s,
+                                            u"{\"id\":\"t%1\",\"text\":\"x\"}"_s.arg(i)})), 0);
+        }
+        QVERIFY(execSql(store, "UPDATE __livestore_eventlog SET argsJson = '{\"id\":\"t' WHERE seqNumGlobal = 3"));
+        const QString file = dir.filePath(u"out.jsonl"_s);
+        const Run toFile = runCli(on(store, {u"export"_s, file}));
+        QCOMPARE_EXIT(toFile, 1);
+        QVERIFY2(toFile.err.contains(u"event e3 (v1.TodoCreated) has corrupt arguments"_s), qPrintable(toFile.err));
+        QVERIFY(!QFile::exists(file));
+        const Run toStdout = runCli(on(store, {u"export"_s}));
+        QCOMPARE_EXIT(toStdout, 1);
+        QCOMPARE(jsonLines(toStdout.out).size(), 2); // e1 and e2, then the failure
+        QCOMPARE_EXIT(runCli(on(store, {u"events"_s})), 1);
+    }
+
+    // Standard output that cannot be written (a full disk) fails the command.
+    void fullStandardOutput()
+    {
+        if (!QFileInfo::exists(u"/dev/full"_s))
+            QSKIP("no /dev/full");
+        QProcess process;
+        process.setStandardOutputFile(u"/dev/full"_s);
+        startCli(&process, on(m_fixture, {u"export"_s}));
+        QVERIFY(process.waitForFinished(60000));
+        QCOMPARE(process.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(process.readAllStandardError()).contains(u"cannot write to standard output"_s));
+    }
+
     // export writes each event's args as stored, and import stores those bytes again: a record's
     // and a json argument's key order (JavaScript's property order) survives the round trip.
     void exportKeepsArgsBytes()
