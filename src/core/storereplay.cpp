@@ -9,6 +9,7 @@
 #include "sqlutil_p.h"
 #include "store_p.h"
 
+#include <QtCore/qjsonarray.h>
 #include <QtCore/qjsondocument.h>
 #include <QtCore/qjsonobject.h>
 
@@ -111,16 +112,23 @@ std::optional<EventRecord> StorePrivate::readEventRow(sqlite3_stmt *stmt, QStrin
     }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(r.argsJson, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        if (errorString)
-            *errorString = u"event %1 (%2) has corrupt arguments in the eventlog: %3"_s.arg(
-                    r.seqNum.toString(), r.name,
-                    parseError.error != QJsonParseError::NoError ? parseError.errorString()
-                                                                 : u"not a JSON object"_s);
-        return std::nullopt;
+    if (parseError.error == QJsonParseError::NoError && doc.isObject()) {
+        r.args = doc.object().toVariantMap();
+        return r;
     }
-    r.args = doc.object().toVariantMap();
-    return r;
+    // Pulled events keep the arguments as the server sent them, and those need not be an object:
+    // sync-cf sends "args":null for an event pushed without arguments, and a peer's schema may
+    // give an event arguments of another kind. Such an event has no arguments here (its
+    // materializer saw none, or it was skipped as not fitting the schema); only text that is
+    // not JSON at all is damage. (QJsonDocument reads no bare value: it is read as an array's.)
+    QJsonParseError valueError;
+    const QJsonDocument wrapped = QJsonDocument::fromJson("[" + r.argsJson + "]", &valueError);
+    if (valueError.error == QJsonParseError::NoError && wrapped.array().size() == 1)
+        return r;
+    if (errorString)
+        *errorString = u"event %1 (%2) has corrupt arguments in the eventlog: %3"_s.arg(
+                r.seqNum.toString(), r.name, parseError.errorString());
+    return std::nullopt;
 }
 
 

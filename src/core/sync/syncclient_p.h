@@ -67,6 +67,7 @@ public:
     qint64 pushLastSeq = 0;
     int pushSize = 0; // events in the push in flight
     bool firstPageArrived = false;
+    QElapsedTimer workingSince; // since the current connection's first page (scheduleReconnect())
     bool caughtUp = false;
     qint64 catchUpReceived = 0; // events pulled on this connection before it caught up
     qreal catchUpProgress = 0;

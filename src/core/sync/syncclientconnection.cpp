@@ -50,6 +50,9 @@ bool isOfUnknownKind(const QByteArray &text)
 
 } // namespace
 
+// See connectNow().
+constexpr quint64 MaxIncomingMessageBytes = 16 << 20;
+
 int SyncClientPrivate::backoff(int attempt) const
 {
     const double base = double(initialDelay) * std::pow(2.0, std::min(attempt, 20));
@@ -109,6 +112,11 @@ void SyncClientPrivate::connectNow()
         return;
     dropSocket();
     socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, q);
+    // A frame is held whole until it is complete: a server's pages stay under 900 KB (sync-cf
+    // and ours), and a larger message closes the connection (1009) instead of growing the
+    // client's memory by whatever the server sends.
+    socket->setMaxAllowedIncomingMessageSize(MaxIncomingMessageBytes);
+    socket->setMaxAllowedIncomingFrameSize(MaxIncomingMessageBytes);
     QObject::connect(socket, &QWebSocket::connected, q, [this] { onConnected(); });
     QObject::connect(socket, &QWebSocket::disconnected, q, [this, s = socket] {
         if (s == socket)
@@ -158,6 +166,10 @@ void SyncClientPrivate::dropSocket()
     stallTimer.stop(); // a new pull starts at the upstream head and brings what is missing
     pullId.clear();
     pushId.clear();
+    // What the last connection's server said it would send (an echo, the head of a refusal) is
+    // not owed by the next one: its catch-up says where the server is. Kept, a number the
+    // server never reaches (a wrong minimumExpectedNum) held every push back for good.
+    awaitHead = 0;
     firstPageArrived = false;
     catchUpReceived = 0;
     setCaughtUp(false, 0);
@@ -176,6 +188,11 @@ void SyncClientPrivate::scheduleReconnect()
         return;
     }
     setStatus(SyncClient::Disconnected);
+    // Only a connection that kept working for a while makes the next attempt quick again: a
+    // server that fails each connection right after its first page is retried ever more slowly.
+    if (workingSince.isValid() && workingSince.elapsed() >= pingInterval)
+        reconnectAttempt = 0;
+    workingSince.invalidate();
     const int delay = backoff(reconnectAttempt++);
     qCInfo(lcSync, "reconnecting in %d ms", delay);
     reconnectTimer.start(delay);
@@ -250,16 +267,19 @@ void SyncClientPrivate::onStalled()
 {
     if (!socket)
         return;
+    QString why;
     if (!pushId.isEmpty()) {
-        qCWarning(lcSync, "no reply to the push of e%lld..e%lld within %d ms: reconnecting",
-                  pushParent + 1, pushLastSeq, stallTimer.interval());
+        why = u"no reply to the push of e%1..e%2 within %3 ms"_s.arg(pushParent + 1).arg(pushLastSeq).arg(
+                stallTimer.interval());
     } else if (engine.upstreamHead() < awaitHead) {
-        qCWarning(lcSync, "the server did not send e%lld on the live pull within %d ms (it sent up "
-                          "to e%lld): reconnecting",
-                  awaitHead, stallTimer.interval(), engine.upstreamHead());
+        why = u"the server did not send e%1 on the live pull within %2 ms (it sent up to e%3)"_s.arg(awaitHead)
+                      .arg(stallTimer.interval())
+                      .arg(engine.upstreamHead());
     } else {
         return;
     }
+    qCWarning(lcSync, "%s: reconnecting", qUtf8Printable(why));
+    setError(why); // cleared when a connection catches up again
     dropSocket();
     connectNow();
 }

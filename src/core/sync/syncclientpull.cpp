@@ -315,7 +315,7 @@ bool SyncClientPrivate::afterMerge(SyncEngine::Result result, MergeInFlight merg
     }
     if (!firstPageArrived) {
         firstPageArrived = true;
-        reconnectAttempt = 0; // the connection works: the next drop reconnects quickly
+        workingSince.start(); // see scheduleReconnect()
     }
     // Counts first, so that whoever reacts to caughtUp sees the new head and pending count.
     updateCounts(true);
@@ -332,7 +332,8 @@ bool SyncClientPrivate::afterMerge(SyncEngine::Result result, MergeInFlight merg
             setCaughtUp(true, 1.0);
             break;
         case Wire::PageInfo::Kind::MoreKnown: {
-            const qint64 total = catchUpReceived + pageInfo.remaining;
+            // (A server's remaining below 0 would make the progress pass 1.)
+            const qint64 total = catchUpReceived + std::max<qint64>(0, pageInfo.remaining);
             setCaughtUp(false, total > 0 ? qreal(catchUpReceived) / qreal(total) : 0.0);
             break;
         }
@@ -367,6 +368,14 @@ bool SyncClientPrivate::onBackendIdMismatch(const QString &serverId, const QStri
 {
     const QString message = u"backend id mismatch: the server's backend id is \"%1\", this store "
                              "synced with \"%2\""_s.arg(serverId, localId);
+    // A store that never synced has nothing of another backend to forget: a server that says so
+    // is wrong, and wiping the store would lose its events that were never pushed.
+    if (localId.isEmpty()) {
+        setError(u"the server reports a backend id mismatch (its id is \"%1\"), but this store has "
+                  "not synced with any backend yet: nothing is reset"_s.arg(serverId));
+        qCWarning(lcSync, "%s", qUtf8Printable(lastError));
+        return true; // the caller reconnects, with backoff
+    }
     switch (policy) {
     case SyncClient::Reset:
         qCWarning(lcSync, "%s: resetting the local data and pulling again", qUtf8Printable(message));
@@ -379,10 +388,9 @@ bool SyncClientPrivate::onBackendIdMismatch(const QString &serverId, const QStri
             return false;
         }
         updateCounts(false);
-        // A fresh pull from the start, on a fresh connection (no stale pull or push ids).
-        dropSocket();
-        reconnectAttempt = 0;
-        connectNow();
+        // A fresh pull from the start, on a fresh connection (no stale pull or push ids), after
+        // the usual backoff: a server that keeps changing its id is not pulled from in a loop.
+        scheduleReconnect();
         return false;
     case SyncClient::Shutdown:
         fatal(message);

@@ -886,6 +886,89 @@ private Q_SLOTS:
         c.sync->stop();
     }
 
+    // A refusal naming a head the server never reaches (here 10^15; LiveStore's mock backend
+    // names head + 1) held every later push back for good, on every connection, without an
+    // error. The stall watchdog reconnects, says why, and the next connection pushes again.
+    void refusalWithAWrongHeadDoesNotHoldPushesBack()
+    {
+        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        int connections = 0;
+        QList<int> pushesOnConnection;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket *s = fake.nextPendingConnection();
+            s->setParent(&fake);
+            const int index = connections++;
+            pushesOnConnection.append(0);
+            connect(s, &QWebSocket::textMessageReceived, this, [&, s, index](const QString &text) {
+                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                const QString tag = f.value(u"_tag").toString();
+                const QString id = f.value(u"id").toString();
+                if (tag == u"Ping") {
+                    s->sendTextMessage(u"{\"_tag\":\"Pong\"}"_s);
+                } else if (tag == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
+                    s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[],"
+                                        "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s.arg(id));
+                } else if (tag == u"Request") {
+                    ++pushesOnConnection[index];
+                    s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
+                                        "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"ServerAheadError\","
+                                        "\"minimumExpectedNum\":1000000000000000,\"providedNum\":0}}}}"_s.arg(id));
+                }
+            });
+        });
+        Client c(u"W"_s);
+        QVERIFY(c.ok);
+        QStringList errors; // the stall's error is cleared once the next connection caught up
+        connect(c.sync.get(), &SyncClient::lastErrorChanged, this, [&] { errors.append(c.sync->lastError()); });
+        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setPingInterval(200);
+        c.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(c.sync->isCaughtUp(), Timeout);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(pushesOnConnection.size() >= 2 && pushesOnConnection.at(1) >= 1, Timeout);
+        QCOMPARE(pushesOnConnection.at(0), 1);
+        QVERIFY2(errors.filter(u"did not send e1000000000000000"_s).size() >= 1, qPrintable(errors.join(u" | "_s)));
+        QCOMPARE(c.sync->pendingCount(), 1);
+        c.sync->stop();
+    }
+
+    // A server that reports a backend id mismatch to a store that never synced: nothing of
+    // another backend to forget, and the store's unpushed events stay (they were wiped, and
+    // the client reconnected at once, in a loop).
+    void mismatchBeforeAnySyncWipesNothing()
+    {
+        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        int connections = 0;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket *s = fake.nextPendingConnection();
+            s->setParent(&fake);
+            ++connections;
+            connect(s, &QWebSocket::textMessageReceived, this, [&, s](const QString &text) {
+                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                if (f.value(u"_tag").toString() == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
+                    s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
+                                        "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"BackendIdMismatchError\","
+                                        "\"expected\":\"other\",\"received\":\"\"}}}}"_s.arg(f.value(u"id").toString()));
+                }
+            });
+        });
+        Client c(u"M"_s);
+        QVERIFY(c.ok);
+        QVERIFY(c.create(u"1"_s, u"one"_s));
+        QVERIFY(c.create(u"2"_s, u"two"_s));
+        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->start();
+        QTRY_VERIFY_WITH_TIMEOUT(c.sync->lastError().contains(u"has not synced with any backend yet"_s), Timeout);
+        QTest::qWait(1500);
+        QCOMPARE(c.store.eventCount(), 2);
+        QCOMPARE(c.sync->pendingCount(), 2);
+        // With backoff (the test client's starts at 50 ms and doubles), not in a loop.
+        QVERIFY2(connections <= 10, qPrintable(QString::number(connections)));
+        c.sync->stop();
+    }
+
     // A frame the client cannot read (here: args nested deeper than Qt's JSON parser goes, as a
     // server without a nesting limit would relay) must not stall syncing without a word: it is
     // a sync error, and the client starts over on a new connection. A frame of a kind it does

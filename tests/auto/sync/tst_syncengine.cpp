@@ -172,6 +172,40 @@ private Q_SLOTS:
         QVERIFY(a.store.verify());
     }
 
+    // Pulled arguments that are not an object: sync-cf sends "args":null for an event pushed
+    // without arguments, and a peer's may be of another kind. They are applied (or skipped, as
+    // not fitting the schema) and stay readable: the log, verify(), a rebuild and a rebase by
+    // replay failed on them before.
+    void pulledArgumentsThatAreNoObject()
+    {
+        FakeServer server;
+        Client a(u"A"_s), b(u"B"_s);
+        QVERIFY(a.create(u"1"_s, u"one"_s));
+        QVERIFY(a.push(server));
+        for (const QByteArray &args : {QByteArray("null"), QByteArray("\"text\""), QByteArray("[1]"), QByteArray("5")}) {
+            EventRecord e;
+            e.name = u"v1.TodoCompleted"_s;
+            e.argsJson = args;
+            e.parentSeqNum = {server.head(), 0, 0};
+            e.seqNum = {server.head() + 1, 0, 0};
+            e.clientId = u"peer"_s;
+            e.sessionId = u"peer"_s;
+            server.log.append(e);
+        }
+        QVERIFY(b.create(u"2"_s, u"two"_s)); // pending: the pull rebases it by replay
+        const SyncEngine::Result r = b.pull(server);
+        QVERIFY2(r.kind == SyncEngine::Result::Rebased, qPrintable(b.engine->errorString()));
+        bool ok = false;
+        const QList<EventRecord> log = b.store.events({}, &ok);
+        QVERIFY2(ok, qPrintable(b.store.errorString()));
+        QCOMPARE(log.size(), 6);
+        QCOMPARE(log.at(1).argsJson, QByteArray("null"));
+        QVERIFY(log.at(1).args.isEmpty());
+        QVERIFY2(b.store.verify(), qPrintable(b.store.errorString()));
+        QVERIFY2(b.store.rematerialize(), qPrintable(b.store.errorString()));
+        QCOMPARE(b.texts(), (QStringList{u"1:one"_s, u"2:two"_s}));
+    }
+
     void appliesOthersEvents()
     {
         FakeServer server;
