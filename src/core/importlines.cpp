@@ -15,7 +15,8 @@ namespace LiveStore {
 // JsonLinesReader
 // ---------------------------------------------------------------------------------------------
 
-JsonLinesReader::JsonLinesReader(QIODevice *device, qsizetype blockSize) : m_device(device)
+JsonLinesReader::JsonLinesReader(QIODevice *device, qsizetype blockSize, qint64 maxLineBytes)
+    : m_device(device), m_maxLineBytes(maxLineBytes)
 {
     m_buffer.resize(std::max<qsizetype>(blockSize, 16));
 }
@@ -35,6 +36,12 @@ static QByteArrayView trimmedView(const char *begin, const char *end)
     return QByteArrayView(begin, end - begin);
 }
 
+void JsonLinesReader::tooLong()
+{
+    m_lineTooLong = true;
+    m_error = u"a line longer than %1 bytes: not an event of an export"_s.arg(m_maxLineBytes);
+}
+
 bool JsonLinesReader::fill()
 {
     // Keep the unfinished line: move it to the front, or grow the buffer if it fills it.
@@ -43,8 +50,15 @@ bool JsonLinesReader::fill()
         m_end -= m_start;
         m_start = 0;
     }
-    if (m_end == m_buffer.size())
-        m_buffer.resize(m_buffer.size() * 2);
+    if (m_end == m_buffer.size()) {
+        // The buffer holds one unfinished line only.
+        if (m_maxLineBytes > 0 && m_end >= m_maxLineBytes) {
+            tooLong();
+            return false;
+        }
+        m_buffer.resize(m_maxLineBytes > 0 ? std::min<qsizetype>(m_buffer.size() * 2, qsizetype(m_maxLineBytes) + 1)
+                                           : m_buffer.size() * 2);
+    }
     for (;;) {
         const qint64 n = m_device->read(m_buffer.data() + m_end, m_buffer.size() - m_end);
         if (n < 0) {
@@ -78,6 +92,11 @@ bool JsonLinesReader::next(QByteArrayView *line, qint64 *lineNumber)
             newline = end; // the last line, without '\n'
         }
         if (newline) {
+            // (One that fits the buffer as it is: a longer one stops fill().)
+            if (m_maxLineBytes > 0 && newline - begin > m_maxLineBytes) {
+                tooLong();
+                return false;
+            }
             m_start = qsizetype(std::min(newline + 1, end) - m_buffer.constData());
             ++m_lineNumber;
             const QByteArrayView trimmed = trimmedView(begin, newline);

@@ -35,16 +35,22 @@ namespace LiveStore {
 class LIVESTORE_EXPORT JsonLinesReader
 {
 public:
-    explicit JsonLinesReader(QIODevice *device, qsizetype blockSize = 256 * 1024);
+    // A line longer than `maxLineBytes` (0: no limit) ends the reading with an error.
+    explicit JsonLinesReader(QIODevice *device, qsizetype blockSize = 256 * 1024, qint64 maxLineBytes = 0);
 
     // The next non-empty line and its number (from 1). The view stays valid until the next call.
     // False at the end of the input, or after a read error (errorString() is then set).
     bool next(QByteArrayView *line, qint64 *lineNumber);
     qint64 bytesRead() const { return m_bytesRead; }
     QString errorString() const { return m_error; }
+    // The reading ended at a line over the limit (errorString() says so): line number
+    // lineNumber() + 1.
+    bool lineTooLong() const { return m_lineTooLong; }
+    qint64 lineNumber() const { return m_lineNumber; }
 
 private:
     bool fill();
+    void tooLong();
 
     QIODevice *m_device;
     QByteArray m_buffer;
@@ -53,6 +59,8 @@ private:
     qint64 m_lineNumber = 0;
     qint64 m_bytesRead = 0;
     bool m_atEnd = false;
+    bool m_lineTooLong = false;
+    qint64 m_maxLineBytes = 0;
     QString m_error;
 };
 

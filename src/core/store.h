@@ -142,6 +142,9 @@ struct LIVESTORE_EXPORT ImportOptions
     // back and fails with "the import was cancelled".
     std::function<bool(const ImportStatus &)> onProgress;
     qint64 progressInterval = 10'000;
+    // The longest line taken (an export's lines are events: a few KB); a longer one is an input
+    // error at its line, found before the line is held whole. 0: no limit.
+    qint64 maxLineBytes = 64ll << 20;
 };
 
 struct LIVESTORE_EXPORT EventFilter

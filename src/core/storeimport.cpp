@@ -270,7 +270,7 @@ bool readAndApply(StorePrivate *d, QIODevice *jsonLines, const ImportOptions &op
     };
     const auto cancelled = [d] { return d->fail(u"the import was cancelled"_s); };
 
-    JsonLinesReader reader(jsonLines);
+    JsonLinesReader reader(jsonLines, 256 * 1024, options.maxLineBytes);
     EventLineParser parser;
     EventChain chain;
     QByteArrayView line;
@@ -299,6 +299,11 @@ bool readAndApply(StorePrivate *d, QIODevice *jsonLines, const ImportOptions &op
             return cancelled();
     }
     st.bytesRead = reader.bytesRead();
+    if (reader.lineTooLong()) {
+        st.line = reader.lineNumber() + 1;
+        st.inputError = true;
+        return d->fail(where(st.line) + reader.errorString());
+    }
     if (!reader.errorString().isEmpty())
         return d->fail(u"cannot read %1: %2"_s.arg(
                 options.sourceName.isEmpty() ? u"the import"_s : options.sourceName, reader.errorString()));

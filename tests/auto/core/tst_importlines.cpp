@@ -7,6 +7,7 @@
 
 #include <importlines_p.h>
 #include <schema.h>
+#include <store.h>
 
 #include <QtCore/qbuffer.h>
 #include <QtCore/qrandom.h>
@@ -434,6 +435,59 @@ private Q_SLOTS:
         QCOMPARE(read, lines);
         QCOMPARE(reader.bytesRead(), input.size());
         QVERIFY(reader.errorString().isEmpty());
+    }
+
+    // A line over the limit ends the reading before it is held whole (a 1 GB line took 3.9 GB
+    // and a process that could not get it was aborted); lines up to the limit pass.
+    void readerLimitsLines()
+    {
+        QByteArray input = QByteArray(100, 'a') + '\n' + QByteArray(1000, 'b') + '\n' + QByteArray(10, 'c');
+        for (const int blockSize : {16, 64, 4096}) {
+            QBuffer buffer(&input);
+            QVERIFY(buffer.open(QIODevice::ReadOnly));
+            JsonLinesReader reader(&buffer, blockSize, 200);
+            QByteArrayView line;
+            qint64 number = 0;
+            QVERIFY(reader.next(&line, &number));
+            QCOMPARE(line.size(), 100);
+            QVERIFY(!reader.next(&line, &number));
+            QVERIFY(reader.lineTooLong());
+            QCOMPARE(reader.lineNumber() + 1, 2);
+            QVERIFY2(reader.errorString().contains(u"longer than 200 bytes"_s), qPrintable(reader.errorString()));
+            QVERIFY(reader.bytesRead() <= 4096 + 400);
+        }
+        // No limit: the long line is read.
+        QBuffer buffer(&input);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        JsonLinesReader unlimited(&buffer, 16);
+        QByteArrayView line;
+        qint64 number = 0;
+        QVERIFY(unlimited.next(&line, &number) && unlimited.next(&line, &number));
+        QCOMPARE(line.size(), 1000);
+    }
+
+    // The import reports such a line as an input error at its line, and changes nothing.
+    void importRefusesAnOverlongLine()
+    {
+        Store store;
+        StoreOptions o;
+        o.storeId = u"long"_s;
+        o.schema = LiveStoreTest::todoSchema();
+        o.inMemory = true;
+        QVERIFY(store.open(o));
+        QByteArray input = R"({"name":"v1.TodoCreated","args":{"id":"a","text":"x"},"seqNum":"e1","parentSeqNum":"e0","clientId":"c","sessionId":"s"})";
+        input += '\n' + QByteArray(3 << 20, ' ') + "x\n";
+        QBuffer buffer(&input);
+        QVERIFY(buffer.open(QIODevice::ReadOnly));
+        ImportOptions options;
+        options.sourceName = u"in.jsonl"_s;
+        options.maxLineBytes = 1 << 20;
+        ImportStatus status;
+        QVERIFY(!store.importJsonLines(&buffer, options, &status));
+        QVERIFY(status.inputError);
+        QCOMPARE(status.line, 2);
+        QVERIFY2(store.errorString().startsWith(u"in.jsonl:2: a line longer than 1048576 bytes"_s), qPrintable(store.errorString()));
+        QCOMPARE(store.eventCount(), 0);
     }
 
     // Every block size cuts the same lines as QIODevice::readLine() plus trimmed() (what the
