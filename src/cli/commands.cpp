@@ -168,6 +168,13 @@ QString quoteIdentifier(const QString &name)
     return u'"' + QString(name).replace(u'"', u"\"\""_s) + u'"';
 }
 
+// A store.db of 0 bytes, which reading commands refuse.
+QString emptyStoreFileMessage(const QString &file)
+{
+    return u"%1 is empty (0 bytes): it holds no store; restore it from a backup, or remove it to "
+           "start a new store"_s.arg(file);
+}
+
 // Walks the eventlog in pages, in order, calling `visit` for each event; `limit` < 0 for all.
 // False, with the store's errorString(), when the log cannot be read to its end (the events
 // before that point have been visited).
@@ -579,6 +586,10 @@ std::optional<Schema> Context::recordedSchema()
         fail(u"there is no store in %1 (no store.db)"_s.arg(directory));
         return std::nullopt;
     }
+    if (QFileInfo(storeFile(directory)).size() == 0) {
+        fail(emptyStoreFileMessage(storeFile(directory)));
+        return std::nullopt;
+    }
     Schema recorded = Schema::fromStore(directory);
     if (recorded.isValid())
         return recorded;
@@ -604,6 +615,13 @@ Store *Context::openStore(bool create)
     const bool syncing = !m_syncSettings.url.isEmpty();
     if (create && m_location.readOnly) {
         fail(u"this command writes to the store; it cannot run with --read-only"_s);
+        return nullptr;
+    }
+    // A store.db of 0 bytes (a copy or a disk that failed) holds nothing: reading commands would
+    // otherwise make a new, empty store of it and report on that (verify said "OK").
+    if (!create && !syncing && QFileInfo::exists(storeFile(m_location.directory))
+        && QFileInfo(storeFile(m_location.directory)).size() == 0) {
+        fail(emptyStoreFileMessage(storeFile(m_location.directory)));
         return nullptr;
     }
     // A store that syncs may start empty: the server has its events.

@@ -270,6 +270,8 @@ bool StorePrivate::open(const StoreOptions &opts)
     if (sharedWithOthers && !current)
         return fail(u"%1 is open in another process, and is not in this build's storage format; "
                     "close the other processes to upgrade it"_s.arg(path));
+    if (opts.readOnly && !current && snapshot.applicationId == 0 && snapshot.schemaObjects == 0)
+        return fail(u"%1 holds no store (it is empty): a read-only open cannot create one"_s.arg(path));
     if (opts.readOnly && !current)
         return fail(u"%1 is in an older storage format: open it once for writing to upgrade it, "
                     "then read-only"_s.arg(path));

@@ -574,6 +574,27 @@ private Q_SLOTS:
         QCOMPARE_EXIT(runCli(on(store, {u"events"_s})), 1);
     }
 
+    // A store.db of 0 bytes (a copy or a disk that failed): reading commands refuse it, rather
+    // than make a new, empty store of it (verify said "OK: ... 0 events").
+    void emptyStoreFileIsRefused()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir().mkpath(dir.filePath(u"z"_s)));
+        QFile file(dir.filePath(u"z/store.db"_s));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+        for (const QStringList &args : {QStringList{u"verify"_s}, QStringList{u"export"_s}, QStringList{u"info"_s}}) {
+            for (const bool withSchema : {false, true}) {
+                const QStringList line = withSchema ? on(dir.filePath(u"z"_s), args)
+                                                    : QStringList{u"--store"_s, dir.filePath(u"z"_s)} + args;
+                const Run r = runCli(line);
+                QCOMPARE_EXIT(r, 1);
+                QVERIFY2(r.err.contains(u"is empty (0 bytes): it holds no store"_s), qPrintable(r.err));
+            }
+        }
+        QCOMPARE(QFileInfo(dir.filePath(u"z/store.db"_s)).size(), 0);
+    }
+
     // Standard output that cannot be written (a full disk) fails the command.
     void fullStandardOutput()
     {

@@ -7,6 +7,8 @@
 
 #include <QtCore/qcryptographichash.h>
 #include <QtCore/qdir.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qfileinfo.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtTest/qtest.h>
 
@@ -118,6 +120,16 @@ private Q_SLOTS:
         QVERIFY(!reader.open(options(dir.filePath(u"none"_s), true)));
         QVERIFY2(reader.errorString().contains(u"there is no store in"_s), qPrintable(reader.errorString()));
         QVERIFY(!QFileInfo::exists(dir.filePath(u"none"_s))); // nothing created
+
+        // A store.db of 0 bytes (a failed copy) holds no store: said so, and left as it is.
+        const QString empty = dir.filePath(u"empty"_s);
+        QVERIFY(QDir().mkpath(empty));
+        QFile emptyFile(empty + u"/store.db"_s);
+        QVERIFY(emptyFile.open(QIODevice::WriteOnly));
+        emptyFile.close();
+        QVERIFY(!reader.open(options(empty, true)));
+        QVERIFY2(reader.errorString().contains(u"holds no store (it is empty)"_s), qPrintable(reader.errorString()));
+        QCOMPARE(QFileInfo(empty + u"/store.db"_s).size(), 0);
 
         StoreOptions memory = options(QString(), true);
         memory.inMemory = true;
