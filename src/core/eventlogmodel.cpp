@@ -142,8 +142,11 @@ void EventLogModel::load(int wanted)
         // size up to the scan limit. One more than asked tells whether the log goes on.
         const int step = filtering ? qMin(qMax(wanted, 256), m_scanLimit - scanned) : wanted - int(found.size());
         filter.limit = step + 1;
-        QList<EventRecord> page = m_store->events(filter);
-        more = page.size() > step;
+        bool ok = true;
+        QList<EventRecord> page = m_store->events(filter, &ok);
+        if (!ok) // the events before it are shown; the log ends there for this model
+            qCWarning(lcEventLog, "%s", qUtf8Printable(m_store->errorString()));
+        more = ok && page.size() > step;
         if (more)
             page.removeLast();
         for (qsizetype i = 0; i < page.size(); ++i) {

@@ -77,6 +77,11 @@ void EventStream::setStore(Store *store)
     m_cursorEvent.reset();
 }
 
+SyncClient *EventStream::syncClient() const
+{
+    return m_syncClient;
+}
+
 void EventStream::setSyncClient(SyncClient *client)
 {
     if (m_syncClient == client)
@@ -334,13 +339,21 @@ void EventStream::step()
 
     QList<EventRecord> page;
     bool more = false;
+    QString readError; // the log could not be read past `page`
     // Confirmed only, with nothing confirmed after the cursor: no read at all.
     if (!m_confirmedOnly || std::pair(m_cursor.global, m_cursor.client) < std::pair(head, qint64(0))) {
         EventFilter filter;
         filter.names = m_names;
         filter.after = m_cursor;
         filter.limit = qint64(m_batchSize) + 1; // one more tells whether the log goes on
-        page = m_store->events(filter);
+        bool ok = true;
+        page = m_store->events(filter, &ok);
+        if (!ok) {
+            // Skipping the event would hand out a log with a hole: the stream hands out what
+            // comes before it, and stops there.
+            readError = u"cannot read the eventlog after %1: %2"_s.arg(
+                    (page.isEmpty() ? m_cursor : page.constLast().seqNum).toString(), m_store->errorString());
+        }
         more = page.size() > m_batchSize;
         if (more)
             page.removeLast();
@@ -354,8 +367,14 @@ void EventStream::step()
             }
         }
     }
+    const auto stopAtReadError = [this, &readError] {
+        stop();
+        fail(readError);
+    };
     if (page.isEmpty()) {
-        if (!m_dirty)
+        if (!readError.isEmpty())
+            stopAtReadError();
+        else if (!m_dirty)
             setCaughtUp(true);
         return;
     }
@@ -380,6 +399,10 @@ void EventStream::step()
     Q_EMIT cursorChanged();
     if (!alive || !m_active)
         return;
+    if (!readError.isEmpty()) {
+        stopAtReadError();
+        return;
+    }
     // The consumer may have moved the cursor, or committed, while it had the batch.
     if (more || m_dirty || m_cursor != readTo)
         scheduleStep();

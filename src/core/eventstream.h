@@ -78,7 +78,8 @@ public:
     // nothing in the log, and the store says nothing about it; the client's upstreamHeadChanged()
     // does, so that a confirmedOnly stream delivers such events at once rather than with the next
     // change of the log.
-    SyncClient *syncClient() const { return m_syncClient; }
+    // (Out of line: QPointer's access needs the complete type, which this header does not include.)
+    SyncClient *syncClient() const;
     void setSyncClient(SyncClient *client);
 
     // Starts reading from the cursor (a store still opening is read once it is open). False, with
