@@ -290,8 +290,10 @@ bool readAndApply(StorePrivate *d, QIODevice *jsonLines, const ImportOptions &op
                 return false;
         }
         const StorePrivate::EventRuntime *runtime = d->findEvent(record->name);
-        if (!import->apply(*record, runtime, runtime && parser.argsJsonIsCanonical(*runtime->def)))
-            return false;
+        if (!import->apply(*record, runtime, runtime && parser.argsJsonIsCanonical(*runtime->def))) {
+            // The store refused the event: say at which line (a damaged file says so itself).
+            return d->db.isDamaged() ? false : d->fail(where(lineNumber) + d->error);
+        }
         ++st.events;
         if (d->cancelled())
             return cancelled(); // an importFileAsync() told to stop: looked at every event

@@ -653,7 +653,7 @@ private Q_SLOTS:
                 << u"livestore: import: $FILE:3: \"seqNum\" is missing or not a sequence number\n"_s << false;
         QTest::newRow("wrong args")
                 << good + "\n" + R"({"seqNum":2,"parentSeqNum":1,"name":"v1.TodoCompleted","args":{"id":7},"clientId":"c1","sessionId":"s1"})"
-                << u"livestore: import: event e2: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s << true;
+                << u"livestore: import: $FILE:2: event e2: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s << true;
         QTest::newRow("out of order")
                 << good + "\n" + good
                 << u"livestore: import: $FILE:2: event e1 (v1.TodoCreated): it does not come after e1: events must be in eventlog order\n"_s
@@ -970,7 +970,7 @@ private Q_SLOTS:
                              << u"livestore: import: $FILE:40000: event e40001 (v1.TodoCompleted): it follows e39999, but the next synced event is e40000: the eventlog has a gap\n"_s
                              << false;
         QTest::newRow("wrong args") << QByteArray("{\"seqNum\":40000,\"parentSeqNum\":39999,\"name\":\"v1.TodoCompleted\",\"args\":{\"id\":7},\"clientId\":\"c1\",\"sessionId\":\"s1\"}")
-                                    << u"livestore: import: event e40000: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s
+                                    << u"livestore: import: $FILE:40000: event e40000: event \"v1.TodoCompleted\": argument \"id\" is not a valid string\n"_s
                                     << true;
     }
     void importFailsHalfWay()

@@ -1022,11 +1022,11 @@ private Q_SLOTS:
                 << qint64(Bad) << true;
         QTest::newRow("invalid argument")
                 << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,"parentSeqNum":30000,"name":"v1.TodoCreated","args":{"id":7,"text":"y"},"clientId":"c","sessionId":"s"})"}})
-                << u"in"_s << u"event e30001: event \"v1.TodoCreated\": argument \"id\" is not a valid string"_s
+                << u"in"_s << u"in:30001: event e30001: event \"v1.TodoCreated\": argument \"id\" is not a valid string"_s
                 << qint64(Bad) << false;
         QTest::newRow("materializer fails")
                 << todoLines(Count, Pad, {{Bad, R"({"seqNum":30001,"parentSeqNum":30000,"name":"v1.TodoCreated","args":{"id":"t1","text":"again"},"clientId":"c","sessionId":"s"})"}})
-                << QString() << u"materializer of event \"v1.TodoCreated\" (e30001), statement 1 failed: UNIQUE constraint failed: todos.id"_s
+                << QString() << u"line 30001: materializer of event \"v1.TodoCreated\" (e30001), statement 1 failed: UNIQUE constraint failed: todos.id"_s
                 << qint64(Bad) << false;
         QTest::newRow("last line") << todoLines(Count, Pad, {}) + "{" << QString() << u"line 40001: not valid JSON: "_s
                                    << qint64(Count + 1) << true;
