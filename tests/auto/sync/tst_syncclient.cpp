@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -87,6 +88,49 @@ struct ServerFixture
     {
         return storage ? storage->count(StoreId, 0, std::numeric_limits<qint64>::max()).value_or(-1) : -1;
     }
+};
+
+// A WebSocket server that plays a sync server badly, as a test scripts it: it answers Ping with
+// Pong and a pull with one empty NoMore page (backend "b"), and hands every other request, with
+// the connection's index, to `onRequest` (which may answer it, or not).
+struct ScriptedServer
+{
+    explicit ScriptedServer(QObject *context,
+                            std::function<void(QWebSocket *, int, const QJsonObject &)> onRequest = {},
+                            std::function<bool(QWebSocket *, const QJsonObject &)> onPull = {})
+    {
+        listening = ws.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&ws, &QWebSocketServer::newConnection, context, [this, context, onRequest, onPull] {
+            QWebSocket *s = ws.nextPendingConnection();
+            s->setParent(&ws); // the caller owns it: gone with the server
+            const int index = connections++;
+            requestsOnConnection.append(0);
+            QObject::connect(s, &QWebSocket::textMessageReceived, context,
+                             [this, s, index, onRequest, onPull](const QString &text) {
+                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                const QString tag = f.value(u"_tag").toString();
+                if (tag == u"Ping") {
+                    s->sendTextMessage(u"{\"_tag\":\"Pong\"}"_s);
+                } else if (tag == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
+                    if (onPull && onPull(s, f))
+                        return;
+                    s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[],"
+                                        "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s
+                                               .arg(f.value(u"id").toString()));
+                } else if (tag == u"Request") {
+                    ++requestsOnConnection[index];
+                    if (onRequest)
+                        onRequest(s, index, f);
+                }
+            });
+        });
+    }
+    QUrl url() const { return QUrl(u"ws://127.0.0.1:%1"_s.arg(ws.serverPort())); }
+
+    QWebSocketServer ws{u"scripted"_s, QWebSocketServer::NonSecureMode};
+    bool listening = false;
+    int connections = 0;
+    QList<int> requestsOnConnection; // requests other than pulls, per connection
 };
 
 // The store id every client of these tests shares.
@@ -850,32 +894,13 @@ private Q_SLOTS:
     // the reply, the client opens a new connection and pushes again there.
     void unansweredPushReconnects()
     {
-        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
-        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
-        int connections = 0;
-        QList<int> pushesOnConnection;
-        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
-            QWebSocket *s = fake.nextPendingConnection();
-            s->setParent(&fake); // the caller owns it: gone with the fake server
-            const int index = connections++;
-            pushesOnConnection.append(0);
-            connect(s, &QWebSocket::textMessageReceived, this, [&, s, index](const QString &text) {
-                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
-                const QString tag = f.value(u"_tag").toString();
-                if (tag == u"Ping") {
-                    s->sendTextMessage(u"{\"_tag\":\"Pong\"}"_s);
-                } else if (tag == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
-                    s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[],"
-                                        "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s
-                                               .arg(f.value(u"id").toString()));
-                } else if (tag == u"Request") {
-                    ++pushesOnConnection[index]; // and no reply, ever
-                }
-            });
-        });
+        ScriptedServer fake(this); // pushes get no reply, ever
+        QVERIFY(fake.listening);
+        const int &connections = fake.connections;
+        const QList<int> &pushesOnConnection = fake.requestsOnConnection;
         Client c(u"U"_s);
         QVERIFY(c.ok);
-        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setUrl(fake.url());
         c.sync->setPingInterval(200);
         c.sync->start();
         QTRY_VERIFY_WITH_TIMEOUT(c.sync->isCaughtUp(), Timeout);
@@ -891,37 +916,19 @@ private Q_SLOTS:
     // error. The stall watchdog reconnects, says why, and the next connection pushes again.
     void refusalWithAWrongHeadDoesNotHoldPushesBack()
     {
-        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
-        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
-        int connections = 0;
-        QList<int> pushesOnConnection;
-        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
-            QWebSocket *s = fake.nextPendingConnection();
-            s->setParent(&fake);
-            const int index = connections++;
-            pushesOnConnection.append(0);
-            connect(s, &QWebSocket::textMessageReceived, this, [&, s, index](const QString &text) {
-                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
-                const QString tag = f.value(u"_tag").toString();
-                const QString id = f.value(u"id").toString();
-                if (tag == u"Ping") {
-                    s->sendTextMessage(u"{\"_tag\":\"Pong\"}"_s);
-                } else if (tag == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
-                    s->sendTextMessage(u"{\"_tag\":\"Chunk\",\"requestId\":\"%1\",\"values\":[{\"batch\":[],"
-                                        "\"pageInfo\":{\"_tag\":\"NoMore\"},\"backendId\":\"b\"}]}"_s.arg(id));
-                } else if (tag == u"Request") {
-                    ++pushesOnConnection[index];
-                    s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
-                                        "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"ServerAheadError\","
-                                        "\"minimumExpectedNum\":1000000000000000,\"providedNum\":0}}}}"_s.arg(id));
-                }
-            });
+        ScriptedServer fake(this, [](QWebSocket *s, int, const QJsonObject &f) {
+            s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
+                                "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"ServerAheadError\","
+                                "\"minimumExpectedNum\":1000000000000000,\"providedNum\":0}}}}"_s.arg(
+                                       f.value(u"id").toString()));
         });
+        QVERIFY(fake.listening);
+        const QList<int> &pushesOnConnection = fake.requestsOnConnection;
         Client c(u"W"_s);
         QVERIFY(c.ok);
         QStringList errors; // the stall's error is cleared once the next connection caught up
         connect(c.sync.get(), &SyncClient::lastErrorChanged, this, [&] { errors.append(c.sync->lastError()); });
-        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setUrl(fake.url());
         c.sync->setPingInterval(200);
         c.sync->start();
         QTRY_VERIFY_WITH_TIMEOUT(c.sync->isCaughtUp(), Timeout);
@@ -938,27 +945,19 @@ private Q_SLOTS:
     // the client reconnected at once, in a loop).
     void mismatchBeforeAnySyncWipesNothing()
     {
-        QWebSocketServer fake(u"fake"_s, QWebSocketServer::NonSecureMode);
-        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
-        int connections = 0;
-        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
-            QWebSocket *s = fake.nextPendingConnection();
-            s->setParent(&fake);
-            ++connections;
-            connect(s, &QWebSocket::textMessageReceived, this, [&, s](const QString &text) {
-                const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
-                if (f.value(u"_tag").toString() == u"Request" && f.value(u"tag").toString() == u"SyncWsRpc.Pull") {
-                    s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
-                                        "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"BackendIdMismatchError\","
-                                        "\"expected\":\"other\",\"received\":\"\"}}}}"_s.arg(f.value(u"id").toString()));
-                }
-            });
+        ScriptedServer fake(this, {}, [](QWebSocket *s, const QJsonObject &f) {
+            s->sendTextMessage(u"{\"_tag\":\"Exit\",\"requestId\":\"%1\",\"exit\":{\"_tag\":\"Failure\","
+                                "\"cause\":{\"_tag\":\"Fail\",\"error\":{\"_tag\":\"BackendIdMismatchError\","
+                                "\"expected\":\"other\",\"received\":\"\"}}}}"_s.arg(f.value(u"id").toString()));
+            return true;
         });
+        QVERIFY(fake.listening);
+        const int &connections = fake.connections;
         Client c(u"M"_s);
         QVERIFY(c.ok);
         QVERIFY(c.create(u"1"_s, u"one"_s));
         QVERIFY(c.create(u"2"_s, u"two"_s));
-        c.sync->setUrl(QUrl(u"ws://127.0.0.1:%1"_s.arg(fake.serverPort())));
+        c.sync->setUrl(fake.url());
         c.sync->start();
         QTRY_VERIFY_WITH_TIMEOUT(c.sync->lastError().contains(u"has not synced with any backend yet"_s), Timeout);
         QTest::qWait(1500);
