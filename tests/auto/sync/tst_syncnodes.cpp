@@ -549,11 +549,7 @@ private Q_SLOTS:
         QSignalSpy resync(&a.storage, &SyncStorage::storesMayHaveAdvanced);
         QSignalSpy resyncB(&b.storage, &SyncStorage::storesMayHaveAdvanced);
         bool ok = false;
-        const QString terminated = m_cluster->psql(
-                u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> "
-                u"pg_backend_pid() AND application_name = 'livestore-sync-server' AND datname = '%1'"_s
-                        .arg(url.mid(url.lastIndexOf(u'/') + 1)),
-                u"postgres"_s, &ok);
+        const QString terminated = cutServerConnections(url, &ok);
         QVERIFY2(ok, qPrintable(m_cluster->errorString()));
         QCOMPARE(terminated, u"2"_s); // A's and B's
         PostgresSyncStorage writer;
@@ -612,10 +608,7 @@ private Q_SLOTS:
                         url.section(u'/', -1), &ok);
         QVERIFY(ok);
         QSignalSpy resync(&a.storage, &SyncStorage::storesMayHaveAdvanced);
-        m_cluster->psql(u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> "
-                        u"pg_backend_pid() AND application_name = 'livestore-sync-server' AND datname = '%1'"_s
-                                .arg(url.section(u'/', -1)),
-                        u"postgres"_s, &ok);
+        cutServerConnections(url, &ok);
         QVERIFY(ok);
         QTRY_VERIFY_WITH_TIMEOUT(!resync.isEmpty(), Timeout);
         c.request(u"2"_s, u"SyncWsRpc.Pull"_s, pullPayload(3, oldId));
@@ -632,6 +625,16 @@ private Q_SLOTS:
     }
 
 private:
+    // Ends every sync server's connection to the database of `url`, as a database restart
+    // would; the number ended, as psql prints it.
+    QString cutServerConnections(const QString &url, bool *ok)
+    {
+        return m_cluster->psql(u"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> "
+                               u"pg_backend_pid() AND application_name = 'livestore-sync-server' AND datname = '%1'"_s
+                                       .arg(url.section(u'/', -1)),
+                               u"postgres"_s, ok);
+    }
+
     std::unique_ptr<PgCluster> m_cluster;
     QString m_skip;
     int m_databases = 0;
